@@ -1,0 +1,42 @@
+"""journeymine: mine customer journeys from raw event logs.
+
+Load an event table, discover the journey customers really took, check it
+against the designed journey, and find loops, returns and drop-outs.
+"""
+
+from __future__ import annotations
+
+from journeymine import datasets
+from journeymine.discovery import discover, variants
+from journeymine.errors import (
+    JourneymineError,
+    JourneymineWarning,
+    LogError,
+    MissingDependencyError,
+    ModelError,
+    ParameterError,
+)
+from journeymine.graph import JourneyGraph
+from journeymine.io import read_csv, read_parquet, read_xes
+from journeymine.log import JourneyLog, from_pandas, from_pm4py
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "JourneyGraph",
+    "JourneyLog",
+    "JourneymineError",
+    "JourneymineWarning",
+    "LogError",
+    "MissingDependencyError",
+    "ModelError",
+    "ParameterError",
+    "datasets",
+    "discover",
+    "from_pandas",
+    "from_pm4py",
+    "read_csv",
+    "read_parquet",
+    "read_xes",
+    "variants",
+]

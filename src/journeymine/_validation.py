@@ -1,0 +1,241 @@
+"""Checks at the public boundary: columns, parameters, timestamps.
+
+Private module. Every function here raises a :mod:`journeymine.errors`
+subclass with a message that says what is wrong, where, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine.errors import LogError, ParameterError
+
+XES_CASE = "case:concept:name"
+XES_ACTIVITY = "concept:name"
+XES_TIMESTAMP = "time:timestamp"
+
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)\s*$", re.IGNORECASE)
+
+
+def where(source: str | None) -> str:
+    """Return `` in <file>`` for messages, or an empty string."""
+    return f" in {source}" if source else ""
+
+
+def format_rows(rows: Sequence[int] | np.ndarray, *, line_offset: int | None = None) -> str:
+    """Describe up to five 0-based row numbers, e.g. ``rows 3, 17 and 2 more``."""
+    rows = [int(r) for r in rows]
+    shown = ", ".join(str(r) for r in rows[:5])
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    noun = "row" if len(rows) == 1 else "rows"
+    text = f"{noun} {shown}{more}"
+    if line_offset is not None:
+        lines = ", ".join(str(r + line_offset) for r in rows[:5])
+        text += f" (file line{'s' if len(rows) > 1 else ''} {lines}{more and ', ...'})"
+    return text
+
+
+def check_option(name: str, value: Any, allowed: Iterable[Any], func: str) -> None:
+    """Raise ParameterError unless ``value`` is one of ``allowed``."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() must be one of "
+            f"{', '.join(repr(a) for a in allowed)}. Got {value!r} instead."
+        )
+
+
+def check_frame(df: Any, source: str | None = None) -> pd.DataFrame:
+    """Check that ``df`` is a non-empty DataFrame with unique column names."""
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(
+            f"Expected a pandas DataFrame, got {type(df).__name__}. "
+            "Build one with pandas.DataFrame(...) or use jm.read_csv / jm.read_parquet."
+        )
+    dupes = df.columns[df.columns.duplicated()].unique().tolist()
+    if dupes:
+        raise LogError(
+            f"Duplicate column names{where(source)}: {dupes}. Each column must have a unique "
+            "name; rename or drop the duplicates.",
+            column=str(dupes[0]),
+            path=source,
+        )
+    if len(df) == 0:
+        raise LogError(
+            f"The event log{where(source)} is empty: it has columns {list(df.columns)} but no "
+            "rows. Check the file or the filter that produced it.",
+            path=source,
+        )
+    return df
+
+
+def resolve_column(
+    df: pd.DataFrame,
+    value: str | None,
+    role: str,
+    *,
+    default: str | None = None,
+    required: bool = True,
+    source: str | None = None,
+) -> str | None:
+    """Return the column for ``role`` (case, activity, ...), checking it exists.
+
+    ``value`` is what the user passed; ``default`` the XES key tried when the
+    user passed nothing.
+    """
+    columns = [str(c) for c in df.columns]
+    if value is None:
+        if default is not None and default in df.columns:
+            return default
+        if not required:
+            return None
+        hint = _guess(columns, role)
+        raise LogError(
+            f"No {role} column given and none could be detected{where(source)}. "
+            f"Columns in data: {columns}. Pass {role}={hint!r}.",
+            path=source,
+        )
+    if not isinstance(value, str):
+        raise ParameterError(
+            f"The {role!r} parameter must be a column name (str). Got {value!r} instead."
+        )
+    if value in df.columns:
+        return value
+    close = difflib.get_close_matches(value.lower(), [c.lower() for c in columns], n=1, cutoff=0.5)
+    if close:
+        match = next(c for c in columns if c.lower() == close[0])
+        fix = f"Did you mean {role}={match!r}?"
+    else:
+        fix = f"Pass {role}= one of the columns."
+    raise LogError(
+        f"Column {value!r} (the {role} column) not found{where(source)}. "
+        f"Columns in data: {columns}. {fix}",
+        column=value,
+        path=source,
+    )
+
+
+_ROLE_WORDS = {
+    "case": ("case", "customer", "user", "session", "id", "client"),
+    "activity": ("activity", "touchpoint", "event", "action", "step", "concept"),
+    "timestamp": ("time", "timestamp", "date", "ts"),
+}
+
+
+def _guess(columns: list[str], role: str) -> str:
+    for word in _ROLE_WORDS.get(role, (role,)):
+        for c in columns:
+            if word in c.lower():
+                return c
+    return columns[0] if columns else role
+
+
+def null_mask(values: pd.Series) -> np.ndarray:
+    """Missing values: NA/NaN/None, and empty or blank strings."""
+    mask = values.isna().to_numpy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        as_str = values.astype("string")
+        blank = as_str.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        mask = mask | blank
+    return mask
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    column: str,
+    fmt: str | None,
+    source: str | None,
+    line_offset: int | None,
+) -> tuple[np.ndarray, np.ndarray, bool, str | None]:
+    """Parse a timestamp column to int64 nanoseconds since the epoch (UTC).
+
+    Returns ``(ns, bad, aware, reason)``: ``bad`` marks rows that could not be
+    parsed (their ``ns`` is undefined) and ``reason`` says why for the message.
+    Raises LogError for problems of the whole column (mixed time zones, numbers
+    without a unit).
+    """
+    n = len(values)
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        parsed = values.dt.tz_convert("UTC")
+        aware = True
+    elif pd.api.types.is_datetime64_dtype(dtype):
+        parsed = values
+        aware = False
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        if fmt not in ("s", "ms", "us", "ns"):
+            raise LogError(
+                f"Column {column!r}{where(source)} holds numbers, not dates. If they are epoch "
+                "times, pass timestamp_format='s' (or 'ms', 'us', 'ns') to say their unit.",
+                column=column,
+                path=source,
+            )
+        parsed = pd.to_datetime(values, unit=fmt, utc=True, errors="coerce")
+        aware = True
+    else:
+        parsed, aware = _parse_strings(values, column, fmt, source, line_offset)
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    parsed = parsed.astype("datetime64[ns]")
+    bad = parsed.isna().to_numpy()
+    ns = parsed.to_numpy().view("int64") if n else np.empty(0, dtype=np.int64)
+    return ns, bad, aware, None
+
+
+def _parse_strings(
+    values: pd.Series, column: str, fmt: str | None, source: str | None, line_offset: int | None
+) -> tuple[pd.Series, bool]:
+    text = values.astype("string")
+    fmt_arg = fmt or "ISO8601"
+    try:
+        parsed = pd.to_datetime(text, format=fmt_arg)
+    except ValueError as exc:
+        if "mixed time" not in str(exc).lower() and "tz-naive" not in str(exc).lower():
+            # Some values do not parse: coerce them to NaT, the caller reports the rows.
+            return _coerce(text, fmt_arg, column, source, line_offset)
+        return _parse_mixed(text, fmt_arg, column, source, line_offset)
+    aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+    return parsed, aware
+
+
+def _coerce(
+    text: pd.Series, fmt: str, column: str, source: str | None, line_offset: int | None
+) -> tuple[pd.Series, bool]:
+    try:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    except ValueError as exc:
+        if "mixed time" in str(exc).lower() or "tz-naive" in str(exc).lower():
+            return _parse_mixed(text, fmt, column, source, line_offset)
+        raise
+    return parsed, isinstance(parsed.dtype, pd.DatetimeTZDtype)
+
+
+def _parse_mixed(
+    text: pd.Series, fmt: str, column: str, source: str | None, line_offset: int | None
+) -> tuple[pd.Series, bool]:
+    present = text.notna() & text.str.strip().ne("")
+    has_tz = text.str.contains(_TZ_SUFFIX, regex=True).fillna(False) & present
+    naive = present & ~has_tz
+    if naive.any() and has_tz.any():
+        n_aware, n_naive = int(has_tz.sum()), int(naive.sum())
+        minority = naive if n_naive <= n_aware else has_tz
+        rows = np.flatnonzero(minority.to_numpy())
+        kind = "without" if n_naive <= n_aware else "with"
+        raise LogError(
+            f"Column {column!r}{where(source)} mixes time-zone-aware ({n_aware}) and naive "
+            f"({n_naive}) timestamps; e.g. {format_rows(rows, line_offset=line_offset)} are "
+            f"{kind} a time zone. journeymine cannot guess the zone of the naive ones: make "
+            "them all aware (add an offset such as +00:00) or all naive.",
+            column=column,
+            rows=rows[:100].tolist(),
+            path=source,
+        )
+    parsed = pd.to_datetime(text, format=fmt, utc=True, errors="coerce")
+    return parsed, True

@@ -1,0 +1,110 @@
+"""Exceptions and warnings raised by journeymine.
+
+Every error a user can cause is a :class:`JourneymineError`; each subclass
+also derives from the matching built-in exception, so ``except ValueError``
+keeps working in code that does not know journeymine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "JourneymineError",
+    "LogError",
+    "ModelError",
+    "ParameterError",
+    "MissingDependencyError",
+    "JourneymineWarning",
+]
+
+
+class JourneymineError(Exception):
+    """Base class of every error a user of journeymine can cause.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> issubclass(jm.LogError, jm.JourneymineError)
+    True
+    """
+
+
+class LogError(JourneymineError, ValueError):
+    """An event log cannot be read or is not valid.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, where, and how to fix it.
+    column : str, optional
+        The column at fault, if any.
+    rows : sequence of int, optional
+        The 0-based input row numbers at fault, if any.
+    path : str, optional
+        The file the log came from, if any.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> err = jm.LogError("bad timestamp", column="ts", rows=[3])
+    >>> err.column, err.rows
+    ('ts', [3])
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        column: str | None = None,
+        rows: Sequence[int] | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.column = column
+        self.rows = list(rows) if rows is not None else None
+        self.path = path
+
+
+class ModelError(JourneymineError, ValueError):
+    """A reference journey model is not valid.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> issubclass(jm.ModelError, ValueError)
+    True
+    """
+
+
+class ParameterError(JourneymineError, ValueError, TypeError):
+    """A function was called with an invalid argument.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> issubclass(jm.ParameterError, TypeError)
+    True
+    """
+
+
+class MissingDependencyError(JourneymineError, ImportError):
+    """An optional dependency (pm4py, Dask) is needed but not installed.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> issubclass(jm.MissingDependencyError, ImportError)
+    True
+    """
+
+
+class JourneymineWarning(UserWarning):
+    """Something the user can act on, that did not stop the computation.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> issubclass(jm.JourneymineWarning, UserWarning)
+    True
+    """

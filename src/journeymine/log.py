@@ -1,0 +1,640 @@
+"""The validated, ordered, integer-coded event log every algorithm works on."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from journeymine import _validation as v
+from journeymine.errors import (
+    JourneymineWarning,
+    LogError,
+    MissingDependencyError,
+    ParameterError,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pm4py  # noqa: F401
+
+__all__ = ["JourneyLog", "from_pandas", "from_pm4py"]
+
+OnError = Literal["raise", "collect"]
+
+
+def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (``-1`` for missing) and sorted unique labels of ``values``.
+
+    Labels are sorted so that codes do not depend on row order; labels of
+    mixed types that cannot be compared are sorted by their text.
+    """
+    try:
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    except TypeError:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        order = np.argsort(np.asarray([str(u) for u in uniques], dtype=object), kind="stable")
+        remap = np.empty(len(order), dtype=np.int64)
+        remap[order] = np.arange(len(order))
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+        uniques = pd.Index(np.asarray(uniques, dtype=object)[order])
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class JourneyLog:
+    """A validated event log, ordered by case, timestamp and input row.
+
+    Build it with :func:`from_pandas`, :func:`read_csv`, :func:`read_parquet`,
+    :func:`read_xes` or :func:`from_pm4py` rather than directly. The user's
+    columns are kept under their own names; the log adds integer codes for
+    cases and activities and int64 UTC nanosecond timestamps, so every
+    algorithm is a vectorised pass over numpy arrays.
+
+    Attributes
+    ----------
+    case, activity, timestamp : str
+        Names of the case id, activity and timestamp columns.
+    stage, channel : str or None
+        Names of the optional stage and channel columns.
+    case_codes : numpy.ndarray
+        Case code of each event (int64), non-decreasing along the log.
+    case_labels : pandas.Index
+        The case id of each code, sorted.
+    activity_codes : numpy.ndarray
+        Activity code of each event (int64).
+    activity_labels : pandas.Index
+        The activity of each code, sorted.
+    time : numpy.ndarray
+        Timestamps as int64 nanoseconds since the epoch, UTC.
+    case_offsets : numpy.ndarray
+        ``case_offsets[c]`` is the index of case ``c``'s first event; the last
+        entry is ``n_events``.
+    rows : numpy.ndarray
+        The 0-based input row of each event.
+    rejected : pandas.DataFrame
+        Rows set aside by ``on_error="collect"``: the input columns, ``row``
+        (0-based input row) and ``reason``. Empty when nothing was rejected.
+    source : str or None
+        The file the log was read from, if any.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "customer": ["b", "a", "a", "b"],
+    ...     "touchpoint": ["visit", "visit", "buy", "email"],
+    ...     "ts": ["2025-01-02", "2025-01-01", "2025-01-03", "2025-01-01"],
+    ... })
+    >>> log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
+    >>> log.n_cases, log.n_events
+    (2, 4)
+    >>> log.to_pandas()["touchpoint"].tolist()
+    ['visit', 'buy', 'email', 'visit']
+    """
+
+    _frame: pd.DataFrame
+    _order: np.ndarray
+    case: str
+    activity: str
+    timestamp: str
+    stage: str | None
+    channel: str | None
+    case_codes: np.ndarray
+    case_labels: pd.Index
+    activity_codes: np.ndarray
+    activity_labels: pd.Index
+    time: np.ndarray
+    case_offsets: np.ndarray
+    tz_aware: bool
+    rejected: pd.DataFrame
+    source: str | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    # -- sizes and labels -------------------------------------------------
+    @property
+    def n_events(self) -> int:
+        """Number of events (rows kept).
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.datasets.load_shop().n_events > 0
+        True
+        """
+        return int(self.time.shape[0])
+
+    @property
+    def n_cases(self) -> int:
+        """Number of distinct cases.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.datasets.load_shop().n_cases >= 5000
+        True
+        """
+        return int(self.case_labels.shape[0])
+
+    @property
+    def activities(self) -> list[Any]:
+        """The distinct activities, sorted.
+
+        Examples
+        --------
+        >>> import pandas as pd, journeymine as jm
+        >>> df = pd.DataFrame({"c": [1, 1], "a": ["y", "x"], "t": ["2025-01-01", "2025-01-02"]})
+        >>> jm.from_pandas(df, case="c", activity="a", timestamp="t").activities
+        ['x', 'y']
+        """
+        return self.activity_labels.tolist()
+
+    @property
+    def cases(self) -> pd.Index:
+        """The distinct case ids, sorted.
+
+        Examples
+        --------
+        >>> import pandas as pd, journeymine as jm
+        >>> df = pd.DataFrame({"c": ["k2", "k1"], "a": ["x", "x"], "t": ["2025-01-01"] * 2})
+        >>> jm.from_pandas(df, case="c", activity="a", timestamp="t").cases.tolist()
+        ['k1', 'k2']
+        """
+        return self.case_labels
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The 0-based input row number of each event, in log order."""
+        return self._order
+
+    @property
+    def columns(self) -> list[str]:
+        """The user's columns, as given."""
+        return [str(c) for c in self._frame.columns]
+
+    @property
+    def position(self) -> np.ndarray:
+        """0-based index of each event within its case."""
+        if "position" not in self._cache:
+            pos = np.arange(self.n_events, dtype=np.int64) - self.case_offsets[self.case_codes]
+            self._cache["position"] = pos
+        return self._cache["position"]
+
+    @property
+    def case_sizes(self) -> np.ndarray:
+        """Number of events of each case, indexed by case code."""
+        return np.diff(self.case_offsets)
+
+    # -- columns ----------------------------------------------------------
+    def column(self, name: str) -> np.ndarray:
+        """Values of one user column in log order (a numpy array).
+
+        Parameters
+        ----------
+        name : str
+            A column of the log.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> len(log.column("channel")) == log.n_events
+        True
+        """
+        if name not in self._frame.columns:
+            v.resolve_column(self._frame, name, "requested", source=self.source)
+        if name == self.timestamp:
+            return self.timestamps().to_numpy()
+        return self._frame[name].to_numpy()[self._order]
+
+    def codes(self, name: str) -> tuple[np.ndarray, pd.Index]:
+        """Integer codes (``-1`` for missing) and sorted labels of a column.
+
+        Parameters
+        ----------
+        name : str
+            A column of the log; the activity column gives the stored codes.
+
+        Returns
+        -------
+        codes : numpy.ndarray
+            One int64 code per event, in log order.
+        labels : pandas.Index
+            The label of each code.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> codes, labels = log.codes("stage")
+        >>> codes.shape[0] == log.n_events
+        True
+        """
+        if name == self.activity:
+            return self.activity_codes, self.activity_labels
+        if name == self.case:
+            return self.case_codes, self.case_labels
+        key = "codes:" + name
+        if key not in self._cache:
+            values = self._frame[name] if name in self._frame.columns else None
+            if values is None:
+                v.resolve_column(self._frame, name, "requested", source=self.source)
+            assert values is not None
+            codes, labels = factorize(values.to_numpy())
+            self._cache[key] = (codes[self._order], labels)
+        return self._cache[key]
+
+    def timestamps(self) -> pd.Series:
+        """Timestamps in log order as pandas datetimes (UTC-aware if the input was)."""
+        ts = pd.Series(self.time.view("datetime64[ns]"), name=self.timestamp)
+        return ts.dt.tz_localize("UTC") if self.tz_aware else ts
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The events as a DataFrame with the user's columns, in log order.
+
+        The timestamp column holds parsed datetimes; the index is 0..n-1.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> df = jm.datasets.load_shop().to_pandas()
+        >>> list(df.columns)
+        ['customer_id', 'touchpoint', 'timestamp', 'channel', 'stage']
+        """
+        out = self._frame.take(self._order).reset_index(drop=True)
+        out[self.timestamp] = self.timestamps()
+        return out
+
+    def to_pm4py(self) -> pd.DataFrame:
+        """The events as a pm4py-formatted DataFrame (needs the ``pm4py`` extra).
+
+        Columns ``case:concept:name``, ``concept:name`` and ``time:timestamp``
+        are added beside the user's columns, as :func:`pm4py.format_dataframe`
+        does, with ties kept in log order.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> df = jm.datasets.load_shop().to_pm4py()  # doctest: +SKIP
+        """
+        try:
+            import pm4py
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "to_pm4py() needs pm4py. Install it with: pip install \"journeymine[pm4py]\"."
+            ) from exc
+        df = self.to_pandas()
+        df["case:concept:name"] = df[self.case].astype(str)
+        df["concept:name"] = df[self.activity].astype(str)
+        ts = self.timestamps()
+        df["time:timestamp"] = ts if self.tz_aware else ts.dt.tz_localize("UTC")
+        return pm4py.format_dataframe(
+            df, case_id="case:concept:name", activity_key="concept:name",
+            timestamp_key="time:timestamp",
+        )
+
+    def select_cases(self, case_codes: np.ndarray) -> JourneyLog:
+        """A new log with only the given cases (by code), keeping everything else.
+
+        Examples
+        --------
+        >>> import numpy as np, journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> log.select_cases(np.array([0, 1])).n_cases
+        2
+        """
+        keep = np.zeros(self.n_cases, dtype=bool)
+        keep[np.asarray(case_codes, dtype=np.int64)] = True
+        mask = keep[self.case_codes]
+        order = self._order[mask]
+        return _build(
+            self._frame, order, self.time[mask], self.case, self.activity, self.timestamp,
+            self.stage, self.channel, self.tz_aware, self.rejected, self.source,
+        )
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={getattr(self, k)!r}" for k in ("stage", "channel") if getattr(self, k))
+        rej = f", rejected={len(self.rejected)}" if len(self.rejected) else ""
+        return (
+            f"JourneyLog(n_events={self.n_events}, n_cases={self.n_cases}, "
+            f"n_activities={len(self.activity_labels)}, case={self.case!r}, "
+            f"activity={self.activity!r}, timestamp={self.timestamp!r}{extra}{rej})"
+        )
+
+    def _repr_html_(self) -> str:
+        if self.n_events:
+            t0 = pd.Timestamp(int(self.time.min()))
+            t1 = pd.Timestamp(int(self.time.max()))
+            span = f"{t0:%Y-%m-%d} – {t1:%Y-%m-%d}"
+        else:
+            span = "–"
+        rows = [
+            ("events", f"{self.n_events:,}"),
+            ("cases", f"{self.n_cases:,}"),
+            ("activities", f"{len(self.activity_labels):,}"),
+            ("time span", span),
+            ("columns", ", ".join(self.columns)),
+            ("rejected rows", f"{len(self.rejected):,}"),
+        ]
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{val}</td></tr>" for k, val in rows)
+        return f"<table><caption>JourneyLog</caption>{body}</table>"
+
+
+def _build(
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    time: np.ndarray,
+    case: str,
+    activity: str,
+    timestamp: str,
+    stage: str | None,
+    channel: str | None,
+    tz_aware: bool,
+    rejected: pd.DataFrame,
+    source: str | None,
+) -> JourneyLog:
+    """Code and order the kept ``rows`` of ``frame`` (``time`` given per kept row)."""
+    case_codes, case_labels = factorize(frame[case].to_numpy()[rows])
+    act_codes, act_labels = factorize(frame[activity].to_numpy()[rows])
+    # Stable ordering by (case, time); ties keep input row order because
+    # ``rows`` is increasing and lexsort is stable.
+    n = len(rows)
+    if n and _is_sorted(case_codes, time):
+        order = None
+    else:
+        order = np.lexsort((time, case_codes))
+    if order is not None:
+        rows = rows[order]
+        time = time[order]
+        case_codes = case_codes[order]
+        act_codes = act_codes[order]
+    counts = np.bincount(case_codes, minlength=len(case_labels))
+    offsets = np.zeros(len(case_labels) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return JourneyLog(
+        _frame=frame,
+        _order=np.asarray(rows, dtype=np.int64),
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        stage=stage,
+        channel=channel,
+        case_codes=case_codes,
+        case_labels=case_labels,
+        activity_codes=act_codes,
+        activity_labels=act_labels,
+        time=np.ascontiguousarray(time, dtype=np.int64),
+        case_offsets=offsets,
+        tz_aware=tz_aware,
+        rejected=rejected,
+        source=source,
+    )
+
+
+def _is_sorted(case_codes: np.ndarray, time: np.ndarray) -> bool:
+    dc = np.diff(case_codes)
+    if (dc < 0).any():
+        return False
+    same = dc == 0
+    return not (np.diff(time)[same] < 0).any()
+
+
+def from_pandas(
+    df: pd.DataFrame,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    stage: str | None = None,
+    channel: str | None = None,
+    timestamp_format: str | None = None,
+    on_error: OnError = "raise",
+    _source: str | None = None,
+    _line_offset: int | None = None,
+) -> JourneyLog:
+    """Build a :class:`JourneyLog` from a pandas DataFrame.
+
+    The caller's frame is never modified. Events are ordered by case, then
+    timestamp, then input row (a stable sort, as pm4py does).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per event.
+    case, activity, timestamp : str, optional
+        Column names. When omitted, the XES keys ``case:concept:name``,
+        ``concept:name`` and ``time:timestamp`` are used if present.
+    stage, channel : str, optional
+        Optional columns with each event's journey stage and channel.
+    timestamp_format : str, optional
+        A :func:`pandas.to_datetime` format for text timestamps (ISO 8601 is
+        parsed without one), or the unit (``"s"``, ``"ms"``, ``"us"``,
+        ``"ns"``) of numeric epoch timestamps. Naive timestamps are taken as UTC.
+    on_error : {"raise", "collect"}, default="raise"
+        What to do with rows that have no case id, no activity or an
+        unparseable timestamp: raise a :class:`LogError` naming them, or set
+        them aside in ``log.rejected`` with a reason each (a
+        :class:`JourneymineWarning` says how many).
+
+    Returns
+    -------
+    JourneyLog
+
+    Raises
+    ------
+    LogError
+        Missing or duplicate columns, an empty frame, bad rows (with
+        ``on_error="raise"``), or mixed time-zone-aware and naive timestamps.
+    ParameterError
+        An argument of the wrong type or value.
+
+    See Also
+    --------
+    read_csv, read_parquet, read_xes, from_pm4py
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "customer": ["c1", "c1", None],
+    ...     "touchpoint": ["ad", "buy", "ad"],
+    ...     "ts": ["2025-01-01 10:00", "2025-01-01 11:00", "2025-01-02"],
+    ... })
+    >>> log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts",
+    ...                      on_error="collect")  # doctest: +SKIP
+    >>> log.n_events, len(log.rejected)  # doctest: +SKIP
+    (2, 1)
+    """
+    src = _source
+    v.check_option("on_error", on_error, ("raise", "collect"), "from_pandas")
+    df = v.check_frame(df, src)
+    case_col = v.resolve_column(df, case, "case", default=v.XES_CASE, source=src)
+    act_col = v.resolve_column(df, activity, "activity", default=v.XES_ACTIVITY, source=src)
+    ts_col = v.resolve_column(df, timestamp, "timestamp", default=v.XES_TIMESTAMP, source=src)
+    stage_col = v.resolve_column(df, stage, "stage", required=False, source=src) if stage else None
+    chan_col = (
+        v.resolve_column(df, channel, "channel", required=False, source=src) if channel else None
+    )
+    assert case_col is not None and act_col is not None and ts_col is not None
+    roles = {"case": case_col, "activity": act_col, "timestamp": ts_col}
+    seen: dict[str, str] = {}
+    for role, col in roles.items():
+        if col in seen:
+            raise ParameterError(
+                f"The same column {col!r} is given as both {seen[col]} and {role}. "
+                "Each role needs its own column."
+            )
+        seen[col] = role
+
+    frame = df.copy(deep=False)
+    n = len(frame)
+    reasons = np.full(n, None, dtype=object)
+    problems: list[tuple[str, np.ndarray, str]] = []
+
+    for role, col in (("case id", case_col), ("activity", act_col)):
+        missing = v.null_mask(frame[col])
+        if missing.any():
+            reasons[missing & (reasons == None)] = f"missing {role} in column {col!r}"  # noqa: E711
+            problems.append((col, np.flatnonzero(missing), f"have no {role}"))
+
+    ns, bad_ts, aware, _ = v.parse_timestamps(
+        frame[ts_col], column=ts_col, fmt=timestamp_format, source=src, line_offset=_line_offset
+    )
+    if bad_ts.any():
+        raw_null = v.null_mask(frame[ts_col])
+        nulls = bad_ts & raw_null
+        unparsed = bad_ts & ~raw_null
+        if nulls.any():
+            reasons[nulls & (reasons == None)] = f"missing timestamp in column {ts_col!r}"  # noqa: E711
+            problems.append((ts_col, np.flatnonzero(nulls), "have no timestamp"))
+        if unparsed.any():
+            idx = np.flatnonzero(unparsed)
+            sample = frame[ts_col].iloc[idx[:3]].tolist()
+            reasons[unparsed & (reasons == None)] = f"unparseable timestamp in column {ts_col!r}"  # noqa: E711
+            problems.append(
+                (ts_col, idx, f"have a timestamp that cannot be parsed (e.g. {sample!r})")
+            )
+
+    bad = reasons != None  # noqa: E711
+    rejected = _empty_rejected(frame)
+    if bad.any():
+        if on_error == "raise":
+            col, idx, what = problems[0]
+            fix = "Drop or fill them, or pass on_error=\"collect\" to set them aside."
+            if "parsed" in what:
+                fix = (
+                    "Fix the values, pass timestamp_format= with their format (e.g. "
+                    "'%d/%m/%Y %H:%M'), or pass on_error=\"collect\" to set them aside."
+                )
+            raise LogError(
+                f"{len(idx)} event{'s' if len(idx) != 1 else ''}{v.where(src)} {what}: "
+                f"{v.format_rows(idx, line_offset=_line_offset)}, column {col!r}. {fix}",
+                column=col,
+                rows=idx[:100].tolist(),
+                path=src,
+            )
+        bad_idx = np.flatnonzero(bad)
+        rejected = frame.take(bad_idx).reset_index(drop=True)
+        rejected.insert(0, "row", bad_idx)
+        rejected["reason"] = reasons[bad_idx].astype(str)
+        warnings.warn(
+            f"{len(bad_idx)} of {n} rows{v.where(src)} were rejected (see log.rejected for "
+            "the rows and the reason for each).",
+            JourneymineWarning,
+            stacklevel=_stacklevel(),
+        )
+    keep = np.flatnonzero(~bad)
+    if keep.size == 0:
+        raise LogError(
+            f"All {n} rows{v.where(src)} were rejected ({rejected['reason'].iloc[0]}, ...); "
+            "no event is left. Check the column mapping.",
+            path=src,
+        )
+    return _build(
+        frame, keep, ns[keep], case_col, act_col, ts_col, stage_col, chan_col, aware,
+        rejected, src,
+    )
+
+
+def _stacklevel() -> int:
+    """Stack level that points at the user's call, through the readers."""
+    import inspect
+
+    level = 1
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("journeymine"):
+        frame = frame.f_back
+        level += 1
+    return max(level - 1, 2)
+
+
+def _empty_rejected(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.iloc[0:0].copy()
+    out.insert(0, "row", np.empty(0, dtype=np.int64))
+    out["reason"] = pd.Series([], dtype=object)
+    return out
+
+
+def from_pm4py(
+    log: Any,
+    *,
+    case: str = "case:concept:name",
+    activity: str = "concept:name",
+    timestamp: str = "time:timestamp",
+    stage: str | None = None,
+    channel: str | None = None,
+    on_error: OnError = "raise",
+) -> JourneyLog:
+    """Build a :class:`JourneyLog` from a pm4py EventLog or pm4py-formatted DataFrame.
+
+    Parameters
+    ----------
+    log : pm4py.objects.log.obj.EventLog or pandas.DataFrame
+        A pm4py event log, or a DataFrame with pm4py's XES keys.
+    case, activity, timestamp : str
+        Column names, pm4py's XES keys by default.
+    stage, channel : str, optional
+        Optional stage and channel columns.
+    on_error : {"raise", "collect"}, default="raise"
+        As in :func:`from_pandas`.
+
+    Returns
+    -------
+    JourneyLog
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> df = pd.DataFrame({"case:concept:name": ["1", "1"], "concept:name": ["a", "b"],
+    ...                    "time:timestamp": pd.to_datetime(["2025-01-01", "2025-01-02"], utc=True)})
+    >>> jm.from_pm4py(df).n_events
+    2
+    """
+    if isinstance(log, pd.DataFrame):
+        df = log
+    else:
+        try:
+            import pm4py
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "from_pm4py() with an EventLog needs pm4py. Install it with: "
+                "pip install \"journeymine[pm4py]\"."
+            ) from exc
+        try:
+            df = pm4py.convert_to_dataframe(log)
+        except Exception as exc:  # pm4py raises bare exceptions
+            raise ParameterError(
+                f"from_pm4py() expects a pm4py EventLog or a DataFrame; got "
+                f"{type(log).__name__} ({exc})."
+            ) from exc
+    return from_pandas(
+        df, case=case, activity=activity, timestamp=timestamp, stage=stage, channel=channel,
+        on_error=on_error,
+    )
