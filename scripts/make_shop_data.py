@@ -225,7 +225,7 @@ class Journey:
                 self.emit("Browse catalogue", channel)
                 self.step()
             self.emit("View product", channel)
-            for _ in range(int(rng.geometric(0.55)) - 1):  # a run of product views
+            for _ in range(int(rng.geometric(0.62)) - 1):  # a run of product views
                 self.click("View product", channel)
             if channel in ("web", "app") and rng.random() < 0.025:
                 self.click("Chatbot session", channel)
@@ -312,7 +312,7 @@ class Journey:
         if got_item and rng.random() < 0.07:
             self.later(4.0, "call_center", minimum=0.2)
             self.emit("Contact support", self.pick({"call_center": 0.55, "email": 0.25, "web": 0.1, "social": 0.1}))
-        if got_item and rng.random() < 0.085:
+        if got_item and rng.random() < 0.095:
             where = "store" if channel == "store" or rng.random() < 0.4 else channel
             self.later(6.0, where, minimum=1.0)
             self.emit("Return item", where)
@@ -342,14 +342,13 @@ class Journey:
 
     def newsletters(self, days: float) -> None:
         """Newsletter opens of a subscriber over the next ``days`` days."""
-        if not self.subscribed:
-            return
         until = self.t + int(days * DAY)
-        while True:
-            self.later(18.0, "email", minimum=3.0)
+        while self.subscribed:
+            self.later(21.0, "email", minimum=3.0)
             if self.t >= until:
-                return
+                break
             self.emit("Open newsletter", "email")
+        self.t = max(self.t, until)
 
 
 def simulate(rng: np.random.Generator, start: int) -> list[tuple[int, str, str]]:
@@ -368,14 +367,14 @@ def simulate(rng: np.random.Generator, start: int) -> list[tuple[int, str, str]]
         order_channel = j.decision(channel, new_session=True, drop=0.3)
     else:
         channel = j.consideration(first=True)
-        if rng.random() < 0.35:
+        if rng.random() < 0.4:
             return j.events
         order_channel = j.decision(channel, new_session=rng.random() < 0.5, drop=0.35)
     if order_channel is None:
         return j.events
 
     r = rng.random()
-    orders = 1 if r < 0.68 else 2 if r < 0.84 else 3 if r < 0.94 else 4
+    orders = 1 if r < 0.64 else 2 if r < 0.82 else 3 if r < 0.93 else 4
     j.subscribed = rng.random() < 0.45
     for k in range(orders):
         if k:
@@ -395,7 +394,7 @@ def simulate(rng: np.random.Generator, start: int) -> list[tuple[int, str, str]]
                 break
         j.purchase(order_channel)
         j.after_purchase(order_channel, last=k == orders - 1)
-    j.newsletters(120.0)
+    j.newsletters(90.0)
     return j.events
 
 

@@ -421,8 +421,7 @@ class JourneyGraph:
         )
         e = g.edges.copy()
         for col in DURATION_COLUMNS:
-            e[col] = pd.NaT
-            e[col] = e[col].astype("timedelta64[ns]")
+            e[col] = pd.Series(pd.NaT, index=e.index, dtype="timedelta64[ns]")
         return replace(g, edges=e)
 
     def to_dict(self) -> dict[str, Any]:

@@ -75,8 +75,10 @@ class JourneyLog:
     rows : numpy.ndarray
         The 0-based input row of each event.
     rejected : pandas.DataFrame
-        Rows set aside by ``on_error="collect"``: the input columns, ``row``
-        (0-based input row) and ``reason``. Empty when nothing was rejected.
+        Rows set aside by ``on_error="collect"``: the input columns plus a
+        ``reason`` column (``_reason`` if the input has one), indexed by the
+        0-based input row number (index name ``row``). Empty when nothing
+        was rejected.
     source : str or None
         The file the log was read from, if any.
 
@@ -502,7 +504,7 @@ def from_pandas(
         missing = v.null_mask(frame[col])
         if missing.any():
             reasons[missing & (reasons == None)] = f"missing {role} in column {col!r}"  # noqa: E711
-            problems.append((col, np.flatnonzero(missing), f"have no {role}"))
+            problems.append((col, np.flatnonzero(missing), f"no {role}"))
 
     ns, bad_ts, aware, _ = v.parse_timestamps(
         frame[ts_col], column=ts_col, fmt=timestamp_format, source=src, line_offset=_line_offset
@@ -513,13 +515,13 @@ def from_pandas(
         unparsed = bad_ts & ~raw_null
         if nulls.any():
             reasons[nulls & (reasons == None)] = f"missing timestamp in column {ts_col!r}"  # noqa: E711
-            problems.append((ts_col, np.flatnonzero(nulls), "have no timestamp"))
+            problems.append((ts_col, np.flatnonzero(nulls), "no timestamp"))
         if unparsed.any():
             idx = np.flatnonzero(unparsed)
             sample = frame[ts_col].iloc[idx[:3]].tolist()
             reasons[unparsed & (reasons == None)] = f"unparseable timestamp in column {ts_col!r}"  # noqa: E711
             problems.append(
-                (ts_col, idx, f"have a timestamp that cannot be parsed (e.g. {sample!r})")
+                (ts_col, idx, f"a timestamp that cannot be parsed (e.g. {sample!r})")
             )
 
     bad = reasons != None  # noqa: E711
@@ -534,16 +536,17 @@ def from_pandas(
                     "'%d/%m/%Y %H:%M'), or pass on_error=\"collect\" to set them aside."
                 )
             raise LogError(
-                f"{len(idx)} event{'s' if len(idx) != 1 else ''}{v.where(src)} {what}: "
+                f"{len(idx)} event{'s' if len(idx) != 1 else ''}{v.where(src)} "
+                f"{'has' if len(idx) == 1 else 'have'} {what}: "
                 f"{v.format_rows(idx, line_offset=_line_offset)}, column {col!r}. {fix}",
                 column=col,
                 rows=idx[:100].tolist(),
                 path=src,
             )
         bad_idx = np.flatnonzero(bad)
-        rejected = frame.take(bad_idx).reset_index(drop=True)
-        rejected.insert(0, "row", bad_idx)
-        rejected["reason"] = reasons[bad_idx].astype(str)
+        rejected = frame.take(bad_idx)
+        rejected.index = pd.Index(bad_idx, name="row")
+        rejected[_reason_column(frame)] = reasons[bad_idx].astype(str)
         warnings.warn(
             f"{len(bad_idx)} of {n} rows{v.where(src)} were rejected (see log.rejected for "
             "the rows and the reason for each).",
@@ -575,10 +578,17 @@ def _stacklevel() -> int:
     return max(level - 1, 2)
 
 
+def _reason_column(frame: pd.DataFrame) -> str:
+    name = "reason"
+    while name in frame.columns:
+        name = "_" + name
+    return name
+
+
 def _empty_rejected(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.iloc[0:0].copy()
-    out.insert(0, "row", np.empty(0, dtype=np.int64))
-    out["reason"] = pd.Series([], dtype=object)
+    out.index = pd.Index(np.empty(0, dtype=np.int64), name="row")
+    out[_reason_column(frame)] = pd.Series([], dtype=object)
     return out
 
 

@@ -1,0 +1,232 @@
+"""discover(), variants() and JourneyGraph: hand-checked cases and invariants."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import journeymine as jm
+from journeymine.errors import LogError, ParameterError
+
+
+def log_of(rows, **kw):
+    df = pd.DataFrame(rows, columns=["c", "a", "t"])
+    df["t"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["t"], unit="min")
+    return jm.from_pandas(df, case="c", activity="a", timestamp="t", **kw)
+
+
+@pytest.fixture
+def small():
+    return log_of([
+        (1, "ad", 0), (1, "view", 10), (1, "view", 30), (1, "buy", 40),
+        (2, "ad", 0), (2, "buy", 5),
+        (3, "view", 0),
+    ])
+
+
+def test_nodes_by_hand(small):
+    g = jm.discover(small)
+    nodes = g.nodes.set_index("node")
+    assert nodes.loc["view"].tolist() == [3, 2, 1, 1]  # events, cases, start, end
+    assert nodes.loc["ad"].tolist() == [2, 2, 2, 0]
+    assert nodes.loc["buy"].tolist() == [2, 2, 0, 2]
+    assert g.n_cases == 3 and g.n_events == 7
+
+
+def test_edges_by_hand(small):
+    e = jm.discover(small).edges.set_index(["source", "target"])
+    assert e.loc[("ad", "view"), "events"] == 1
+    assert e.loc[("view", "view"), "events"] == 1
+    assert e.loc[("ad", "buy"), "median_duration"] == pd.Timedelta(minutes=5)
+    assert e.loc[("view", "buy"), "mean_duration"] == pd.Timedelta(minutes=10)
+    assert len(e) == 4
+
+
+def test_edge_cases_counts_distinct_cases():
+    g = jm.discover(log_of([(1, "a", 0), (1, "b", 1), (1, "a", 2), (1, "b", 3), (2, "a", 0), (2, "b", 9)]))
+    e = g.edges.set_index(["source", "target"])
+    assert e.loc[("a", "b"), "events"] == 3 and e.loc[("a", "b"), "cases"] == 2
+    assert e.loc[("a", "b"), "min_duration"] == pd.Timedelta(minutes=1)
+    assert e.loc[("a", "b"), "max_duration"] == pd.Timedelta(minutes=9)
+    assert e.loc[("a", "b"), "median_duration"] == pd.Timedelta(minutes=1)
+
+
+def test_quantiles_within_one_percent():
+    rng = np.random.default_rng(0)
+    minutes = rng.integers(1, 10_000, 501)
+    rows = []
+    for i, m in enumerate(minutes):
+        rows += [(i, "a", 0), (i, "b", int(m))]
+    e = jm.discover(log_of(rows)).edges.iloc[0]
+    exact_median = np.sort(minutes)[250] * 60e9
+    exact_p90 = np.sort(minutes)[450] * 60e9
+    assert abs(e["median_duration"].value - exact_median) <= 0.01 * exact_median
+    assert abs(e["p90_duration"].value - exact_p90) <= 0.01 * exact_p90
+    assert e["mean_duration"].value == pytest.approx(minutes.mean() * 60e9, rel=1e-12)
+
+
+def test_by_stage_and_channel(tiny_df):
+    tiny_df["stage"] = tiny_df["touchpoint"].map({"ad": "Awareness", "view": "Consideration", "buy": "Purchase"})
+    log = jm.from_pandas(tiny_df, case="customer", activity="touchpoint", timestamp="ts",
+                         stage="stage", channel="channel")
+    g = jm.discover(log, by="stage")
+    assert set(g.nodes["node"]) == {"Awareness", "Consideration", "Purchase"}
+    assert jm.discover(log, by="channel").by == "channel"
+    assert "stage" in jm.discover(log).nodes.columns
+
+
+def test_by_errors(small):
+    with pytest.raises(ParameterError, match="needs a stage column"):
+        jm.discover(small, by="stage")
+    with pytest.raises(LogError, match="not found"):
+        jm.discover(small, by="nope")
+    with pytest.raises(ParameterError, match="expects a JourneyLog"):
+        jm.discover(pd.DataFrame())
+
+
+def test_by_column_with_missing_values_skips_them():
+    df = pd.DataFrame({"c": [1, 1, 1], "a": ["x", "y", "z"], "t": pd.date_range("2025", periods=3, freq="h"),
+                       "ch": ["web", None, "app"]})
+    g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"), by="ch")
+    assert g.edges[["source", "target", "events"]].values.tolist() == [["web", "app", 1]]
+
+
+def test_many_activities_no_dense_matrix():
+    n = 100_000
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"c": np.repeat(np.arange(n // 2), 2), "a": rng.permutation(n).astype(str),
+                       "t": np.tile([0, 1], n // 2)})
+    df["t"] = pd.to_datetime(df["t"], unit="s")
+    g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    assert len(g.nodes) == n and len(g.edges) == n // 2 and g.edges["events"].sum() == n // 2
+
+
+def test_variants_by_hand(small):
+    v = jm.variants(small)
+    assert v["variant"].tolist() == [("ad", "buy"), ("ad", "view", "view", "buy"), ("view",)]
+    assert v["cases"].tolist() == [1, 1, 1]
+    assert v["median_duration"].tolist() == [pd.Timedelta(minutes=5), pd.Timedelta(minutes=40), pd.Timedelta(0)]
+    assert jm.variants(small, top=1).shape[0] == 1
+    with pytest.raises(ParameterError, match="top"):
+        jm.variants(small, top=0)
+
+
+def test_prune_keeps_connected(small):
+    g = jm.discover(jm.datasets.load_shop())
+    for a in (1.0, 0.7, 0.4, 0.1):
+        for p in (1.0, 0.5, 0.0):
+            pr = g.prune(activities=a, paths=p)
+            G = pr.to_networkx()
+            starts = [n for n, d in G.nodes(data=True) if d["start"] > 0] or list(G.nodes)[:1]
+            ends = [n for n, d in G.nodes(data=True) if d["end"] > 0] or list(G.nodes)[:1]
+            reach = set().union(*(nx.descendants(G, s) | {s} for s in starts))
+            coreach = set().union(*(nx.ancestors(G, e) | {e} for e in ends))
+            assert set(G.nodes) <= reach and set(G.nodes) <= coreach
+            assert pr.pruned == {"activities": a, "paths": p}
+    assert len(g.prune(activities=1.0, paths=1.0).edges) == len(g.edges)
+    with pytest.raises(ParameterError, match="share"):
+        g.prune(activities=0)
+
+
+def test_exports(small):
+    g = jm.discover(small)
+    G = g.to_networkx()
+    assert G.number_of_edges() == len(g.edges) and G.nodes["view"]["events"] == 3
+    assert G.edges["ad", "buy"]["median_duration_s"] == 300
+    dot = g.to_dot()
+    assert dot.startswith('digraph "journey" {') and dot.rstrip().endswith("}")
+    assert dot.count(" -> ") == len(g.edges) + (g.nodes["start"] > 0).sum() + (g.nodes["end"] > 0).sum()
+    d = json.loads(g.to_json())
+    assert len(d["edges"]) == 4 and d["n_cases"] == 3
+    dfg, start, end = g.to_pm4py()
+    assert start == {"ad": 2, "view": 1} and end == {"buy": 2, "view": 1}
+    back = jm.JourneyGraph.from_pm4py(dfg, start, end)
+    assert back.to_pm4py() == (dfg, start, end)
+
+
+def test_dot_escapes_quotes():
+    g = jm.discover(log_of([(1, 'say "hi"', 0), (1, "b\\c", 1)]))
+    assert '"say \\"hi\\""' in g.to_dot()
+
+
+# -- invariants -------------------------------------------------------------------
+
+@st.composite
+def frames(draw, min_cases=1):
+    n_cases = draw(st.integers(min_cases, 6))
+    rows = []
+    for c in range(n_cases):
+        k = draw(st.integers(1, 7))
+        acts = draw(st.lists(st.sampled_from("abcde"), min_size=k, max_size=k))
+        mins = draw(st.lists(st.integers(0, 4), min_size=k, max_size=k))
+        rows += [(f"c{c}", a, m) for a, m in zip(acts, sorted(mins), strict=True)]
+    df = pd.DataFrame(rows, columns=["c", "a", "t"])
+    df["t"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["t"], unit="min")
+    return df
+
+
+def disc(df, **kw):
+    return jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"), **kw)
+
+
+@settings(max_examples=80, deadline=None)
+@given(frames())
+def test_edge_events_sum_to_events_minus_cases(df):
+    g = disc(df)
+    assert g.edges["events"].sum() == len(df) - df["c"].nunique()
+    assert g.nodes["start"].sum() == g.nodes["end"].sum() == df["c"].nunique()
+    assert g.nodes["events"].sum() == len(df)
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames(min_cases=2), st.data())
+def test_merge_equals_union(df, data):
+    cases = sorted(df["c"].unique())
+    cut = data.draw(st.integers(1, len(cases) - 1))
+    left = df[df["c"].isin(cases[:cut])]
+    right = df[~df["c"].isin(cases[:cut])]
+    merged = disc(left) + disc(right)
+    whole = disc(df)
+    pd.testing.assert_frame_equal(merged.edges, whole.edges)
+    pd.testing.assert_frame_equal(merged.nodes, whole.nodes)
+    assert (merged.n_cases, merged.n_events) == (whole.n_cases, whole.n_events)
+    assert sum([disc(left), disc(right)]).edges.equals(whole.edges)
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames(), st.randoms())
+def test_shuffle_and_rename_change_nothing(df, rnd):
+    # only distinct (case, time) pairs: with ties, input order legitimately decides
+    df = df.drop_duplicates(["c", "t"])
+    perm = list(range(len(df)))
+    rnd.shuffle(perm)
+    shuffled = df.iloc[perm].rename(columns={"c": "customer", "a": "touch", "t": "when"})
+    g1 = disc(df)
+    g2 = jm.discover(jm.from_pandas(shuffled, case="customer", activity="touch", timestamp="when"))
+    pd.testing.assert_frame_equal(g1.edges, g2.edges)
+    pd.testing.assert_frame_equal(g1.nodes, g2.nodes)
+    v1 = jm.variants(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    v2 = jm.variants(jm.from_pandas(shuffled, case="customer", activity="touch", timestamp="when"))
+    pd.testing.assert_frame_equal(v1, v2)
+
+
+STAGE = {"a": "S1", "b": "S1", "c": "S2", "d": "S3", "e": "S3"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames())
+def test_stage_graph_is_contracted_activity_graph(df):
+    df = df.assign(stage=df["a"].map(STAGE))
+    g_act = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    g_stage = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t", stage="stage"), by="stage")
+    e = g_act.edges.assign(source=g_act.edges["source"].map(STAGE), target=g_act.edges["target"].map(STAGE))
+    contracted = e.groupby(["source", "target"])["events"].sum()
+    assert contracted.to_dict() == g_stage.edges.set_index(["source", "target"])["events"].to_dict()
+    n = g_act.nodes.assign(node=g_act.nodes["node"].map(STAGE)).groupby("node")[["events", "start", "end"]].sum()
+    assert n.to_dict() == g_stage.nodes.set_index("node")[["events", "start", "end"]].to_dict()

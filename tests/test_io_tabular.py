@@ -1,0 +1,140 @@
+"""CSV and Parquet readers: happy paths and every error path."""
+
+from __future__ import annotations
+
+import gzip
+
+import pandas as pd
+import pytest
+
+import journeymine as jm
+from journeymine.errors import JourneymineWarning, LogError
+
+from conftest import shared_data
+
+KW = {"case": "customer", "activity": "touchpoint", "timestamp": "ts"}
+
+
+def write(tmp_path, text, name="events.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def test_read_csv_roundtrip(tmp_path):
+    path = write(tmp_path, "customer,touchpoint,ts\nc2,ad,2025-01-02\nc1,ad,2025-01-01\nc1,buy,2025-01-03\n")
+    log = jm.read_csv(path, **KW)
+    assert log.to_pandas()["customer"].tolist() == ["c1", "c1", "c2"]
+    assert log.source == str(path)
+
+
+def test_case_id_na_and_leading_zeros_survive(tmp_path):
+    path = write(tmp_path, "customer,touchpoint,ts\nNA,ad,2025-01-01\n007,ad,2025-01-01\nnull,x,2025-01-02\n")
+    assert jm.read_csv(path, **KW).cases.tolist() == ["007", "NA", "null"]
+
+
+def test_gzip_and_sep(tmp_path):
+    path = tmp_path / "e.csv.gz"
+    path.write_bytes(gzip.compress(b"customer;touchpoint;ts\na;x;2025-01-01\n"))
+    assert jm.read_csv(path, sep=";", **KW).n_events == 1
+
+
+def test_wrong_separator_is_named(tmp_path):
+    path = write(tmp_path, "customer;touchpoint;ts\na;x;2025-01-01\n")
+    with pytest.raises(LogError, match=r"separator looks like ';'.*Pass sep=';'"):
+        jm.read_csv(path, **KW)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(LogError, match="not found"):
+        jm.read_csv(tmp_path / "nope.csv", **KW)
+
+
+def test_folder_is_not_a_file(tmp_path):
+    with pytest.raises(LogError, match="is a folder"):
+        jm.read_csv(tmp_path, **KW)
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(LogError, match="is empty"):
+        jm.read_csv(write(tmp_path, ""), **KW)
+
+
+def test_header_only(tmp_path):
+    with pytest.raises(LogError, match="empty: it has columns"):
+        jm.read_csv(write(tmp_path, "customer,touchpoint,ts\n"), **KW)
+
+
+def test_duplicate_header(tmp_path):
+    path = write(tmp_path, "customer,touchpoint,ts,ts\na,x,2025-01-01,2025-01-02\n")
+    with pytest.raises(LogError, match=r"Duplicate column names in .*\['ts'\]"):
+        jm.read_csv(path, **KW)
+
+
+def test_misspelled_column_in_file(tmp_path):
+    path = write(tmp_path, "CustomerID,touchpoint,ts\na,x,2025-01-01\n")
+    with pytest.raises(LogError, match=r"Column 'customer' .*not found in .*events.csv.*Did you mean case='CustomerID'"):
+        jm.read_csv(path, **KW)
+
+
+def test_non_utf8(tmp_path):
+    path = write(tmp_path, "customer,touchpoint,ts\nb,caf\xe9,2025-01-01\n", encoding="latin-1")
+    with pytest.raises(LogError, match="not valid text.*encoding="):
+        jm.read_csv(path, **KW)
+    assert jm.read_csv(path, encoding="latin-1", **KW).activities == ["café"]
+
+
+def test_binary_named_csv(tmp_path):
+    path = write(tmp_path, bytes(range(256)) * 20, name="random.csv")
+    with pytest.raises(LogError, match="random.csv"):
+        jm.read_csv(path, **KW)
+
+
+def test_bad_rows_give_file_lines(tmp_path):
+    path = write(tmp_path, "customer,touchpoint,ts\na,x,2025-01-01\n,y,2025-01-02\n")
+    with pytest.raises(LogError, match=r"row 1 \(file line 3\)") as info:
+        jm.read_csv(path, **KW)
+    assert info.value.path == str(path)
+
+
+def test_collect_counts_every_row(tmp_path):
+    path = write(tmp_path, "customer,touchpoint,ts\na,x,2025-01-01\n,y,2025-01-02\nb,,2025-01-03\nc,z,never\n")
+    with pytest.warns(JourneymineWarning, match="3 of 4 rows"):
+        log = jm.read_csv(path, on_error="collect", **KW)
+    assert log.n_events + len(log.rejected) == 4
+
+
+def test_bom_is_stripped(tmp_path):
+    path = write(tmp_path, "\ufeffcustomer,touchpoint,ts\na,x,2025-01-01\n")
+    assert jm.read_csv(path, **KW).n_events == 1
+
+
+def test_parquet(tmp_path):
+    path = tmp_path / "e.parquet"
+    pd.DataFrame({"customer": ["a", "a"], "touchpoint": ["x", "y"],
+                  "ts": pd.to_datetime(["2025-01-02", "2025-01-01"], utc=True)}).to_parquet(path)
+    log = jm.read_parquet(path, **KW)
+    assert log.to_pandas()["touchpoint"].tolist() == ["y", "x"] and log.tz_aware
+
+
+def test_random_bytes_named_parquet(tmp_path):
+    path = write(tmp_path, b"\x00\x01garbage" * 50, name="x.parquet")
+    with pytest.raises(LogError, match=r"could not be read as Parquet"):
+        jm.read_parquet(path, **KW)
+
+
+def test_hospital_billing_empty_case_reported():
+    path = shared_data("hospital_billing.csv.gz")
+    with pytest.raises(LogError, match=r"1 event in .*hospital_billing.csv.gz has no case id: row 212 \(file line 214\)"):
+        jm.read_csv(path, case="case_id", activity="activity", timestamp="timestamp")
+    with pytest.warns(JourneymineWarning, match="1 of 49951 rows"):
+        log = jm.read_csv(path, case="case_id", activity="activity", timestamp="timestamp",
+                          on_error="collect")
+    assert log.n_events == 49950 and log.n_cases == 9999
+
+
+def test_sepsis_csv_keeps_case_na():
+    path = shared_data("sepsis_eventdatar.csv")
+    log = jm.read_csv(path, sep=";", case="Case ID", activity="Activity", timestamp="Complete Timestamp")
+    assert log.n_events == 15214 and log.n_cases == 1050
+    assert "NA" in set(log.cases)
