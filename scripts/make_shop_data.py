@@ -67,26 +67,20 @@ YEAR_END = 1_767_225_600  # 2026-01-01T00:00:00Z, the export's cut-off
 UNKNOWN_STAGES = {"Chatbot session": "Consideration", "Price drop alert": "Consideration"}
 
 
-def _utc_weights(local: list[float]) -> np.ndarray:
+def _utc_weights(local: str) -> np.ndarray:
     """Hour-of-day weights given in local time (UTC+1) as UTC probabilities."""
-    w = np.roll(np.asarray(local, dtype=float), -1)
+    w = np.roll(np.array(local.split(), dtype=float), -1)
     return w / w.sum()
 
 
 # Activity by hour of day, local time 00..23.
 HOURS = {
     "online": _utc_weights(
-        [2, 1, 0.5, 0.3, 0.3, 0.5, 1, 2, 3, 4, 4.5, 5, 5.5, 5.5, 4.5, 4.5, 4.5, 5, 5.5, 6, 6.5, 6.5, 5, 3.5]
+        "2 1 .5 .3 .3 .5 1 2 3 4 4.5 5 5.5 5.5 4.5 4.5 4.5 5 5.5 6 6.5 6.5 5 3.5"
     ),
-    "email": _utc_weights(
-        [1, 0.5, 0.3, 0.2, 0.2, 0.5, 2, 5, 6, 5, 4, 3.5, 3.5, 4, 3.5, 3, 3, 3.5, 4, 4.5, 5, 4.5, 3, 2]
-    ),
-    "store": _utc_weights(
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 5, 5, 4, 3, 3, 4, 6, 7, 6, 3, 0, 0]
-    ),
-    "call": _utc_weights(
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6, 6, 5, 4, 3, 4, 5, 5, 4, 3, 2, 0, 0, 0]
-    ),
+    "email": _utc_weights("1 .5 .3 .2 .2 .5 2 5 6 5 4 3.5 3.5 4 3.5 3 3 3.5 4 4.5 5 4.5 3 2"),
+    "store": _utc_weights("0 0 0 0 0 0 0 0 0 0 3 4 5 5 4 3 3 4 6 7 6 3 0 0"),
+    "call": _utc_weights("0 0 0 0 0 0 0 0 0 5 6 6 5 4 3 4 5 5 4 3 2 0 0 0"),
 }
 KIND_OF_CHANNEL = {
     "web": "online",
@@ -184,7 +178,7 @@ class Journey:
     # -- stages -----------------------------------------------------------
 
     def awareness(self) -> None:
-        n = min(int(self.rng.geometric(0.6)), 4)
+        n = min(int(self.rng.geometric(0.65)), 4)
         for i in range(n):
             touchpoint = self.pick(
                 {"See social ad": 0.45, "Search engine visit": 0.35, "Read blog post": 0.20}
@@ -204,7 +198,7 @@ class Journey:
     def consideration(self, *, first: bool) -> str:
         """One to three browsing sessions; returns the last session's channel."""
         rng = self.rng
-        n = 1 + int(rng.random() < 0.35) + int(rng.random() < 0.1)
+        n = 1 + int(rng.random() < 0.25) + int(rng.random() < 0.06)
         channel = self.device
         for s in range(n):
             channel = self.shop_channel()
@@ -225,7 +219,7 @@ class Journey:
                 self.emit("Browse catalogue", channel)
                 self.step()
             self.emit("View product", channel)
-            for _ in range(int(rng.geometric(0.62)) - 1):  # a run of product views
+            for _ in range(int(rng.geometric(0.66)) - 1):  # a run of product views
                 self.click("View product", channel)
             if channel in ("web", "app") and rng.random() < 0.025:
                 self.click("Chatbot session", channel)
@@ -259,7 +253,10 @@ class Journey:
         if channel != "marketplace" and rng.random() < 0.25:
             self.click("Apply coupon", channel)
         if rng.random() < 0.2:  # second thoughts: back to Consideration
-            self.click(self.pick({"View product": 0.6, "Compare products": 0.25, "Read reviews": 0.15}), channel)
+            self.click(
+                self.pick({"View product": 0.6, "Compare products": 0.25, "Read reviews": 0.15}),
+                channel,
+            )
             if rng.random() < 0.4:
                 self.click("View product", channel)
             self.click("Add to cart", channel)
@@ -298,7 +295,10 @@ class Journey:
         else:
             if rng.random() < 0.06:  # "where is my order?"
                 self.later(1.0, "call_center", minimum=0.5)
-                self.emit("Contact support", self.pick({"call_center": 0.6, "email": 0.25, "social": 0.15}))
+                self.emit(
+                    "Contact support",
+                    self.pick({"call_center": 0.6, "email": 0.25, "social": 0.15}),
+                )
             if rng.random() < 0.97:
                 pickup = "store" if rng.random() < 0.2 else channel
                 self.later(1.5, pickup, minimum=1.0)
@@ -311,7 +311,10 @@ class Journey:
                     self.click("Contact support", "call_center")  # called back
         if got_item and rng.random() < 0.07:
             self.later(4.0, "call_center", minimum=0.2)
-            self.emit("Contact support", self.pick({"call_center": 0.55, "email": 0.25, "web": 0.1, "social": 0.1}))
+            self.emit(
+                "Contact support",
+                self.pick({"call_center": 0.55, "email": 0.25, "web": 0.1, "social": 0.1}),
+            )
         if got_item and rng.random() < 0.095:
             where = "store" if channel == "store" or rng.random() < 0.4 else channel
             self.later(6.0, where, minimum=1.0)
@@ -344,7 +347,7 @@ class Journey:
         """Newsletter opens of a subscriber over the next ``days`` days."""
         until = self.t + int(days * DAY)
         while self.subscribed:
-            self.later(21.0, "email", minimum=3.0)
+            self.later(25.0, "email", minimum=3.0)
             if self.t >= until:
                 break
             self.emit("Open newsletter", "email")
@@ -379,7 +382,7 @@ def simulate(rng: np.random.Generator, start: int) -> list[tuple[int, str, str]]
     for k in range(orders):
         if k:
             # Back for another purchase, weeks later.
-            j.newsletters(14.0 + rng.exponential(30.0))
+            j.newsletters(10.0 + rng.exponential(28.0))
             way = j.pick({"consider": 0.5, "cart": 0.35, "reorder": 0.15})
             if way == "consider":
                 channel = j.consideration(first=False)
@@ -440,8 +443,10 @@ def main(argv: list[str] | None = None) -> None:
     if not args.quiet:
         touchpoints = Counter(row[1] for row in rows)
         customers = len({row[0] for row in rows})
-        print(f"wrote {args.out}: {len(rows):,} events, {customers:,} customers, "
-              f"{len(touchpoints)} touchpoints, {size / 1024:.0f} KiB")
+        print(
+            f"wrote {args.out}: {len(rows):,} events, {customers:,} customers, "
+            f"{len(touchpoints)} touchpoints, {size / 1024:.0f} KiB"
+        )
 
 
 if __name__ == "__main__":

@@ -362,15 +362,9 @@ def _build(
     source: str | None,
 ) -> JourneyLog:
     """Code and order the kept ``rows`` of ``frame`` (``time`` given per kept row)."""
-    case_codes, case_labels = factorize(frame[case].to_numpy()[rows])
-    act_codes, act_labels = factorize(frame[activity].to_numpy()[rows])
-    # Stable ordering by (case, time); ties keep input row order because
-    # ``rows`` is increasing and lexsort is stable.
-    n = len(rows)
-    if n and _is_sorted(case_codes, time):
-        order = None
-    else:
-        order = np.lexsort((time, case_codes))
+    case_codes, case_labels = _codes_of_rows(frame[case], rows)
+    act_codes, act_labels = _codes_of_rows(frame[activity], rows)
+    order = _order(case_codes, time, len(case_labels))
     if order is not None:
         rows = rows[order]
         time = time[order]
@@ -397,6 +391,45 @@ def _build(
         rejected=rejected,
         source=source,
     )
+
+
+def _codes_of_rows(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Codes and labels of ``values`` restricted to ``rows`` (labels of unused values dropped)."""
+    codes, labels = factorize(values)
+    if len(rows) == len(values):
+        return codes, labels
+    codes = codes[rows]
+    used = np.bincount(codes, minlength=len(labels)) > 0
+    if used.all():
+        return codes, labels
+    remap = np.cumsum(used) - 1
+    return remap[codes], labels[used]
+
+
+def _stable_group_sort(codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Stable O(n) counting sort of integer codes in [0, n_groups)."""
+    try:
+        from pandas._libs.algos import groupsort_indexer
+    except ImportError:  # pragma: no cover - private pandas API moved
+        return np.argsort(codes, kind="stable")
+    indexer, _ = groupsort_indexer(np.asarray(codes, dtype=np.intp), int(n_groups))
+    return np.asarray(indexer, dtype=np.int64)
+
+
+def _order(case_codes: np.ndarray, time: np.ndarray, n_cases: int) -> np.ndarray | None:
+    """Permutation ordering events by (case, time, input order); None if already ordered.
+
+    Cases are grouped with a stable counting sort; only when times are out of
+    order within some case is a stable sort by time done first.
+    """
+    n = len(case_codes)
+    if n == 0 or _is_sorted(case_codes, time):
+        return None
+    by_case = _stable_group_sort(case_codes, n_cases)
+    if _is_sorted(case_codes[by_case], time[by_case]):
+        return by_case
+    by_time = np.argsort(time, kind="stable")
+    return by_time[_stable_group_sort(case_codes[by_time], n_cases)]
 
 
 def _is_sorted(case_codes: np.ndarray, time: np.ndarray) -> bool:

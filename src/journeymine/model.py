@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import html
+import io
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from journeymine.errors import ModelError
+from journeymine.errors import MissingDependencyError, ModelError, ParameterError
 
 __all__ = ["JourneyModel"]
+
+#: The keys of a model dict / YAML document, in the order :meth:`JourneyModel.to_dict` writes them.
+MODEL_KEYS: tuple[str, ...] = (
+    "name",
+    "stages",
+    "activities",
+    "required",
+    "start",
+    "loops",
+    "purchase",
+    "returns",
+    "transitions",
+)
+
+#: A YAML model may expand to at most this many nodes (aliases counted each
+#: time they are used), so that an "alias bomb" fails fast.
+YAML_MAX_NODES = 200_000
+
+_PM4PY_HINT = 'Install it with: pip install "journeymine[pm4py]".'
 
 
 @dataclass(frozen=True, eq=True, repr=False)
@@ -29,13 +52,32 @@ class JourneyModel:
     start : sequence of str, optional
         Stages a journey may start in. Default: any.
     loops : sequence of (str, str), optional
-        Allowed backward moves ``(from_stage, to_stage)``.
+        Allowed backward moves ``(from_stage, to_stage)``; ``from_stage``
+        must come after ``to_stage``.
     transitions : sequence of (str, str), optional
         If given, the only allowed directly-follows activity pairs.
     purchase, returns : sequence of str, optional
-        Activities that are purchases and returns.
+        Activities that are purchases and returns. They must be activities
+        of the model (a typo would otherwise silently find no purchase).
     name : str, optional
         A name for reports.
+    petri_net : tuple, optional
+        A pm4py ``(net, initial_marking, final_marking)`` for
+        alignment-based checking; set by :meth:`from_petri_net` and
+        :meth:`from_bpmn`. It takes no part in equality and is not written
+        by :meth:`to_dict` / :meth:`to_yaml`.
+
+    Raises
+    ------
+    ModelError
+        If the model is inconsistent; the message names the offending stage,
+        activity, loop or transition.
+
+    Notes
+    -----
+    ``required`` and ``start`` are stored in stage order, so two models
+    listing the same stages in another order are equal. ``loops``,
+    ``purchase`` and ``returns`` keep the order given.
 
     Examples
     --------
@@ -47,6 +89,8 @@ class JourneyModel:
     ... )
     >>> model.stage_of("view")
     'Consideration'
+    >>> model.required
+    ('Awareness', 'Consideration', 'Purchase')
     """
 
     stages: tuple[str, ...]
@@ -62,81 +106,638 @@ class JourneyModel:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if isinstance(self.stages, str) or not isinstance(self.stages, Iterable):
+            raise ModelError(
+                f"stages must be a list of stage names, got {self.stages!r}. "
+                f"Write stages=[{self.stages!r}] for a single stage."
+            )
         set_(self, "stages", tuple(self.stages))
+        if not isinstance(self.activities, Mapping):
+            raise ModelError(
+                "activities must be a mapping of activity -> stage, got "
+                f"{type(self.activities).__name__}. To list the activities of each stage, use "
+                "JourneyModel.from_dict({'stages': {stage: [activity, ...], ...}})."
+            )
         set_(self, "activities", dict(self.activities))
-        set_(self, "required", tuple(self.stages if self.required is None else self.required))
+        set_(self, "required", _names("required", self.stages if self.required is None else self.required))
         if self.start is not None:
-            set_(self, "start", tuple(self.start))
-        set_(self, "loops", tuple(tuple(p) for p in self.loops))
+            set_(self, "start", _names("start", self.start))
+        set_(self, "loops", _pairs("loops", self.loops, "(from_stage, to_stage)"))
         if self.transitions is not None:
-            set_(self, "transitions", frozenset(tuple(p) for p in self.transitions))
-        set_(self, "purchase", _as_tuple(self.purchase))
-        set_(self, "returns", _as_tuple(self.returns))
+            set_(
+                self,
+                "transitions",
+                frozenset(_pairs("transitions", self.transitions, "(activity, next_activity)")),
+            )
+        set_(self, "purchase", _names("purchase", self.purchase))
+        set_(self, "returns", _names("returns", self.returns))
+        if self.name is not None and not isinstance(self.name, str):
+            raise ModelError(f"name must be a string or None, got {self.name!r}.")
         self._validate()
+        # required and start are sets of stages: store them in stage order.
+        order = {s: i for i, s in enumerate(self.stages)}
+        set_(self, "required", tuple(sorted(self.required or (), key=order.__getitem__)))
+        if self.start is not None:
+            set_(self, "start", tuple(sorted(self.start, key=order.__getitem__)))
 
     def _validate(self) -> None:
         if not self.stages:
             raise ModelError("A JourneyModel needs at least one stage; got stages=[].")
         seen: set[str] = set()
         for s in self.stages:
+            if not isinstance(s, str) or not s.strip():
+                hint = (
+                    " (YAML reads unquoted yes/no/on/off/true/false as booleans: quote the name)"
+                    if isinstance(s, bool)
+                    else ""
+                )
+                raise ModelError(
+                    f"Stage names must be non-empty strings; got {s!r} in stages="
+                    f"{list(self.stages)}{hint}."
+                )
             if s in seen:
-                raise ModelError(f"Stage {s!r} is listed twice in stages={list(self.stages)}.")
+                raise ModelError(
+                    f"Stage {s!r} is listed twice in stages={list(self.stages)}. "
+                    "Each stage must appear once."
+                )
             seen.add(s)
         known = set(self.stages)
         for act, stage in self.activities.items():
-            if stage not in known:
+            if not isinstance(stage, str) or stage not in known:
+                hint = (
+                    " activities maps each activity to one stage name; to list the activities "
+                    "of each stage, use JourneyModel.from_dict({'stages': {stage: [activity, ...]}})."
+                    if not isinstance(stage, str)
+                    else " Add the stage or fix the mapping."
+                )
                 raise ModelError(
                     f"Activity {act!r} is mapped to stage {stage!r}, which is not in stages="
-                    f"{list(self.stages)}. Add the stage or fix the mapping."
+                    f"{list(self.stages)}.{hint}"
                 )
-        for what, items in (("required", self.required), ("start", self.start or ())):
+        for what, items in (("required", self.required or ()), ("start", self.start or ())):
             for s in items:
                 if s not in known:
                     raise ModelError(
                         f"{what} lists stage {s!r}, which is not in stages={list(self.stages)}."
                     )
+        if self.start is not None and not self.start:
+            raise ModelError(
+                "start=[] allows no start stage, so every journey would start wrong. "
+                "Pass start=None to allow any start stage."
+            )
+        order = {s: i for i, s in enumerate(self.stages)}
         for pair in self.loops:
-            if len(pair) != 2 or any(s not in known for s in pair):
+            unknown = [s for s in pair if s not in known]
+            if unknown:
                 raise ModelError(
-                    f"Loop {pair!r} must be a (from_stage, to_stage) pair of stages in "
-                    f"{list(self.stages)}."
+                    f"Loop {pair!r} names stage {unknown[0]!r}, which is not in stages="
+                    f"{list(self.stages)}. A loop is a (from_stage, to_stage) pair of stages."
                 )
+            if order[pair[0]] <= order[pair[1]]:
+                raise ModelError(
+                    f"Loop {pair!r} does not go back: a loop is an allowed move from a later "
+                    f"stage to an earlier one, as (from_stage, to_stage). Stage order: "
+                    f"{list(self.stages)}. Moves forward and within a stage need no loop."
+                )
+        for what, acts in (("purchase", self.purchase), ("returns", self.returns)):
+            for a in acts:
+                if a not in self.activities:
+                    raise ModelError(
+                        f"{what} lists activity {a!r}, which is not among the model's "
+                        f"activities. Map it to a stage in activities, or fix its spelling."
+                    )
+        for pair in sorted(self.transitions or (), key=repr):
+            unknown = [a for a in pair if a not in self.activities]
+            if unknown:
+                raise ModelError(
+                    f"Transition {pair!r} names activity {unknown[0]!r}, which is not among "
+                    "the model's activities. Map it to a stage in activities, or fix its spelling."
+                )
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.stages,
+                frozenset(self.activities.items()),
+                self.required,
+                self.start,
+                self.loops,
+                self.transitions,
+                self.purchase,
+                self.returns,
+                self.name,
+            )
+        )
 
     # -- lookups ----------------------------------------------------------
     def stage_of(self, activity: Any) -> str | None:
-        """The stage of an activity, or None if the model does not know it."""
+        """The stage of an activity, or None if the model does not know it.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"})
+        >>> m.stage_of("buy"), m.stage_of("chat")
+        ('B', None)
+        """
         return self.activities.get(activity)
 
     def stage_index(self, stage: str) -> int:
-        """Position of a stage in :attr:`stages`."""
+        """Position of a stage in :attr:`stages`.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.JourneyModel(stages=["A", "B"], activities={}).stage_index("B")
+        1
+        """
         return self.stages.index(stage)
 
-    def event_stages(self, log: Any) -> np.ndarray:
-        """Stage index (in :attr:`stages`) of each event of a log; -1 for unknown activities.
+    def stage_activities(self, stage: str) -> list[str]:
+        """The activities mapped to one stage, in the order of :attr:`activities`.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "blog": "A", "buy": "B"})
+        >>> m.stage_activities("A")
+        ['ad', 'blog']
+        """
+        if stage not in self.stages:
+            raise ParameterError(
+                f"Stage {stage!r} is not in the model. Its stages are {list(self.stages)}."
+            )
+        return [a for a, s in self.activities.items() if s == stage]
+
+KEPT_METHODS
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def from_template(
+        cls, name: str, activities: Mapping[Any, Any] | None = None, /, **kwargs: Any
+    ) -> JourneyModel:
+        """A model whose stages are a ready-made template of :mod:`journeymine.stages`.
 
         Parameters
         ----------
-        log : JourneyLog
+        name : {"classic", "buying_cycle", "lifecycle", "three_phase"}
+            The template (positional only, so that ``name=`` can still name the model).
+        activities : mapping, optional
+            Either ``{activity: stage}`` or ``{stage: [activity, ...]}``.
+        **kwargs
+            Any other :class:`JourneyModel` argument (``required``, ``start``,
+            ``loops``, ``transitions``, ``purchase``, ``returns``, ``name``).
 
         Returns
         -------
-        numpy.ndarray
-            int64, one per event, in log order.
+        JourneyModel
+
+        Raises
+        ------
+        ParameterError
+            If ``name`` is not a template.
+        ModelError
+            If the model is not valid.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel.from_template(
+        ...     "lifecycle", {"Acquisition": ["signup"], "Onboarding": ["tutorial"]},
+        ...     required=["Acquisition"], name="app",
+        ... )
+        >>> m.stages
+        ('Acquisition', 'Onboarding', 'Engagement', 'Retention')
+        >>> m.stage_of("tutorial")
+        'Onboarding'
         """
-        order = {s: i for i, s in enumerate(self.stages)}
-        table = np.array(
-            [order.get(self.activities.get(a), -1) for a in log.activity_labels], dtype=np.int64
+        from journeymine.stages import template
+
+        if "stages" in kwargs:
+            raise ParameterError(
+                "from_template() takes its stages from the template; do not pass stages=. "
+                "Use JourneyModel(stages=...) for your own stages."
+            )
+        stages = template(name)
+        acts = dict(activities or {})
+        if acts and all(
+            isinstance(v, (list, tuple, set, frozenset)) or v is None for v in acts.values()
+        ):
+            pairs = [(a, s) for s, members in acts.items() for a in (members or ())]
+            acts = _unique_mapping(pairs)
+        return cls(stages=stages, activities=acts, **kwargs)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> JourneyModel:
+        """Build a model from a plain dict (as read from YAML or JSON).
+
+        Parameters
+        ----------
+        d : mapping
+            Keys ``name``, ``stages``, ``activities``, ``required``,
+            ``start``, ``loops``, ``purchase``, ``returns``,
+            ``transitions`` (only ``stages`` is needed). ``stages`` is a list
+            of stage names, a list whose items may be
+            ``{"name": stage, "activities": [activity, ...]}`` dicts, or a
+            mapping ``{stage: [activity, ...]}``. ``activities`` maps
+            ``{activity: stage}``; both forms may be combined, but each
+            activity must be listed once. ``loops`` is a list of
+            ``[from_stage, to_stage]`` pairs; ``transitions`` a list of
+            ``[activity, next_activity]`` pairs or a mapping
+            ``{activity: [next_activity, ...]}``, or null for no constraint.
+
+        Returns
+        -------
+        JourneyModel
+
+        Raises
+        ------
+        ModelError
+            Unknown keys (the message lists the valid ones), an activity
+            listed twice, or an invalid model.
+
+        See Also
+        --------
+        to_dict, from_yaml
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel.from_dict({
+        ...     "stages": [{"name": "Awareness", "activities": ["ad"]},
+        ...                {"name": "Purchase", "activities": ["buy"]}],
+        ...     "purchase": ["buy"],
+        ... })
+        >>> m.activities
+        {'ad': 'Awareness', 'buy': 'Purchase'}
+        >>> jm.JourneyModel.from_dict(m.to_dict()) == m
+        True
+        """
+        if not isinstance(d, Mapping):
+            raise ModelError(
+                f"A model dict must be a mapping with keys {list(MODEL_KEYS)}; "
+                f"got {type(d).__name__}."
+            )
+        unknown = [k for k in d if k not in MODEL_KEYS]
+        if unknown:
+            raise ModelError(
+                f"Unknown key{'s' if len(unknown) > 1 else ''} {unknown} in the model. "
+                f"Valid keys: {list(MODEL_KEYS)}."
+            )
+        if d.get("stages") is None:
+            raise ModelError(
+                "The model has no 'stages': list the stages in order, e.g. "
+                "stages: [Awareness, Consideration, Purchase]."
+            )
+        stages, pairs = _parse_stages(d["stages"])
+        acts = d.get("activities")
+        if acts is not None:
+            if not isinstance(acts, Mapping):
+                raise ModelError(
+                    f"'activities' must map each activity to its stage ({{activity: stage}}); "
+                    f"got {type(acts).__name__}. To list activities per stage, put them under "
+                    "'stages' as {name: stage, activities: [...]} items."
+                )
+            pairs.extend(acts.items())
+        transitions = d.get("transitions")
+        if isinstance(transitions, Mapping):
+            transitions = [
+                (a, b) for a, nexts in transitions.items() for b in _as_list("transitions", nexts)
+            ]
+        return cls(
+            stages=stages,
+            activities=_unique_mapping(pairs),
+            required=d.get("required"),
+            start=d.get("start"),
+            loops=d.get("loops") or (),
+            transitions=transitions,
+            purchase=d.get("purchase"),
+            returns=d.get("returns"),
+            name=d.get("name"),
         )
-        if table.size == 0:
-            return np.empty(0, dtype=np.int64)
-        return table[log.activity_codes]
 
-    def activity_mask(self, log: Any, activities: Iterable[Any]) -> np.ndarray:
-        """Boolean mask of the events whose activity is in ``activities``."""
-        wanted = set(activities)
-        table = np.array([a in wanted for a in log.activity_labels], dtype=bool)
-        return table[log.activity_codes] if table.size else np.zeros(0, dtype=bool)
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a plain dict of lists and strings, ready for YAML or JSON.
 
+        ``JourneyModel.from_dict(model.to_dict()) == model`` always holds. The
+        ``petri_net`` is not included.
+
+        Returns
+        -------
+        dict
+            Keys ``name``, ``stages``, ``activities``, ``required``,
+            ``start``, ``loops``, ``purchase``, ``returns``, ``transitions``.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"},
+        ...                     loops=[("B", "A")])
+        >>> m.to_dict()["loops"]
+        [['B', 'A']]
+        """
+        return {
+            "name": self.name,
+            "stages": list(self.stages),
+            "activities": dict(self.activities),
+            "required": list(self.required or ()),
+            "start": None if self.start is None else list(self.start),
+            "loops": [list(p) for p in self.loops],
+            "purchase": list(self.purchase),
+            "returns": list(self.returns),
+            "transitions": (
+                None
+                if self.transitions is None
+                else [list(p) for p in sorted(self.transitions, key=_sort_key)]
+            ),
+        }
+
+    @classmethod
+    def from_yaml(cls, source: str | Path | Any) -> JourneyModel:
+        """Load a model from a YAML file or YAML text.
+
+        The document is read with :func:`yaml.safe_load` rules: Python tags
+        (``!!python/...``) are refused, never run. Anchors and aliases are
+        allowed, but a document that expands to more than 200,000 nodes
+        (an "alias bomb") is refused before it is expanded.
+
+        Parameters
+        ----------
+        source : str, path-like or file-like
+            A path to a ``.yaml`` / ``.yml`` file, an open file, or the
+            YAML text itself (any string with a line break or a colon).
+            The document holds the keys of :meth:`from_dict`.
+
+        Returns
+        -------
+        JourneyModel
+
+        Raises
+        ------
+        ModelError
+            If the file does not exist, the YAML is invalid or unsafe, a
+            mapping repeats a key, or the model is not valid; the message
+            names the file and line.
+
+        See Also
+        --------
+        to_yaml, from_dict
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel.from_yaml('''
+        ... name: mini
+        ... stages: [Awareness, Purchase]
+        ... activities: {ad: Awareness, buy: Purchase}
+        ... purchase: [buy]
+        ... ''')
+        >>> m.name, m.stage_of("buy")
+        ('mini', 'Purchase')
+        """
+        text, where = _read_source(source)
+        data = _safe_load(text, where)
+        if data is None:
+            raise ModelError(f"The YAML model{_in(where)} is empty. It needs at least 'stages'.")
+        if not isinstance(data, Mapping):
+            hint = (
+                f" If {text.strip()!r} is a file name, the file does not exist."
+                if isinstance(data, str)
+                else ""
+            )
+            raise ModelError(
+                f"The YAML model{_in(where)} must be a mapping with keys {list(MODEL_KEYS)}; "
+                f"got a {type(data).__name__}.{hint}"
+            )
+        try:
+            return cls.from_dict(data)
+        except ModelError as exc:
+            if where is None:
+                raise
+            raise ModelError(f"In {where}: {exc}") from None
+
+    def to_yaml(self, path: str | Path | None = None) -> str | None:
+        """Write the model as YAML; ``from_yaml`` reads it back to an equal model.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            The file to write (UTF-8). When omitted, the YAML text is returned.
+
+        Returns
+        -------
+        str or None
+            The YAML text when ``path`` is None, else None.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"},
+        ...                     loops=[("B", "A")], name="mini")
+        >>> print(m.to_yaml())
+        name: mini
+        stages:
+        - A
+        - B
+        activities:
+          ad: A
+          buy: B
+        required:
+        - A
+        - B
+        start: null
+        loops:
+        - [B, A]
+        purchase: []
+        returns: []
+        transitions: null
+        <BLANKLINE>
+        >>> jm.JourneyModel.from_yaml(m.to_yaml()) == m
+        True
+        """
+        import yaml
+
+        data = self.to_dict()
+        for key in ("loops", "transitions"):
+            if data[key] is not None:
+                data[key] = [_FlowList(p) for p in data[key]]
+        text = yaml.dump(
+            data,
+            Dumper=_ModelDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=10**9,
+        )
+        if path is None:
+            return text
+        Path(path).write_text(text, encoding="utf-8")
+        return None
+
+    @classmethod
+    def from_petri_net(
+        cls,
+        net: Any,
+        im: Any,
+        fm: Any,
+        *,
+        stages: Iterable[str] | None = None,
+        activities: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> JourneyModel:
+        """A model from a pm4py Petri net; the net is kept for alignment-based checking.
+
+        The model's activities are the labels of the net's visible
+        transitions. Their stages are derived from the net unless given:
+        each visible transition gets a *level*, the least number of visible
+        transitions fired before it on a path from the initial marking
+        (a breadth-first search in which silent transitions cost nothing),
+        and each level becomes a stage named ``"Stage 1"``, ``"Stage 2"``, ...
+        Alternatives at the same depth thus share a stage, and a step
+        between directly following activities never goes more than one
+        stage forward, so every stage is required. Moves back along the
+        net's arcs (its loops) become the model's ``loops``; ``start`` is
+        the first stage. The net itself is stored as ``petri_net=(net, im, fm)``.
+
+        Parameters
+        ----------
+        net, im, fm : pm4py PetriNet, Marking, Marking
+            The net and its initial and final markings.
+        stages : sequence of str, optional
+            Names for the derived levels (as many names as levels), or, with
+            ``activities``, the stage order.
+        activities : mapping of str to str, optional
+            The stage of each visible label; all labels must be mapped. When
+            given without ``stages``, stages are ordered by their first level.
+        **kwargs
+            Other :class:`JourneyModel` arguments (``name``, ``required``,
+            ``start``, ``loops``, ``purchase``, ``returns``, ``transitions``);
+            they replace the derived values.
+
+        Returns
+        -------
+        JourneyModel
+
+        Raises
+        ------
+        MissingDependencyError
+            If pm4py is not installed.
+        ModelError
+            If the net has no visible transition, a label is not mapped, or
+            ``stages`` does not fit the derived levels.
+
+        Notes
+        -----
+        Concurrent branches of unequal length interleave in a log, which a
+        stage order cannot express: use ``check(..., method="alignments")``
+        for such nets.
+
+        Examples
+        --------
+        >>> import pm4py  # doctest: +SKIP
+        >>> import journeymine as jm
+        >>> tree = pm4py.parse_process_tree("->('ad', X('view', 'compare'), 'buy')")  # doctest: +SKIP
+        >>> net, im, fm = pm4py.convert_to_petri_net(tree)  # doctest: +SKIP
+        >>> jm.JourneyModel.from_petri_net(net, im, fm).stages  # doctest: +SKIP
+        ('Stage 1', 'Stage 2', 'Stage 3')
+        """
+        _require_pm4py("JourneyModel.from_petri_net()")
+        if not hasattr(net, "transitions") or not hasattr(net, "places"):
+            raise ParameterError(
+                "The 'net' parameter of from_petri_net() must be a pm4py PetriNet. "
+                f"Got {type(net).__name__} instead."
+            )
+        levels, succ = _net_levels(net, im)
+        if not levels:
+            raise ModelError(
+                "The Petri net has no visible (labelled) transition, so the model would have no "
+                "activity. Label the transitions with the touchpoints."
+            )
+        labels = sorted(levels, key=lambda a: (levels[a], _sort_key(a)))
+        stage_names = None if stages is None else list(stages)
+        if activities is None:
+            n_levels = max(levels.values()) + 1
+            if stage_names is None:
+                stage_names = [f"Stage {k + 1}" for k in range(n_levels)]
+            elif len(stage_names) != n_levels:
+                raise ModelError(
+                    f"The Petri net has {n_levels} levels (depths of its visible transitions), "
+                    f"but {len(stage_names)} stage names were given: {stage_names}. Pass "
+                    f"{n_levels} names, or pass activities={{label: stage}} for your own grouping."
+                )
+            mapping = {a: stage_names[levels[a]] for a in labels}
+        else:
+            mapping = dict(activities)
+            missing = [a for a in labels if a not in mapping]
+            if missing:
+                raise ModelError(
+                    f"The Petri net's visible transitions {missing} have no stage in "
+                    "activities. Map every label to a stage."
+                )
+            if stage_names is None:
+                first: dict[str, int] = {}
+                for a in labels:
+                    first.setdefault(mapping[a], levels[a])
+                extra = [s for s in mapping.values() if s not in first]
+                stage_names = sorted(first, key=first.__getitem__) + list(dict.fromkeys(extra))
+        order = {s: i for i, s in enumerate(stage_names)}
+        loops: list[tuple[str, str]] = []
+        for a in labels:
+            for b in sorted(succ[a], key=_sort_key):
+                sa, sb = mapping[a], mapping[b]
+                if sa in order and sb in order and order[sb] < order[sa] and (sa, sb) not in loops:
+                    loops.append((sa, sb))
+        params: dict[str, Any] = {"loops": loops, "start": [stage_names[0]] if activities is None else None}
+        params.update(kwargs)
+        return cls(stages=stage_names, activities=mapping, petri_net=(net, im, fm), **params)
+
+    @classmethod
+    def from_bpmn(cls, path: str | Path, **kwargs: Any) -> JourneyModel:
+        """A model from a BPMN 2.0 file, read and converted to a Petri net with pm4py.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.bpmn`` file.
+        **kwargs
+            Passed to :meth:`from_petri_net` (``stages``, ``activities``,
+            ``name``, ...). ``name`` defaults to the file's stem.
+
+        Returns
+        -------
+        JourneyModel
+            With the converted net in ``petri_net``.
+
+        Raises
+        ------
+        MissingDependencyError
+            If pm4py is not installed.
+        ModelError
+            If the file does not exist or is not valid BPMN.
+
+        See Also
+        --------
+        from_petri_net : how stages are derived.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> m = jm.JourneyModel.from_bpmn("journey.bpmn")  # doctest: +SKIP
+        """
+        pm4py = _require_pm4py("JourneyModel.from_bpmn()")
+        p = Path(path)
+        if not p.is_file():
+            raise ModelError(f"BPMN file {str(p)!r} not found. Check the path.")
+        try:
+            bpmn = pm4py.read_bpmn(str(p))
+            net, im, fm = pm4py.convert_to_petri_net(bpmn)
+        except Exception as exc:  # pm4py raises bare exceptions on bad files
+            raise ModelError(
+                f"Could not read {str(p)!r} as a BPMN 2.0 model: {type(exc).__name__}: {exc}"
+            ) from exc
+        kwargs.setdefault("name", p.stem)
+        return cls.from_petri_net(net, im, fm, **kwargs)
+
+    # -- display ----------------------------------------------------------
     def __repr__(self) -> str:
         name = f"{self.name!r}, " if self.name else ""
         return (
@@ -144,10 +745,387 @@ class JourneyModel:
             f"activities={len(self.activities)}, loops={len(self.loops)})"
         )
 
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        required = set(self.required or ())
+        start = set(self.start or ())
+        rows = []
+        for i, stage in enumerate(self.stages, 1):
+            tags = []
+            if stage not in required:
+                tags.append("optional")
+            if stage in start:
+                tags.append("start")
+            tag = f" <small>({', '.join(tags)})</small>" if tags else ""
+            acts = self.stage_activities(stage)
+            shown = ", ".join(esc(str(a)) for a in acts[:6])
+            if len(acts) > 6:
+                shown += f", … <small>(+{len(acts) - 6} more)</small>"
+            rows.append(
+                f"<tr><td>{i}</td><td style='text-align:left'><b>{esc(stage)}</b>{tag}</td>"
+                f"<td style='text-align:left'>{shown or '<i>none</i>'}</td></tr>"
+            )
+        loops = ", ".join(f"{esc(a)} → {esc(b)}" for a, b in self.loops[:8])
+        if len(self.loops) > 8:
+            loops += f", … (+{len(self.loops) - 8} more)"
+        extra = [
+            ("loops", loops or "none"),
+            ("purchase", ", ".join(esc(str(a)) for a in self.purchase) or "–"),
+            ("returns", ", ".join(esc(str(a)) for a in self.returns) or "–"),
+            (
+                "transitions",
+                "any" if self.transitions is None else f"{len(self.transitions)} allowed pairs",
+            ),
+        ]
+        foot = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td colspan='2' style='text-align:left'>"
+            f"{val}</td></tr>"
+            for k, val in extra
+        )
+        title = f"JourneyModel {esc(repr(self.name))}" if self.name else "JourneyModel"
+        caption = (
+            f"{title}: {len(self.stages)} stages, {len(self.activities)} activities"
+            + (", Petri net attached" if self.petri_net is not None else "")
+        )
+        return (
+            f"<table><caption>{caption}</caption>"
+            "<thead><tr><th>#</th><th>stage</th><th>activities</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody><tfoot>{foot}</tfoot></table>"
+        )
 
+
+# -- helpers ------------------------------------------------------------------
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def _as_list(what: str, value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Iterable) or isinstance(value, Mapping):
+        return [value]
+    return list(value)
+
+
+def _names(what: str, value: Any) -> tuple[Any, ...]:
+    """A tuple of names (a lone string is one name); duplicates are refused."""
+    if value is not None and (isinstance(value, Mapping) or not isinstance(value, (str, Iterable))):
+        raise ModelError(f"{what} must be a list of names, got {value!r}.")
+    items = _as_tuple(value)
+    seen: set[Any] = set()
+    for item in items:
+        try:
+            dup = item in seen
+        except TypeError:
+            raise ModelError(f"{what} must be a list of names; got the item {item!r}.") from None
+        if dup:
+            raise ModelError(f"{what} lists {item!r} twice. List each once.")
+        seen.add(item)
+    return items
+
+
+def _pairs(what: str, value: Any, shape: str) -> tuple[tuple[Any, Any], ...]:
+    """A tuple of 2-tuples, each checked; duplicates are refused."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
+        raise ModelError(f"{what} must be a list of {shape} pairs, got {value!r}.")
+    out: list[tuple[Any, Any]] = []
+    seen: set[tuple[Any, Any]] = set()
+    for item in value:
+        if isinstance(item, (str, Mapping)) or not isinstance(item, Iterable):
+            pair = None
+        else:
+            pair = tuple(item)
+        if pair is None or len(pair) != 2:
+            raise ModelError(
+                f"{what} must be a list of {shape} pairs; got the item {item!r}. "
+                f"Write e.g. {what}=[('a', 'b')] for a single pair."
+            )
+        try:
+            dup = pair in seen
+        except TypeError:
+            raise ModelError(f"{what} holds an invalid pair {item!r}.") from None
+        if dup:
+            if what == "transitions":
+                continue
+            raise ModelError(f"{what} lists {pair!r} twice. List each pair once.")
+        seen.add(pair)
+        out.append(pair)
+    return tuple(out)
+
+
+def _unique_mapping(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
+    """``{activity: stage}`` from pairs, refusing an activity listed twice."""
+    out: dict[Any, Any] = {}
+    for act, stage in pairs:
+        try:
+            there = act in out
+        except TypeError:
+            raise ModelError(
+                f"Activity names must be strings (or numbers); got {act!r} in the stage "
+                f"{stage!r}."
+            ) from None
+        if isinstance(act, bool):
+            raise ModelError(
+                f"Activity {act!r} (in stage {stage!r}) is a boolean: YAML reads unquoted "
+                "yes/no/on/off/true/false as booleans. Quote the name."
+            )
+        if there:
+            where = (
+                f"to stages {out[act]!r} and {stage!r}"
+                if out[act] != stage
+                else f"twice to stage {stage!r}"
+            )
+            raise ModelError(
+                f"Activity {act!r} is mapped {where}. An activity belongs to exactly one stage; "
+                "list it once."
+            )
+        out[act] = stage
+    return out
+
+
+def _parse_stages(value: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """Stage names and (activity, stage) pairs from the ``stages`` entry of a model dict."""
+    pairs: list[tuple[Any, Any]] = []
+    if isinstance(value, Mapping):
+        names = list(value)
+        for stage, members in value.items():
+            if isinstance(members, Mapping):
+                raise ModelError(
+                    f"Stage {stage!r} must list its activities as a list; got a mapping."
+                )
+            pairs.extend((a, stage) for a in _as_list("activities", members))
+        return names, pairs
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ModelError(
+            f"'stages' must be a list of stage names (or of {{name:, activities:}} items), "
+            f"got {value!r}."
+        )
+    names = []
+    for item in value:
+        if isinstance(item, Mapping):
+            extra = [k for k in item if k not in ("name", "activities")]
+            if extra or "name" not in item:
+                raise ModelError(
+                    f"A stage item must have the keys 'name' and optionally 'activities'; got "
+                    f"keys {list(item)} in {dict(item)!r}."
+                )
+            stage = item["name"]
+            names.append(stage)
+            members = item.get("activities")
+            if isinstance(members, Mapping):
+                raise ModelError(
+                    f"Stage {stage!r} must list its activities as a list; got a mapping."
+                )
+            pairs.extend((a, stage) for a in _as_list("activities", members))
+        else:
+            names.append(item)
+    return names, pairs
+
+
+def _sort_key(value: Any) -> tuple[str, str]:
+    return (type(value).__name__, repr(value))
+
+
+def _in(where: str | None) -> str:
+    return f" in {where}" if where else ""
+
+
+def _read_source(source: Any) -> tuple[str, str | None]:
+    """The YAML text and, for files, their name."""
+    if hasattr(source, "read"):
+        text = source.read()
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return text, getattr(source, "name", None)
+    if isinstance(source, Path) or (
+        isinstance(source, str)
+        and "\n" not in source
+        and (":" not in source or Path(source).suffix.lower() in (".yaml", ".yml"))
+    ):
+        p = Path(source)
+        if not p.is_file():
+            raise ModelError(
+                f"Model file {str(p)!r} not found. Check the path, or pass the YAML text itself."
+            )
+        try:
+            return p.read_text(encoding="utf-8"), str(p)
+        except UnicodeDecodeError as exc:
+            raise ModelError(f"Model file {str(p)!r} is not UTF-8 text: {exc}.") from None
+    if isinstance(source, str):
+        return source, None
+    raise ParameterError(
+        "The 'source' parameter of from_yaml() must be a path, a file object or YAML text. "
+        f"Got {type(source).__name__} instead."
+    )
+
+
+def _safe_load(text: str, where: str | None) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(io.StringIO(text), Loader=_loader_class())  # noqa: S506 (safe loader)
+    except ModelError as exc:
+        raise ModelError(f"{exc}{_in(where)}".rstrip(".") + ".") from None
+    except RecursionError:
+        raise ModelError(f"The YAML model{_in(where)} is nested too deeply to be a model.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        if "python/" in str(exc):
+            raise ModelError(
+                f"The YAML model{_in(where)} uses a Python tag{line} ({problem}). journeymine "
+                "reads models with yaml.safe_load rules, which never build Python objects or "
+                "run code: remove the tag."
+            ) from None
+        raise ModelError(f"The YAML model{_in(where)} is not valid YAML{line}: {problem}") from None
+
+
+_LOADER: list[type] = []
+
+
+def _loader_class() -> type:
+    """A SafeLoader that bounds alias expansion and refuses duplicate keys (built lazily)."""
+    if _LOADER:
+        return _LOADER[0]
+    import yaml
+
+    class ModelLoader(yaml.SafeLoader):
+        def __init__(self, stream: Any) -> None:
+            super().__init__(stream)
+            self._sizes: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            node = super().compose_node(parent, index)
+            if id(node) in self._sizes:
+                return node
+            if isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(self._sizes.get(id(c), 1) for c in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                size = 1 + sum(
+                    self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value
+                )
+            else:
+                size = 1
+            if size > YAML_MAX_NODES:
+                line = node.start_mark.line + 1
+                raise ModelError(
+                    f"The YAML model expands to more than {YAML_MAX_NODES:,} nodes through its "
+                    f"aliases (from line {line}): refused as an alias bomb. Write the model out "
+                    "without nested aliases"
+                )
+            self._sizes[id(node)] = size
+            return node
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                        key = (key_node.tag, key_node.value)
+                        if key in seen:
+                            raise ModelError(
+                                f"The YAML model repeats the key {key_node.value!r} (lines "
+                                f"{seen[key] + 1} and {key_node.start_mark.line + 1}); YAML "
+                                "would silently keep only the last one. List it once"
+                            )
+                        seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep=deep)
+
+    _LOADER.append(ModelLoader)
+    return ModelLoader
+
+
+class _FlowList(list):  # type: ignore[type-arg]
+    """A list written in YAML flow style (``[a, b]``)."""
+
+
+def _make_dumper() -> type:
+    import yaml
+
+    class ModelDumper(yaml.SafeDumper):
+        pass
+
+    def flow(dumper: Any, data: Any) -> Any:
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+    ModelDumper.add_representer(_FlowList, flow)
+    return ModelDumper
+
+
+class _LazyDumper:
+    """Builds the YAML dumper class on first use, so importing the module needs no yaml."""
+
+    _cls: type | None = None
+
+    def __get__(self, obj: Any, owner: Any) -> type:
+        if _LazyDumper._cls is None:
+            _LazyDumper._cls = _make_dumper()
+        return _LazyDumper._cls
+
+
+def _require_pm4py(what: str) -> Any:
+    try:
+        import pm4py
+    except ImportError as exc:
+        raise MissingDependencyError(f"{what} needs pm4py. {_PM4PY_HINT}") from exc
+    return pm4py
+
+
+def _net_levels(net: Any, im: Any) -> tuple[dict[Any, int], dict[Any, set[Any]]]:
+    """Level of each visible label (visible transitions before it) and its visible successors."""
+    INF = float("inf")
+    dist: dict[Any, float] = {}
+    queue: deque[tuple[Any, int]] = deque()
+    for p in im:
+        dist[p] = 0
+        queue.append((p, 0))
+    # 0-1 BFS over places: firing a visible transition costs 1, a silent one 0.
+    level: dict[Any, int] = {}
+    while queue:
+        p, d = queue.popleft()
+        if d > dist.get(p, INF):
+            continue
+        for arc in p.out_arcs:
+            t = arc.target
+            visible = t.label is not None
+            if visible and d < level.get(t.label, INF):
+                level[t.label] = d
+            nd = d + (1 if visible else 0)
+            for out in t.out_arcs:
+                q = out.target
+                if nd < dist.get(q, INF):
+                    dist[q] = nd
+                    if visible:
+                        queue.append((q, nd))
+                    else:
+                        queue.appendleft((q, nd))
+    labels = {t.label for t in net.transitions if t.label is not None}
+    top = max(level.values(), default=-1)
+    for lab in sorted(labels - set(level), key=_sort_key):  # unreachable: put them last
+        level[lab] = top + 1
+    # Visible successors: follow output places through silent transitions only.
+    succ: dict[Any, set[Any]] = {lab: set() for lab in labels}
+    for t in net.transitions:
+        if t.label is None:
+            continue
+        seen_places: set[Any] = set()
+        stack = [arc.target for arc in t.out_arcs]
+        while stack:
+            p = stack.pop()
+            if p in seen_places:
+                continue
+            seen_places.add(p)
+            for arc in p.out_arcs:
+                u = arc.target
+                if u.label is not None:
+                    succ[t.label].add(u.label)
+                else:
+                    stack.extend(a.target for a in u.out_arcs)
+    return level, succ

@@ -309,6 +309,7 @@ def _collect(source: str, max_events: int | None) -> _Collected:
 
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.ordered_attributes = True
 
     # Mutable parser state, kept in closure cells: these handlers run once
     # per XML element, so they avoid attribute look-ups and calls.
@@ -321,7 +322,7 @@ def _collect(source: str, max_events: int | None) -> _Collected:
     trace = -1
     outer = _LOG  # what an <event> sits in: a trace, or the log itself
 
-    def start(name: str, attrs: dict[str, str]) -> None:
+    def start(name: str, attrs: list[str]) -> None:
         nonlocal skip, context, tables, order, row, n_events, trace, outer
         if skip:
             skip += 1
@@ -330,15 +331,22 @@ def _collect(source: str, max_events: int | None) -> _Collected:
             table = tables.get(name)
             if table is not None:
                 skip = 1
-                key = attrs.get("key")
-                entry = table.get(key)  # type: ignore[arg-type]
-                if entry is None:
+                # attrs is [name, value, name, value, ...] (ordered_attributes)
+                if len(attrs) == 4 and attrs[0] == "key" and attrs[2] == "value":
+                    key = attrs[1]
+                    value = attrs[3]
+                else:
+                    named = dict(zip(attrs[::2], attrs[1::2], strict=True))
+                    key = named.get("key")
+                    value = named.get("value")
                     if key is None:
                         raise _error(parser, source, f"<{name}> attribute without a 'key'")
+                entry = table.get(key)
+                if entry is None:
                     entry = table[key] = ([], [])
                     order.append(key)  # type: ignore[union-attr]
                 entry[0].append(row)
-                entry[1].append(attrs.get("value"))
+                entry[1].append(value)
                 return
         local = name if name in _KNOWN_TAGS else name.rpartition(":")[2]
         if local == "event":
@@ -558,8 +566,8 @@ def _typed_column(
     """
     if dense:
         rows = np.arange(len(raw), dtype=np.intp)
-    present = np.fromiter((v is not None for v in raw), dtype=bool, count=len(raw))
-    if not present.all():  # an attribute written without a value
+    if None in raw:  # an attribute written without a value
+        present = np.fromiter((v is not None for v in raw), dtype=bool, count=len(raw))
         rows = rows[present]
         raw = [v for v in raw if v is not None]
     filled = len(rows) == n

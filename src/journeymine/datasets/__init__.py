@@ -1,0 +1,237 @@
+"""Demo data: an omnichannel shop's customer journeys over 2025 and its designed journey.
+
+The event log (:func:`load_shop`) has one row per touchpoint of 6,000
+customers; the designed journey (:func:`shop_model`) says which stage each
+touchpoint belongs to, which stages are required and which moves back are
+allowed. The log follows the design mostly and deviates from it on purpose,
+so every analysis of journeymine has something to find.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import pandas as pd
+import yaml
+
+from journeymine.errors import ParameterError
+
+if TYPE_CHECKING:
+    from journeymine.log import JourneyLog
+    from journeymine.model import JourneyModel
+
+__all__ = ["load_shop", "shop_model", "shop_model_dict", "shop_model_path"]
+
+_LOG_FILE = "shop.csv.gz"
+_MODEL_FILE = "shop_model.yaml"
+
+
+@overload
+def load_shop(*, as_frame: Literal[False] = ...) -> JourneyLog: ...
+@overload
+def load_shop(*, as_frame: Literal[True]) -> pd.DataFrame: ...
+@overload
+def load_shop(*, as_frame: bool) -> JourneyLog | pd.DataFrame: ...
+def load_shop(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
+    """Load the demo event log of an omnichannel shop.
+
+    6,000 customers of a retailer that sells online (web, app, marketplace)
+    and in physical stores, with every touchpoint tracked from 2025-01-01 to
+    2025-12-31: about 44,000 events, sorted by customer, then time.
+
+    Parameters
+    ----------
+    as_frame : bool, default=False
+        Return the raw table as a :class:`pandas.DataFrame` instead of a
+        :class:`~journeymine.JourneyLog`.
+
+    Returns
+    -------
+    JourneyLog or pandas.DataFrame
+        By default a log with ``customer_id`` as case, ``touchpoint`` as
+        activity, and the ``stage`` and ``channel`` columns attached. With
+        ``as_frame=True``, the five columns as text, exactly as stored:
+
+        ``customer_id``
+            ``"C00001"`` to ``"C06000"``.
+        ``touchpoint``
+            One of 23 touchpoints, e.g. ``"View product"``, ``"Place order"``.
+        ``timestamp``
+            ISO 8601 in UTC, to the second, e.g. ``"2025-03-26T22:05:46Z"``;
+            parse it with :func:`pandas.to_datetime`.
+        ``channel``
+            ``web``, ``app``, ``marketplace``, ``store``, ``email``,
+            ``social`` or ``call_center``.
+        ``stage``
+            The stage the tracking team tagged the touchpoint with: one of
+            Awareness, Consideration, Decision, Purchase, Retention, Advocacy.
+
+    Raises
+    ------
+    ParameterError
+        If ``as_frame`` is not a bool.
+
+    See Also
+    --------
+    shop_model : The designed journey these customers were meant to follow.
+
+    Notes
+    -----
+    The data is synthetic, drawn by ``scripts/make_shop_data.py`` (seeded, so
+    reproducible byte for byte). It is built to show, against
+    :func:`shop_model`:
+
+    - a funnel in which about a third of the customers drop out at each of
+      the first three stages, and about 28 % buy;
+    - direct buyers who go from Awareness straight to Decision (a skipped
+      stage) and walk-ins who start in Consideration (a wrong start);
+    - second thoughts from Decision back to Consideration (an allowed loop),
+      and customers who keep browsing right after paying (a stage
+      regression: Purchase back to Consideration is not allowed);
+    - returns and refunds after about 10 % of the purchasing customers'
+      orders, a few returns before any purchase (gift returns), and repeat
+      purchases weeks apart by about a quarter of the buyers;
+    - runs of ``View product`` (self-loops), products viewed again after
+      reading reviews (rework), support contacts, newsletters, reviews;
+    - two touchpoints the design does not know (``Chatbot session`` and
+      ``Price drop alert``), and a few events of one customer logged in the
+      same second (an order and its payment).
+
+    Examples
+    --------
+    >>> from journeymine.datasets import load_shop
+    >>> df = load_shop(as_frame=True)
+    >>> list(df.columns)
+    ['customer_id', 'touchpoint', 'timestamp', 'channel', 'stage']
+    >>> df["customer_id"].nunique()
+    6000
+    >>> df.iloc[0].tolist()
+    ['C00001', 'See social ad', '2025-01-14T16:01:38Z', 'social', 'Awareness']
+
+    As a :class:`~journeymine.JourneyLog`:
+
+    >>> log = load_shop()
+    >>> log.n_cases
+    6000
+    >>> log.n_events == len(df)
+    True
+    """
+    if not isinstance(as_frame, bool):
+        raise ParameterError(
+            f"The 'as_frame' parameter of load_shop() must be a bool. Got {as_frame!r} instead."
+        )
+    with files(__name__).joinpath(_LOG_FILE).open("rb") as f:
+        df = pd.read_csv(f, compression="gzip", dtype=str, keep_default_na=False)
+    if as_frame:
+        return df
+    from journeymine.log import from_pandas
+
+    return from_pandas(
+        df,
+        case="customer_id",
+        activity="touchpoint",
+        timestamp="timestamp",
+        stage="stage",
+        channel="channel",
+    )
+
+
+def shop_model_path() -> Path:
+    """Path of the YAML file with the shop's designed journey.
+
+    Returns
+    -------
+    pathlib.Path
+        ``shop_model.yaml`` inside the installed package.
+
+    See Also
+    --------
+    shop_model, shop_model_dict
+
+    Examples
+    --------
+    >>> from journeymine.datasets import shop_model_path
+    >>> path = shop_model_path()
+    >>> path.name
+    'shop_model.yaml'
+    >>> path.is_file()
+    True
+    """
+    return Path(str(files(__name__).joinpath(_MODEL_FILE)))
+
+
+def shop_model_dict() -> dict[str, Any]:
+    """The shop's designed journey as a plain dict, as written in its YAML file.
+
+    Returns
+    -------
+    dict
+        The keys ``name``, ``stages``, ``activities`` (touchpoint to stage),
+        ``required``, ``start``, ``loops`` (allowed ``[from, to]`` moves
+        back), ``purchase``, ``returns`` and ``transitions`` (None: any
+        touchpoint may follow any other). A new dict on each call.
+
+    See Also
+    --------
+    shop_model : The same, as a :class:`~journeymine.JourneyModel`.
+
+    Examples
+    --------
+    >>> from journeymine.datasets import shop_model_dict
+    >>> design = shop_model_dict()
+    >>> design["stages"]
+    ['Awareness', 'Consideration', 'Decision', 'Purchase', 'Retention', 'Advocacy']
+    >>> design["activities"]["Add to cart"]
+    'Decision'
+    >>> ["Purchase", "Consideration"] in design["loops"]
+    False
+    """
+    with files(__name__).joinpath(_MODEL_FILE).open("r", encoding="utf-8") as f:
+        data: dict[str, Any] = yaml.safe_load(f)
+    return data
+
+
+def shop_model() -> JourneyModel | dict[str, Any]:
+    """The shop's designed ("to-be") journey, to check :func:`load_shop` against.
+
+    Six stages (Awareness, Consideration, Decision, Purchase, Retention,
+    Advocacy), 21 touchpoints, the first four stages required, journeys
+    meant to start in Awareness, and eight allowed moves back: from Decision
+    to Consideration, and from Retention or Advocacy to any of Consideration,
+    Decision and Purchase (a repeat purchase) or, from Advocacy, to Retention.
+
+    Returns
+    -------
+    JourneyModel
+        The designed journey; the plain dict of :func:`shop_model_dict` if
+        this installation has no :mod:`journeymine.model`.
+
+    See Also
+    --------
+    shop_model_dict, shop_model_path, load_shop
+
+    Examples
+    --------
+    >>> from journeymine.datasets import shop_model
+    >>> model = shop_model()
+    >>> model.required
+    ('Awareness', 'Consideration', 'Decision', 'Purchase')
+    >>> model.stage_of("Return item")
+    'Retention'
+    >>> model.stage_of("Chatbot session") is None
+    True
+    """
+    data = shop_model_dict()
+    try:
+        from journeymine.model import JourneyModel
+    except ImportError as exc:
+        if exc.name not in (None, "journeymine.model"):
+            raise  # journeymine.model exists but is broken: say so
+        return data
+    from_dict = getattr(JourneyModel, "from_dict", None)
+    if from_dict is not None:
+        model: JourneyModel = from_dict(data)
+        return model
+    return JourneyModel(**data)

@@ -1,0 +1,103 @@
+"""Exact agreement with pm4py on the real logs in ../shared/data.
+
+For every log: events, cases, activities, every directly-follows count,
+start and end counts, and every variant with its case count must equal
+pm4py's. pm4py reads each XES file itself, so the XES reader is checked too.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import journeymine as jm
+from conftest import shared_data
+from journeymine.errors import JourneymineWarning
+
+pm4py = pytest.importorskip("pm4py")
+
+XES = [
+    "roadtraffic100traces.xes",
+    "receipt.xes.gz",
+    "sepsis.xes.gz",
+    "bpic2013_closed_problems.xes.gz",
+    "bpic2013_open_problems.xes.gz",
+    "bpic2019_1t_per_variant.xes.gz",
+    "road_traffic_fines.xes.gz",
+]
+
+# figures from ../shared/data/MANIFEST.md: events, cases, activities, DFG edges, variants
+MANIFEST = {
+    "roadtraffic100traces.xes": (390, 100, 10, 18, 10),
+    "receipt.xes.gz": (8577, 1434, 27, 99, 116),
+    "sepsis.xes.gz": (15214, 1050, 16, 115, 846),
+    "sepsis_eventdatar.csv": (15214, 1050, 16, 115, 846),
+    "bpic2013_closed_problems.xes.gz": (6660, 1487, 4, 10, 183),
+    "bpic2013_open_problems.xes.gz": (2351, 819, 3, 6, 108),
+    "hospital_billing.csv.gz": (49950, 9999, 16, 87, 288),
+    "bpic2019_1t_per_variant.xes.gz": (338247, 11973, 42, 498, 11973),
+    "road_traffic_fines.xes.gz": (561470, 150370, 11, 70, 231),
+}
+
+
+def pm4py_figures(df: pd.DataFrame):
+    dfg, start, end = pm4py.discover_dfg(df)
+    variants = pm4py.get_variants(df)
+    variants = {k: (v if isinstance(v, int) else len(v)) for k, v in variants.items()}
+    return dfg, start, end, variants
+
+
+def assert_agrees(log: jm.JourneyLog, pm_df: pd.DataFrame, name: str) -> None:
+    graph = jm.discover(log)
+    dfg, start, end = graph.to_pm4py()
+    pm_dfg, pm_start, pm_end, pm_variants = pm4py_figures(pm_df)
+    assert log.n_events == len(pm_df)
+    assert log.n_cases == pm_df["case:concept:name"].nunique()
+    assert set(log.activities) == set(pm_df["concept:name"].unique())
+    assert dfg == dict(pm_dfg)
+    assert start == dict(pm_start)
+    assert end == dict(pm_end)
+    v = jm.variants(log)
+    assert dict(zip(v["variant"], v["cases"], strict=True)) == pm_variants
+    events, cases, acts, edges, n_variants = MANIFEST[name]
+    assert (log.n_events, log.n_cases, len(log.activities), len(graph.edges), len(v)) == (
+        events, cases, acts, edges, n_variants)
+    assert graph.edges["events"].sum() == log.n_events - log.n_cases
+
+
+@pytest.mark.parametrize("name", XES)
+def test_xes_logs_agree_with_pm4py(name):
+    path = shared_data(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pm_df = pm4py.read_xes(str(path), show_progress_bar=False)
+    assert_agrees(jm.read_xes(path), pm_df, name)
+
+
+def test_sepsis_csv_agrees_with_pm4py_and_with_xes():
+    path = shared_data("sepsis_eventdatar.csv")
+    kw = {"case": "Case ID", "activity": "Activity", "timestamp": "Complete Timestamp"}
+    log = jm.read_csv(path, sep=";", timestamp_format="%Y/%m/%d %H:%M:%S.%f", **kw)
+    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    raw["Complete Timestamp"] = pd.to_datetime(raw["Complete Timestamp"], format="%Y/%m/%d %H:%M:%S.%f")
+    pm_df = pm4py.format_dataframe(raw, case_id=kw["case"], activity_key=kw["activity"],
+                                   timestamp_key=kw["timestamp"])
+    assert_agrees(log, pm_df, "sepsis_eventdatar.csv")
+    xes = jm.read_xes(shared_data("sepsis.xes.gz"))
+    g_csv, g_xes = jm.discover(log), jm.discover(xes)
+    pd.testing.assert_frame_equal(g_csv.nodes, g_xes.nodes)
+    cols = ["source", "target", "events", "cases"]
+    pd.testing.assert_frame_equal(g_csv.edges[cols], g_xes.edges[cols])
+    pd.testing.assert_frame_equal(jm.variants(log)[["variant", "cases"]], jm.variants(xes)[["variant", "cases"]])
+
+
+def test_hospital_billing_agrees_with_pm4py():
+    path = shared_data("hospital_billing.csv.gz")
+    with pytest.warns(JourneymineWarning, match="1 of 49951 rows"):
+        log = jm.read_csv(path, case="case_id", activity="activity", timestamp="timestamp", on_error="collect")
+    raw = pd.read_csv(path)
+    raw["timestamp"] = pd.to_datetime(raw["timestamp"], format="ISO8601")
+    pm_df = pm4py.format_dataframe(raw, case_id="case_id", activity_key="activity", timestamp_key="timestamp")
+    assert_agrees(log, pm_df, "hospital_billing.csv.gz")
