@@ -19,12 +19,15 @@ from journeymine.errors import (
 from journeymine.graph import JourneyGraph
 from journeymine.io import read_csv, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
+from journeymine.model import JourneyModel
+from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
 
 __version__ = "0.1.0"
 
 __all__ = [
     "JourneyGraph",
     "JourneyLog",
+    "JourneyModel",
     "JourneymineError",
     "JourneymineWarning",
     "LogError",
@@ -33,10 +36,14 @@ __all__ = [
     "ParameterError",
     "datasets",
     "discover",
+    "find_loops",
     "from_pandas",
     "from_pm4py",
+    "funnel",
+    "loop_summary",
     "read_csv",
     "read_parquet",
     "read_xes",
+    "stage_durations",
     "variants",
 ]

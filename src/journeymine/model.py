@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 from collections import deque
@@ -81,8 +82,8 @@ class JourneyModel:
 
     Examples
     --------
-    >>> import journeymine as jm
-    >>> model = jm.JourneyModel(
+    >>> from journeymine.model import JourneyModel
+    >>> model = JourneyModel(
     ...     stages=["Awareness", "Consideration", "Purchase"],
     ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
     ...     purchase=["buy"],
@@ -119,7 +120,11 @@ class JourneyModel:
                 "JourneyModel.from_dict({'stages': {stage: [activity, ...], ...}})."
             )
         set_(self, "activities", dict(self.activities))
-        set_(self, "required", _names("required", self.stages if self.required is None else self.required))
+        set_(
+            self,
+            "required",
+            self.stages if self.required is None else _names("required", self.required),
+        )
         if self.start is not None:
             set_(self, "start", _names("start", self.start))
         set_(self, "loops", _pairs("loops", self.loops, "(from_stage, to_stage)"))
@@ -235,8 +240,8 @@ class JourneyModel:
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"})
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"})
         >>> m.stage_of("buy"), m.stage_of("chat")
         ('B', None)
         """
@@ -247,8 +252,8 @@ class JourneyModel:
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> jm.JourneyModel(stages=["A", "B"], activities={}).stage_index("B")
+        >>> from journeymine.model import JourneyModel
+        >>> JourneyModel(stages=["A", "B"], activities={}).stage_index("B")
         1
         """
         return self.stages.index(stage)
@@ -258,8 +263,8 @@ class JourneyModel:
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "blog": "A", "buy": "B"})
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel(stages=["A", "B"], activities={"ad": "A", "blog": "A", "buy": "B"})
         >>> m.stage_activities("A")
         ['ad', 'blog']
         """
@@ -269,7 +274,32 @@ class JourneyModel:
             )
         return [a for a, s in self.activities.items() if s == stage]
 
-KEPT_METHODS
+    def event_stages(self, log: Any) -> np.ndarray:
+        """Stage index (in :attr:`stages`) of each event of a log; -1 for unknown activities.
+
+        Parameters
+        ----------
+        log : JourneyLog
+
+        Returns
+        -------
+        numpy.ndarray
+            int64, one per event, in log order.
+        """
+        order = {s: i for i, s in enumerate(self.stages)}
+        table = np.array(
+            [order.get(self.activities.get(a), -1) for a in log.activity_labels], dtype=np.int64
+        )
+        if table.size == 0:
+            return np.empty(0, dtype=np.int64)
+        return table[log.activity_codes]
+
+    def activity_mask(self, log: Any, activities: Iterable[Any]) -> np.ndarray:
+        """Boolean mask of the events whose activity is in ``activities``."""
+        wanted = set(activities)
+        table = np.array([a in wanted for a in log.activity_labels], dtype=bool)
+        return table[log.activity_codes] if table.size else np.zeros(0, dtype=bool)
+
     # -- construction -----------------------------------------------------
     @classmethod
     def from_template(
@@ -300,8 +330,8 @@ KEPT_METHODS
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel.from_template(
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel.from_template(
         ...     "lifecycle", {"Acquisition": ["signup"], "Onboarding": ["tutorial"]},
         ...     required=["Acquisition"], name="app",
         ... )
@@ -361,15 +391,15 @@ KEPT_METHODS
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel.from_dict({
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel.from_dict({
         ...     "stages": [{"name": "Awareness", "activities": ["ad"]},
         ...                {"name": "Purchase", "activities": ["buy"]}],
         ...     "purchase": ["buy"],
         ... })
         >>> m.activities
         {'ad': 'Awareness', 'buy': 'Purchase'}
-        >>> jm.JourneyModel.from_dict(m.to_dict()) == m
+        >>> JourneyModel.from_dict(m.to_dict()) == m
         True
         """
         if not isinstance(d, Mapping):
@@ -429,8 +459,8 @@ KEPT_METHODS
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"},
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"},
         ...                     loops=[("B", "A")])
         >>> m.to_dict()["loops"]
         [['B', 'A']]
@@ -484,8 +514,8 @@ KEPT_METHODS
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel.from_yaml('''
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel.from_yaml('''
         ... name: mini
         ... stages: [Awareness, Purchase]
         ... activities: {ad: Awareness, buy: Purchase}
@@ -530,8 +560,8 @@ KEPT_METHODS
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"},
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel(stages=["A", "B"], activities={"ad": "A", "buy": "B"},
         ...                     loops=[("B", "A")], name="mini")
         >>> print(m.to_yaml())
         name: mini
@@ -551,7 +581,7 @@ KEPT_METHODS
         returns: []
         transitions: null
         <BLANKLINE>
-        >>> jm.JourneyModel.from_yaml(m.to_yaml()) == m
+        >>> JourneyModel.from_yaml(m.to_yaml()) == m
         True
         """
         import yaml
@@ -562,7 +592,7 @@ KEPT_METHODS
                 data[key] = [_FlowList(p) for p in data[key]]
         text = yaml.dump(
             data,
-            Dumper=_ModelDumper,
+            Dumper=_dumper_class(),
             sort_keys=False,
             allow_unicode=True,
             default_flow_style=False,
@@ -634,10 +664,10 @@ KEPT_METHODS
         Examples
         --------
         >>> import pm4py  # doctest: +SKIP
-        >>> import journeymine as jm
+        >>> from journeymine.model import JourneyModel
         >>> tree = pm4py.parse_process_tree("->('ad', X('view', 'compare'), 'buy')")  # doctest: +SKIP
         >>> net, im, fm = pm4py.convert_to_petri_net(tree)  # doctest: +SKIP
-        >>> jm.JourneyModel.from_petri_net(net, im, fm).stages  # doctest: +SKIP
+        >>> JourneyModel.from_petri_net(net, im, fm).stages  # doctest: +SKIP
         ('Stage 1', 'Stage 2', 'Stage 3')
         """
         _require_pm4py("JourneyModel.from_petri_net()")
@@ -686,7 +716,10 @@ KEPT_METHODS
                 sa, sb = mapping[a], mapping[b]
                 if sa in order and sb in order and order[sb] < order[sa] and (sa, sb) not in loops:
                     loops.append((sa, sb))
-        params: dict[str, Any] = {"loops": loops, "start": [stage_names[0]] if activities is None else None}
+        params: dict[str, Any] = {
+            "loops": loops,
+            "start": [stage_names[0]] if activities is None else None,
+        }
         params.update(kwargs)
         return cls(stages=stage_names, activities=mapping, petri_net=(net, im, fm), **params)
 
@@ -720,8 +753,8 @@ KEPT_METHODS
 
         Examples
         --------
-        >>> import journeymine as jm
-        >>> m = jm.JourneyModel.from_bpmn("journey.bpmn")  # doctest: +SKIP
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel.from_bpmn("journey.bpmn")  # doctest: +SKIP
         """
         pm4py = _require_pm4py("JourneyModel.from_bpmn()")
         p = Path(path)
@@ -783,9 +816,8 @@ KEPT_METHODS
             for k, val in extra
         )
         title = f"JourneyModel {esc(repr(self.name))}" if self.name else "JourneyModel"
-        caption = (
-            f"{title}: {len(self.stages)} stages, {len(self.activities)} activities"
-            + (", Petri net attached" if self.petri_net is not None else "")
+        caption = f"{title}: {len(self.stages)} stages, {len(self.activities)} activities" + (
+            ", Petri net attached" if self.petri_net is not None else ""
         )
         return (
             f"<table><caption>{caption}</caption>"
@@ -867,8 +899,7 @@ def _unique_mapping(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
             there = act in out
         except TypeError:
             raise ModelError(
-                f"Activity names must be strings (or numbers); got {act!r} in the stage "
-                f"{stage!r}."
+                f"Activity names must be strings (or numbers); got {act!r} in the stage {stage!r}."
             ) from None
         if isinstance(act, bool):
             raise ModelError(
@@ -945,6 +976,7 @@ def _read_source(source: Any) -> tuple[str, str | None]:
         return text, getattr(source, "name", None)
     if isinstance(source, Path) or (
         isinstance(source, str)
+        and source.strip()
         and "\n" not in source
         and (":" not in source or Path(source).suffix.lower() in (".yaml", ".yml"))
     ):
@@ -971,9 +1003,13 @@ def _safe_load(text: str, where: str | None) -> Any:
     try:
         return yaml.load(io.StringIO(text), Loader=_loader_class())  # noqa: S506 (safe loader)
     except ModelError as exc:
-        raise ModelError(f"{exc}{_in(where)}".rstrip(".") + ".") from None
+        raise ModelError(
+            str(exc).replace("The YAML model", f"The YAML model{_in(where)}", 1) + "."
+        ) from None
     except RecursionError:
-        raise ModelError(f"The YAML model{_in(where)} is nested too deeply to be a model.") from None
+        raise ModelError(
+            f"The YAML model{_in(where)} is nested too deeply to be a model."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -984,16 +1020,14 @@ def _safe_load(text: str, where: str | None) -> Any:
                 "reads models with yaml.safe_load rules, which never build Python objects or "
                 "run code: remove the tag."
             ) from None
-        raise ModelError(f"The YAML model{_in(where)} is not valid YAML{line}: {problem}") from None
+        raise ModelError(
+            f"The YAML model{_in(where)} is not valid YAML{line}: {problem}. Fix the syntax."
+        ) from None
 
 
-_LOADER: list[type] = []
-
-
+@functools.lru_cache(maxsize=1)
 def _loader_class() -> type:
-    """A SafeLoader that bounds alias expansion and refuses duplicate keys (built lazily)."""
-    if _LOADER:
-        return _LOADER[0]
+    """A SafeLoader that bounds alias expansion and refuses duplicate keys."""
     import yaml
 
     class ModelLoader(yaml.SafeLoader):
@@ -1014,11 +1048,10 @@ def _loader_class() -> type:
             else:
                 size = 1
             if size > YAML_MAX_NODES:
-                line = node.start_mark.line + 1
                 raise ModelError(
                     f"The YAML model expands to more than {YAML_MAX_NODES:,} nodes through its "
-                    f"aliases (from line {line}): refused as an alias bomb. Write the model out "
-                    "without nested aliases"
+                    f"aliases (at line {node.start_mark.line + 1}): refused as an alias bomb. "
+                    "Write the model out without nested aliases"
                 )
             self._sizes[id(node)] = size
             return node
@@ -1027,7 +1060,10 @@ def _loader_class() -> type:
             if isinstance(node, yaml.MappingNode):
                 seen: dict[Any, int] = {}
                 for key_node, _ in node.value:
-                    if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if (
+                        isinstance(key_node, yaml.ScalarNode)
+                        and key_node.tag != "tag:yaml.org,2002:merge"
+                    ):
                         key = (key_node.tag, key_node.value)
                         if key in seen:
                             raise ModelError(
@@ -1038,7 +1074,6 @@ def _loader_class() -> type:
                         seen[key] = key_node.start_mark.line
             return super().construct_mapping(node, deep=deep)
 
-    _LOADER.append(ModelLoader)
     return ModelLoader
 
 
@@ -1046,7 +1081,9 @@ class _FlowList(list):  # type: ignore[type-arg]
     """A list written in YAML flow style (``[a, b]``)."""
 
 
-def _make_dumper() -> type:
+@functools.lru_cache(maxsize=1)
+def _dumper_class() -> type:
+    """A SafeDumper that writes :class:`_FlowList` in flow style."""
     import yaml
 
     class ModelDumper(yaml.SafeDumper):
@@ -1057,17 +1094,6 @@ def _make_dumper() -> type:
 
     ModelDumper.add_representer(_FlowList, flow)
     return ModelDumper
-
-
-class _LazyDumper:
-    """Builds the YAML dumper class on first use, so importing the module needs no yaml."""
-
-    _cls: type | None = None
-
-    def __get__(self, obj: Any, owner: Any) -> type:
-        if _LazyDumper._cls is None:
-            _LazyDumper._cls = _make_dumper()
-        return _LazyDumper._cls
 
 
 def _require_pm4py(what: str) -> Any:

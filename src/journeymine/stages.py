@@ -108,7 +108,9 @@ def template(name: str) -> tuple[str, ...]:
     >>> template("Buying cycle")[-1]
     'Loyalty'
     """
-    key = name.strip().lower().replace(" ", "_").replace("-", "_") if isinstance(name, str) else None
+    key = (
+        name.strip().lower().replace(" ", "_").replace("-", "_") if isinstance(name, str) else None
+    )
     if key not in TEMPLATES:
         raise ParameterError(
             f"The 'name' parameter of template() must be one of "

@@ -39,9 +39,9 @@ _KNOWN_TAGS = frozenset(_ATTRIBUTE_TAGS) | _STRUCTURE_TAGS
 # parser context
 _BEFORE, _LOG, _TRACE, _EVENT, _AFTER = range(5)
 
-# key -> (rows, raw values); rows are event numbers (event attributes) or
-# trace numbers (trace attributes), in file order.
-_Table = dict[str, tuple[list[int], list[Any]]]
+# key -> (rows, raw values, rows.append, values.append); rows are event
+# numbers (event attributes) or trace numbers (trace attributes), in file order.
+_Table = dict[str, tuple[list[int], list[Any], Callable[[int], None], Callable[[Any], None]]]
 
 
 class _StopParsing(Exception):
@@ -263,7 +263,9 @@ def _check_arguments(path: Any, max_events: Any) -> tuple[str, int | None]:
             f"Got {type(path).__name__} instead."
         )
     if max_events is not None and (
-        isinstance(max_events, bool) or not isinstance(max_events, (int, np.integer)) or max_events < 1
+        isinstance(max_events, bool)
+        or not isinstance(max_events, (int, np.integer))
+        or max_events < 1
     ):
         raise ParameterError(
             "The 'max_events' parameter of read_xes_frame() must be a positive int or None. "
@@ -276,7 +278,7 @@ def _open(source: str) -> tuple[IO[bytes], bool]:
     """Open ``source`` for reading bytes, decompressing gzip by magic number."""
     p = Path(source)
     try:
-        raw = open(p, "rb")  # noqa: SIM115 - closed by the caller
+        raw = open(p, "rb")  # closed by the caller
     except FileNotFoundError:
         raise LogError(
             f"File {source!r} not found. Check the path (working directory: {os.getcwd()}).",
@@ -315,8 +317,9 @@ def _collect(source: str, max_events: int | None) -> _Collected:
     # per XML element, so they avoid attribute look-ups and calls.
     skip = 0  # depth inside an element whose content is ignored
     context = _BEFORE
-    tables: dict[str, _Table] | None = None  # where attributes go now
-    order: list[str] | None = None
+    nowhere: dict[str, _Table] = {}
+    tables = nowhere  # where attributes go now: event, trace or nowhere
+    order: list[str] = []
     row = -1  # event number, or trace number for trace attributes
     n_events = 0
     trace = -1
@@ -327,27 +330,29 @@ def _collect(source: str, max_events: int | None) -> _Collected:
         if skip:
             skip += 1
             return
-        if tables is not None:
-            table = tables.get(name)
-            if table is not None:
-                skip = 1
-                # attrs is [name, value, name, value, ...] (ordered_attributes)
-                if len(attrs) == 4 and attrs[0] == "key" and attrs[2] == "value":
-                    key = attrs[1]
-                    value = attrs[3]
-                else:
-                    named = dict(zip(attrs[::2], attrs[1::2], strict=True))
-                    key = named.get("key")
-                    value = named.get("value")
-                    if key is None:
-                        raise _error(parser, source, f"<{name}> attribute without a 'key'")
-                entry = table.get(key)
-                if entry is None:
-                    entry = table[key] = ([], [])
-                    order.append(key)  # type: ignore[union-attr]
-                entry[0].append(row)
-                entry[1].append(value)
-                return
+        table = tables.get(name)
+        if table is not None:
+            skip = 1
+            # attrs is [name, value, name, value, ...] (ordered_attributes)
+            if len(attrs) == 4 and attrs[0] == "key" and attrs[2] == "value":
+                key = attrs[1]
+                value = attrs[3]
+            else:
+                named = dict(zip(attrs[::2], attrs[1::2], strict=True))
+                key = named.get("key")
+                value = named.get("value")
+                if key is None:
+                    raise _error(parser, source, f"<{name}> attribute without a 'key'")
+            entry = table.get(key)
+            if entry is None:
+                rows: list[int] = []
+                values: list[str | None] = []
+                entry = table[key] = (rows, values, rows.append, values.append)
+                order.append(key)
+            _, _, add_row, add_value = entry
+            add_row(row)
+            add_value(value)
+            return
         local = name if name in _KNOWN_TAGS else name.rpartition(":")[2]
         if local == "event":
             if context == _TRACE or context == _LOG:
@@ -376,7 +381,7 @@ def _collect(source: str, max_events: int | None) -> _Collected:
                 context = _LOG
                 return
             raise _error(parser, source, "<log> inside <log>")
-        elif local in _KNOWN_TAGS and tables is not None:
+        elif local in _KNOWN_TAGS and tables is not nowhere:
             start(local, attrs)  # a namespace-prefixed attribute, e.g. <xes:string>
             return
         if context == _BEFORE:
@@ -399,10 +404,10 @@ def _collect(source: str, max_events: int | None) -> _Collected:
             if context == _TRACE:
                 tables, order, row = traces, trace_order, trace
             else:
-                tables, order = None, None
+                tables, order = nowhere, []
         elif context == _TRACE:
             context = _LOG
-            tables, order = None, None
+            tables, order = nowhere, []
         else:
             context = _AFTER
 
@@ -580,7 +585,9 @@ def _typed_column(
         return pd.Series(text)
 
     if tag == "date":
-        parsed = pd.to_datetime(pd.Series(raw, dtype=object), utc=True, format="ISO8601", errors="coerce")
+        parsed = pd.to_datetime(
+            pd.Series(raw, dtype=object), utc=True, format="ISO8601", errors="coerce"
+        )
         _check_parsed(parsed.isna().to_numpy(), rows, raw, key, source, scope, "date")
         naive = parsed.dt.tz_localize(None).to_numpy()
         times = np.full(n, np.datetime64("NaT"), dtype=naive.dtype)

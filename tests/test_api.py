@@ -1,0 +1,80 @@
+"""The public API: a snapshot of ``journeymine.__all__`` and conventions checked over it."""
+
+from __future__ import annotations
+
+import inspect
+
+import journeymine as jm
+
+PUBLIC = sorted(
+    [
+        "ConformanceReport",
+        "JourneyGraph",
+        "JourneyLog",
+        "JourneyModel",
+        "JourneymineError",
+        "JourneymineWarning",
+        "LogError",
+        "MissingDependencyError",
+        "ModelError",
+        "ParameterError",
+        "check",
+        "datasets",
+        "discover",
+        "find_loops",
+        "from_dask",
+        "from_pandas",
+        "from_pm4py",
+        "funnel",
+        "loop_summary",
+        "plot_conformance",
+        "plot_funnel",
+        "plot_graph",
+        "plot_stage_durations",
+        "plot_variants",
+        "read_csv",
+        "read_parquet",
+        "read_xes",
+        "simulate",
+        "stage_durations",
+        "stages",
+        "variants",
+        "write_report",
+    ]
+)
+
+
+def test_public_api_snapshot():
+    """Additions to the public API are deliberate: update this list with them."""
+    assert sorted(jm.__all__) == PUBLIC
+    for name in jm.__all__:
+        assert hasattr(jm, name), name
+
+
+def test_functions_take_log_first_and_options_keyword_only():
+    for name in (
+        "discover",
+        "variants",
+        "check",
+        "find_loops",
+        "funnel",
+        "loop_summary",
+        "stage_durations",
+    ):
+        params = list(inspect.signature(getattr(jm, name)).parameters.values())
+        assert params[0].name == "log", name
+        for p in params[1:]:
+            if p.name == "model" and name in ("check", "funnel", "stage_durations"):
+                continue
+            assert p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD), (
+                f"{name}({p.name}) should be keyword-only"
+            )
+
+
+def test_errors_derive_from_builtins():
+    assert issubclass(jm.LogError, ValueError)
+    assert issubclass(jm.ModelError, ValueError)
+    assert issubclass(jm.ParameterError, TypeError)
+    assert issubclass(jm.MissingDependencyError, ImportError)
+    for cls in (jm.LogError, jm.ModelError, jm.ParameterError, jm.MissingDependencyError):
+        assert issubclass(cls, jm.JourneymineError)
