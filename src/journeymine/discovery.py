@@ -93,11 +93,14 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
     >>> g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
     >>> g.nodes
        node  events  cases  start  end
-    0  view       2      1      0    1
-    1    ad       2      2      2    0
+    0    ad       2      2      2    0
+    1  view       2      1      0    1
     2   buy       1      1      0    1
-    >>> g.edges.loc[0, ["source", "target", "events", "median_duration"]].tolist()
-    ['ad', 'buy', 1, Timedelta('1 days 00:00:00')]
+    >>> g.edges[["source", "target", "events", "median_duration"]]
+      source target  events median_duration
+    0     ad    buy       1          1 days
+    1     ad   view       1          1 days
+    2   view   view       1          1 days
     """
     log = _check_log(log, "discover")
     if hasattr(log, "_journeymine_dask"):
@@ -279,8 +282,8 @@ def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
     ...                    "t": pd.date_range("2025-01-01", periods=5, freq="D")})
     >>> jm.variants(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
          variant  length  cases     share median_duration
-    0  (ad, buy)       2      2  0.666667 1 days 00:00:00
-    1      (ad,)       1      1  0.333333 0 days 00:00:00
+    0  (ad, buy)       2      2  0.666667          1 days
+    1      (ad,)       1      1  0.333333          0 days
     """
     log = _check_log(log, "variants")
     if hasattr(log, "_journeymine_dask"):

@@ -280,7 +280,9 @@ class JourneyLog:
         Examples
         --------
         >>> import journeymine as jm
-        >>> df = jm.datasets.load_shop().to_pm4py()  # doctest: +SKIP
+        >>> df = jm.datasets.load_shop().to_pm4py()
+        >>> df["concept:name"].nunique() == len(jm.datasets.load_shop().activities)
+        True
         """
         try:
             import pm4py
@@ -502,10 +504,17 @@ def from_pandas(
     ...     "touchpoint": ["ad", "buy", "ad"],
     ...     "ts": ["2025-01-01 10:00", "2025-01-01 11:00", "2025-01-02"],
     ... })
-    >>> log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts",
-    ...                      on_error="collect")  # doctest: +SKIP
-    >>> log.n_events, len(log.rejected)  # doctest: +SKIP
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts",
+    ...                          on_error="collect")
+    >>> log.n_events, len(log.rejected)
     (2, 1)
+    >>> log.rejected["reason"].tolist()
+    ["missing case id in column 'customer'"]
+    >>> str(caught[0].message)
+    '1 of 3 rows were rejected (see log.rejected for the rows and the reason for each).'
     """
     src = _source
     v.check_option("on_error", on_error, ("raise", "collect"), "from_pandas")

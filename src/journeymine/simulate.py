@@ -401,21 +401,17 @@ class _Walker:
     def _advance_target(self, i: np.ndarray, bound: np.ndarray) -> np.ndarray:
         """The stage a case moves forward to from ``i`` (optional stages maybe skipped); -1 if none."""
         t = self.nxt[i + 1]
-        ok = t <= bound
-        t = np.where(ok, t, self.S)
+        t = np.where(t <= bound, t, self.S)
+        deciding = t < self.S  # rows still deciding whether to skip their stage t
         for _ in range(self.S):
             tt = np.minimum(t, self.S - 1)
-            nxt = self.nxt[tt + 1]
-            go = (
-                (t < self.S)
-                & ~self.req[tt]
-                & (nxt <= bound)
-                & (nxt < self.S)
-                & (self.rng.random(len(t)) < self.skip)
-            )
-            if not go.any():
+            after = self.nxt[tt + 1]
+            can = deciding & ~self.req[tt] & (after <= bound) & (after < self.S)
+            if not can.any():
                 break
-            t = np.where(go, nxt, t)
+            go = can & (self.rng.random(len(t)) < self.skip)
+            t = np.where(go, after, t)
+            deciding = go
         return np.where(t < self.S, t, -1)
 
     # -- the walk -------------------------------------------------------------
