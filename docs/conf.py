@@ -136,23 +136,30 @@ if not USE_INTERSPHINX:
         numpydoc_xref_aliases.setdefault(_key, {"boolean": "bool", "string": "str"}.get(_key, _key))
     numpydoc_xref_aliases["path-like"] = "path-like"
     _external = ["python", "numpy", "pandas", "networkx", "matplotlib"]
-    nitpick_ignore_regex += [
-        # numpydoc's aliases and explicit references into other projects
-        (r".*", rf"{name}:.*")
-        for name in _external
-    ] + [
-        (r"py:.*", rf"{name}(\..*)?")
-        for name in ("numpy", "pandas", "networkx", "matplotlib", "np", "pd", "nx")
-    ] + [
-        # the standard library
-        (r"py:.*", r"(os|pathlib|json|datetime|typing|collections|io|gzip|zipfile|warnings)(\..*)?"),
-        (r"py:.*", r"(str|int|float|bool|bytes|list|tuple|dict|set|frozenset|object|type)"),
-        (r"py:.*", r"(None|True|False|Ellipsis|NotImplemented)"),
-        (r"py:.*", r"(Exception|ValueError|TypeError|ImportError|UserWarning|KeyError)"),
-        (r"py:.*", r"(callable|iterable|sequence|generator|contextmanager|namedtuple)"),
-        (r"py:.*", r"(array|ndarray|np\.ndarray|array-like|array_like|scalar|RandomState)"),
-        (r"py:.*", r"(np\.random\.RandomState|np\.inf|np\.nan|path-like)"),
-    ]
+    nitpick_ignore_regex += (
+        [
+            # numpydoc's aliases and explicit references into other projects
+            (r".*", rf"{name}:.*")
+            for name in _external
+        ]
+        + [
+            (r"py:.*", rf"{name}(\..*)?")
+            for name in ("numpy", "pandas", "networkx", "matplotlib", "np", "pd", "nx")
+        ]
+        + [
+            # the standard library
+            (
+                r"py:.*",
+                r"(os|pathlib|json|datetime|typing|collections|io|gzip|zipfile|warnings)(\..*)?",
+            ),
+            (r"py:.*", r"(str|int|float|bool|bytes|list|tuple|dict|set|frozenset|object|type)"),
+            (r"py:.*", r"(None|True|False|Ellipsis|NotImplemented)"),
+            (r"py:.*", r"(Exception|ValueError|TypeError|ImportError|UserWarning|KeyError)"),
+            (r"py:.*", r"(callable|iterable|sequence|generator|contextmanager|namedtuple)"),
+            (r"py:.*", r"(array|ndarray|np\.ndarray|array-like|array_like|scalar|RandomState)"),
+            (r"py:.*", r"(np\.random\.RandomState|np\.inf|np\.nan|path-like)"),
+        ]
+    )
 
 # -- HTML -------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
@@ -193,7 +200,6 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
 }
-
 
 
 # -- hooks -----------------------------------------------------------------------

@@ -493,3 +493,15 @@ def test_round_trip(tmp_path: Path, cases: list[tuple[str, list[tuple[str, int]]
     assert df[ACTIVITY].tolist() == [act for _, events in cases for act, _ in events]
     expected = [base + pd.Timedelta(seconds=s) for _, events in cases for _, s in events]
     assert df[TIME].tolist() == expected
+
+
+def test_bad_value_in_key_with_several_types_names_the_event(tmp_path: Path) -> None:
+    events = [
+        _event("a", extra='<string key="x" value="one"/>'),
+        _event("b", extra='<int key="x" value="2"/>'),
+        _event("c", extra='<int key="x" value="three"/>'),
+    ]
+    path = _write(tmp_path / "mixed.xes", _xes(_trace("c1", *events)))
+    with pytest.raises(LogError, match=r"'three'.*in events 2 ") as info:
+        read_xes_frame(path)
+    assert info.value.rows == [2]

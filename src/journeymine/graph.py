@@ -457,7 +457,7 @@ class JourneyGraph:
 
     # -- pictures ---------------------------------------------------------
     def plot(self, ax: matplotlib.axes.Axes | None = None, **kwargs: Any) -> matplotlib.axes.Axes:
-        """Draw the graph with matplotlib; see :func:`journeymine.plot.plot_graph`.
+        """Draw the graph with matplotlib; see :func:`journeymine.plot_graph`.
 
         Examples
         --------

@@ -171,7 +171,8 @@ class JourneyModel:
             if not isinstance(stage, str) or stage not in known:
                 hint = (
                     " activities maps each activity to one stage name; to list the activities "
-                    "of each stage, use JourneyModel.from_dict({'stages': {stage: [activity, ...]}})."
+                    "of each stage, use "
+                    "JourneyModel.from_dict({'stages': {stage: [activity, ...]}})."
                     if not isinstance(stage, str)
                     else " Add the stage or fix the mapping."
                 )
@@ -430,9 +431,7 @@ class JourneyModel:
             pairs.extend(acts.items())
         transitions = d.get("transitions")
         if isinstance(transitions, Mapping):
-            transitions = [
-                (a, b) for a, nexts in transitions.items() for b in _as_list("transitions", nexts)
-            ]
+            transitions = [(a, b) for a, nexts in transitions.items() for b in _as_list(nexts)]
         return cls(
             stages=stages,
             activities=_unique_mapping(pairs),
@@ -626,7 +625,8 @@ class JourneyModel:
         between directly following activities never goes more than one
         stage forward, so every stage is required. Moves back along the
         net's arcs (its loops) become the model's ``loops``; ``start`` is
-        the first stage. The net itself is stored as ``petri_net=(net, im, fm)``.
+        the stage of the activities that can come first. The net itself is
+        stored as ``petri_net=(net, im, fm)``.
 
         Parameters
         ----------
@@ -665,7 +665,8 @@ class JourneyModel:
         --------
         >>> import pm4py  # doctest: +SKIP
         >>> from journeymine.model import JourneyModel
-        >>> tree = pm4py.parse_process_tree("->('ad', X('view', 'compare'), 'buy')")  # doctest: +SKIP
+        >>> tree = pm4py.parse_process_tree(
+        ...     "->('ad', X('view', 'compare'), 'buy')")  # doctest: +SKIP
         >>> net, im, fm = pm4py.convert_to_petri_net(tree)  # doctest: +SKIP
         >>> JourneyModel.from_petri_net(net, im, fm).stages  # doctest: +SKIP
         ('Stage 1', 'Stage 2', 'Stage 3')
@@ -716,9 +717,10 @@ class JourneyModel:
                 sa, sb = mapping[a], mapping[b]
                 if sa in order and sb in order and order[sb] < order[sa] and (sa, sb) not in loops:
                     loops.append((sa, sb))
+        first_stages = {mapping[a] for a in labels if levels[a] == 0}
         params: dict[str, Any] = {
             "loops": loops,
-            "start": [stage_names[0]] if activities is None else None,
+            "start": [s for s in stage_names if s in first_stages],
         }
         params.update(kwargs)
         return cls(stages=stage_names, activities=mapping, petri_net=(net, im, fm), **params)
@@ -835,7 +837,7 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def _as_list(what: str, value: Any) -> list[Any]:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     if isinstance(value, str) or not isinstance(value, Iterable) or isinstance(value, Mapping):
@@ -930,7 +932,7 @@ def _parse_stages(value: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
                 raise ModelError(
                     f"Stage {stage!r} must list its activities as a list; got a mapping."
                 )
-            pairs.extend((a, stage) for a in _as_list("activities", members))
+            pairs.extend((a, stage) for a in _as_list(members))
         return names, pairs
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ModelError(
@@ -953,7 +955,7 @@ def _parse_stages(value: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
                 raise ModelError(
                     f"Stage {stage!r} must list its activities as a list; got a mapping."
                 )
-            pairs.extend((a, stage) for a in _as_list("activities", members))
+            pairs.extend((a, stage) for a in _as_list(members))
         else:
             names.append(item)
     return names, pairs

@@ -31,6 +31,9 @@ _UNKNOWN_NAMES = ("Unlisted touchpoint 1", "Unlisted touchpoint 2", "Unlisted to
 _MAX_LOOPS = 2  # backward moves per case
 _SPREAD_DAYS = 30  # case start times are spread over this many days
 _ATTEMPT = 0.3  # chance per step that a noisy case injects its deviation now
+_CHUNK = 50_000  # cases walked at once
+
+_Truth = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 # action codes
 _STAY, _ADVANCE, _LOOP, _STOP = 0, 1, 2, 3
@@ -147,8 +150,8 @@ def simulate(
     rng, n, t0, chan_spec = _check_args(
         model, cases, seed, noise, start, channels, dropout, skip, loop, return_truth
     )
-    sim = _Walker(model, rng, n, noise, dropout, skip, loop)
-    ev_case, ev_act, truth = sim.run()
+    sim = _Walker(model, rng, noise, dropout, skip, loop)
+    ev_case, ev_act, truth = sim.run_chunked(n)
 
     # Events come out step by step; order them by case, keeping step order.
     order = np.argsort(ev_case, kind="stable")
@@ -312,14 +315,12 @@ class _Walker:
         self,
         model: JourneyModel,
         rng: np.random.Generator,
-        n: int,
         noise: float,
         dropout: float,
         skip: float,
         loop: float,
     ) -> None:
         self.rng = rng
-        self.n = n
         self.noise = noise
         self.dropout = dropout
         self.skip = skip
@@ -399,7 +400,7 @@ class _Walker:
         return np.minimum((cum <= u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
     def _advance_target(self, i: np.ndarray, bound: np.ndarray) -> np.ndarray:
-        """The stage a case moves forward to from ``i`` (optional stages maybe skipped); -1 if none."""
+        """The stage a case moves forward to from ``i``, optional ones maybe skipped; -1: none."""
         t = self.nxt[i + 1]
         t = np.where(t <= bound, t, self.S)
         deciding = t < self.S  # rows still deciding whether to skip their stage t
@@ -415,8 +416,25 @@ class _Walker:
         return np.where(t < self.S, t, -1)
 
     # -- the walk -------------------------------------------------------------
-    def run(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        rng, n, S, A = self.rng, self.n, self.S, len(self.acts)
+    def run_chunked(self, n: int) -> tuple[np.ndarray, np.ndarray, _Truth]:
+        """:meth:`run` over chunks of cases, to bound memory; case and event indices are global."""
+        cases, acts, truths = [], [], []
+        done = emitted = 0
+        while done < n:
+            size = min(_CHUNK, n - done)
+            ev_case, ev_act, (t_case, t_event, t_kind) = self.run(size)
+            cases.append(ev_case + done)
+            acts.append(ev_act)
+            truths.append((t_case + done, t_event + emitted, t_kind))
+            done += size
+            emitted += len(ev_case)
+        truth = tuple(np.concatenate([t[k] for t in truths]) for k in range(3))
+        return np.concatenate(cases), np.concatenate(acts), truth  # type: ignore[return-value]
+
+    def run(self, n: int) -> tuple[np.ndarray, np.ndarray, _Truth]:
+        """Walk ``n`` cases: event case and activity codes (-1-k: unknown name k), in emission
+        order, and the injected deviations as (case, event index, kind code)."""
+        rng, S, A = self.rng, self.S, len(self.acts)
         cur_act = np.full(n, -1, dtype=np.int64)
         cur_stage = np.full(n, -1, dtype=np.int64)
         visited = np.zeros((n, S), dtype=bool)

@@ -13,6 +13,7 @@ import gzip
 import os
 import zlib
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
@@ -275,10 +276,10 @@ def _check_arguments(path: Any, max_events: Any) -> tuple[str, int | None]:
 
 
 def _open(source: str) -> tuple[IO[bytes], bool]:
-    """Open ``source`` for reading bytes, decompressing gzip by magic number."""
+    """Open ``source`` for reading bytes; tell whether it starts like gzip."""
     p = Path(source)
     try:
-        raw = open(p, "rb")  # closed by the caller
+        raw = open(p, "rb")
     except FileNotFoundError:
         raise LogError(
             f"File {source!r} not found. Check the path (working directory: {os.getcwd()}).",
@@ -295,9 +296,7 @@ def _open(source: str) -> tuple[IO[bytes], bool]:
         ) from None
     is_gzip = raw.read(2) == _GZIP_MAGIC
     raw.seek(0)
-    if is_gzip:
-        return gzip.GzipFile(fileobj=raw, mode="rb"), True
-    return raw, False
+    return raw, is_gzip
 
 
 def _collect(source: str, max_events: int | None) -> _Collected:
@@ -318,6 +317,8 @@ def _collect(source: str, max_events: int | None) -> _Collected:
     skip = 0  # depth inside an element whose content is ignored
     context = _BEFORE
     nowhere: dict[str, _Table] = {}
+    event_dates = events["date"]  # mostly distinct: not worth sharing
+    share = {}.setdefault  # one str object per distinct value, to save memory
     tables = nowhere  # where attributes go now: event, trace or nowhere
     order: list[str] = []
     row = -1  # event number, or trace number for trace attributes
@@ -342,7 +343,14 @@ def _collect(source: str, max_events: int | None) -> _Collected:
                 key = named.get("key")
                 value = named.get("value")
                 if key is None:
-                    raise _error(parser, source, f"<{name}> attribute without a 'key'")
+                    raise _error(
+                        parser,
+                        source,
+                        f"<{name}> attribute without a 'key'",
+                        'Give it one, as in <string key="concept:name" value="..."/>.',
+                    )
+            if table is not event_dates:
+                value = share(value, value)
             entry = table.get(key)
             if entry is None:
                 rows: list[int] = []
@@ -434,9 +442,9 @@ def _collect(source: str, max_events: int | None) -> _Collected:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
 
-    stream, is_gzip = _open(source)
+    raw, is_gzip = _open(source)
     try:
-        with stream:
+        with raw, gzip.GzipFile(fileobj=raw) if is_gzip else nullcontext(raw) as stream:
             _feed(parser, stream, source, is_gzip)
     except _StopParsing:
         pass
@@ -485,10 +493,12 @@ def _feed(parser: Any, stream: IO[bytes], source: str, is_gzip: bool) -> None:
         ) from None
 
 
-def _error(parser: Any, source: str, what: str) -> LogError:
+def _error(
+    parser: Any, source: str, what: str, fix: str = "Fix the nesting of that element."
+) -> LogError:
     return LogError(
         f"XES file {source!r} is not a valid XES log: {what} at line "
-        f"{parser.CurrentLineNumber}. Fix the nesting of that element.",
+        f"{parser.CurrentLineNumber}. {fix}",
         path=source,
     )
 
@@ -549,7 +559,7 @@ def _column(
         return _typed_column(tag, rows, raw, n, key, source, scope)
     out = np.full(n, None, dtype=object)
     for tag, rows, raw in parts:
-        typed = _typed_column(tag, rows, raw, len(rows), key, source, scope, dense=True)
+        typed = _typed_column(tag, rows, raw, n, key, source, scope).iloc[rows]
         out[rows] = typed.astype(object).where(typed.notna(), None).to_numpy()
     return pd.Series(out, dtype=object)
 
@@ -562,15 +572,8 @@ def _typed_column(
     key: str,
     source: str,
     scope: str,
-    *,
-    dense: bool = False,
 ) -> pd.Series:
-    """Parse the raw values of one attribute type and spread them over ``n`` rows.
-
-    With ``dense=True`` the values fill the result in order (``n == len(raw)``).
-    """
-    if dense:
-        rows = np.arange(len(raw), dtype=np.intp)
+    """Parse the raw values of one attribute type and spread them over ``n`` rows."""
     if None in raw:  # an attribute written without a value
         present = np.fromiter((v is not None for v in raw), dtype=bool, count=len(raw))
         rows = rows[present]
@@ -585,9 +588,9 @@ def _typed_column(
         return pd.Series(text)
 
     if tag == "date":
-        parsed = pd.to_datetime(
-            pd.Series(raw, dtype=object), utc=True, format="ISO8601", errors="coerce"
-        )
+        # one vectorised pass; pandas' cache of distinct values only slows this down
+        text = pd.Series(raw, dtype=object)
+        parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce", cache=False)
         _check_parsed(parsed.isna().to_numpy(), rows, raw, key, source, scope, "date")
         naive = parsed.dt.tz_localize(None).to_numpy()
         times = np.full(n, np.datetime64("NaT"), dtype=naive.dtype)

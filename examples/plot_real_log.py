@@ -1,0 +1,94 @@
+"""
+A real log: Sepsis patients' journeys
+=====================================
+
+journeymine reads any event log, not only customer journeys. Here, the
+public Sepsis log (1,050 hospital patients, from the 4TU.ResearchData
+collection) read from XES. When the log is not available next to the
+repository (in ``../shared/data``), the example falls back to the bundled
+shop data.
+"""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+import journeymine as jm
+
+# %%
+# Find the log
+# ------------
+# Look for ``shared/data/sepsis.xes.gz`` from this script's folder upwards
+# (sphinx-gallery may run the script without ``__file__``; then from the
+# working folder).
+
+here = Path(globals().get("__file__", Path.cwd() / "script.py")).resolve().parent
+candidates = [folder / "shared" / "data" / "sepsis.xes.gz" for folder in (here, *here.parents)]
+path = next((p for p in candidates if p.is_file()), None)
+
+if path is not None:
+    log = jm.read_xes(path)  # XES keys: case:concept:name, concept:name, time:timestamp
+    print(f"Read {path.name}")
+else:
+    print("sepsis.xes.gz not found next to the repository: using the shop data instead.")
+    log = jm.datasets.load_shop()
+log
+
+# %%
+# Ties
+# ----
+# Many events of this log share a timestamp (several measurements entered
+# at once). journeymine keeps them in file order, as pm4py does, so the
+# counts below equal pm4py's.
+
+ts = log.time
+same_case = log.case_codes[1:] == log.case_codes[:-1]
+print(f"{int(((ts[1:] == ts[:-1]) & same_case).sum()):,} consecutive pairs with the same time")
+
+# %%
+# Variants and graph
+# ------------------
+
+variants = jm.variants(log)
+print(f"{len(variants):,} variants for {log.n_cases:,} cases")
+variants.head()
+
+# %%
+graph = jm.discover(log)
+graph.nodes
+
+# %%
+# The activities, by how many cases have them, with how many cases start and
+# end there.
+
+nodes = graph.nodes.sort_values("cases")
+fig, ax = plt.subplots(figsize=(8, 6))
+ax.barh(nodes["node"].astype(str), nodes["cases"], color="#9ecae1", label="cases")
+ax.barh(nodes["node"].astype(str), nodes["start"], color="#3182bd", label="start here")
+ax.barh(nodes["node"].astype(str), -nodes["end"], color="#fd8d3c", label="end here (left of 0)")
+ax.axvline(0, color="black", linewidth=0.8)
+ax.set_xlabel("cases")
+ax.set_title("Activities: cases, starts and ends")
+ax.legend(loc="lower right")
+fig.tight_layout()
+
+# %%
+# The main paths: the 60 % most frequent activities and 30 % of the edges
+# between them, kept connected.
+
+main = graph.prune(activities=0.6, paths=0.3)
+main.edges[["source", "target", "events", "cases", "median_duration"]]
+
+# %%
+# How long from one step to the next, on the main paths (median, in hours).
+
+edges = main.edges.assign(
+    hours=main.edges["median_duration"].dt.total_seconds() / 3600,
+    edge=main.edges["source"].astype(str) + " → " + main.edges["target"].astype(str),
+).sort_values("hours")
+fig, ax = plt.subplots(figsize=(8, 6))
+ax.barh(edges["edge"], edges["hours"], color="#74c476")
+ax.set_xscale("symlog", linthresh=0.1)
+ax.set_xlabel("median time (hours)")
+ax.set_title("Time between consecutive steps")
+fig.tight_layout()
