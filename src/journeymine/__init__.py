@@ -6,7 +6,7 @@ against the designed journey, and find loops, returns and drop-outs.
 
 from __future__ import annotations
 
-from journeymine import datasets
+from journeymine import datasets, stages
 from journeymine.discovery import discover, variants
 from journeymine.errors import (
     JourneymineError,
@@ -21,6 +21,7 @@ from journeymine.io import read_csv, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.model import JourneyModel
 from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
+from journeymine.simulate import simulate
 
 __version__ = "0.1.0"
 
@@ -44,6 +45,8 @@ __all__ = [
     "read_csv",
     "read_parquet",
     "read_xes",
+    "simulate",
     "stage_durations",
+    "stages",
     "variants",
 ]

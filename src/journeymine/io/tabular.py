@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import bz2
+import codecs
+import difflib
+import gzip
+import io
+import lzma
 import os
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine.errors import LogError
+from journeymine.errors import LogError, ParameterError
 from journeymine.log import JourneyLog, OnError, from_pandas
 
 __all__ = ["read_csv", "read_parquet"]
@@ -17,7 +25,12 @@ __all__ = ["read_csv", "read_parquet"]
 PathLike = str | os.PathLike
 
 
-def _check_path(path: PathLike) -> Path:
+def _check_path(path: PathLike, func: str) -> Path:
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"The 'path' parameter of {func}() must be a str or path-like object. "
+            f"Got {type(path).__name__} instead."
+        )
     p = Path(path)
     if not p.exists():
         raise LogError(f"File {str(p)!r} not found. Check the path (working directory: {os.getcwd()}).", path=str(p))
@@ -81,7 +94,7 @@ def read_csv(
     >>> log.cases.tolist(), log.n_events
     (['NA'], 2)
     """
-    p = _check_path(path)
+    p = _check_path(path, "read_csv")
     src = str(p)
     header = _read_header(p, kwargs)
     dupes = sorted({c for c in header if header.count(c) > 1})
@@ -211,7 +224,7 @@ def read_parquet(
             path, case=case, activity=activity, timestamp=timestamp, stage=stage,
             channel=channel, timestamp_format=timestamp_format, on_error=on_error, **kwargs,
         )
-    p = _check_path(path)
+    p = _check_path(path, "read_parquet")
     src = str(p)
     df = _read(lambda: pd.read_parquet(p, **kwargs), src, "Parquet")
     return from_pandas(
