@@ -22,6 +22,7 @@ import gzip
 import io
 import random
 import sys
+import zipfile
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "bad"
@@ -66,6 +67,15 @@ def _gzip(data: bytes) -> bytes:
     return buf.getvalue()
 
 
+def _zip(members: dict[str, bytes]) -> bytes:
+    """A zip archive with fixed dates, so the bytes are the same on every run."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
 def corpus() -> dict[str, bytes]:
     """File name -> content of every file in the corpus."""
     rnd = random.Random(20250101)
@@ -93,18 +103,20 @@ def corpus() -> dict[str, bytes]:
         HEADER + 'c1,"multi\nline ad",2025-01-01\nc1,visit,2025-01-02\nc2,ad,not a date\n'
     )
 
-    # -- CSV: encodings ------------------------------------------------------
-    files["latin1.csv"] = (HEADER + "c1,café,2025-01-01\nc1,señal,2025-01-02\n").encode(
-        "latin-1"
+    files["trailing_empty_columns.csv"] = "customer,touchpoint,ts,,\n" + "".join(
+        line + ",,\n" for line in GOOD_ROWS.splitlines()
     )
+    files["padded_header.csv"] = "customer ,touchpoint, ts\n" + GOOD_ROWS
+
+    # -- CSV: encodings ------------------------------------------------------
+    files["latin1.csv"] = (HEADER + "c1,café,2025-01-01\nc1,señal,2025-01-02\n").encode("latin-1")
     files["bom_utf8.csv"] = b"\xef\xbb\xbf" + (HEADER + GOOD_ROWS).encode("utf-8")
     files["bom_utf16.csv"] = (HEADER + GOOD_ROWS).encode("utf-16")  # BOM + UTF-16-LE
     files["nul_bytes.csv"] = (HEADER + "c1,ad\x00,2025-01-01\nc1,visit,2025-01-02\n").encode()
 
     # -- CSV: timestamps -----------------------------------------------------
     files["unparseable_timestamps.csv"] = (
-        HEADER
-        + "c1,ad,2025-01-01 10:00\nc1,visit,yesterday\nc2,ad,2025-13-45\nc2,buy,2025-01-04\n"
+        HEADER + "c1,ad,2025-01-01 10:00\nc1,visit,yesterday\nc2,ad,2025-13-45\nc2,buy,2025-01-04\n"
     )
     files["null_timestamps.csv"] = HEADER + "c1,ad,2025-01-01\nc1,visit,\nc2,ad,2025-01-03\n"
     files["mixed_time_zones.csv"] = (
@@ -121,6 +133,11 @@ def corpus() -> dict[str, bytes]:
     files["day_first_dates.csv"] = (
         HEADER + "c1,ad,31/01/2025 10:00\nc1,buy,01/02/2025 09:00\nc2,ad,15/02/2025 12:00\n"
     )
+
+    files["out_of_range_timestamps.csv"] = (
+        HEADER + "c1,ad,2025-01-01\nc1,visit,3000-01-01\nc2,ad,1500-06-01\nc2,buy,2025-01-02\n"
+    )
+    files["yyyymmdd_integers.csv"] = HEADER + "c1,ad,20250131\nc1,buy,20250201\nc2,ad,20250105\n"
 
     # -- CSV: case ids and activities ---------------------------------------
     files["null_case_ids.csv"] = HEADER + "c1,ad,2025-01-01\n,visit,2025-01-02\n  ,ad,2025-01-03\n"
@@ -167,6 +184,14 @@ def corpus() -> dict[str, bytes]:
     files["random_bytes.xes.gz"] = noise
     files["truncated_magic.parquet"] = b"PAR1" + noise[:200]  # Parquet magic, then garbage
     files["random_gzip_payload.xes.gz"] = _gzip(noise)
+    files["random_bytes.csv.gz"] = noise
+    files["random_gzip_payload.csv.gz"] = _gzip(noise)
+    good_csv_gz = _gzip((HEADER + GOOD_ROWS).encode())
+    files["truncated.csv.gz"] = good_csv_gz[: len(good_csv_gz) // 2]
+    files["valid.csv.gz"] = good_csv_gz
+    files["two_files.csv.zip"] = _zip(
+        {"a.csv": (HEADER + GOOD_ROWS).encode(), "b.csv": (HEADER + GOOD_ROWS).encode()}
+    )
     good_gz = _gzip((XES_HEAD + XES_BODY).encode())
     files["truncated.xes.gz"] = good_gz[: len(good_gz) // 2]
     files["valid.xes.gz"] = good_gz
@@ -206,9 +231,9 @@ def corpus() -> dict[str, bytes]:
     files["xes_missing_case.xes"] = XES_HEAD + XES_BODY.replace(
         '    <string key="concept:name" value="c2"/>\n', "", 1
     )
-    files["xes_na_case.xes"] = XES_HEAD + XES_BODY.replace(
-        'value="c1"', 'value="NA"', 1
-    ).replace('value="c2"', 'value="null"', 1)
+    files["xes_na_case.xes"] = XES_HEAD + XES_BODY.replace('value="c1"', 'value="NA"', 1).replace(
+        'value="c2"', 'value="null"', 1
+    )
 
     # -- YAML models -----------------------------------------------------------
     files["model_python_tag.yaml"] = (
@@ -221,8 +246,7 @@ def corpus() -> dict[str, bytes]:
         bomb.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
     files["model_alias_bomb.yaml"] = "\n".join(bomb) + "\nstages: *i\n"
     files["model_unknown_stage.yaml"] = (
-        "stages: [Awareness, Purchase]\n"
-        "activities: {ad: Awareness, buy: Purchse}\n"
+        "stages: [Awareness, Purchase]\nactivities: {ad: Awareness, buy: Purchse}\n"
     )
     files["model_unknown_loop_stage.yaml"] = (
         "stages: [Awareness, Purchase]\n"

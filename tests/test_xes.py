@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journeymine.errors import LogError, ParameterError
+from journeymine.errors import JourneymineWarning, LogError, ParameterError
 from journeymine.io.xes import read_xes, read_xes_frame
 
 DATA = Path(__file__).resolve().parent / "data" / "xes"
@@ -201,6 +201,17 @@ def test_random_bytes_named_gz(tmp_path: Path) -> None:
         read_xes_frame(path)
 
 
+@pytest.mark.parametrize("compress", [False, True])
+def test_random_bytes_named_xes(tmp_path: Path, compress: bool) -> None:
+    noise = random.Random(2).randbytes(4096)
+    path = tmp_path / "noise.xes"
+    path.write_bytes(gzip.compress(noise) if compress else noise)
+    with pytest.raises(
+        LogError, match=r"noise\.xes' is not a valid XES file: .*is not an XML document"
+    ):
+        read_xes_frame(path)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -218,7 +229,12 @@ def test_broken_gzip(tmp_path: Path, damage) -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        pytest.param("", r"not well-formed XML: no element found at line 1", id="empty-file"),
+        pytest.param("", r"not a valid XES file: it is empty \(0 bytes\)", id="empty-file"),
+        pytest.param(
+            "<?xml version='1.0'?>\n<!-- nothing else -->\n",
+            r"not a valid XES file: it is not an XML document \(no element found at line 3",
+            id="no-element",
+        ),
         pytest.param(
             "<html><body/></html>",
             r"not an XES event log: its root element is <html>",
@@ -296,6 +312,18 @@ def test_unparseable_trace_value_names_the_case_column(tmp_path: Path) -> None:
     with pytest.raises(LogError, match=r"in traces 0") as info:
         read_xes_frame(path)
     assert info.value.column == "case:age"
+
+
+def test_bad_value_in_key_with_several_types_names_the_event(tmp_path: Path) -> None:
+    events = [
+        _event("a", extra='<string key="x" value="one"/>'),
+        _event("b", extra='<int key="x" value="2"/>'),
+        _event("c", extra='<int key="x" value="three"/>'),
+    ]
+    path = _write(tmp_path / "mixed.xes", _xes(_trace("c1", *events)))
+    with pytest.raises(LogError, match=r"'three'.*in events 2 ") as info:
+        read_xes_frame(path)
+    assert info.value.rows == [2]
 
 
 # ---------------------------------------------------------------------------
@@ -430,8 +458,11 @@ def test_events_outside_traces_are_kept(tmp_path: Path) -> None:
     df = read_xes_frame(path)
     assert df[ACTIVITY].tolist() == ["a", "stray"]
     assert df[CASE].iloc[0] == "c1" and pd.isna(df[CASE].iloc[1])
-    with pytest.raises(LogError):  # and reported, not dropped, by from_pandas
-        read_xes(path)
+    with pytest.raises(LogError, match=r"loose\.xes.*no case id"):
+        read_xes(path)  # reported, not dropped
+    with pytest.warns(JourneymineWarning, match="rejected"):
+        log = read_xes(path, on_error="collect")
+    assert log.n_events == 1 and len(log.rejected) == 1
 
 
 # ---------------------------------------------------------------------------
@@ -451,7 +482,7 @@ def test_read_xes_keeps_case_na() -> None:
 
 def test_read_xes_errors_name_the_file(tmp_path: Path) -> None:
     path = _write(tmp_path / "nocase.xes", _xes("<trace>" + _event("a") + "</trace>"))
-    with pytest.raises(LogError, match="case:concept:name"):
+    with pytest.raises(LogError, match=r"case:concept:name.*nocase\.xes"):
         read_xes(path)
 
 
@@ -493,15 +524,3 @@ def test_round_trip(tmp_path: Path, cases: list[tuple[str, list[tuple[str, int]]
     assert df[ACTIVITY].tolist() == [act for _, events in cases for act, _ in events]
     expected = [base + pd.Timedelta(seconds=s) for _, events in cases for _, s in events]
     assert df[TIME].tolist() == expected
-
-
-def test_bad_value_in_key_with_several_types_names_the_event(tmp_path: Path) -> None:
-    events = [
-        _event("a", extra='<string key="x" value="one"/>'),
-        _event("b", extra='<int key="x" value="2"/>'),
-        _event("c", extra='<int key="x" value="three"/>'),
-    ]
-    path = _write(tmp_path / "mixed.xes", _xes(_trace("c1", *events)))
-    with pytest.raises(LogError, match=r"'three'.*in events 2 ") as info:
-        read_xes_frame(path)
-    assert info.value.rows == [2]

@@ -161,8 +161,12 @@ def parse_timestamps(
     Raises LogError for problems of the whole column (mixed time zones, numbers
     without a unit).
     """
-    n = len(values)
     dtype = values.dtype
+    if fmt is not None and not isinstance(fmt, str):
+        raise ParameterError(
+            "The 'timestamp_format' parameter must be a str (a strftime format such as "
+            f"'%d/%m/%Y %H:%M', or an epoch unit 's', 'ms', 'us', 'ns'). Got {fmt!r} instead."
+        )
     if isinstance(dtype, pd.DatetimeTZDtype):
         parsed = values.dt.tz_convert("UTC")
         aware = True
@@ -170,23 +174,96 @@ def parse_timestamps(
         parsed = values
         aware = False
     elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        if fmt not in ("s", "ms", "us", "ns"):
+        if fmt is not None and fmt not in _UNITS:
+            # e.g. 20250131 with timestamp_format="%Y%m%d": parse the digits as text
+            parsed, aware = _parse_strings(
+                _numbers_as_text(values, column, fmt, source), column, fmt, source, line_offset
+            )
+        elif fmt is None:
             raise LogError(
                 f"Column {column!r}{where(source)} holds numbers, not dates. If they are epoch "
-                "times, pass timestamp_format='s' (or 'ms', 'us', 'ns') to say their unit.",
+                "times, pass timestamp_format='s' (or 'ms', 'us', 'ns') to say their unit; if "
+                "they are dates written as digits (20250131), pass timestamp_format='%Y%m%d'.",
                 column=column,
                 path=source,
             )
-        parsed = pd.to_datetime(values, unit=fmt, utc=True, errors="coerce")
+        else:
+            parsed = _from_epoch(values, fmt)
+            aware = True
+    elif fmt in _UNITS:
+        # epoch numbers stored as text
+        parsed = _from_epoch(pd.to_numeric(values.astype("string"), errors="coerce"), fmt)
         aware = True
     else:
         parsed, aware = _parse_strings(values, column, fmt, source, line_offset)
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    parsed = parsed.astype("datetime64[ns]")
-    bad = parsed.isna().to_numpy()
-    ns = parsed.to_numpy().view("int64") if n else np.empty(0, dtype=np.int64)
-    return ns, bad, aware, None
+    ns, bad, out_of_range = _to_ns(parsed)
+    reason = None
+    if out_of_range.any():
+        reason = (
+            "timestamps outside the range pandas can store in nanoseconds "
+            f"({pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d})"
+        )
+    return ns, bad, aware, reason
+
+
+_UNITS = ("s", "ms", "us", "ns")
+_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _from_epoch(values: pd.Series, unit: str) -> pd.Series:
+    """Epoch numbers to UTC datetimes; non-finite and out-of-range values become NaT."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    limit = 2**63 / _NS_PER[unit]
+    finite = np.isfinite(numbers.to_numpy()) & (numbers.abs().to_numpy() < limit)
+    numbers = numbers.where(finite)
+    return pd.to_datetime(numbers, unit=unit, utc=True, errors="coerce")
+
+
+def _numbers_as_text(values: pd.Series, column: str, fmt: str, source: str | None) -> pd.Series:
+    """Integers (or integral floats) as digit strings, for a strftime ``fmt``."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    finite = numbers.notna() & np.isfinite(numbers.astype("float64"))
+    integral = finite & (numbers.astype("float64") % 1 == 0)
+    if bool((finite & ~integral).any()):
+        raise LogError(
+            f"Column {column!r}{where(source)} holds fractional numbers, which cannot be read "
+            f"with timestamp_format={fmt!r}. For epoch times pass timestamp_format='s' (or "
+            "'ms', 'us', 'ns').",
+            column=column,
+            path=source,
+        )
+    text = pd.Series(pd.NA, index=values.index, dtype="string")
+    text[integral] = numbers[integral].astype("float64").astype("int64").astype(str)
+    return text
+
+
+def _to_ns(parsed: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """int64 nanoseconds of naive datetimes, with NaT and out-of-range values marked bad.
+
+    pandas may parse to a coarser unit (``us``, ``s``) that holds dates a
+    nanosecond timestamp cannot (before 1677 or after 2262): those are marked
+    ``out_of_range`` (and bad) instead of overflowing.
+    """
+    arr = np.asarray(parsed.to_numpy())
+    if arr.dtype.kind != "M":
+        arr = pd.to_datetime(parsed, errors="coerce").to_numpy()
+    nat = np.isnat(arr)
+    unit = np.datetime_data(arr.dtype)[0]
+    raw = arr.view("int64")
+    if unit == "ns":
+        return raw.copy(), nat, np.zeros(len(arr), dtype=bool)
+    per = _NS_PER.get(unit)
+    if per is None:  # coarser than seconds (D, M, Y...): go through seconds
+        arr = arr.astype("datetime64[s]")
+        raw, per = arr.view("int64"), _NS_PER["s"]
+    lo = -(-pd.Timestamp.min.value // per)  # ceiling division: raw * per >= min
+    hi = pd.Timestamp.max.value // per
+    out_of_range = ~nat & ((raw < lo) | (raw > hi))
+    bad = nat | out_of_range
+    ns = np.where(bad, 0, raw).astype(np.int64) * per
+    return ns, bad, out_of_range
 
 
 def _parse_strings(
@@ -213,7 +290,12 @@ def _coerce(
     except ValueError as exc:
         if "mixed time" in str(exc).lower() or "tz-naive" in str(exc).lower():
             return _parse_mixed(text, fmt, column, source, line_offset)
-        raise
+        raise ParameterError(
+            f"timestamp_format={fmt!r} cannot be used to read column {column!r}"
+            f"{where(source)}: {' '.join(str(exc).split())}. Pass a strftime format such as "
+            "'%d/%m/%Y %H:%M' (see the table of codes in the Python datetime docs), or "
+            "'s', 'ms', 'us', 'ns' for epoch numbers."
+        ) from None
     return parsed, isinstance(parsed.dtype, pd.DatetimeTZDtype)
 
 

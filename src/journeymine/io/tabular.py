@@ -6,13 +6,12 @@ import bz2
 import codecs
 import difflib
 import gzip
-import io
 import lzma
 import os
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import pandas as pd
 
@@ -33,7 +32,10 @@ def _check_path(path: PathLike, func: str) -> Path:
         )
     p = Path(path)
     if not p.exists():
-        raise LogError(f"File {str(p)!r} not found. Check the path (working directory: {os.getcwd()}).", path=str(p))
+        raise LogError(
+            f"File {str(p)!r} not found. Check the path (working directory: {os.getcwd()}).",
+            path=str(p),
+        )
     if p.is_dir():
         raise LogError(
             f"{str(p)!r} is a folder, not a file. Pass one file (for a folder of Parquet files "
@@ -97,8 +99,11 @@ def read_csv(
     p = _check_path(path, "read_csv")
     src = str(p)
     header = _read_header(p, kwargs)
-    dupes = sorted({c for c in header if header.count(c) > 1})
-    if dupes:
+    header_lines = _header_lines(kwargs)
+    # Empty names are pandas' "Unnamed: N" columns (e.g. trailing commas from
+    # spreadsheets), which pandas keeps apart; only real names can clash.
+    dupes = sorted({c for c in header if c.strip() and header.count(c) > 1})
+    if dupes and header_lines == 1:
         raise LogError(
             f"Duplicate column names in {src}: {dupes}. Each column must have a unique name; "
             "rename the duplicates in the header.",
@@ -115,7 +120,7 @@ def read_csv(
         "dtype": {c: str for c in text_cols},
     }
     options.update(kwargs)
-    df = _read(lambda: pd.read_csv(p, **options), src, "CSV")
+    df = _read(lambda: pd.read_csv(p, **options), src, "CSV", kwargs, "read_csv")
     if len(df.columns) == 1 and "sep" not in kwargs and len(header) == 1:
         only = str(df.columns[0])
         for sep in (";", "\t", "|"):
@@ -125,47 +130,246 @@ def read_csv(
                     f"{sep!r}, not ','. Pass sep={sep!r}.",
                     path=src,
                 )
-    return from_pandas(
-        df, case=case, activity=activity, timestamp=timestamp, stage=stage, channel=channel,
-        timestamp_format=timestamp_format, on_error=on_error, _source=src,
-        _line_offset=2 if kwargs.get("header", "infer") in ("infer", 0) else None,
-    )
+
+    def build(line_offset: int | None) -> JourneyLog:
+        return from_pandas(
+            df,
+            case=case,
+            activity=activity,
+            timestamp=timestamp,
+            stage=stage,
+            channel=channel,
+            timestamp_format=timestamp_format,
+            on_error=on_error,
+            _source=src,
+            _line_offset=line_offset,
+        )
+
+    offset = None if header_lines is None else header_lines + 1
+    try:
+        return build(offset)
+    except LogError as exc:
+        # Row r sits on file line r + offset only if no row spans several lines
+        # (quoted line breaks) and no blank line was skipped; otherwise give the
+        # (always exact) row numbers alone rather than wrong line numbers.
+        if offset is None or exc.rows is None or _one_line_per_row(p, len(df), offset - 1, kwargs):
+            raise
+    return build(None)
+
+
+# pandas.read_csv options after which data row r is no longer on line r + header + 1
+_LINE_SHIFTING = ("skiprows", "skipfooter", "comment", "lineterminator", "chunksize", "iterator")
+
+
+def _header_lines(kwargs: dict[str, Any]) -> int | None:
+    """Lines before the first data row (1 or 0), or None if the options make it unknown."""
+    if any(k in kwargs for k in _LINE_SHIFTING):
+        return None
+    header = kwargs.get("header", "infer")
+    if isinstance(header, str) and header == "infer":
+        return 0 if kwargs.get("names") is not None else 1
+    if header is None:
+        return 0
+    if isinstance(header, int) and not isinstance(header, bool) and header == 0:
+        return 1
+    return None
+
+
+def _open_binary(p: Path, compression: Any) -> IO[bytes] | None:
+    """The decompressed bytes of ``p`` as pandas would see them, or None if unsupported."""
+    if isinstance(compression, dict):
+        compression = compression.get("method")
+    if compression == "infer":
+        compression = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}.get(
+            p.suffix.lower(), None if p.suffix.lower() not in (".zst", ".tar") else "other"
+        )
+    if compression is None:
+        return open(p, "rb")
+    if compression == "gzip":
+        return gzip.open(p, "rb")
+    if compression == "bz2":
+        return bz2.open(p, "rb")
+    if compression == "xz":
+        return lzma.open(p, "rb")
+    if compression == "zip":
+        archive = zipfile.ZipFile(p)
+        names = archive.namelist()
+        return archive.open(names[0]) if len(names) == 1 else None
+    return None
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    while chunk := stream.read(1 << 20):
+        yield chunk
+
+
+def _one_line_per_row(p: Path, n_rows: int, header_lines: int, kwargs: dict[str, Any]) -> bool:
+    """Whether the file has exactly ``header_lines + n_rows`` non-trailing lines.
+
+    Blank lines (skipped by pandas) and quoted line breaks only ever add
+    lines, so equal counts mean data row ``r`` is on line ``r + header_lines + 1``.
+    Called only on the error path.
+    """
+    try:
+        stream = _open_binary(p, kwargs.get("compression", "infer"))
+        if stream is None:
+            return False
+        decoder = codecs.getincrementaldecoder(kwargs.get("encoding") or "utf-8")(errors="replace")
+        newlines = returns = 0
+        tail = ""
+        with stream:
+            for chunk in _chunks(stream):
+                text = decoder.decode(chunk)
+                newlines += text.count("\n")
+                returns += text.count("\r")
+                tail = (tail + text)[-4096:]
+            text = decoder.decode(b"", final=True)
+            newlines += text.count("\n")
+            returns += text.count("\r")
+            tail = (tail + text)[-4096:]
+    except (OSError, EOFError, LookupError, ValueError, zipfile.BadZipFile):
+        return False
+    breaks, mark = (newlines, "\n") if newlines else (returns, "\r")
+    stripped = tail.rstrip("\r\n")
+    trailing = tail[len(stripped) :].count(mark)
+    lines = breaks - trailing + (1 if stripped else 0)
+    return lines == header_lines + n_rows
 
 
 def _read_header(p: Path, kwargs: dict[str, Any]) -> list[str]:
-    opts = {k: kwargs[k] for k in ("sep", "delimiter", "encoding", "compression", "skiprows") if k in kwargs}
+    keys = ("sep", "delimiter", "encoding", "encoding_errors", "compression", "skiprows", "engine")
+    opts = {k: kwargs[k] for k in keys if k in kwargs}
     head = _read(
         lambda: pd.read_csv(p, nrows=1, header=None, dtype=str, keep_default_na=False, **opts),
         str(p),
         "CSV",
+        kwargs,
+        "read_csv",
     )
     return [str(x) for x in head.iloc[0].tolist()] if len(head) else []
 
 
-def _read(reader: Any, src: str, kind: str) -> pd.DataFrame:
+_OWN_KEYWORDS = (
+    "case",
+    "activity",
+    "timestamp",
+    "stage",
+    "channel",
+    "timestamp_format",
+    "on_error",
+)
+
+
+def _read(
+    reader: Callable[[], pd.DataFrame],
+    src: str,
+    kind: str,
+    kwargs: dict[str, Any],
+    func: str,
+) -> pd.DataFrame:
     try:
         return reader()
     except pd.errors.EmptyDataError as exc:
         raise LogError(f"{src} is empty: no header and no rows. Check the file.", path=src) from exc
     except UnicodeDecodeError as exc:
+        encoding = kwargs.get("encoding") or "utf-8"
         raise LogError(
-            f"{src} is not valid text in the expected encoding ({exc.reason} at byte "
-            f"{exc.start}). If it is a {kind} file in another encoding, pass encoding= "
-            "(e.g. 'latin-1'); if it is not a CSV file, use the matching reader.",
+            f"{src} is not valid text in the {encoding!r} encoding: "
+            f"{_decode_error_where(src, encoding, kwargs, exc)}"
+            f". {_encoding_hint(src, kind)}.",
             path=src,
         ) from exc
     except pd.errors.ParserError as exc:
         raise LogError(
-            f"{src} could not be parsed as {kind}: {exc}. Check the separator (sep=) and "
+            f"{src} could not be parsed as {kind}: {_text(exc)}. Check the separator (sep=) and "
             "quoting, or that the file really is a CSV file.",
             path=src,
         ) from exc
+    except LookupError as exc:  # an unknown encoding= name
+        raise ParameterError(
+            f"{func}() got encoding={kwargs.get('encoding')!r}, which Python does not know "
+            f"({_text(exc)}). Pass a codec name such as 'utf-8', 'latin-1' or 'cp1252'."
+        ) from exc
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        raise _unknown_keyword(exc, kwargs, func) from exc
     except (OSError, EOFError, ValueError) as exc:
         raise LogError(
-            f"{src} could not be read as {kind}: {exc}. Check that the file is really {kind} "
-            "and not truncated.",
+            f"{src} could not be read as {kind}: {_text(exc)}. Check that the file is really "
+            f"{kind} and not truncated.",
             path=src,
         ) from exc
+
+
+def _text(exc: BaseException) -> str:
+    """An exception's message on one line, without a final period."""
+    return " ".join(str(exc).split()).rstrip(".")
+
+
+def _unknown_keyword(exc: TypeError, kwargs: dict[str, Any], func: str) -> ParameterError:
+    """A ParameterError naming the closest keyword to a misspelled one."""
+    bad = str(exc).rsplit("'", 2)[-2] if str(exc).count("'") >= 2 else None
+    if bad not in kwargs:
+        bad = next(iter(kwargs), bad)
+    reader = pd.read_csv if func == "read_csv" else pd.read_parquet
+    import inspect
+
+    known = list(_OWN_KEYWORDS) + list(inspect.signature(reader).parameters)
+    close = difflib.get_close_matches(str(bad), known, n=1, cutoff=0.6)
+    fix = f"Did you mean {close[0]}=?" if close else "Check the spelling."
+    return ParameterError(
+        f"{func}() got an unexpected keyword argument {bad!r}: it is not a journeymine "
+        f"keyword ({', '.join(_OWN_KEYWORDS)}) and pandas does not accept it either. {fix}"
+    )
+
+
+def _decode_error_where(
+    src: str, encoding: str, kwargs: dict[str, Any], exc: UnicodeDecodeError
+) -> str:
+    """Where the first undecodable byte is, as ``<reason> at byte N (line L)``."""
+    try:
+        stream = _open_binary(Path(src), kwargs.get("compression", "infer"))
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    except (OSError, LookupError, ValueError, zipfile.BadZipFile):
+        stream = None
+    if stream is not None:
+        consumed = newlines = 0
+        try:
+            with stream:
+                for chunk in _chunks(stream):
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError as err:
+                        # the decoder may hold back a few bytes of the previous chunk
+                        start = max(err.start - (len(err.object) - len(chunk)), 0)
+                        line = newlines + chunk[:start].count(b"\n") + 1
+                        return f"{err.reason} at byte {consumed + start} (line {line})"
+                    consumed += len(chunk)
+                    newlines += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError as err:
+            return f"{err.reason} at byte {consumed - (len(err.object) - err.start)} (end of file)"
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile):
+            pass
+    return str(exc.reason)
+
+
+def _encoding_hint(src: str, kind: str) -> str:
+    """How to fix a decoding error, from the file's first bytes (byte-order marks)."""
+    try:
+        with open(src, "rb") as f:
+            start = f.read(4)
+    except OSError:
+        start = b""
+    if start.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "It starts with a UTF-32 byte-order mark: pass encoding='utf-32'"
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "It starts with a UTF-16 byte-order mark: pass encoding='utf-16'"
+    return (
+        f"If it is a {kind} file in another encoding, pass encoding= (e.g. 'latin-1' or "
+        f"'cp1252'); if it is not a {kind} file, use the matching reader"
+    )
 
 
 def read_parquet(
@@ -221,13 +425,27 @@ def read_parquet(
         from journeymine.scale import read_parquet_dask
 
         return read_parquet_dask(
-            path, case=case, activity=activity, timestamp=timestamp, stage=stage,
-            channel=channel, timestamp_format=timestamp_format, on_error=on_error, **kwargs,
+            path,
+            case=case,
+            activity=activity,
+            timestamp=timestamp,
+            stage=stage,
+            channel=channel,
+            timestamp_format=timestamp_format,
+            on_error=on_error,
+            **kwargs,
         )
     p = _check_path(path, "read_parquet")
     src = str(p)
-    df = _read(lambda: pd.read_parquet(p, **kwargs), src, "Parquet")
+    df = _read(lambda: pd.read_parquet(p, **kwargs), src, "Parquet", kwargs, "read_parquet")
     return from_pandas(
-        df, case=case, activity=activity, timestamp=timestamp, stage=stage, channel=channel,
-        timestamp_format=timestamp_format, on_error=on_error, _source=src,
+        df,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        stage=stage,
+        channel=channel,
+        timestamp_format=timestamp_format,
+        on_error=on_error,
+        _source=src,
     )

@@ -445,16 +445,22 @@ def _collect(source: str, max_events: int | None) -> _Collected:
     raw, is_gzip = _open(source)
     try:
         with raw, gzip.GzipFile(fileobj=raw) if is_gzip else nullcontext(raw) as stream:
-            _feed(parser, stream, source, is_gzip)
+            _feed(parser, stream, source, is_gzip, lambda: context != _BEFORE)
     except _StopParsing:
         pass
     out.n_traces = trace + 1
     return out
 
 
-def _feed(parser: Any, stream: IO[bytes], source: str, is_gzip: bool) -> None:
-    """Push the bytes of ``stream`` through ``parser``, translating errors."""
+def _feed(
+    parser: Any, stream: IO[bytes], source: str, is_gzip: bool, started: Callable[[], bool]
+) -> None:
+    """Push the bytes of ``stream`` through ``parser``, translating errors.
+
+    ``started()`` tells whether the root element has been seen.
+    """
     parse: Callable[[bytes, bool], int] = parser.Parse
+    size = 0
     try:
         while True:
             try:
@@ -470,6 +476,7 @@ def _feed(parser: Any, stream: IO[bytes], source: str, is_gzip: bool) -> None:
                 ) from None
             if not chunk:
                 break
+            size += len(chunk)
             parse(chunk, False)
         parse(b"", True)
     except expat.ExpatError as exc:
@@ -480,6 +487,18 @@ def _feed(parser: Any, stream: IO[bytes], source: str, is_gzip: bool) -> None:
                 f"File {source!r} is not a valid gzip or XES file: its name ends in .gz but it "
                 "is not gzip-compressed (it does not start with bytes 1f 8b), and it is not "
                 f"well-formed XML either ({what} at {where}). Check that this is an XES event log."
+            )
+        elif size == 0:
+            content = "its content, once decompressed," if is_gzip else "it"
+            message = (
+                f"File {source!r} is not a valid XES file: {content} is empty (0 bytes). "
+                "Export or download the event log again."
+            )
+        elif not started():
+            content = "its content, once decompressed," if is_gzip else "it"
+            message = (
+                f"File {source!r} is not a valid XES file: {content} is not an XML document ({what} at "
+                f"{where}, before any element). Check that this is an XES event log."
             )
         else:
             message = (
