@@ -225,6 +225,7 @@ def corpus() -> dict[str, bytes]:
     files["undeclared_entity.xes"] = XES_HEAD + XES_BODY.replace(
         'value="ad"/>', 'value="&lol;"/>', 1
     )
+    files["unknown_encoding.xes"] = XES_HEAD.replace("UTF-8", "TF-8") + XES_BODY
     files["bad_xes_date.xes"] = XES_HEAD + XES_BODY.replace(
         "2025-01-02T10:00:00Z", "the day after", 1
     )

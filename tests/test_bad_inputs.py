@@ -80,7 +80,7 @@ def test_corpus_is_current_and_small():
 
 
 def test_every_corpus_file_has_a_test():
-    tested = {case[0] for case in ERRORS} | {case[0] for case in VALID}
+    tested = {case[0] for case in ERRORS} | {case[0] for case in VALID} | WAITING_FOR_FIXES
     assert {p.name for p in BAD.iterdir()} - tested == set()
 
 
@@ -88,7 +88,7 @@ def test_every_corpus_file_has_a_test():
 # invalid inputs: class and message (what, where, how to fix)
 
 _DTD = ["declares a DTD", "line 2", "refuses", "remove the DOCTYPE"]
-_NOT_XML = r"not (well-formed )?XML"
+_NOT_XML = r"not (an |a )?(well-formed )?XML"
 _PARQUET = ["could not be read as Parquet", "magic bytes", "really Parquet"]
 
 # (file, reader keywords, exception class, regexes the message must all match)
@@ -658,6 +658,19 @@ def test_yaml_alias_bomb_fails_fast():
 
 # ---------------------------------------------------------------------------
 # waiting for fixes elsewhere (strict: they flip to failures once fixed)
+
+
+WAITING_FOR_FIXES = {"unknown_encoding.xes"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="io/xes.py lets expat's LookupError escape for an unknown encoding in the XML "
+    "declaration; _feed should catch LookupError and raise LogError naming the encoding",
+)
+def test_xes_unknown_encoding_gives_log_error():
+    with pytest.raises(LogError, match=r"unknown_encoding\.xes.*TF-8"):
+        read("unknown_encoding.xes")
 
 
 @pytest.mark.xfail(

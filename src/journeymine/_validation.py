@@ -107,7 +107,11 @@ def resolve_column(
         )
     if value in df.columns:
         return value
-    close = difflib.get_close_matches(value.lower(), [c.lower() for c in columns], n=1, cutoff=0.5)
+    other_keys = {XES_CASE, XES_ACTIVITY, XES_TIMESTAMP} - {value}
+    candidates = [c for c in columns if c not in other_keys]
+    close = difflib.get_close_matches(
+        value.lower(), [c.lower() for c in candidates], n=1, cutoff=0.5
+    )
     if close:
         match = next(c for c in columns if c.lower() == close[0])
         fix = f"Did you mean {role}={match!r}?"

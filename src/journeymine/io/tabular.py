@@ -84,8 +84,13 @@ def read_csv(
     Raises
     ------
     LogError
-        The file is missing, is not a readable CSV, has duplicate or missing
-        columns, or has bad rows (row and file line numbers are given).
+        The file is missing, is not a readable CSV (the first undecodable
+        byte and its line are given), has duplicate or missing columns, or
+        has bad rows (0-based row numbers are given, plus file line numbers
+        when every row is one line of the file).
+    ParameterError
+        ``path`` is not a path, a keyword is neither journeymine's nor
+        pandas' (the closest one is suggested), or ``encoding`` is unknown.
 
     Examples
     --------
@@ -237,7 +242,7 @@ def _one_line_per_row(p: Path, n_rows: int, header_lines: int, kwargs: dict[str,
 
 
 def _read_header(p: Path, kwargs: dict[str, Any]) -> list[str]:
-    keys = ("sep", "delimiter", "encoding", "encoding_errors", "compression", "skiprows", "engine")
+    keys = ("sep", "delimiter", "encoding", "encoding_errors", "compression", "skiprows")
     opts = {k: kwargs[k] for k in keys if k in kwargs}
     head = _read(
         lambda: pd.read_csv(p, nrows=1, header=None, dtype=str, keep_default_na=False, **opts),
