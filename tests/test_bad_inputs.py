@@ -285,6 +285,7 @@ ERRORS: list[tuple[str, dict[str, Any], type[Exception], list[str]]] = [
     ("random_gzip_payload.xes.gz", {}, LogError, [_NOT_XML, "line 1"]),
     ("truncated.xes.gz", {}, LogError, ["not a valid gzip file", "truncated or corrupted"]),
     ("truncated.xes", {}, LogError, [_NOT_XML, "unclosed token at line 10", "truncated"]),
+    ("unknown_encoding.xes", {}, LogError, ["unknown_encoding.xes", "TF-8", "encoding"]),
     (
         "not_xes_root.xes",
         {},
@@ -660,14 +661,9 @@ def test_yaml_alias_bomb_fails_fast():
 # waiting for fixes elsewhere (strict: they flip to failures once fixed)
 
 
-WAITING_FOR_FIXES = {"unknown_encoding.xes"}
+WAITING_FOR_FIXES: set[str] = set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io/xes.py lets expat's LookupError escape for an unknown encoding in the XML "
-    "declaration; _feed should catch LookupError and raise LogError naming the encoding",
-)
 def test_xes_unknown_encoding_gives_log_error():
     with pytest.raises(LogError, match=r"unknown_encoding\.xes.*TF-8"):
         read("unknown_encoding.xes")
@@ -684,11 +680,6 @@ def test_xes_bad_date_is_collected():
     assert "timestamp" in log.rejected["reason"].iloc[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="log.py factorize() crashes with TypeError (unhashable type: 'list') on list/dict "
-    "values in the case or activity column; from_pandas should raise LogError naming the column",
-)
 def test_unhashable_case_ids_give_log_error():
     df = pd.DataFrame({"c": [[1], [1]], "a": ["p", "q"], "t": ["2025-01-01", "2025-01-02"]})
     with pytest.raises(LogError, match="'c'"):

@@ -364,8 +364,19 @@ def _build(
     source: str | None,
 ) -> JourneyLog:
     """Code and order the kept ``rows`` of ``frame`` (``time`` given per kept row)."""
-    case_codes, case_labels = _codes_of_rows(frame[case], rows)
-    act_codes, act_labels = _codes_of_rows(frame[activity], rows)
+    codes = []
+    for col in (case, activity):
+        try:
+            codes.append(_codes_of_rows(frame[col], rows))
+        except TypeError as exc:
+            raise LogError(
+                f"Column {col!r}{v.where(source)} holds values that cannot be compared or hashed "
+                f"({exc}); case ids and activities must be text or numbers. Convert the column, "
+                "e.g. df[col].astype(str).",
+                column=col,
+                path=source,
+            ) from None
+    (case_codes, case_labels), (act_codes, act_labels) = codes
     order = _order(case_codes, time, len(case_labels))
     if order is not None:
         rows = rows[order]

@@ -479,6 +479,12 @@ def _feed(
             size += len(chunk)
             parse(chunk, False)
         parse(b"", True)
+    except LookupError as exc:
+        raise LogError(
+            f"File {source!r} declares a character encoding Python does not know ({exc}). "
+            "Fix the encoding in its XML declaration (e.g. encoding=\"UTF-8\").",
+            path=source,
+        ) from None
     except expat.ExpatError as exc:
         what = expat.ErrorString(exc.code)
         where = f"line {exc.lineno}, column {exc.offset + 1}"
