@@ -1,0 +1,82 @@
+"""Hypothesis strategies for journeymine's property tests.
+
+Keep each strategy small and documented; others may add to this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from hypothesis import strategies as st
+
+from journeymine.model import JourneyModel
+
+# -- models and the logs they judge -------------------------------------------
+
+ACTIVITY_POOL = ("a", "b", "c", "d", "e", "f")
+UNKNOWN_ACTIVITIES = ("x", "y")
+
+
+@st.composite
+def models(draw: Any, max_stages: int = 5) -> JourneyModel:
+    """Small random JourneyModels: stages ``S0..``, activities from ``a..f``.
+
+    Each has a random subset of required stages (maybe none), start stages
+    or None, allowed loops among the backward stage pairs, and allowed
+    transitions or None.
+    """
+    n = draw(st.integers(1, max_stages))
+    stages = [f"S{i}" for i in range(n)]
+    acts = draw(st.lists(st.sampled_from(ACTIVITY_POOL), unique=True, max_size=len(ACTIVITY_POOL)))
+    activities = {a: draw(st.sampled_from(stages)) for a in acts}
+    required = draw(st.lists(st.sampled_from(stages), unique=True))
+    start = draw(st.none() | st.lists(st.sampled_from(stages), unique=True, min_size=1))
+    backward = [(stages[i], stages[j]) for i in range(n) for j in range(i)]
+    loops = draw(st.lists(st.sampled_from(backward), unique=True)) if backward else []
+    transitions = None
+    if acts and draw(st.booleans()):
+        pairs = [(a, b) for a in acts for b in acts]
+        transitions = draw(st.lists(st.sampled_from(pairs), unique=True))
+    return JourneyModel(
+        stages=stages,
+        activities=activities,
+        required=required,
+        start=start,
+        loops=loops,
+        transitions=transitions,
+    )
+
+
+def logs_for(
+    model: JourneyModel, *, max_cases: int = 4, max_events: int = 8
+) -> st.SearchStrategy[pd.DataFrame]:
+    """Small event tables for ``model``: columns ``case``, ``activity``, ``timestamp``.
+
+    Activities are the model's plus a few it does not know; timestamps are
+    minutes with many ties, and the rows are shuffled.
+    """
+    pool = sorted(model.activities) + list(UNKNOWN_ACTIVITIES)
+
+    @st.composite
+    def _logs(draw: Any) -> pd.DataFrame:
+        n_cases = draw(st.integers(1, max_cases))
+        cases: list[str] = []
+        acts: list[str] = []
+        minutes: list[int] = []
+        for c in range(n_cases):
+            size = draw(st.integers(1, max_events))
+            cases += [f"c{c}"] * size
+            acts += draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size))
+            minutes += draw(st.lists(st.integers(0, 5), min_size=size, max_size=size))
+        perm = draw(st.permutations(range(len(cases))))
+        return pd.DataFrame(
+            {
+                "case": [cases[i] for i in perm],
+                "activity": [acts[i] for i in perm],
+                "timestamp": pd.Timestamp("2025-01-01")
+                + pd.to_timedelta([minutes[i] for i in perm], unit="min"),
+            }
+        )
+
+    return _logs()
