@@ -850,6 +850,9 @@ def plot_conformance(report: Any, ax: Axes | None = None, *, model: JourneyModel
 
 def conformance_rate(report: Any) -> float | None:
     """The share of conforming cases of a conformance report, or None if unknown."""
+    rate = getattr(report, "conformance_rate", None)
+    if isinstance(rate, (int, float, np.number)) and not isinstance(rate, bool):
+        return None if math.isnan(float(rate)) else float(rate)
     cases = getattr(report, "cases", None)
     if isinstance(cases, pd.DataFrame) and "conforms" in cases.columns and len(cases):
         return float(cases["conforms"].astype(bool).mean())

@@ -1,0 +1,818 @@
+"""The self-contained HTML report: one file with the log, the journey, conformance and loops.
+
+The report embeds its pictures as inline SVG and its tables as HTML tables,
+with a small inline style sheet: no JavaScript, no remote assets, so it can be
+mailed or attached to a ticket as is. Every user string (activity names,
+case ids, column names) is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.graph import JourneyGraph
+    from journeymine.log import JourneyLog
+    from journeymine.model import JourneyModel
+
+__all__ = ["build_report_html", "write_report"]
+
+#: Deviation kinds in the order the design lists them.
+DEVIATION_KINDS = (
+    "unknown_activity",
+    "wrong_start",
+    "skipped_stage",
+    "stage_regression",
+    "forbidden_transition",
+)
+LOOP_KINDS = ("self_loop", "rework", "return", "repeat_purchase", "stage_regression")
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+# -- analysis -----------------------------------------------------------------
+@dataclass
+class Figure:
+    """One picture of the report: its file stem, caption and Axes."""
+
+    name: str
+    caption: str
+    ax: Any
+    svg: str = ""
+
+
+@dataclass
+class Analysis:
+    """Everything the report shows, computed once (also used by the CLI)."""
+
+    log: Any
+    model: Any
+    graph: Any
+    title: str
+    variants: pd.DataFrame
+    loops: pd.DataFrame
+    loop_cases: pd.DataFrame | None
+    conformance: Any = None
+    conformance_note: str | None = None
+    funnel: pd.DataFrame | None = None
+    durations: pd.DataFrame | None = None
+    durations_summary: pd.DataFrame | None = None
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+    @property
+    def conformance_rate(self) -> float | None:
+        """Share of conforming cases, when checked."""
+        from journeymine.plot import conformance_rate
+
+        return conformance_rate(self.conformance) if self.conformance is not None else None
+
+
+def _check_function() -> Callable[..., Any] | None:
+    """``journeymine.conformance.check`` when that module exists."""
+    try:
+        module = importlib.import_module("journeymine.conformance")
+    except ImportError:
+        return None
+    return getattr(module, "check", None)
+
+
+def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) -> None:
+    from journeymine.graph import JourneyGraph
+    from journeymine.log import JourneyLog
+    from journeymine.model import JourneyModel
+
+    if not isinstance(log, JourneyLog):
+        raise ParameterError(
+            f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. "
+            "Build one with jm.from_pandas(df, case=..., activity=..., timestamp=...) or "
+            "jm.read_csv(...)."
+        )
+    if model is not None and not isinstance(model, JourneyModel):
+        raise ParameterError(
+            f"The 'model' parameter of {func}() must be a JourneyModel or None. Got "
+            f"{type(model).__name__} instead. Load one with jm.JourneyModel.from_yaml(path)."
+        )
+    if graph is not None and not isinstance(graph, JourneyGraph):
+        raise ParameterError(
+            f"The 'graph' parameter of {func}() must be a JourneyGraph or None. Got "
+            f"{type(graph).__name__} instead. Make one with jm.discover(log)."
+        )
+    if (not isinstance(top_variants, (int, np.integer)) or isinstance(top_variants, bool)
+            or top_variants < 1):
+        raise ParameterError(
+            f"The 'top_variants' parameter of {func}() must be a positive int. Got "
+            f"{top_variants!r} instead."
+        )
+
+
+def analyse(
+    log: JourneyLog,
+    *,
+    model: JourneyModel | None = None,
+    graph: JourneyGraph | None = None,
+    title: str | None = None,
+    top_variants: int = 10,
+    progress: Progress = _quiet,
+    func: str = "build_report_html",
+) -> Analysis:
+    """Compute the tables and draw the figures of the report (private to the package)."""
+    from journeymine.discovery import discover, variants
+    from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
+    from journeymine.plot import (
+        detached_figures,
+        plot_conformance,
+        plot_funnel,
+        plot_graph,
+        plot_stage_durations,
+        plot_variants,
+    )
+
+    _validate(log, model, graph, top_variants, func)
+    if title is None:
+        title = "Customer journey report"
+        if log.source:
+            title += f": {Path(str(log.source)).name}"
+        elif model is not None and model.name:
+            title += f": {model.name}"
+    progress("discovering the journey graph")
+    if graph is None:
+        graph = discover(log)
+    top = variants(log, top=int(top_variants))
+    progress("finding loops")
+    loops = find_loops(log, model=model)
+    loop_cases = loop_summary(log, model=model)
+    a = Analysis(log=log, model=model, graph=graph, title=title, variants=top, loops=loops,
+                 loop_cases=loop_cases)
+    if model is not None:
+        check = _check_function()
+        if check is None:
+            a.conformance_note = (
+                "Conformance checking (journeymine.conformance) is not available in this "
+                "installation."
+            )
+        else:
+            progress("checking conformance")
+            a.conformance = check(log, model)
+        progress("computing the funnel and time in stage")
+        a.funnel = funnel(log, model)
+        a.durations = stage_durations(log, model)
+        a.durations_summary = stage_durations(log, model, summary=True)
+
+    progress("drawing")
+    figs = a.figures
+    with detached_figures():
+        n_nodes = len(graph.nodes)
+        ax = plot_graph(graph, model=model)
+        cap = (f"The journey customers took: {n_nodes} touchpoints and {len(graph.edges)} moves "
+               "between them. Boxes and arrows are sized by the number of cases; orange dashed "
+               "arcs are moves back to an earlier stage.")
+        figs["graph"] = Figure("graph", cap, ax)
+        ax = plot_variants(top, top=int(top_variants))
+        figs["variants"] = Figure(
+            "variants", f"The {len(top)} most common journeys, one block per touchpoint.", ax
+        )
+        if a.conformance is not None:
+            try:
+                ax = plot_conformance(a.conformance, model=model)
+            except ParameterError:
+                ax = None
+            if ax is not None:
+                figs["conformance"] = Figure(
+                    "conformance",
+                    "Designed against actual journey, stage move by stage move: moves both "
+                    "designed and taken, designed but never taken, and taken but not designed.",
+                    ax,
+                )
+        if a.funnel is not None:
+            figs["funnel"] = Figure(
+                "funnel", "Cases reaching each stage, with the conversion from the stage before.",
+                plot_funnel(a.funnel),
+            )
+        if a.durations is not None and len(a.durations):
+            figs["stage_durations"] = Figure(
+                "stage_durations",
+                "Time spent in each stage, from the first event in the stage to the first event "
+                "after it (visits still open are left out).",
+                plot_stage_durations(a.durations, model=model),
+            )
+    return a
+
+
+# -- HTML helpers -------------------------------------------------------------
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _fmt_td(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    td = pd.Timedelta(value)
+    s = td.total_seconds()
+    if s < 60:
+        return f"{s:.0f} s"
+    if s < 3600:
+        return f"{s / 60:.0f} min"
+    if s < 86400:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:,.1f} days"
+
+
+_PCT_WORDS = ("share", "conversion", "rate", "_pct")
+
+
+def _cell(value: Any, column: str) -> tuple[str, bool]:
+    """(escaped text, is numeric)."""
+    if isinstance(value, tuple):
+        return " → ".join(_e(v) for v in value), False
+    if isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
+        return _e(_fmt_td(value)), True
+    if isinstance(value, (pd.Timestamp, _dt.datetime)):
+        return _e(pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")), False
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value)
+                         and pd.isna(value)):
+        return "–", False
+    if isinstance(value, (bool, np.bool_)):
+        return ("yes" if value else "no"), False
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}", True
+    if isinstance(value, (float, np.floating)):
+        if any(w in column.lower() for w in _PCT_WORDS):
+            return f"{float(value):.1%}", True
+        if float(value).is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}", True
+        return f"{float(value):,.3g}" if abs(value) < 1000 else f"{float(value):,.0f}", True
+    return _e(value), False
+
+
+def html_table(df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 50,
+               index: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (numbers right-aligned, shares as percentages)."""
+    if index:
+        df = df.reset_index()
+    shown = df.head(max_rows)
+    head = "".join(f"<th>{_e(c)}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False, name=None):
+        cells = []
+        for value, col in zip(row, shown.columns, strict=True):
+            text, num = _cell(value, str(col))
+            cells.append(f"<td class='num'>{text}</td>" if num else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if len(df) > max_rows:
+        more = f"<p class='note'>… and {len(df) - max_rows:,} more rows.</p>"
+    cap = f"<caption>{_e(caption)}</caption>" if caption else ""
+    return (f"<div class='table-wrap'><table>{cap}<thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>{more}")
+
+
+def _cards(items: Sequence[tuple[str, str]]) -> str:
+    return "<div class='cards'>" + "".join(
+        f"<div class='card'><div class='value'>{_e(v)}</div><div class='label'>{_e(k)}</div></div>"
+        for k, v in items
+    ) + "</div>"
+
+
+def _figure(fig: Figure | None) -> str:
+    if fig is None:
+        return ""
+    m = re.search(r'width="([0-9.]+)pt"', fig.svg[:500])
+    style = ""
+    if m:  # grow small pictures a little, never past the column
+        style = f" style='max-width:{min(1000, float(m.group(1)) * 4 / 3 * 1.25):.0f}px;margin:auto'"
+    svg = fig.svg.replace("<svg ", f"<svg{style} ", 1) if style else fig.svg
+    return (f"<figure id='fig-{_e(fig.name)}'>{svg}"
+            f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
+
+
+def _section(anchor: str, heading: str, body: str, intro: str = "") -> str:
+    intro_html = f"<p class='intro'>{_e(intro)}</p>" if intro else ""
+    return f"<section id='{anchor}'><h2>{_e(heading)}</h2>{intro_html}{body}</section>"
+
+
+_CSS = """
+:root{--ink:#1f2933;--muted:#616e7c;--line:#e4e7eb;--accent:#243b53;--bg:#f5f7fa;--hi:#3e7cb1}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,
+sans-serif;color:var(--ink);background:var(--bg)}
+header{background:var(--accent);color:#fff;padding:28px 0 22px}
+header .wrap,main,nav .wrap{max-width:1120px;margin:0 auto;padding:0 24px}
+header h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
+header p{margin:0;color:#bcccdc;font-size:13px}
+nav{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0}
+nav a{display:inline-block;padding:10px 12px 9px;color:var(--muted);text-decoration:none;
+font-size:13px;border-bottom:2px solid transparent}
+nav a:hover{color:var(--ink);border-bottom-color:var(--hi)}
+main{padding-top:8px;padding-bottom:40px}
+section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:18px 22px;
+margin:18px 0}
+h2{margin:0 0 10px;font-size:19px;font-weight:650}
+h3{margin:18px 0 6px;font-size:15px;font-weight:650;color:var(--accent)}
+.intro{margin:0 0 12px;color:var(--muted)}
+.note{color:var(--muted);font-size:13px;margin:6px 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;
+margin:6px 0 12px}
+.card{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:#fbfcfd}
+.card .value{font-size:20px;font-weight:650;color:var(--accent);white-space:nowrap;
+overflow:hidden;text-overflow:ellipsis}
+.card .label{font-size:12px;color:var(--muted)}
+figure{margin:12px 0;text-align:center}
+figure svg{display:block;width:100%;height:auto}
+figcaption{font-size:13px;color:var(--muted);margin-top:4px}
+.table-wrap{overflow-x:auto;margin:6px 0 10px}
+table{border-collapse:collapse;font-size:13px;min-width:40%}
+caption{text-align:left;font-weight:600;padding:4px 0;color:var(--accent)}
+th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th{background:#f0f4f8;font-weight:600;white-space:nowrap}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tbody tr:nth-child(even){background:#fafbfc}
+.two{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:18px}
+.warn{background:#fffbea;border:1px solid #f0b429;border-radius:8px;padding:8px 12px}
+footer{max-width:1120px;margin:0 auto;padding:0 24px 30px;color:var(--muted);font-size:12px}
+"""
+
+
+# -- sections -----------------------------------------------------------------
+def _timestamp(log: Any, ns: int) -> pd.Timestamp:
+    ts = pd.Timestamp(int(ns), unit="ns")
+    return ts.tz_localize("UTC") if getattr(log, "tz_aware", False) else ts
+
+
+def _log_section(a: Analysis) -> str:
+    log = a.log
+    first = _timestamp(log, log.time.min()) if log.n_events else None
+    last = _timestamp(log, log.time.max()) if log.n_events else None
+    span = (last - first) if first is not None else None
+    from journeymine.discovery import variants
+
+    n_variants = len(variants(log))
+    cards = [
+        ("cases", f"{log.n_cases:,}"),
+        ("events", f"{log.n_events:,}"),
+        ("activities", f"{len(log.activities):,}"),
+        ("variants", f"{n_variants:,}"),
+        ("time span", _fmt_td(span) if span is not None else "–"),
+        ("rejected rows", f"{len(log.rejected):,}"),
+    ]
+    roles = {log.case: "case", log.activity: "activity", log.timestamp: "timestamp"}
+    if log.stage:
+        roles[log.stage] = "stage"
+    if log.channel:
+        roles[log.channel] = "channel"
+    cols = pd.DataFrame({
+        "column": [str(c) for c in log.columns],
+        "role": [roles.get(c, "attribute") for c in log.columns],
+    })
+    parts = [_cards(cards)]
+    if first is not None:
+        parts.append(
+            f"<p class='note'>From {_e(first.strftime('%Y-%m-%d %H:%M'))} to "
+            f"{_e(last.strftime('%Y-%m-%d %H:%M'))}"
+            f"{' (UTC)' if getattr(log, 'tz_aware', False) else ''}; on average "
+            f"{log.n_events / max(log.n_cases, 1):.1f} events per case."
+            + (f" Read from <code>{_e(log.source)}</code>." if log.source else "") + "</p>"
+        )
+    act = pd.Series(log.activity_labels.take(log.activity_codes)).value_counts()
+    acts = pd.DataFrame({"activity": act.index, "events": act.to_numpy(),
+                         "share": act.to_numpy() / max(log.n_events, 1)})
+    parts.append("<div class='two'><div>" + html_table(cols, caption="Columns") + "</div><div>"
+                 + html_table(acts, caption="Activities", max_rows=25) + "</div></div>")
+    if len(log.rejected):
+        rej = log.rejected
+        parts.append(
+            f"<p class='warn'>{len(rej):,} input rows were rejected (kept aside with "
+            "<code>on_error=\"collect\"</code>) and are not in the analysis. The first ones:</p>"
+            + html_table(rej.head(10), caption="Rejected rows", index=True)
+        )
+    return _section("log", "Event log", "".join(parts),
+                    "The events analysed, after validation and ordering.")
+
+
+def _graph_section(a: Analysis) -> str:
+    g = a.graph
+    top = g.edges.head(15)[["source", "target", "events", "cases", "median_duration"]].rename(
+        columns={"median_duration": "median time"}
+    )
+    body = _figure(a.figures.get("graph")) + html_table(
+        top, caption="The most frequent moves (directly-follows pairs)"
+    )
+    return _section("graph", "Journey graph", body,
+                    "Which touchpoint directly follows which, and how often.")
+
+
+def _variants_section(a: Analysis) -> str:
+    v = a.variants.rename(columns={"median_duration": "median duration"})
+    v.insert(0, "#", np.arange(1, len(v) + 1))
+    body = _figure(a.figures.get("variants")) + html_table(v, caption="Top variants")
+    return _section("variants", "Variants", body,
+                    "Customers who went through exactly the same touchpoints in the same order "
+                    "follow the same variant.")
+
+
+def _deviation_tables(dev: pd.DataFrame, cases_total: int) -> str:
+    if not len(dev) or "kind" not in dev.columns:
+        return "<p class='note'>No deviation: every case follows the designed journey.</p>"
+    kinds = [str(k) for k in dev["kind"].astype(str).unique()]
+    order = [k for k in DEVIATION_KINDS if k in kinds] + sorted(set(kinds) - set(DEVIATION_KINDS))
+    kind = dev["kind"].astype(str)
+    rows = []
+    for k in order:
+        sel = dev[kind == k]
+        n_cases = sel["case"].nunique() if "case" in sel.columns else np.nan
+        rows.append((k, len(sel), n_cases, n_cases / max(cases_total, 1)))
+    by_kind = pd.DataFrame(rows, columns=["kind", "deviations", "cases", "share of cases"])
+    out = html_table(by_kind, caption="Deviations by kind")
+    stage_col = next((c for c in ("stage", "to_stage", "stage_after") if c in dev.columns), None)
+    if stage_col is not None:
+        st = dev[stage_col].astype(object).where(dev[stage_col].notna(), "(no stage)")
+        table = pd.crosstab(st.astype(str), kind).reindex(columns=order, fill_value=0)
+        table["total"] = table.sum(axis=1)
+        table = table.sort_values("total", ascending=False)
+        table.index.name = "stage"
+        table.columns.name = None
+        out += html_table(table, caption="Deviations by stage and kind", index=True)
+    if "activity" in dev.columns and "unknown_activity" in order:
+        unk = dev.loc[kind == "unknown_activity", "activity"].astype(str).value_counts()
+        out += html_table(
+            pd.DataFrame({"activity": unk.index, "events": unk.to_numpy()}),
+            caption="Touchpoints the design does not know", max_rows=15,
+        )
+    return out
+
+
+def _summary_table(summary: Any) -> str:
+    if summary is None:
+        return ""
+    if isinstance(summary, pd.DataFrame):
+        if isinstance(summary.index, pd.MultiIndex) and "section" in summary.index.names:
+            sections = summary.index.get_level_values("section")
+            if (sections == "overall").any():  # kinds and stages have their own tables
+                summary = summary[sections == "overall"].droplevel("section")
+        return html_table(summary, caption="Summary", index=not isinstance(
+            summary.index, pd.RangeIndex))
+    if isinstance(summary, pd.Series):
+        summary = summary.to_dict()
+    if isinstance(summary, dict):
+        flat = []
+        for k, v in summary.items():
+            if isinstance(v, dict):
+                flat += [(f"{k}: {kk}", vv) for kk, vv in v.items()]
+            else:
+                flat.append((k, v))
+        df = pd.DataFrame(flat, columns=["measure", "value"])
+        body = []
+        for k, v in flat:
+            text, num = _cell(v, str(k))
+            body.append(f"<tr><th>{_e(k)}</th><td class='num'>{text}</td></tr>" if num else
+                        f"<tr><th>{_e(k)}</th><td>{text}</td></tr>")
+        del df
+        return ("<div class='table-wrap'><table><caption>Summary</caption><tbody>"
+                + "".join(body) + "</tbody></table></div>")
+    return f"<p class='note'>{_e(summary)}</p>"
+
+
+def _conformance_section(a: Analysis) -> str:
+    if a.conformance is None:
+        note = a.conformance_note or "No conformance report."
+        return _section("conformance", "Conformance", f"<p class='warn'>{_e(note)}</p>")
+    rep = a.conformance
+    cases = getattr(rep, "cases", None)
+    dev = getattr(rep, "deviations", None)
+    dev = dev if isinstance(dev, pd.DataFrame) else pd.DataFrame()
+    rate = a.conformance_rate
+    cards = []
+    n = a.log.n_cases
+    if rate is not None:
+        cards.append(("cases conforming", f"{rate:.1%}"))
+        cards.append(("conforming cases", f"{round(rate * n):,}"))
+    if isinstance(cases, pd.DataFrame) and "fitness" in cases.columns and len(cases):
+        cards.append(("mean fitness", f"{float(cases['fitness'].mean()):.3f}"))
+    cards.append(("deviations", f"{len(dev):,}"))
+    if "case" in dev.columns:
+        cards.append(("cases with a deviation", f"{dev['case'].nunique():,}"))
+    body = _cards(cards) + _figure(a.figures.get("conformance"))
+    compare = getattr(rep, "compare", None)
+    if isinstance(compare, pd.DataFrame) and "status" in compare.columns:
+        stage_moves = compare
+        if "level" in compare.columns:
+            stage_moves = compare[compare["level"] == "stage"]
+        off = stage_moves[stage_moves["status"].astype(str) != "both"]
+        cols = [c for c in ("source", "target", "status", "cases", "events") if c in off.columns]
+        if len(off):
+            body += html_table(off[cols], caption="Stage moves where design and reality differ")
+    body += _deviation_tables(dev, n)
+    body += _summary_table(getattr(rep, "summary", None))
+    intro = ("How the actual journeys compare with the designed one. A case conforms when it "
+             "has no deviation; dropping out is not a deviation.")
+    return _section("conformance", "Conformance to the designed journey", body, intro)
+
+
+def _funnel_section(a: Analysis) -> str:
+    if a.funnel is None:
+        return ""
+    f = a.funnel.rename(columns={"median_time_to_reach": "median time to reach",
+                                 "dropped_out": "stopped here"})
+    body = _figure(a.figures.get("funnel")) + html_table(f, caption="Funnel")
+    return _section("funnel", "Funnel", body,
+                    "How many cases reach each stage of the designed journey, how fast, and "
+                    "where they stop.")
+
+
+def _loops_section(a: Analysis) -> str:
+    loops = a.loops
+    kind = loops["kind"].astype(str)
+    n = a.log.n_cases
+    rows = []
+    labels = {"self_loop": "self-loops (same touchpoint repeated)",
+              "rework": "rework (touchpoint seen before)",
+              "return": "returns after a purchase",
+              "repeat_purchase": "repeat purchases",
+              "stage_regression": "moves back to an earlier stage"}
+    for k in LOOP_KINDS:
+        sel = loops[kind == k]
+        c = sel["case"].nunique()
+        rows.append((labels[k], len(sel), c, c / max(n, 1)))
+    table = pd.DataFrame(rows, columns=["loop", "occurrences", "cases", "share of cases"])
+    body = html_table(table, caption="Loops by kind")
+    notes = []
+    if a.model is None:
+        notes.append("Without a designed journey, returns, repeat purchases and stage moves are "
+                      "not looked for.")
+    else:
+        reg = loops[kind == "stage_regression"]
+        if len(reg) and "allowed" in reg.columns:
+            allowed = int(reg["allowed"].fillna(False).astype(bool).sum())
+            notes.append(f"{allowed:,} of the {len(reg):,} moves back are loops the design "
+                         "allows.")
+        lc = a.loop_cases
+        if lc is not None and "purchases" in lc.columns:
+            buyers = int((lc["purchases"] > 0).sum())
+            total = int(lc["purchases"].sum())
+            rets = int(lc["returns"].sum())
+            if total:
+                notes.append(f"{total:,} purchases by {buyers:,} customers; {rets:,} returns "
+                             f"({rets / total:.1%} of purchases).")
+            med = lc["median_time_between_purchases"].dropna()
+            if len(med):
+                notes.append(f"Median time between purchases: {_fmt_td(med.median())}.")
+        if len(reg) and {"from_stage", "to_stage"} <= set(reg.columns):
+            moves = (reg.groupby(["from_stage", "to_stage"], dropna=False).size()
+                     .sort_values(ascending=False).rename("moves").reset_index())
+            if "allowed" in reg.columns:
+                allowed_map = reg.groupby(["from_stage", "to_stage"], dropna=False)["allowed"].first()
+                moves["allowed"] = [bool(allowed_map.get((f, t), False)) if not pd.isna(
+                    allowed_map.get((f, t), np.nan)) else None
+                    for f, t in zip(moves["from_stage"], moves["to_stage"], strict=True)]
+            moves = moves.rename(columns={"from_stage": "from stage", "to_stage": "to stage"})
+            body += html_table(moves, caption="Moves back by stage", max_rows=20)
+    by_act = loops.loc[kind.isin(["self_loop", "rework"]), "activity"].astype(str).value_counts()
+    if len(by_act):
+        body += html_table(pd.DataFrame({"activity": by_act.index, "loops": by_act.to_numpy()}),
+                           caption="Touchpoints most often repeated", max_rows=10)
+    body += "".join(f"<p class='note'>{_e(t)}</p>" for t in notes)
+    return _section("loops", "Loops, returns and repeat purchases", body,
+                    "Where customers go round in circles, come back, or buy again.")
+
+
+def _durations_section(a: Analysis) -> str:
+    if a.durations_summary is None:
+        return ""
+    s = a.durations_summary.rename(columns={"count": "visits ended", "p90": "90th percentile"})
+    body = _figure(a.figures.get("stage_durations")) + html_table(
+        s, caption="Time in stage (visits that ended)"
+    )
+    return _section("durations", "Time in stage", body,
+                    "How long customers stay in each stage before moving on.")
+
+
+def _render(a: Analysis) -> str:
+    from journeymine.plot import to_svg
+
+    for fig in a.figures.values():
+        if not fig.svg:
+            fig.svg = to_svg(fig.ax, close=False)
+    sections = [_log_section(a), _graph_section(a), _variants_section(a)]
+    nav = [("log", "Event log"), ("graph", "Journey graph"), ("variants", "Variants")]
+    if a.model is not None:
+        sections += [_conformance_section(a), _funnel_section(a), _loops_section(a),
+                     _durations_section(a)]
+        nav += [("conformance", "Conformance"), ("funnel", "Funnel"), ("loops", "Loops"),
+                ("durations", "Time in stage")]
+    else:
+        sections.append(_loops_section(a))
+        nav.append(("loops", "Loops"))
+    try:
+        from journeymine import __version__ as version
+    except ImportError:  # pragma: no cover
+        version = "?"
+    now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    model_note = ""
+    if a.model is not None:
+        name = f" “{a.model.name}”" if a.model.name else ""
+        model_note = (f" · designed journey{name}: {len(a.model.stages)} stages, "
+                      f"{len(a.model.activities)} touchpoints")
+    sub = (f"{a.log.n_cases:,} cases · {a.log.n_events:,} events{model_note} · "
+           f"generated {now} by journeymine {version}")
+    nav_html = "".join(f"<a href='#{k}'>{_e(v)}</a>" for k, v in nav)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_e(a.title)}</title><style>{_CSS}</style></head><body>"
+        f"<header><div class='wrap'><h1>{_e(a.title)}</h1><p>{_e(sub)}</p></div></header>"
+        f"<nav><div class='wrap'>{nav_html}</div></nav>"
+        f"<main>{''.join(sections)}</main>"
+        "<footer>Self-contained report: the figures are embedded; no network access is "
+        "needed to view it.</footer></body></html>\n"
+    )
+
+
+# -- public API ---------------------------------------------------------------
+def build_report_html(
+    log: JourneyLog,
+    *,
+    model: JourneyModel | None = None,
+    graph: JourneyGraph | None = None,
+    title: str | None = None,
+    top_variants: int = 10,
+) -> str:
+    """Build the HTML report of a log as a string.
+
+    See :func:`write_report` for what it holds.
+
+    Parameters
+    ----------
+    log : JourneyLog
+        The event log.
+    model : JourneyModel, optional
+        The designed journey. With it the report adds conformance, the
+        funnel, loops against the design and the time in stage.
+    graph : JourneyGraph, optional
+        The journey graph to draw; by default ``discover(log)``.
+    title : str, optional
+        The report's title.
+    top_variants : int, default=10
+        How many variants to show.
+
+    Returns
+    -------
+    str
+        A complete HTML document.
+
+    Raises
+    ------
+    ParameterError
+        If an argument has the wrong type.
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> from journeymine.report import build_report_html
+    >>> df = pd.DataFrame({"c": [1, 1, 2, 2], "a": ["ad", "buy", "ad", "view"],
+    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
+    >>> page = build_report_html(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    >>> page.startswith("<!DOCTYPE html>") and "<script" not in page
+    True
+    """
+    a = analyse(log, model=model, graph=graph, title=title, top_variants=top_variants)
+    return _render(a)
+
+
+def write_report(
+    log: JourneyLog,
+    path: str | Path,
+    *,
+    model: JourneyModel | None = None,
+    graph: JourneyGraph | None = None,
+    title: str | None = None,
+    top_variants: int = 10,
+    out_dir: str | Path | None = None,
+) -> Path:
+    """Write a self-contained HTML report of a log (and optionally its plots and tables).
+
+    The report is one HTML file with inline CSS and inline SVG figures, no
+    JavaScript and no remote assets. It holds:
+
+    - the log: cases, events, activities, time span, rejected rows, columns;
+    - the journey graph (pruned when large) and the most frequent moves;
+    - the top variants, as a table and a picture;
+    - with ``model``: the conformance summary, the designed-vs-actual
+      overlay, deviations by kind and by stage, the funnel (table and
+      picture), loops (returns, repeat purchases, self-loops, rework,
+      moves back) and the time in stage. Without a model, the loops that
+      need none (self-loops, rework).
+
+    Parameters
+    ----------
+    log : JourneyLog
+        The event log.
+    path : str or path-like
+        The HTML file to write; missing folders are created.
+    model, graph, title, top_variants
+        As in :func:`build_report_html`.
+    out_dir : str or path-like, optional
+        Also write the figures as PNG (``graph.png``, ``variants.png``, and
+        with a model ``conformance.png``, ``funnel.png``,
+        ``stage_durations.png``) and the tables as CSV (``variants.csv``,
+        ``loops.csv``, and with a model ``deviations.csv``, ``cases.csv``,
+        ``funnel.csv``, ``stage_durations.csv``) to this folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the HTML file.
+
+    Raises
+    ------
+    ParameterError
+        If an argument has the wrong type.
+    OSError
+        If the file cannot be written.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib, journeymine as jm
+    >>> from journeymine.report import write_report
+    >>> df = pd.DataFrame({"c": [1, 1, 2, 2], "a": ["ad", "buy", "ad", "view"],
+    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = write_report(log, pathlib.Path(d) / "report.html")
+    ...     out.name, out.stat().st_size > 1000
+    ('report.html', True)
+    """
+    a = analyse(log, model=model, graph=graph, title=title, top_variants=top_variants,
+                func="write_report")
+    return write_analysis(a, path, out_dir=out_dir)
+
+
+def write_analysis(a: Analysis, path: str | Path, *, out_dir: str | Path | None = None,
+                   progress: Progress = _quiet) -> Path:
+    """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``."""
+    if not isinstance(path, (str, Path)):
+        raise ParameterError(
+            f"The 'path' parameter of write_report() must be a file path. Got "
+            f"{type(path).__name__} instead."
+        )
+    path = Path(path)
+    progress("writing the report")
+    page = _render(a)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    if out_dir is not None:
+        write_files(a, Path(out_dir), progress=progress)
+    return path
+
+
+def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, tuple)).any():
+            out[col] = out[col].map(lambda v: " > ".join(map(str, v)) if isinstance(v, tuple)
+                                    else v)
+    return out
+
+
+def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> list[Path]:
+    """Write the PNG figures and CSV tables of an analysis; return the paths written."""
+    from journeymine.plot import to_png
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    progress("writing PNG figures")
+    for fig in a.figures.values():
+        p = out_dir / f"{fig.name}.png"
+        p.write_bytes(to_png(fig.ax, close=False))
+        written.append(p)
+    progress("writing CSV tables")
+    tables: dict[str, pd.DataFrame | None] = {
+        "variants": a.variants,
+        "loops": a.loops,
+        "funnel": a.funnel,
+        "stage_durations": a.durations,
+    }
+    rep = a.conformance
+    if rep is not None:
+        tables["deviations"] = getattr(rep, "deviations", None)
+        tables["cases"] = getattr(rep, "cases", None)
+    for name, df in tables.items():
+        if isinstance(df, pd.DataFrame):
+            p = out_dir / f"{name}.csv"
+            _csv_frame(df).to_csv(p, index=False)
+            written.append(p)
+    return written

@@ -1,0 +1,308 @@
+"""Tests of journeymine.plot: what each function draws, on tiny inline logs."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+import journeymine as jm  # noqa: E402
+from journeymine.errors import ParameterError  # noqa: E402
+from journeymine.model import JourneyModel  # noqa: E402
+from journeymine.plot import (  # noqa: E402
+    detached_figures,
+    plot_conformance,
+    plot_funnel,
+    plot_graph,
+    plot_model,
+    plot_stage_durations,
+    plot_svg,
+    plot_variants,
+    to_svg,
+)
+
+MODEL = JourneyModel(
+    stages=["Awareness", "Consideration", "Purchase", "Retention"],
+    activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase",
+                "mail": "Retention"},
+    loops=[("Retention", "Consideration")],
+    purchase=["buy"],
+)
+
+
+def _log(stage: bool = False, names: dict[str, str] | None = None) -> jm.JourneyLog:
+    rows = [
+        ("a", "ad"), ("a", "view"), ("a", "view"), ("a", "buy"), ("a", "mail"), ("a", "view"),
+        ("b", "ad"), ("b", "view"), ("b", "buy"),
+        ("c", "ad"), ("c", "buy"),
+        ("d", "view"), ("d", "chat"),
+    ]
+    df = pd.DataFrame(rows, columns=["customer", "touchpoint"])
+    df["ts"] = pd.date_range("2025-01-01", periods=len(df), freq="h")
+    if names:
+        df["touchpoint"] = df["touchpoint"].replace(names)
+    if stage:
+        df["stage"] = df["touchpoint"].map(MODEL.activities)
+    return jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts",
+                          stage="stage" if stage else None)
+
+
+def _boxes(ax):
+    return [p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.get_gid() == "node-box"]
+
+
+def _arrows(ax):
+    return [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+
+
+def _texts(ax, gid):
+    return [t for t in ax.texts if t.get_gid() == gid]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.mark.parametrize("layout", ["stages", "layered"])
+@pytest.mark.parametrize("stage", [False, True])
+def test_plot_graph_draws_one_box_and_label_per_node_and_one_arrow_per_edge(layout, stage):
+    g = jm.discover(_log(stage=stage))
+    ax = plot_graph(g, layout=layout)
+    assert len(_boxes(ax)) == len(g.nodes) == 5
+    assert len(_texts(ax, "node-label")) == len(g.nodes)
+    assert len(_arrows(ax)) == len(g.edges)
+    labels = {t.get_text().split("\n")[0] for t in _texts(ax, "node-label")}
+    assert labels == set(g.nodes["node"])
+
+
+def test_plot_graph_puts_stages_in_model_order_and_backward_edges_dashed():
+    g = jm.discover(_log())
+    ax = plot_graph(g, model=MODEL)
+    heads = [t.get_text() for t in _texts(ax, "stage-label")]
+    assert heads == ["Awareness", "Consideration", "Purchase", "Retention", "not in model"]
+    x = {t.get_text().split("\n")[0]: t.get_position()[0] for t in _texts(ax, "node-label")}
+    assert x["ad"] < x["view"] < x["buy"] < x["mail"] < x["chat"]
+    # mail -> view goes back a stage: the only dashed edge; 'chat' is unknown: a dashed box
+    dashed = [a for a in _arrows(ax) if a.get_linestyle() not in ("-", "solid")]
+    assert len(dashed) == 1
+    dashed_boxes = [b for b in _boxes(ax) if b.get_linestyle() not in ("-", "solid")]
+    assert len(dashed_boxes) == 1
+
+
+def test_plot_graph_stage_order_from_the_log_stage_column_and_stages_argument():
+    g = jm.discover(_log(stage=True))
+    ax = plot_graph(g, stages=["Retention", "Purchase", "Consideration", "Awareness"])
+    heads = [t.get_text() for t in _texts(ax, "stage-label")]
+    assert heads[:4] == ["Retention", "Purchase", "Consideration", "Awareness"]
+    ax = plot_graph(g)  # the classic template order is recognised
+    heads = [t.get_text() for t in _texts(ax, "stage-label")]
+    assert heads[:4] == ["Awareness", "Consideration", "Purchase", "Retention"]
+
+
+def test_plot_graph_prunes_large_graphs_and_says_so():
+    names = [f"t{i:02d}" for i in range(30)]
+    df = pd.DataFrame({"c": np.repeat(np.arange(40), 5),
+                       "a": [names[(i * 7 + j) % 30] for i in range(40) for j in range(5)]})
+    df["t"] = pd.date_range("2025-01-01", periods=len(df), freq="min")
+    g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    ax = plot_graph(g, max_nodes=10, max_edges=None)
+    assert len(_boxes(ax)) == 10
+    assert "pruned to the 10 most frequent of 30 nodes" in ax.get_title()
+    ax = plot_graph(g, max_edges=20)
+    assert len(_arrows(ax)) <= 30 and "most frequent" in ax.get_title()
+
+
+def test_plot_graph_labels_counts_or_medians():
+    g = jm.discover(_log())
+    ax = plot_graph(g, label="count", weight="events")
+    texts = {t.get_text() for t in _texts(ax, "edge-label")}
+    assert str(int(g.edges["events"].max())) in texts
+    ax = plot_graph(g, label="median")
+    assert {t.get_text() for t in _texts(ax, "edge-label")} == {"1.0h"}
+    ax = plot_graph(g, label="none")
+    assert not _texts(ax, "edge-label")
+
+
+def test_plot_graph_uses_the_given_axes_and_no_pyplot_when_detached():
+    import matplotlib.pyplot as plt
+
+    g = jm.discover(_log())
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot_graph(g, ax=ax) is ax
+    n = len(plt.get_fignums())
+    with detached_figures():
+        ax2 = plot_graph(g)
+    assert len(plt.get_fignums()) == n
+    assert ax2.figure is not None
+
+
+def test_journey_graph_plot_delegates():
+    ax = jm.discover(_log()).plot(layout="layered")
+    assert len(_boxes(ax)) == 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"layout": "circle"}, "'layout' parameter of plot_graph"),
+        ({"weight": "x"}, "'weight' parameter"),
+        ({"label": "mean"}, "'label' parameter"),
+        ({"max_nodes": 0}, "'max_nodes' parameter of plot_graph"),
+        ({"model": "m.yaml"}, "'model' parameter of plot_graph"),
+        ({"ax": "axes"}, "'ax' parameter of plot_graph"),
+    ],
+)
+def test_plot_graph_bad_arguments(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        plot_graph(jm.discover(_log()), **kwargs)
+
+
+def test_plot_graph_rejects_non_graphs():
+    with pytest.raises(ParameterError, match="expects a JourneyGraph"):
+        plot_graph(pd.DataFrame())
+
+
+def _compare():
+    return pd.DataFrame({
+        "level": ["stage", "stage", "stage", "stage", "activity"],
+        "source": ["Awareness", "Consideration", "Awareness", "Retention", "ad"],
+        "target": ["Consideration", "Purchase", "Purchase", "Consideration", "view"],
+        "status": ["both", "designed_only", "observed_only", "observed_only", "both"],
+        "events": [5, 0, 2, 1, 5],
+        "cases": [4, 0, 2, 1, 4],
+    })
+
+
+def test_plot_conformance_overlays_three_styles_with_a_legend():
+    report = SimpleNamespace(compare=_compare(), model=MODEL,
+                             cases=pd.DataFrame({"conforms": [True, False, True, True]}))
+    ax = plot_conformance(report)
+    legend = [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()]
+    assert legend == ["both", "designed_only", "observed_only"]
+    assert len(_arrows(ax)) == 4  # the stage-level rows only
+    assert len(_boxes(ax)) == 4  # the model's stages
+    assert [t.get_text() for t in _texts(ax, "node-label")] == list(MODEL.stages)
+    colours = {matplotlib.colors.to_hex(a.get_edgecolor()) for a in _arrows(ax)}
+    assert len(colours) == 3
+    assert "75.0% of cases conform" in ax.get_title()
+
+
+def test_plot_conformance_without_model_takes_stages_from_compare():
+    ax = plot_conformance(SimpleNamespace(compare=_compare()))
+    assert len(_boxes(ax)) == 4
+
+
+def test_plot_conformance_on_a_real_report():
+    check = pytest.importorskip("journeymine.conformance").check
+    report = check(_log(), MODEL)
+    ax = plot_conformance(report)
+    assert len(ax.get_legend().get_texts()) == 3
+
+
+def test_plot_conformance_rejects_other_objects():
+    with pytest.raises(ParameterError, match="expects a ConformanceReport"):
+        plot_conformance(SimpleNamespace(compare=None))
+
+
+def test_plot_model_draws_stages_and_designed_moves():
+    ax = plot_model(MODEL)
+    assert len(_boxes(ax)) == 4
+    assert len(_arrows(ax)) == 3 + 1  # next-stage moves and one loop
+    with pytest.raises(ParameterError, match="expects a JourneyModel"):
+        plot_model("model")
+
+
+def test_plot_funnel_one_bar_per_stage_from_table_or_log():
+    f = pd.DataFrame({"stage": ["A", "B", "C"], "reached": [10, 6, 3],
+                      "share": [1.0, 0.6, 0.3], "conversion": [1.0, 0.6, 0.5]})
+    ax = plot_funnel(f)
+    assert len(ax.containers[0]) == 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C"]
+    assert [b.get_width() for b in ax.containers[0]] == [10, 6, 3]
+    ax = plot_funnel(_log(), MODEL)  # (log, model) works too
+    assert len(ax.containers[0]) == len(MODEL.stages)
+    with pytest.raises(ParameterError, match="needs the designed journey"):
+        plot_funnel(_log())
+    with pytest.raises(ParameterError, match="expects the table of jm.funnel"):
+        plot_funnel(pd.DataFrame({"x": [1]}))
+
+
+@pytest.mark.parametrize("top", [1, 2, 3])
+def test_plot_variants_draws_top_k_rows(top):
+    log = _log()
+    ax = plot_variants(log, top=top)
+    assert len(ax.get_yticks()) == top
+    assert len(_texts(ax, "variant-count")) == top
+    v = jm.variants(log).head(top)
+    blocks = [p for p in ax.patches if p.get_gid() == "variant-block"]
+    assert len(blocks) == int(v["length"].sum())
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert legend == {a for seq in v["variant"] for a in seq}
+
+
+def test_plot_variants_accepts_the_variants_table_and_cuts_long_ones():
+    v = pd.DataFrame({"variant": [("a",) * 40, ("b", "c")], "cases": [3, 1],
+                      "share": [0.75, 0.25]})
+    ax = plot_variants(v, max_length=10)
+    blocks = [p for p in ax.patches if p.get_gid() == "variant-block"]
+    assert len(blocks) == 12
+    assert any(t.get_text() == "… +30" for t in ax.texts)
+    with pytest.raises(ParameterError, match="'top' parameter of plot_variants"):
+        plot_variants(v, top=0)
+    with pytest.raises(ParameterError, match="expects a JourneyLog or the table"):
+        plot_variants([1, 2])
+
+
+def test_plot_stage_durations_one_box_per_stage():
+    d = pd.DataFrame({
+        "case": [1, 1, 2, 2, 3],
+        "stage": pd.Categorical(["B", "A", "A", "B", "A"], categories=["A", "B", "C"]),
+        "duration": pd.to_timedelta(["3D", "1D", "2D", pd.NaT, "4D"]),
+    })
+    ax = plot_stage_durations(d)
+    boxes = [p for p in ax.patches if p.get_gid() == "duration-box"]
+    assert len(boxes) == 2
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["A\nn=3", "B\nn=1"]
+    assert "days" in ax.get_ylabel()
+    ax = plot_stage_durations(_log(), MODEL, log_scale=True)
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ParameterError, match="needs the designed journey"):
+        plot_stage_durations(_log())
+
+
+def test_to_svg_and_plot_svg_escape_hostile_names():
+    log = _log(names={"view": "<script>alert(1)</script>", "buy": "pay $5 & go"})
+    svg = plot_svg(jm.discover(log))
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "<script" not in svg
+    assert "&lt;script&gt;" in svg
+    assert plot_svg(MODEL).startswith("<svg")
+    assert plot_svg(SimpleNamespace(compare=_compare())).startswith("<svg")
+    with pytest.raises(ParameterError, match="plot_svg"):
+        plot_svg(42)
+    with pytest.raises(ParameterError, match="to_svg"):
+        to_svg("figure")
+
+
+def test_import_journeymine_plot_does_not_import_pyplot():
+    import subprocess
+    import sys
+
+    code = ("import sys, journeymine.plot, journeymine.report, journeymine.cli; "
+            "print('matplotlib.pyplot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
