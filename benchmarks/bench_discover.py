@@ -63,16 +63,21 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--no-pm4py", action="store_true")
-    p.add_argument("--no-pm4py-memory", action="store_true",
-                   help="skip the (slow, traced) memory run of the pm4py rows")
+    p.add_argument(
+        "--no-pm4py-memory",
+        action="store_true",
+        help="skip the (slow, traced) memory run of the pm4py rows",
+    )
     p.add_argument("--repeat", type=int, default=3, help="best of N for the fast rows")
     args = p.parse_args(argv)
 
     df = journey_log(args.customers)
     cols = df[["customer_id", "touchpoint", "timestamp"]]
     input_mb = cols.memory_usage(deep=True, index=False).sum() / 2**20
-    print(f"# synthetic log: {args.customers:,} customers, {len(df):,} events, unsorted rows; "
-          f"input columns {input_mb:,.0f} MiB")
+    print(
+        f"# synthetic log: {args.customers:,} customers, {len(df):,} events, unsorted rows; "
+        f"input columns {input_mb:,.0f} MiB"
+    )
     rows = []
 
     def best(fn):
@@ -99,8 +104,12 @@ def main(argv: list[str] | None = None) -> None:
         def pm_discover():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                f = pm4py.format_dataframe(cols.copy(), case_id="customer_id", activity_key="touchpoint",
-                                           timestamp_key="timestamp")
+                f = pm4py.format_dataframe(
+                    cols.copy(),
+                    case_id="customer_id",
+                    activity_key="touchpoint",
+                    timestamp_key="timestamp",
+                )
                 dfg = pm4py.discover_dfg(f)
                 perf = pm4py.discover_performance_dfg(f)
             return f, dfg, perf

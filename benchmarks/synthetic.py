@@ -17,8 +17,9 @@ TOUCHPOINTS = [t for ts in STAGES.values() for t in ts]
 STAGE_OF = {t: s for s, ts in STAGES.items() for t in ts}
 
 
-def journey_log(customers: int = 1_000_000, *, events_per_case: float = 5.0, seed: int = 0,
-                shuffle: bool = True) -> pd.DataFrame:
+def journey_log(
+    customers: int = 1_000_000, *, events_per_case: float = 5.0, seed: int = 0, shuffle: bool = True
+) -> pd.DataFrame:
     """A synthetic customer-journey log with ~``events_per_case`` events per customer.
 
     Touchpoints drift forward through the stages with some back-steps, so the
@@ -39,11 +40,13 @@ def journey_log(customers: int = 1_000_000, *, events_per_case: float = 5.0, see
     gaps[pos == 0] = 0
     gap_cum = np.cumsum(gaps)
     time = t0[case] + gap_cum - np.repeat(gap_cum[np.cumsum(sizes) - sizes], sizes)
-    df = pd.DataFrame({
-        "customer_id": pd.Series(np.char.add("C", np.char.zfill(case.astype(str), 8))),
-        "touchpoint": pd.Series(np.asarray(TOUCHPOINTS, dtype=object)[act]),
-        "timestamp": pd.to_datetime(time, unit="ns"),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": pd.Series(np.char.add("C", np.char.zfill(case.astype(str), 8))),
+            "touchpoint": pd.Series(np.asarray(TOUCHPOINTS, dtype=object)[act]),
+            "timestamp": pd.to_datetime(time, unit="ns"),
+        }
+    )
     df["stage"] = df["touchpoint"].map(STAGE_OF)
     if shuffle:
         df = df.iloc[rng.permutation(n)].reset_index(drop=True)

@@ -17,7 +17,10 @@ import pandas as pd
 
 
 def journeys(
-    log_df: pd.DataFrame, case: str = "case", activity: str = "activity", timestamp: str = "timestamp"
+    log_df: pd.DataFrame,
+    case: str = "case",
+    activity: str = "activity",
+    timestamp: str = "timestamp",
 ) -> dict[Any, list[Any]]:
     """The activities of each case, cases sorted by id, events by (timestamp, input row)."""
     cases = log_df[case].tolist()
@@ -65,7 +68,9 @@ def _case_deviations(case: Any, acts: list[Any], model: Any) -> list[tuple[Any, 
             if j > i + 1:
                 for k in range(i + 1, j):
                     if stages[k] in required and k not in visited:
-                        rows.append((case, pos, "skipped_stage", act, stages[k], prev_act, prev_stage))
+                        rows.append(
+                            (case, pos, "skipped_stage", act, stages[k], prev_act, prev_stage)
+                        )
             if j < i and (stages[i], stages[j]) not in loops:
                 rows.append((case, pos, "stage_regression", act, stage, prev_act, prev_stage))
             if model.transitions is not None and (prev_act, act) not in model.transitions:

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
-from conftest import shared_data
 from journeymine.errors import JourneymineWarning
+
+from conftest import shared_data
 
 pm4py = pytest.importorskip("pm4py")
 
@@ -63,7 +64,12 @@ def assert_agrees(log: jm.JourneyLog, pm_df: pd.DataFrame, name: str) -> None:
     assert dict(zip(v["variant"], v["cases"], strict=True)) == pm_variants
     events, cases, acts, edges, n_variants = MANIFEST[name]
     assert (log.n_events, log.n_cases, len(log.activities), len(graph.edges), len(v)) == (
-        events, cases, acts, edges, n_variants)
+        events,
+        cases,
+        acts,
+        edges,
+        n_variants,
+    )
     assert graph.edges["events"].sum() == log.n_events - log.n_cases
 
 
@@ -81,23 +87,32 @@ def test_sepsis_csv_agrees_with_pm4py_and_with_xes():
     kw = {"case": "Case ID", "activity": "Activity", "timestamp": "Complete Timestamp"}
     log = jm.read_csv(path, sep=";", timestamp_format="%Y/%m/%d %H:%M:%S.%f", **kw)
     raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-    raw["Complete Timestamp"] = pd.to_datetime(raw["Complete Timestamp"], format="%Y/%m/%d %H:%M:%S.%f")
-    pm_df = pm4py.format_dataframe(raw, case_id=kw["case"], activity_key=kw["activity"],
-                                   timestamp_key=kw["timestamp"])
+    raw["Complete Timestamp"] = pd.to_datetime(
+        raw["Complete Timestamp"], format="%Y/%m/%d %H:%M:%S.%f"
+    )
+    pm_df = pm4py.format_dataframe(
+        raw, case_id=kw["case"], activity_key=kw["activity"], timestamp_key=kw["timestamp"]
+    )
     assert_agrees(log, pm_df, "sepsis_eventdatar.csv")
     xes = jm.read_xes(shared_data("sepsis.xes.gz"))
     g_csv, g_xes = jm.discover(log), jm.discover(xes)
     pd.testing.assert_frame_equal(g_csv.nodes, g_xes.nodes)
     cols = ["source", "target", "events", "cases"]
     pd.testing.assert_frame_equal(g_csv.edges[cols], g_xes.edges[cols])
-    pd.testing.assert_frame_equal(jm.variants(log)[["variant", "cases"]], jm.variants(xes)[["variant", "cases"]])
+    pd.testing.assert_frame_equal(
+        jm.variants(log)[["variant", "cases"]], jm.variants(xes)[["variant", "cases"]]
+    )
 
 
 def test_hospital_billing_agrees_with_pm4py():
     path = shared_data("hospital_billing.csv.gz")
     with pytest.warns(JourneymineWarning, match="1 of 49951 rows"):
-        log = jm.read_csv(path, case="case_id", activity="activity", timestamp="timestamp", on_error="collect")
+        log = jm.read_csv(
+            path, case="case_id", activity="activity", timestamp="timestamp", on_error="collect"
+        )
     raw = pd.read_csv(path)
     raw["timestamp"] = pd.to_datetime(raw["timestamp"], format="ISO8601")
-    pm_df = pm4py.format_dataframe(raw, case_id="case_id", activity_key="activity", timestamp_key="timestamp")
+    pm_df = pm4py.format_dataframe(
+        raw, case_id="case_id", activity_key="activity", timestamp_key="timestamp"
+    )
     assert_agrees(log, pm_df, "hospital_billing.csv.gz")

@@ -669,15 +669,12 @@ def test_xes_unknown_encoding_gives_log_error():
         read("unknown_encoding.xes")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io/xes.py raises on an unparseable <date> even with on_error='collect'; it should "
-    "keep the event with a missing timestamp so from_pandas sets it aside in log.rejected",
-)
 def test_xes_bad_date_is_collected():
     log = quiet_read("bad_xes_date.xes", on_error="collect")
     assert (log.n_events, len(log.rejected)) == (2, 1)
-    assert "timestamp" in log.rejected["reason"].iloc[0]
+    assert "unparseable timestamp" in log.rejected["reason"].iloc[0]
+    assert log.rejected["time:timestamp"].iloc[0] == "the day after"
+    assert log.cases.tolist() == ["c1", "c2"]
 
 
 def test_unhashable_case_ids_give_log_error():

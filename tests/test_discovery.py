@@ -23,11 +23,17 @@ def log_of(rows, **kw):
 
 @pytest.fixture
 def small():
-    return log_of([
-        (1, "ad", 0), (1, "view", 10), (1, "view", 30), (1, "buy", 40),
-        (2, "ad", 0), (2, "buy", 5),
-        (3, "view", 0),
-    ])
+    return log_of(
+        [
+            (1, "ad", 0),
+            (1, "view", 10),
+            (1, "view", 30),
+            (1, "buy", 40),
+            (2, "ad", 0),
+            (2, "buy", 5),
+            (3, "view", 0),
+        ]
+    )
 
 
 def test_nodes_by_hand(small):
@@ -49,7 +55,9 @@ def test_edges_by_hand(small):
 
 
 def test_edge_cases_counts_distinct_cases():
-    g = jm.discover(log_of([(1, "a", 0), (1, "b", 1), (1, "a", 2), (1, "b", 3), (2, "a", 0), (2, "b", 9)]))
+    g = jm.discover(
+        log_of([(1, "a", 0), (1, "b", 1), (1, "a", 2), (1, "b", 3), (2, "a", 0), (2, "b", 9)])
+    )
     e = g.edges.set_index(["source", "target"])
     assert e.loc[("a", "b"), "events"] == 3 and e.loc[("a", "b"), "cases"] == 2
     assert e.loc[("a", "b"), "min_duration"] == pd.Timedelta(minutes=1)
@@ -72,9 +80,17 @@ def test_quantiles_within_one_percent():
 
 
 def test_by_stage_and_channel(tiny_df):
-    tiny_df["stage"] = tiny_df["touchpoint"].map({"ad": "Awareness", "view": "Consideration", "buy": "Purchase"})
-    log = jm.from_pandas(tiny_df, case="customer", activity="touchpoint", timestamp="ts",
-                         stage="stage", channel="channel")
+    tiny_df["stage"] = tiny_df["touchpoint"].map(
+        {"ad": "Awareness", "view": "Consideration", "buy": "Purchase"}
+    )
+    log = jm.from_pandas(
+        tiny_df,
+        case="customer",
+        activity="touchpoint",
+        timestamp="ts",
+        stage="stage",
+        channel="channel",
+    )
     g = jm.discover(log, by="stage")
     assert set(g.nodes["node"]) == {"Awareness", "Consideration", "Purchase"}
     assert jm.discover(log, by="channel").by == "channel"
@@ -91,8 +107,14 @@ def test_by_errors(small):
 
 
 def test_by_column_with_missing_values_skips_them():
-    df = pd.DataFrame({"c": [1, 1, 1], "a": ["x", "y", "z"], "t": pd.date_range("2025", periods=3, freq="h"),
-                       "ch": ["web", None, "app"]})
+    df = pd.DataFrame(
+        {
+            "c": [1, 1, 1],
+            "a": ["x", "y", "z"],
+            "t": pd.date_range("2025", periods=3, freq="h"),
+            "ch": ["web", None, "app"],
+        }
+    )
     g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"), by="ch")
     assert g.edges[["source", "target", "events"]].values.tolist() == [["web", "app", 1]]
 
@@ -100,8 +122,13 @@ def test_by_column_with_missing_values_skips_them():
 def test_many_activities_no_dense_matrix():
     n = 100_000
     rng = np.random.default_rng(1)
-    df = pd.DataFrame({"c": np.repeat(np.arange(n // 2), 2), "a": rng.permutation(n).astype(str),
-                       "t": np.tile([0, 1], n // 2)})
+    df = pd.DataFrame(
+        {
+            "c": np.repeat(np.arange(n // 2), 2),
+            "a": rng.permutation(n).astype(str),
+            "t": np.tile([0, 1], n // 2),
+        }
+    )
     df["t"] = pd.to_datetime(df["t"], unit="s")
     g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
     assert len(g.nodes) == n and len(g.edges) == n // 2 and g.edges["events"].sum() == n // 2
@@ -111,7 +138,11 @@ def test_variants_by_hand(small):
     v = jm.variants(small)
     assert v["variant"].tolist() == [("ad", "buy"), ("ad", "view", "view", "buy"), ("view",)]
     assert v["cases"].tolist() == [1, 1, 1]
-    assert v["median_duration"].tolist() == [pd.Timedelta(minutes=5), pd.Timedelta(minutes=40), pd.Timedelta(0)]
+    assert v["median_duration"].tolist() == [
+        pd.Timedelta(minutes=5),
+        pd.Timedelta(minutes=40),
+        pd.Timedelta(0),
+    ]
     assert jm.variants(small, top=1).shape[0] == 1
     with pytest.raises(ParameterError, match="top"):
         jm.variants(small, top=0)
@@ -141,7 +172,10 @@ def test_exports(small):
     assert G.edges["ad", "buy"]["median_duration_s"] == 300
     dot = g.to_dot()
     assert dot.startswith('digraph "journey" {') and dot.rstrip().endswith("}")
-    assert dot.count(" -> ") == len(g.edges) + (g.nodes["start"] > 0).sum() + (g.nodes["end"] > 0).sum()
+    assert (
+        dot.count(" -> ")
+        == len(g.edges) + (g.nodes["start"] > 0).sum() + (g.nodes["end"] > 0).sum()
+    )
     d = json.loads(g.to_json())
     assert len(d["edges"]) == 4 and d["n_cases"] == 3
     dfg, start, end = g.to_pm4py()
@@ -156,6 +190,7 @@ def test_dot_escapes_quotes():
 
 
 # -- invariants -------------------------------------------------------------------
+
 
 @st.composite
 def frames(draw, min_cases=1):
@@ -224,9 +259,17 @@ STAGE = {"a": "S1", "b": "S1", "c": "S2", "d": "S3", "e": "S3"}
 def test_stage_graph_is_contracted_activity_graph(df):
     df = df.assign(stage=df["a"].map(STAGE))
     g_act = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
-    g_stage = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t", stage="stage"), by="stage")
-    e = g_act.edges.assign(source=g_act.edges["source"].map(STAGE), target=g_act.edges["target"].map(STAGE))
+    g_stage = jm.discover(
+        jm.from_pandas(df, case="c", activity="a", timestamp="t", stage="stage"), by="stage"
+    )
+    e = g_act.edges.assign(
+        source=g_act.edges["source"].map(STAGE), target=g_act.edges["target"].map(STAGE)
+    )
     contracted = e.groupby(["source", "target"])["events"].sum()
     assert contracted.to_dict() == g_stage.edges.set_index(["source", "target"])["events"].to_dict()
-    n = g_act.nodes.assign(node=g_act.nodes["node"].map(STAGE)).groupby("node")[["events", "start", "end"]].sum()
+    n = (
+        g_act.nodes.assign(node=g_act.nodes["node"].map(STAGE))
+        .groupby("node")[["events", "start", "end"]]
+        .sum()
+    )
     assert n.to_dict() == g_stage.nodes.set_index("node")[["events", "start", "end"]].to_dict()

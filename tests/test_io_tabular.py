@@ -22,14 +22,18 @@ def write(tmp_path, text, name="events.csv", encoding="utf-8"):
 
 
 def test_read_csv_roundtrip(tmp_path):
-    path = write(tmp_path, "customer,touchpoint,ts\nc2,ad,2025-01-02\nc1,ad,2025-01-01\nc1,buy,2025-01-03\n")
+    path = write(
+        tmp_path, "customer,touchpoint,ts\nc2,ad,2025-01-02\nc1,ad,2025-01-01\nc1,buy,2025-01-03\n"
+    )
     log = jm.read_csv(path, **KW)
     assert log.to_pandas()["customer"].tolist() == ["c1", "c1", "c2"]
     assert log.source == str(path)
 
 
 def test_case_id_na_and_leading_zeros_survive(tmp_path):
-    path = write(tmp_path, "customer,touchpoint,ts\nNA,ad,2025-01-01\n007,ad,2025-01-01\nnull,x,2025-01-02\n")
+    path = write(
+        tmp_path, "customer,touchpoint,ts\nNA,ad,2025-01-01\n007,ad,2025-01-01\nnull,x,2025-01-02\n"
+    )
     assert jm.read_csv(path, **KW).cases.tolist() == ["007", "NA", "null"]
 
 
@@ -73,7 +77,10 @@ def test_duplicate_header(tmp_path):
 
 def test_misspelled_column_in_file(tmp_path):
     path = write(tmp_path, "CustomerID,touchpoint,ts\na,x,2025-01-01\n")
-    with pytest.raises(LogError, match=r"Column 'customer' .*not found in .*events.csv.*Did you mean case='CustomerID'"):
+    with pytest.raises(
+        LogError,
+        match=r"Column 'customer' .*not found in .*events.csv.*Did you mean case='CustomerID'",
+    ):
         jm.read_csv(path, **KW)
 
 
@@ -98,7 +105,10 @@ def test_bad_rows_give_file_lines(tmp_path):
 
 
 def test_collect_counts_every_row(tmp_path):
-    path = write(tmp_path, "customer,touchpoint,ts\na,x,2025-01-01\n,y,2025-01-02\nb,,2025-01-03\nc,z,never\n")
+    path = write(
+        tmp_path,
+        "customer,touchpoint,ts\na,x,2025-01-01\n,y,2025-01-02\nb,,2025-01-03\nc,z,never\n",
+    )
     with pytest.warns(JourneymineWarning, match="3 of 4 rows"):
         log = jm.read_csv(path, on_error="collect", **KW)
     assert log.n_events + len(log.rejected) == 4
@@ -111,8 +121,13 @@ def test_bom_is_stripped(tmp_path):
 
 def test_parquet(tmp_path):
     path = tmp_path / "e.parquet"
-    pd.DataFrame({"customer": ["a", "a"], "touchpoint": ["x", "y"],
-                  "ts": pd.to_datetime(["2025-01-02", "2025-01-01"], utc=True)}).to_parquet(path)
+    pd.DataFrame(
+        {
+            "customer": ["a", "a"],
+            "touchpoint": ["x", "y"],
+            "ts": pd.to_datetime(["2025-01-02", "2025-01-01"], utc=True),
+        }
+    ).to_parquet(path)
     log = jm.read_parquet(path, **KW)
     assert log.to_pandas()["touchpoint"].tolist() == ["y", "x"] and log.tz_aware
 
@@ -125,16 +140,22 @@ def test_random_bytes_named_parquet(tmp_path):
 
 def test_hospital_billing_empty_case_reported():
     path = shared_data("hospital_billing.csv.gz")
-    with pytest.raises(LogError, match=r"1 event in .*hospital_billing.csv.gz has no case id: row 212 \(file line 214\)"):
+    with pytest.raises(
+        LogError,
+        match=r"1 event in .*hospital_billing.csv.gz has no case id: row 212 \(file line 214\)",
+    ):
         jm.read_csv(path, case="case_id", activity="activity", timestamp="timestamp")
     with pytest.warns(JourneymineWarning, match="1 of 49951 rows"):
-        log = jm.read_csv(path, case="case_id", activity="activity", timestamp="timestamp",
-                          on_error="collect")
+        log = jm.read_csv(
+            path, case="case_id", activity="activity", timestamp="timestamp", on_error="collect"
+        )
     assert log.n_events == 49950 and log.n_cases == 9999
 
 
 def test_sepsis_csv_keeps_case_na():
     path = shared_data("sepsis_eventdatar.csv")
-    log = jm.read_csv(path, sep=";", case="Case ID", activity="Activity", timestamp="Complete Timestamp")
+    log = jm.read_csv(
+        path, sep=";", case="Case ID", activity="Activity", timestamp="Complete Timestamp"
+    )
     assert log.n_events == 15214 and log.n_cases == 1050
     assert "NA" in set(log.cases)

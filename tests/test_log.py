@@ -42,20 +42,30 @@ def test_keeps_user_columns_and_names(tiny_df):
 
 
 def test_xes_keys_detected():
-    df = pd.DataFrame({
-        "case:concept:name": ["1", "1"],
-        "concept:name": ["a", "b"],
-        "time:timestamp": pd.to_datetime(["2025-01-01", "2025-01-02"], utc=True),
-    })
+    df = pd.DataFrame(
+        {
+            "case:concept:name": ["1", "1"],
+            "concept:name": ["a", "b"],
+            "time:timestamp": pd.to_datetime(["2025-01-01", "2025-01-02"], utc=True),
+        }
+    )
     log = jm.from_pandas(df)
     assert (log.case, log.activity, log.timestamp) == (
-        "case:concept:name", "concept:name", "time:timestamp")
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+    )
     assert log.tz_aware
 
 
 def test_timestamps_are_utc_nanoseconds():
-    df = pd.DataFrame({"c": ["x", "x"], "a": ["p", "q"],
-                       "t": ["2025-01-01T10:00:00+02:00", "2025-01-01T09:30:00+00:00"]})
+    df = pd.DataFrame(
+        {
+            "c": ["x", "x"],
+            "a": ["p", "q"],
+            "t": ["2025-01-01T10:00:00+02:00", "2025-01-01T09:30:00+00:00"],
+        }
+    )
     log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
     assert log.time.dtype == np.int64
     assert log.to_pandas()["a"].tolist() == ["p", "q"]  # 08:00Z before 09:30Z
@@ -64,7 +74,9 @@ def test_timestamps_are_utc_nanoseconds():
 
 def test_missing_column_names_closest():
     df = pd.DataFrame({"CustomerID": [1], "Event": ["a"], "Time": ["2025-01-01"]})
-    with pytest.raises(LogError, match=r"Column 'customerid' .*not found.*Did you mean case='CustomerID'"):
+    with pytest.raises(
+        LogError, match=r"Column 'customerid' .*not found.*Did you mean case='CustomerID'"
+    ):
         jm.from_pandas(df, case="customerid", activity="Event", timestamp="Time")
 
 
@@ -99,23 +111,41 @@ def test_same_column_twice():
 
 def test_bad_on_error():
     df = pd.DataFrame({"c": [1], "a": ["x"], "t": ["2025-01-01"]})
-    with pytest.raises(ParameterError, match=r"'on_error' parameter of from_pandas\(\) must be one of"):
+    with pytest.raises(
+        ParameterError, match=r"'on_error' parameter of from_pandas\(\) must be one of"
+    ):
         jm.from_pandas(df, case="c", activity="a", timestamp="t", on_error="ignore")
 
 
 @pytest.mark.parametrize(
     ("column", "values", "message"),
     [
-        ("customer", ["a", None, "b", ""], r"2 events have no case id: rows 1, 3, column 'customer'"),
+        (
+            "customer",
+            ["a", None, "b", ""],
+            r"2 events have no case id: rows 1, 3, column 'customer'",
+        ),
         ("touchpoint", ["x", "y", None, "z"], r"1 event has no activity: row 2"),
-        ("ts", ["2025-01-01", None, "2025-01-02", "2025-01-03"], r"1 event has no timestamp: row 1"),
-        ("ts", ["2025-01-01", "yesterday", "2025-01-02", "2025-01-03"],
-         r"cannot be parsed \(e.g. \['yesterday'\]\): row 1.*timestamp_format="),
+        (
+            "ts",
+            ["2025-01-01", None, "2025-01-02", "2025-01-03"],
+            r"1 event has no timestamp: row 1",
+        ),
+        (
+            "ts",
+            ["2025-01-01", "yesterday", "2025-01-02", "2025-01-03"],
+            r"cannot be parsed \(e.g. \['yesterday'\]\): row 1.*timestamp_format=",
+        ),
     ],
 )
 def test_bad_rows_raise_with_rows(column, values, message):
-    df = pd.DataFrame({"customer": ["a", "a", "b", "b"], "touchpoint": ["x", "y", "x", "y"],
-                       "ts": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]})
+    df = pd.DataFrame(
+        {
+            "customer": ["a", "a", "b", "b"],
+            "touchpoint": ["x", "y", "x", "y"],
+            "ts": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"],
+        }
+    )
     df[column] = values
     with pytest.raises(LogError, match=message) as info:
         make(df)
@@ -124,8 +154,13 @@ def test_bad_rows_raise_with_rows(column, values, message):
 
 
 def test_collect_keeps_every_rejected_row():
-    df = pd.DataFrame({"customer": ["a", None, "b", "b"], "touchpoint": ["x", "y", None, "y"],
-                       "ts": ["2025-01-01", "2025-01-02", "2025-01-03", "nope"]})
+    df = pd.DataFrame(
+        {
+            "customer": ["a", None, "b", "b"],
+            "touchpoint": ["x", "y", None, "y"],
+            "ts": ["2025-01-01", "2025-01-02", "2025-01-03", "nope"],
+        }
+    )
     with pytest.warns(JourneymineWarning, match="3 of 4 rows were rejected"):
         log = make(df, on_error="collect")
     assert log.n_events + len(log.rejected) == len(df)
@@ -140,25 +175,40 @@ def test_collect_keeps_every_rejected_row():
 
 def test_all_rows_rejected():
     df = pd.DataFrame({"customer": [None], "touchpoint": ["x"], "ts": ["2025-01-01"]})
-    with pytest.warns(JourneymineWarning), pytest.raises(LogError, match="All 1 rows were rejected"):
+    with (
+        pytest.warns(JourneymineWarning),
+        pytest.raises(LogError, match="All 1 rows were rejected"),
+    ):
         make(df, on_error="collect")
 
 
 def test_mixed_aware_and_naive_timestamps():
-    df = pd.DataFrame({"customer": ["a"] * 3, "touchpoint": ["x"] * 3,
-                       "ts": ["2025-01-01T10:00:00Z", "2025-01-01T11:00:00Z", "2025-01-01 12:00"]})
+    df = pd.DataFrame(
+        {
+            "customer": ["a"] * 3,
+            "touchpoint": ["x"] * 3,
+            "ts": ["2025-01-01T10:00:00Z", "2025-01-01T11:00:00Z", "2025-01-01 12:00"],
+        }
+    )
     with pytest.raises(LogError, match=r"mixes time-zone-aware \(2\) and naive \(1\).*row 2"):
         make(df)
 
 
 def test_mixed_offsets_are_fine():
-    df = pd.DataFrame({"customer": ["a"] * 2, "touchpoint": ["x", "y"],
-                       "ts": ["2025-01-01T10:00:00+01:00", "2025-01-01T10:00:00+02:00"]})
+    df = pd.DataFrame(
+        {
+            "customer": ["a"] * 2,
+            "touchpoint": ["x", "y"],
+            "ts": ["2025-01-01T10:00:00+01:00", "2025-01-01T10:00:00+02:00"],
+        }
+    )
     assert make(df).to_pandas()["touchpoint"].tolist() == ["y", "x"]
 
 
 def test_epoch_numbers_need_a_unit():
-    df = pd.DataFrame({"customer": ["a"] * 2, "touchpoint": ["x", "y"], "ts": [1700000000, 1700000060]})
+    df = pd.DataFrame(
+        {"customer": ["a"] * 2, "touchpoint": ["x", "y"], "ts": [1700000000, 1700000060]}
+    )
     with pytest.raises(LogError, match="holds numbers.*timestamp_format='s'"):
         make(df)
     log = make(df, timestamp_format="s")
@@ -166,13 +216,20 @@ def test_epoch_numbers_need_a_unit():
 
 
 def test_case_ids_like_na_stay_strings():
-    df = pd.DataFrame({"customer": ["NA", "null", "None", "NA"], "touchpoint": ["x"] * 4,
-                       "ts": ["2025-01-01"] * 4})
+    df = pd.DataFrame(
+        {
+            "customer": ["NA", "null", "None", "NA"],
+            "touchpoint": ["x"] * 4,
+            "ts": ["2025-01-01"] * 4,
+        }
+    )
     assert make(df).cases.tolist() == ["NA", "None", "null"]
 
 
 def test_numeric_and_mixed_case_ids():
-    df = pd.DataFrame({"customer": [2, 10, 2], "touchpoint": ["x", "y", "z"], "ts": ["2025-01-01"] * 3})
+    df = pd.DataFrame(
+        {"customer": [2, 10, 2], "touchpoint": ["x", "y", "z"], "ts": ["2025-01-01"] * 3}
+    )
     assert make(df).cases.tolist() == [2, 10]
     df["customer"] = pd.Series([2, "10", 2], dtype=object)
     assert make(df).n_cases == 2
@@ -217,5 +274,6 @@ def test_shuffling_rows_gives_same_ordered_log(df, rnd):
     assert ga == gb
     # with distinct (case, ts) the whole log is identical
     uniq = df.drop_duplicates(key)
-    pd.testing.assert_frame_equal(make(uniq).to_pandas(),
-                                  make(uniq.sample(frac=1, random_state=1)).to_pandas())
+    pd.testing.assert_frame_equal(
+        make(uniq).to_pandas(), make(uniq.sample(frac=1, random_state=1)).to_pandas()
+    )

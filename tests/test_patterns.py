@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_patterns import order_events, reference_funnel, reference_loops
 
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 from journeymine.log import from_pandas
 from journeymine.model import JourneyModel
 from journeymine.patterns import KINDS, find_loops, funnel, loop_summary, stage_durations
+
+from reference_patterns import order_events, reference_funnel, reference_loops
 
 DAY = pd.Timedelta(days=1)
 

@@ -31,8 +31,7 @@ from journeymine.plot import (  # noqa: E402
 
 MODEL = JourneyModel(
     stages=["Awareness", "Consideration", "Purchase", "Retention"],
-    activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase",
-                "mail": "Retention"},
+    activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase", "mail": "Retention"},
     loops=[("Retention", "Consideration")],
     purchase=["buy"],
 )
@@ -40,10 +39,19 @@ MODEL = JourneyModel(
 
 def _log(stage: bool = False, names: dict[str, str] | None = None) -> jm.JourneyLog:
     rows = [
-        ("a", "ad"), ("a", "view"), ("a", "view"), ("a", "buy"), ("a", "mail"), ("a", "view"),
-        ("b", "ad"), ("b", "view"), ("b", "buy"),
-        ("c", "ad"), ("c", "buy"),
-        ("d", "view"), ("d", "chat"),
+        ("a", "ad"),
+        ("a", "view"),
+        ("a", "view"),
+        ("a", "buy"),
+        ("a", "mail"),
+        ("a", "view"),
+        ("b", "ad"),
+        ("b", "view"),
+        ("b", "buy"),
+        ("c", "ad"),
+        ("c", "buy"),
+        ("d", "view"),
+        ("d", "chat"),
     ]
     df = pd.DataFrame(rows, columns=["customer", "touchpoint"])
     df["ts"] = pd.date_range("2025-01-01", periods=len(df), freq="h")
@@ -51,8 +59,9 @@ def _log(stage: bool = False, names: dict[str, str] | None = None) -> jm.Journey
         df["touchpoint"] = df["touchpoint"].replace(names)
     if stage:
         df["stage"] = df["touchpoint"].map(MODEL.activities)
-    return jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts",
-                          stage="stage" if stage else None)
+    return jm.from_pandas(
+        df, case="customer", activity="touchpoint", timestamp="ts", stage="stage" if stage else None
+    )
 
 
 def _boxes(ax):
@@ -113,8 +122,12 @@ def test_plot_graph_stage_order_from_the_log_stage_column_and_stages_argument():
 
 def test_plot_graph_prunes_large_graphs_and_says_so():
     names = [f"t{i:02d}" for i in range(30)]
-    df = pd.DataFrame({"c": np.repeat(np.arange(40), 5),
-                       "a": [names[(i * 7 + j) % 30] for i in range(40) for j in range(5)]})
+    df = pd.DataFrame(
+        {
+            "c": np.repeat(np.arange(40), 5),
+            "a": [names[(i * 7 + j) % 30] for i in range(40) for j in range(5)],
+        }
+    )
     df["t"] = pd.date_range("2025-01-01", periods=len(df), freq="min")
     g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
     ax = plot_graph(g, max_nodes=10, max_edges=None)
@@ -176,19 +189,22 @@ def test_plot_graph_rejects_non_graphs():
 
 
 def _compare():
-    return pd.DataFrame({
-        "level": ["stage", "stage", "stage", "stage", "activity"],
-        "source": ["Awareness", "Consideration", "Awareness", "Retention", "ad"],
-        "target": ["Consideration", "Purchase", "Purchase", "Consideration", "view"],
-        "status": ["both", "designed_only", "observed_only", "observed_only", "both"],
-        "events": [5, 0, 2, 1, 5],
-        "cases": [4, 0, 2, 1, 4],
-    })
+    return pd.DataFrame(
+        {
+            "level": ["stage", "stage", "stage", "stage", "activity"],
+            "source": ["Awareness", "Consideration", "Awareness", "Retention", "ad"],
+            "target": ["Consideration", "Purchase", "Purchase", "Consideration", "view"],
+            "status": ["both", "designed_only", "observed_only", "observed_only", "both"],
+            "events": [5, 0, 2, 1, 5],
+            "cases": [4, 0, 2, 1, 4],
+        }
+    )
 
 
 def test_plot_conformance_overlays_three_styles_with_a_legend():
-    report = SimpleNamespace(compare=_compare(), model=MODEL,
-                             cases=pd.DataFrame({"conforms": [True, False, True, True]}))
+    report = SimpleNamespace(
+        compare=_compare(), model=MODEL, cases=pd.DataFrame({"conforms": [True, False, True, True]})
+    )
     ax = plot_conformance(report)
     legend = [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()]
     assert legend == ["both", "designed_only", "observed_only"]
@@ -226,8 +242,14 @@ def test_plot_model_draws_stages_and_designed_moves():
 
 
 def test_plot_funnel_one_bar_per_stage_from_table_or_log():
-    f = pd.DataFrame({"stage": ["A", "B", "C"], "reached": [10, 6, 3],
-                      "share": [1.0, 0.6, 0.3], "conversion": [1.0, 0.6, 0.5]})
+    f = pd.DataFrame(
+        {
+            "stage": ["A", "B", "C"],
+            "reached": [10, 6, 3],
+            "share": [1.0, 0.6, 0.3],
+            "conversion": [1.0, 0.6, 0.5],
+        }
+    )
     ax = plot_funnel(f)
     assert len(ax.containers[0]) == 3
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C"]
@@ -254,8 +276,7 @@ def test_plot_variants_draws_top_k_rows(top):
 
 
 def test_plot_variants_accepts_the_variants_table_and_cuts_long_ones():
-    v = pd.DataFrame({"variant": [("a",) * 40, ("b", "c")], "cases": [3, 1],
-                      "share": [0.75, 0.25]})
+    v = pd.DataFrame({"variant": [("a",) * 40, ("b", "c")], "cases": [3, 1], "share": [0.75, 0.25]})
     ax = plot_variants(v, max_length=10)
     blocks = [p for p in ax.patches if p.get_gid() == "variant-block"]
     assert len(blocks) == 12
@@ -267,11 +288,13 @@ def test_plot_variants_accepts_the_variants_table_and_cuts_long_ones():
 
 
 def test_plot_stage_durations_one_box_per_stage():
-    d = pd.DataFrame({
-        "case": [1, 1, 2, 2, 3],
-        "stage": pd.Categorical(["B", "A", "A", "B", "A"], categories=["A", "B", "C"]),
-        "duration": pd.to_timedelta(["3D", "1D", "2D", pd.NaT, "4D"]),
-    })
+    d = pd.DataFrame(
+        {
+            "case": [1, 1, 2, 2, 3],
+            "stage": pd.Categorical(["B", "A", "A", "B", "A"], categories=["A", "B", "C"]),
+            "duration": pd.to_timedelta(["3D", "1D", "2D", pd.NaT, "4D"]),
+        }
+    )
     ax = plot_stage_durations(d)
     boxes = [p for p in ax.patches if p.get_gid() == "duration-box"]
     assert len(boxes) == 2
@@ -302,7 +325,9 @@ def test_import_journeymine_plot_does_not_import_pyplot():
     import subprocess
     import sys
 
-    code = ("import sys, journeymine.plot, journeymine.report, journeymine.cli; "
-            "print('matplotlib.pyplot' in sys.modules)")
+    code = (
+        "import sys, journeymine.plot, journeymine.report, journeymine.cli; "
+        "print('matplotlib.pyplot' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

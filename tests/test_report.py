@@ -26,8 +26,14 @@ HOSTILE = "<script>alert('x')</script>"
 
 MODEL = JourneyModel(
     stages=["Awareness", "Consideration", "Purchase", "Retention"],
-    activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase",
-                "mail": "Retention", "return": "Retention", HOSTILE: "Consideration"},
+    activities={
+        "ad": "Awareness",
+        "view": "Consideration",
+        "buy": "Purchase",
+        "mail": "Retention",
+        "return": "Retention",
+        HOSTILE: "Consideration",
+    },
     loops=[("Retention", "Consideration")],
     purchase=["buy"],
     returns=["return"],
@@ -36,10 +42,21 @@ MODEL = JourneyModel(
 
 def _log() -> jm.JourneyLog:
     rows = [
-        ("a", "ad"), ("a", HOSTILE), ("a", "buy"), ("a", "return"), ("a", "view"), ("a", "buy"),
-        ("b", "ad"), ("b", "view"), ("b", "view"), ("b", "buy"), ("b", "mail"),
-        ("c", "ad"), ("c", "buy"),
-        ("d", "view"), ("d", "chat"),
+        ("a", "ad"),
+        ("a", HOSTILE),
+        ("a", "buy"),
+        ("a", "return"),
+        ("a", "view"),
+        ("a", "buy"),
+        ("b", "ad"),
+        ("b", "view"),
+        ("b", "view"),
+        ("b", "buy"),
+        ("b", "mail"),
+        ("c", "ad"),
+        ("c", "buy"),
+        ("d", "view"),
+        ("d", "chat"),
     ]
     df = pd.DataFrame(rows, columns=["customer", "touchpoint"])
     df["ts"] = pd.date_range("2025-01-01", periods=len(df), freq="h")
@@ -48,27 +65,48 @@ def _log() -> jm.JourneyLog:
 
 def _stand_in_check(log, model):
     """A ConformanceReport-shaped stand-in (documented columns)."""
-    cases = pd.DataFrame({"case": list(log.case_labels), "events": log.case_sizes,
-                          "deviations": [0, 1, 1, 2], "fitness": [1.0, 0.8, 0.5, 0.0]})
+    cases = pd.DataFrame(
+        {
+            "case": list(log.case_labels),
+            "events": log.case_sizes,
+            "deviations": [0, 1, 1, 2],
+            "fitness": [1.0, 0.8, 0.5, 0.0],
+        }
+    )
     cases["conforms"] = cases["deviations"] == 0
-    dev = pd.DataFrame({
-        "case": ["b", "c", "d", "d"], "position": [1, 1, 0, 1],
-        "kind": ["stage_regression", "skipped_stage", "wrong_start", "unknown_activity"],
-        "activity": ["view", "buy", "view", "chat"],
-        "stage": ["Consideration", "Consideration", "Consideration", None],
-    })
-    compare = pd.DataFrame({
-        "level": "stage",
-        "source": ["Awareness", "Consideration", "Awareness", "Retention"],
-        "target": ["Consideration", "Purchase", "Purchase", "Consideration"],
-        "status": ["both", "both", "observed_only", "designed_only"],
-        "events": [2, 2, 1, 0], "cases": [2, 2, 1, 0],
-    })
-    summary = pd.DataFrame({"value": [4, 1, 0.25]}, index=pd.MultiIndex.from_tuples(
-        [("overall", "cases"), ("overall", "conforming cases"), ("overall", "conformance rate")],
-        names=["section", "item"]))
-    return types.SimpleNamespace(cases=cases, deviations=dev, summary=summary, compare=compare,
-                                 model=model)
+    dev = pd.DataFrame(
+        {
+            "case": ["b", "c", "d", "d"],
+            "position": [1, 1, 0, 1],
+            "kind": ["stage_regression", "skipped_stage", "wrong_start", "unknown_activity"],
+            "activity": ["view", "buy", "view", "chat"],
+            "stage": ["Consideration", "Consideration", "Consideration", None],
+        }
+    )
+    compare = pd.DataFrame(
+        {
+            "level": "stage",
+            "source": ["Awareness", "Consideration", "Awareness", "Retention"],
+            "target": ["Consideration", "Purchase", "Purchase", "Consideration"],
+            "status": ["both", "both", "observed_only", "designed_only"],
+            "events": [2, 2, 1, 0],
+            "cases": [2, 2, 1, 0],
+        }
+    )
+    summary = pd.DataFrame(
+        {"value": [4, 1, 0.25]},
+        index=pd.MultiIndex.from_tuples(
+            [
+                ("overall", "cases"),
+                ("overall", "conforming cases"),
+                ("overall", "conformance rate"),
+            ],
+            names=["section", "item"],
+        ),
+    )
+    return types.SimpleNamespace(
+        cases=cases, deviations=dev, summary=summary, compare=compare, model=model
+    )
 
 
 @pytest.fixture
@@ -115,9 +153,14 @@ def test_report_with_model_has_every_section(stand_in_conformance):
     page = build_report_html(_log(), model=MODEL)
     for anchor in ("log", "graph", "variants", "conformance", "funnel", "loops", "durations"):
         assert f"<section id='{anchor}'>" in page
-    for caption in ("Deviations by kind", "Deviations by stage and kind", "Funnel",
-                    "Loops by kind", "Time in stage (visits that ended)",
-                    "Stage moves where design and reality differ"):
+    for caption in (
+        "Deviations by kind",
+        "Deviations by stage and kind",
+        "Funnel",
+        "Loops by kind",
+        "Time in stage (visits that ended)",
+        "Stage moves where design and reality differ",
+    ):
         assert f"<caption>{caption}</caption>" in page
     assert "25.0%" in page  # conformance rate card
     assert page.count("<svg") == 5  # graph, variants, overlay, funnel, durations
@@ -139,8 +182,13 @@ def test_report_with_the_real_check():
 
 
 def test_report_lists_rejected_rows():
-    df = pd.DataFrame({"c": ["a", "a", None], "a": ["x", "y", "z"],
-                       "t": ["2025-01-01", "2025-01-02", "2025-01-03"]})
+    df = pd.DataFrame(
+        {
+            "c": ["a", "a", None],
+            "a": ["x", "y", "z"],
+            "t": ["2025-01-01", "2025-01-02", "2025-01-03"],
+        }
+    )
     with pytest.warns(jm.JourneymineWarning, match="rejected"):
         log = jm.from_pandas(df, case="c", activity="a", timestamp="t", on_error="collect")
     page = build_report_html(log)
@@ -149,13 +197,23 @@ def test_report_lists_rejected_rows():
 
 
 def test_write_report_writes_html_pngs_and_csvs(tmp_path, stand_in_conformance):
-    out = write_report(_log(), tmp_path / "sub" / "r.html", model=MODEL, out_dir=tmp_path / "o",
-                       top_variants=2)
+    out = write_report(
+        _log(), tmp_path / "sub" / "r.html", model=MODEL, out_dir=tmp_path / "o", top_variants=2
+    )
     assert out == tmp_path / "sub" / "r.html" and out.exists()
     names = {p.name for p in (tmp_path / "o").iterdir()}
-    assert {"graph.png", "variants.png", "conformance.png", "funnel.png",
-            "stage_durations.png", "variants.csv", "loops.csv", "funnel.csv",
-            "deviations.csv", "cases.csv"} <= names
+    assert {
+        "graph.png",
+        "variants.png",
+        "conformance.png",
+        "funnel.png",
+        "stage_durations.png",
+        "variants.csv",
+        "loops.csv",
+        "funnel.csv",
+        "deviations.csv",
+        "cases.csv",
+    } <= names
     for png in (tmp_path / "o").glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     variants = pd.read_csv(tmp_path / "o" / "variants.csv")
@@ -183,9 +241,15 @@ def test_build_report_rejects_a_dataframe():
 
 
 def test_html_table_formats_and_escapes():
-    df = pd.DataFrame({"name": ["<b>", "x"], "share": [0.5, np.nan], "n": [1234, 5],
-                       "seq": [("a", "<i>"), ("b",)],
-                       "time": pd.to_timedelta(["2h", "3D"])})
+    df = pd.DataFrame(
+        {
+            "name": ["<b>", "x"],
+            "share": [0.5, np.nan],
+            "n": [1234, 5],
+            "seq": [("a", "<i>"), ("b",)],
+            "time": pd.to_timedelta(["2h", "3D"]),
+        }
+    )
     out = html_table(df, caption="T & C", max_rows=1)
     assert "&lt;b&gt;" in out and "<b>" not in out
     assert "50.0%" in out and "1,234" in out and "a → &lt;i&gt;" in out and "2.0 h" in out
@@ -199,10 +263,21 @@ def test_report_renders_in_headless_chromium(tmp_path, stand_in_conformance):
         pytest.skip("chromium is not installed (apt-get install chromium): no browser check")
     page = write_report(_log(), tmp_path / "report.html", model=MODEL)
     shot = tmp_path / "shot.png"
-    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-           f"--screenshot={shot}", "--window-size=1280,2000", page.resolve().as_uri()]
+    cmd = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1280,2000",
+        page.resolve().as_uri(),
+    ]
     try:
         subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     except subprocess.TimeoutExpired:

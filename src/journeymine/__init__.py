@@ -7,6 +7,7 @@ against the designed journey, and find loops, returns and drop-outs.
 from __future__ import annotations
 
 from journeymine import datasets, stages
+from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
 from journeymine.errors import (
     JourneymineError,
@@ -21,11 +22,21 @@ from journeymine.io import read_csv, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.model import JourneyModel
 from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
+from journeymine.plot import (
+    plot_conformance,
+    plot_funnel,
+    plot_graph,
+    plot_stage_durations,
+    plot_variants,
+)
+from journeymine.report import write_report
+from journeymine.scale import from_dask
 from journeymine.simulate import simulate
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConformanceReport",
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
@@ -35,13 +46,20 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "ParameterError",
+    "check",
     "datasets",
     "discover",
     "find_loops",
+    "from_dask",
     "from_pandas",
     "from_pm4py",
     "funnel",
     "loop_summary",
+    "plot_conformance",
+    "plot_funnel",
+    "plot_graph",
+    "plot_stage_durations",
+    "plot_variants",
     "read_csv",
     "read_parquet",
     "read_xes",
@@ -49,4 +67,5 @@ __all__ = [
     "stage_durations",
     "stages",
     "variants",
+    "write_report",
 ]

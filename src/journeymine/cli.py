@@ -72,17 +72,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--out", metavar="DIR", type=Path,
-                        help="output folder (created if missing)")
+    common.add_argument(
+        "--out", metavar="DIR", type=Path, help="output folder (created if missing)"
+    )
     common.add_argument("--title", help="title of the report")
-    common.add_argument("--top", type=int, default=10, metavar="K",
-                        help="number of variants to show (default: 10)")
-    common.add_argument("-q", "--quiet", action="store_true",
-                        help="print nothing but errors")
+    common.add_argument(
+        "--top", type=int, default=10, metavar="K", help="number of variants to show (default: 10)"
+    )
+    common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
     log_opts = argparse.ArgumentParser(add_help=False)
-    log_opts.add_argument("log", metavar="LOG", type=Path,
-                          help="event log: CSV (.csv, .csv.gz, ...), Parquet or XES (.xes, .xes.gz)")
+    log_opts.add_argument(
+        "log",
+        metavar="LOG",
+        type=Path,
+        help="event log: CSV (.csv, .csv.gz, ...), Parquet or XES (.xes, .xes.gz)",
+    )
     g = log_opts.add_argument_group("columns (XES keys are detected without them)")
     g.add_argument("--case", metavar="C", help="case id column (e.g. customer_id)")
     g.add_argument("--activity", metavar="A", help="activity / touchpoint column")
@@ -91,28 +96,53 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--channel", metavar="CH", help="channel column (optional)")
     r = log_opts.add_argument_group("reading")
     r.add_argument("--sep", metavar="SEP", help="CSV field separator (default: ',')")
-    r.add_argument("--timestamp-format", metavar="F",
-                   help="strftime format of the timestamps, or s/ms/us/ns for epoch numbers")
-    r.add_argument("--on-error", choices=("raise", "collect"), default="raise",
-                   help="stop at bad rows (raise, the default) or set them aside (collect)")
-    r.add_argument("--by", default="activity", metavar="WHAT",
-                   help="nodes of the journey graph: activity (default), stage, channel or a "
-                   "column")
+    r.add_argument(
+        "--timestamp-format",
+        metavar="F",
+        help="strftime format of the timestamps, or s/ms/us/ns for epoch numbers",
+    )
+    r.add_argument(
+        "--on-error",
+        choices=("raise", "collect"),
+        default="raise",
+        help="stop at bad rows (raise, the default) or set them aside (collect)",
+    )
+    r.add_argument(
+        "--by",
+        default="activity",
+        metavar="WHAT",
+        help="nodes of the journey graph: activity (default), stage, channel or a column",
+    )
 
-    p = sub.add_parser("demo", parents=[common], help="run on the bundled shop data",
-                       description="Analyse the bundled omnichannel shop data (6,000 customers) "
-                       "against its designed journey and write the full report.")
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="run on the bundled shop data",
+        description="Analyse the bundled omnichannel shop data (6,000 customers) "
+        "against its designed journey and write the full report.",
+    )
     p.set_defaults(out_default="journeymine-demo")
-    p = sub.add_parser("discover", parents=[log_opts, common],
-                       help="discover the actual journey of a log",
-                       description="Discover the actual journey of a log: graph, variants, loops.")
+    p = sub.add_parser(
+        "discover",
+        parents=[log_opts, common],
+        help="discover the actual journey of a log",
+        description="Discover the actual journey of a log: graph, variants, loops.",
+    )
     p.set_defaults(out_default="journeymine-report")
-    p = sub.add_parser("check", parents=[log_opts, common],
-                       help="check a log against a designed journey",
-                       description="Check a log against a designed journey (YAML, or BPMN with "
-                       "pm4py): conformance, deviations, funnel, loops, time in stage.")
-    p.add_argument("--model", required=True, type=Path, metavar="MODEL",
-                   help="the designed journey: a YAML file (or .bpmn, needs pm4py)")
+    p = sub.add_parser(
+        "check",
+        parents=[log_opts, common],
+        help="check a log against a designed journey",
+        description="Check a log against a designed journey (YAML, or BPMN with "
+        "pm4py): conformance, deviations, funnel, loops, time in stage.",
+    )
+    p.add_argument(
+        "--model",
+        required=True,
+        type=Path,
+        metavar="MODEL",
+        help="the designed journey: a YAML file (or .bpmn, needs pm4py)",
+    )
     p.set_defaults(out_default="journeymine-report")
     return parser
 
@@ -124,7 +154,8 @@ def _read_log(args: argparse.Namespace) -> Any:
     path: Path = args.log
     name = path.name.lower()
     kw: dict[str, Any] = {
-        k: getattr(args, k) for k in ("case", "activity", "timestamp", "stage", "channel")
+        k: getattr(args, k)
+        for k in ("case", "activity", "timestamp", "stage", "channel")
         if getattr(args, k) is not None
     }
     if not path.exists():
@@ -192,7 +223,15 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     out_dir: Path = args.out if args.out is not None else Path(args.out_default)
     status("discovering the journey graph")
     graph = discover(log, by=by)
-    a = analyse(log, model=model, graph=graph, title=args.title, top_variants=args.top, progress=status, func=args.command)
+    a = analyse(
+        log,
+        model=model,
+        graph=graph,
+        title=args.title,
+        top_variants=args.top,
+        progress=status,
+        func=args.command,
+    )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
     if not args.quiet:
@@ -246,8 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         status.clear()
         what = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        sys.stderr.write(f"{PROG}: error: cannot read or write{what}: "
-                         f"{exc.strerror or exc}\n")
+        sys.stderr.write(f"{PROG}: error: cannot read or write{what}: {exc.strerror or exc}\n")
         return 1
     except KeyboardInterrupt:
         status.clear()

@@ -68,7 +68,8 @@ class ConformanceReport:
         Headline figures in one ``value`` column, indexed by
         ``(section, item)``: section ``"overall"`` (cases, conforming cases,
         conformance rate, mean fitness, deviations), ``"kind"`` (deviations
-        of each kind) and ``"stage"`` (deviations at each stage).
+        of each kind) and ``"stage"`` (deviations by their ``stage`` column:
+        the skipped stage, the stage moved back to, ...).
     compare : pandas.DataFrame
         The designed edges against the observed ones: ``level``, ``source``,
         ``target``, ``status`` (``both``, ``designed_only``,
@@ -350,6 +351,10 @@ def check(log: JourneyLog, model: JourneyModel, *, method: Method = "stages") ->
     0    b         1  unknown_activity     chat           None
     1    b         2     skipped_stage      buy  Consideration
     """
+    if hasattr(log, "_journeymine_dask"):
+        from journeymine.scale import check_dask
+
+        return check_dask(log, model, method=method)
     if not isinstance(log, JourneyLog):
         raise ParameterError(
             f"check() expects a JourneyLog as its first argument, got {type(log).__name__}. "
@@ -456,7 +461,12 @@ def _stage_deviations(
                 first_at_k[case_k[head]] = at_k[head]
             skipped = sel[first_at_k[m.case[sel]] > m.move[sel]]
             parts.append(
-                (m.cur[skipped], _SKIPPED, np.full(skipped.size, k, dtype=np.int64), m.prev[skipped])
+                (
+                    m.cur[skipped],
+                    _SKIPPED,
+                    np.full(skipped.size, k, dtype=np.int64),
+                    m.prev[skipped],
+                )
             )
 
     allowed = np.zeros((n_stages, n_stages), dtype=bool)
@@ -724,8 +734,9 @@ def _summary(
     by_stage = np.bincount(stage_codes, minlength=len(model.stages))
     rows += [("stage", s, int(c)) for s, c in zip(model.stages, by_stage, strict=True)]
     index = pd.MultiIndex.from_tuples([(a, b) for a, b, _ in rows], names=["section", "item"])
-    return pd.DataFrame({"value": pd.Series([c for _, _, c in rows], dtype=object).values},
-                        index=index)
+    return pd.DataFrame(
+        {"value": pd.Series([c for _, _, c in rows], dtype=object).values}, index=index
+    )
 
 
 def _edge_counts(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -48,7 +48,9 @@ def _resolve_by(log: JourneyLog, by: str) -> str:
     return by
 
 
-def _distinct_pairs(major: np.ndarray, minor: np.ndarray, n_minor: int) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_pairs(
+    major: np.ndarray, minor: np.ndarray, n_minor: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (major, minor) pairs, given ``major`` non-decreasing; returns both parts."""
     key = major * np.int64(max(n_minor, 1)) + minor
     key = np.sort(key, kind="stable")  # nearly sorted already: timsort is fast
@@ -132,13 +134,15 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
     end = np.bincount(codes[last_idx], minlength=k)
     _, node_of_pair = _distinct_pairs(cases, codes, k)
     node_cases = np.bincount(node_of_pair, minlength=k)
-    nodes = pd.DataFrame({
-        "node": labels,
-        "events": events.astype(np.int64),
-        "cases": node_cases.astype(np.int64),
-        "start": start.astype(np.int64),
-        "end": end.astype(np.int64),
-    })
+    nodes = pd.DataFrame(
+        {
+            "node": labels,
+            "events": events.astype(np.int64),
+            "cases": node_cases.astype(np.int64),
+            "start": start.astype(np.int64),
+            "end": end.astype(np.int64),
+        }
+    )
     if by == "activity" and log.stage is not None:
         nodes["stage"] = _modal_stage(log, labels)
     nodes = nodes[nodes["events"] > 0]
@@ -158,7 +162,9 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
         remap[edge_keys] = np.arange(edge_keys.size)
         edge_id = remap[pair_key]
     else:
-        edge_keys, edge_id, edge_events = np.unique(pair_key, return_inverse=True, return_counts=True)
+        edge_keys, edge_id, edge_events = np.unique(
+            pair_key, return_inverse=True, return_counts=True
+        )
         edge_id = edge_id.reshape(-1)
     n_edges = edge_keys.size
     _, edge_of_pair = _distinct_pairs(pair_case, edge_id, n_edges)
@@ -170,22 +176,42 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
     lab = np.asarray(labels, dtype=object)
     source = lab[edge_keys // max(k, 1)]
     target = lab[edge_keys % max(k, 1)]
-    counts_df = pd.DataFrame({
-        "source": source, "target": target,
-        "events": edge_events.astype(np.int64), "cases": edge_cases.astype(np.int64),
-    })
-    stats = pd.DataFrame({
-        "source": source, "target": target, "s0": parts[:, 0], "s1": parts[:, 1],
-        "s2": parts[:, 2], "min": mins, "max": maxs,
-    })
+    counts_df = pd.DataFrame(
+        {
+            "source": source,
+            "target": target,
+            "events": edge_events.astype(np.int64),
+            "cases": edge_cases.astype(np.int64),
+        }
+    )
+    stats = pd.DataFrame(
+        {
+            "source": source,
+            "target": target,
+            "s0": parts[:, 0],
+            "s1": parts[:, 1],
+            "s2": parts[:, 2],
+            "min": mins,
+            "max": maxs,
+        }
+    )
     g = hist["group"].to_numpy()
-    hist_df = pd.DataFrame({
-        "source": source[g], "target": target[g],
-        "bucket": hist["bucket"].to_numpy(), "count": hist["count"].to_numpy(),
-    })
+    hist_df = pd.DataFrame(
+        {
+            "source": source[g],
+            "target": target[g],
+            "bucket": hist["bucket"].to_numpy(),
+            "count": hist["count"].to_numpy(),
+        }
+    )
     return JourneyGraph._assemble(
-        by=by, nodes=nodes, counts=counts_df, stats=stats, hist=hist_df,
-        n_cases=n_cases_total, n_events=log.n_events,
+        by=by,
+        nodes=nodes,
+        counts=counts_df,
+        stats=stats,
+        hist=hist_df,
+        n_cases=n_cases_total,
+        n_events=log.n_events,
     )
 
 
@@ -217,7 +243,10 @@ def _case_hash(codes: np.ndarray, log: JourneyLog) -> np.ndarray:
     """Two independent 64-bit polynomial hashes of each case's activity sequence."""
     pos = log.position.astype(np.uint64)
     out = []
-    for mult, salt in ((0x9E3779B97F4A7C15, 0x632BE59BD9B4E019), (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)):
+    for mult, salt in (
+        (0x9E3779B97F4A7C15, 0x632BE59BD9B4E019),
+        (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9),
+    ):
         m = np.uint64(mult)
         # value of each event mixed with its position, so order matters
         x = (codes.astype(np.uint64) + np.uint64(1)) * m + pos * np.uint64(salt)
@@ -249,7 +278,10 @@ def variant_ids(log: JourneyLog) -> tuple[np.ndarray, np.ndarray]:
     ev_rep_case = rep[vid[log.case_codes]]
     ev_rep_idx = log.case_offsets[ev_rep_case] + log.position
     if not np.array_equal(log.activity_codes[ev_rep_idx], log.activity_codes):
-        seqs = [tuple(log.activity_codes[a:b]) for a, b in zip(log.case_offsets[:-1], log.case_offsets[1:], strict=True)]
+        seqs = [
+            tuple(log.activity_codes[a:b])
+            for a, b in zip(log.case_offsets[:-1], log.case_offsets[1:], strict=True)
+        ]
         vid, _ = pd.factorize(pd.Series(seqs, dtype=object))
         vid = np.asarray(vid, dtype=np.int64)
         n_var = int(vid.max()) + 1
@@ -291,7 +323,9 @@ def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
 
         return variants_dask(log, top=top)
     if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
-        raise ParameterError(f"The 'top' parameter of variants() must be a positive int. Got {top!r} instead.")
+        raise ParameterError(
+            f"The 'top' parameter of variants() must be a positive int. Got {top!r} instead."
+        )
     vid, rep = variant_ids(log)
     n_var = rep.size
     cases = np.bincount(vid, minlength=n_var)
@@ -299,14 +333,16 @@ def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
     duration = log.time[off[1:] - 1] - log.time[off[:-1]]
     med = pd.Series(duration).groupby(vid).median().to_numpy()
     labels = np.asarray(log.activity_labels, dtype=object)
-    seqs = [tuple(labels[log.activity_codes[off[r]:off[r + 1]]].tolist()) for r in rep]
-    out = pd.DataFrame({
-        "variant": pd.Series(seqs, dtype=object),
-        "length": log.case_sizes[rep].astype(np.int64),
-        "cases": cases.astype(np.int64),
-        "share": cases / max(log.n_cases, 1),
-        "median_duration": pd.to_timedelta(np.round(med), unit="ns"),
-    })
+    seqs = [tuple(labels[log.activity_codes[off[r] : off[r + 1]]].tolist()) for r in rep]
+    out = pd.DataFrame(
+        {
+            "variant": pd.Series(seqs, dtype=object),
+            "length": log.case_sizes[rep].astype(np.int64),
+            "cases": cases.astype(np.int64),
+            "share": cases / max(log.n_cases, 1),
+            "median_duration": pd.to_timedelta(np.round(med), unit="ns"),
+        }
+    )
     try:
         order = sorted(range(n_var), key=lambda i: (-cases[i], seqs[i]))
     except TypeError:

@@ -36,7 +36,10 @@ def _sort_labels(df: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.D
         return df.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
     except TypeError:
         return df.sort_values(
-            by, ascending=ascending, kind="stable", key=lambda s: s.astype(str) if s.dtype == object else s
+            by,
+            ascending=ascending,
+            kind="stable",
+            key=lambda s: s.astype(str) if s.dtype == object else s,
         ).reset_index(drop=True)
 
 
@@ -108,7 +111,9 @@ class JourneyGraph:
         n = len(edges)
         key = pd.MultiIndex.from_frame(edges[["source", "target"]])
         group = key.get_indexer(pd.MultiIndex.from_frame(hist[["source", "target"]]))
-        h = pd.DataFrame({"group": group, "bucket": hist["bucket"].to_numpy(), "count": hist["count"].to_numpy()})
+        h = pd.DataFrame(
+            {"group": group, "bucket": hist["bucket"].to_numpy(), "count": hist["count"].to_numpy()}
+        )
         h = h.sort_values(["group", "bucket"], kind="stable")
         lo = edges["min"].to_numpy(dtype=np.float64)
         hi = edges["max"].to_numpy(dtype=np.float64)
@@ -116,9 +121,7 @@ class JourneyGraph:
         parts = edges[["s0", "s1", "s2"]].to_numpy(dtype=np.float64)
         mean = _sketch.mean_from_parts(parts, edges["events"].to_numpy(dtype=np.float64))
         public = edges[["source", "target", "events", "cases"]].copy()
-        for name, values in zip(
-            DURATION_COLUMNS, (mean, med, p90, lo, hi), strict=True
-        ):
+        for name, values in zip(DURATION_COLUMNS, (mean, med, p90, lo, hi), strict=True):
             public[name] = pd.to_timedelta(np.round(values), unit="ns")
         public["events"] = public["events"].astype(np.int64)
         public["cases"] = public["cases"].astype(np.int64)
@@ -165,21 +168,35 @@ class JourneyGraph:
             stage = both.dropna(subset=["stage"]).drop_duplicates("node").set_index("node")["stage"]
             nodes["stage"] = nodes["node"].map(stage)
         e = pd.concat(
-            [self.edges[["source", "target", "events", "cases"]],
-             other.edges[["source", "target", "events", "cases"]]],
+            [
+                self.edges[["source", "target", "events", "cases"]],
+                other.edges[["source", "target", "events", "cases"]],
+            ],
             ignore_index=True,
         )
         counts = e.groupby(["source", "target"], sort=False).sum().reset_index()
         s = pd.concat([self._stats, other._stats], ignore_index=True)
-        stats = s.groupby(["source", "target"], sort=False).agg(
-            s0=("s0", "sum"), s1=("s1", "sum"), s2=("s2", "sum"), min=("min", "min"),
-            max=("max", "max"),
-        ).reset_index()
+        stats = (
+            s.groupby(["source", "target"], sort=False)
+            .agg(
+                s0=("s0", "sum"),
+                s1=("s1", "sum"),
+                s2=("s2", "sum"),
+                min=("min", "min"),
+                max=("max", "max"),
+            )
+            .reset_index()
+        )
         h = pd.concat([self._hist, other._hist], ignore_index=True)
         hist = h.groupby(["source", "target", "bucket"], sort=False)["count"].sum().reset_index()
         return JourneyGraph._assemble(
-            by=self.by, nodes=nodes, counts=counts, stats=stats, hist=hist,
-            n_cases=self.n_cases + other.n_cases, n_events=self.n_events + other.n_events,
+            by=self.by,
+            nodes=nodes,
+            counts=counts,
+            stats=stats,
+            hist=hist,
+            n_cases=self.n_cases + other.n_cases,
+            n_events=self.n_events + other.n_events,
         )
 
     def __radd__(self, other: Any) -> JourneyGraph:
@@ -277,7 +294,9 @@ class JourneyGraph:
                         break
                 if fix is None:
                     kept -= missing
-                    chosen &= np.array([s in kept and t in kept for s, t in zip(src, dst, strict=True)], dtype=bool)
+                    chosen &= np.array(
+                        [s in kept and t in kept for s, t in zip(src, dst, strict=True)], dtype=bool
+                    )
                     break
                 chosen[fix] = True
         edges = cand[chosen].reset_index(drop=True)
@@ -285,7 +304,11 @@ class JourneyGraph:
         stats = self._stats.merge(edges[["source", "target"]], on=["source", "target"])
         hist = self._hist.merge(edges[["source", "target"]], on=["source", "target"])
         return replace(
-            self, nodes=keep_nodes, edges=edges, _stats=stats, _hist=hist,
+            self,
+            nodes=keep_nodes,
+            edges=edges,
+            _stats=stats,
+            _hist=hist,
             pruned={"activities": float(activities), "paths": float(paths)},
         )
 
@@ -369,9 +392,13 @@ class JourneyGraph:
         """
         dfg = {
             (s, t): int(c)
-            for s, t, c in zip(self.edges["source"], self.edges["target"], self.edges["events"], strict=True)
+            for s, t, c in zip(
+                self.edges["source"], self.edges["target"], self.edges["events"], strict=True
+            )
         }
-        start = {n: int(c) for n, c in zip(self.nodes["node"], self.nodes["start"], strict=True) if c}
+        start = {
+            n: int(c) for n, c in zip(self.nodes["node"], self.nodes["start"], strict=True) if c
+        }
         end = {n: int(c) for n, c in zip(self.nodes["node"], self.nodes["end"], strict=True) if c}
         return dfg, start, end
 
@@ -400,24 +427,34 @@ class JourneyGraph:
             [(s, t, int(c)) for (s, t), c in dfg.items()], columns=["source", "target", "events"]
         )
         names = sorted(
-            set(edges["source"]) | set(edges["target"]) | set(start_activities) | set(end_activities),
+            set(edges["source"])
+            | set(edges["target"])
+            | set(start_activities)
+            | set(end_activities),
             key=str,
         )
         ins = edges.groupby("target")["events"].sum()
         events = {n: int(ins.get(n, 0)) + int(start_activities.get(n, 0)) for n in names}
-        nodes = pd.DataFrame({
-            "node": names,
-            "events": [events[n] for n in names],
-            "cases": [events[n] for n in names],
-            "start": [int(start_activities.get(n, 0)) for n in names],
-            "end": [int(end_activities.get(n, 0)) for n in names],
-        })
+        nodes = pd.DataFrame(
+            {
+                "node": names,
+                "events": [events[n] for n in names],
+                "cases": [events[n] for n in names],
+                "start": [int(start_activities.get(n, 0)) for n in names],
+                "end": [int(end_activities.get(n, 0)) for n in names],
+            }
+        )
         counts = edges.assign(cases=edges["events"])
         stats = counts[["source", "target"]].assign(s0=0.0, s1=0.0, s2=0.0, min=np.nan, max=np.nan)
         hist = pd.DataFrame({"source": [], "target": [], "bucket": [], "count": []})
         g = cls._assemble(
-            by="activity", nodes=nodes, counts=counts, stats=stats, hist=hist,
-            n_cases=int(sum(start_activities.values())), n_events=int(nodes["events"].sum()),
+            by="activity",
+            nodes=nodes,
+            counts=counts,
+            stats=stats,
+            hist=hist,
+            n_cases=int(sum(start_activities.values())),
+            n_events=int(nodes["events"].sum()),
         )
         e = g.edges.copy()
         for col in DURATION_COLUMNS:

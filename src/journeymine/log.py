@@ -288,7 +288,7 @@ class JourneyLog:
             import pm4py
         except ImportError as exc:
             raise MissingDependencyError(
-                "to_pm4py() needs pm4py. Install it with: pip install \"journeymine[pm4py]\"."
+                'to_pm4py() needs pm4py. Install it with: pip install "journeymine[pm4py]".'
             ) from exc
         df = self.to_pandas()
         df["case:concept:name"] = df[self.case].astype(str)
@@ -296,7 +296,9 @@ class JourneyLog:
         ts = self.timestamps()
         df["time:timestamp"] = ts if self.tz_aware else ts.dt.tz_localize("UTC")
         return pm4py.format_dataframe(
-            df, case_id="case:concept:name", activity_key="concept:name",
+            df,
+            case_id="case:concept:name",
+            activity_key="concept:name",
             timestamp_key="time:timestamp",
         )
 
@@ -315,15 +317,26 @@ class JourneyLog:
         mask = keep[self.case_codes]
         order = self._order[mask]
         return _build(
-            self._frame, order, self.time[mask], self.case, self.activity, self.timestamp,
-            self.stage, self.channel, self.tz_aware, self.rejected, self.source,
+            self._frame,
+            order,
+            self.time[mask],
+            self.case,
+            self.activity,
+            self.timestamp,
+            self.stage,
+            self.channel,
+            self.tz_aware,
+            self.rejected,
+            self.source,
         )
 
     def __len__(self) -> int:
         return self.n_events
 
     def __repr__(self) -> str:
-        extra = "".join(f", {k}={getattr(self, k)!r}" for k in ("stage", "channel") if getattr(self, k))
+        extra = "".join(
+            f", {k}={getattr(self, k)!r}" for k in ("stage", "channel") if getattr(self, k)
+        )
         rej = f", rejected={len(self.rejected)}" if len(self.rejected) else ""
         return (
             f"JourneyLog(n_events={self.n_events}, n_cases={self.n_cases}, "
@@ -346,7 +359,9 @@ class JourneyLog:
             ("columns", ", ".join(self.columns)),
             ("rejected rows", f"{len(self.rejected):,}"),
         ]
-        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{val}</td></tr>" for k, val in rows)
+        body = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td>{val}</td></tr>" for k, val in rows
+        )
         return f"<table><caption>JourneyLog</caption>{body}</table>"
 
 
@@ -573,16 +588,14 @@ def from_pandas(
             idx = np.flatnonzero(unparsed)
             sample = frame[ts_col].iloc[idx[:3]].tolist()
             reasons[unparsed & (reasons == None)] = f"unparseable timestamp in column {ts_col!r}"  # noqa: E711
-            problems.append(
-                (ts_col, idx, f"a timestamp that cannot be parsed (e.g. {sample!r})")
-            )
+            problems.append((ts_col, idx, f"a timestamp that cannot be parsed (e.g. {sample!r})"))
 
     bad = reasons != None  # noqa: E711
     rejected = _empty_rejected(frame)
     if bad.any():
         if on_error == "raise":
             col, idx, what = problems[0]
-            fix = "Drop or fill them, or pass on_error=\"collect\" to set them aside."
+            fix = 'Drop or fill them, or pass on_error="collect" to set them aside.'
             if "parsed" in what:
                 fix = (
                     "Fix the values, pass timestamp_format= with their format (e.g. "
@@ -614,8 +627,17 @@ def from_pandas(
             path=src,
         )
     return _build(
-        frame, keep, ns[keep], case_col, act_col, ts_col, stage_col, chan_col, aware,
-        rejected, src,
+        frame,
+        keep,
+        ns[keep],
+        case_col,
+        act_col,
+        ts_col,
+        stage_col,
+        chan_col,
+        aware,
+        rejected,
+        src,
     )
 
 
@@ -688,7 +710,7 @@ def from_pm4py(
         except ImportError as exc:
             raise MissingDependencyError(
                 "from_pm4py() with an EventLog needs pm4py. Install it with: "
-                "pip install \"journeymine[pm4py]\"."
+                'pip install "journeymine[pm4py]".'
             ) from exc
         try:
             df = pm4py.convert_to_dataframe(log)
@@ -698,6 +720,11 @@ def from_pm4py(
                 f"{type(log).__name__} ({exc})."
             ) from exc
     return from_pandas(
-        df, case=case, activity=activity, timestamp=timestamp, stage=stage, channel=channel,
+        df,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        stage=stage,
+        channel=channel,
         on_error=on_error,
     )

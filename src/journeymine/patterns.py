@@ -414,6 +414,10 @@ def find_loops(
     3         5      buy           rework    <NA>            NaT
     4         5      buy  repeat_purchase    <NA>         3 days
     """
+    if hasattr(log, "_journeymine_dask"):
+        from journeymine.scale import find_loops_dask
+
+        return find_loops_dask(log, model=model, purchase=purchase, returns=returns, stages=stages)
     found = _detect(log, model, purchase, returns, stages, "find_loops")
     order = np.lexsort((found["kind"], found["idx"]))
     idx = found["idx"][order]
@@ -496,6 +500,12 @@ def loop_summary(
     a           1                 2          3               2 days 12:00:00
     b           0                 0          0                           NaT
     """
+    if hasattr(log, "_journeymine_dask"):
+        from journeymine.scale import loop_summary_dask
+
+        return loop_summary_dask(
+            log, model=model, purchase=purchase, returns=returns, stages=stages
+        )
     found = _detect(log, model, purchase, returns, stages, "loop_summary")
     n_cases = log.n_cases
     case_of = log.case_codes[found["idx"]]
@@ -642,6 +652,10 @@ def funnel(
     1            0     1
     2            0     1
     """
+    if hasattr(log, "_journeymine_dask"):
+        from journeymine.scale import funnel_dask
+
+        return funnel_dask(log, model, as_of=as_of, open_window=open_window)
     _check_log(log, "funnel")
     model = _check_model(model, "funnel", optional=False)
     assert model is not None
@@ -799,6 +813,10 @@ def stage_durations(
     1  Consideration      1 4 days 4 days 4 days
     2       Purchase      0    NaT    NaT    NaT
     """
+    if hasattr(log, "_journeymine_dask"):
+        from journeymine.scale import stage_durations_dask
+
+        return stage_durations_dask(log, model, by=by, as_of=as_of, summary=summary)
     _check_log(log, "stage_durations")
     model = _check_model(model, "stage_durations", optional=False)
     assert model is not None

@@ -175,8 +175,17 @@ def _fit_font(ax: Axes, lines: int, chars: int, base: float = 8.0) -> float:
     return float(max(3.5, min(base, by_height, by_width)))
 
 
-def _draw_box(ax: Axes, x: float, y: float, *, face: str, edge: str, dashed: bool = False,
-              lw: float = 1.0, gid: str = "node-box") -> Any:
+def _draw_box(
+    ax: Axes,
+    x: float,
+    y: float,
+    *,
+    face: str,
+    edge: str,
+    dashed: bool = False,
+    lw: float = 1.0,
+    gid: str = "node-box",
+) -> Any:
     from matplotlib.patches import FancyBboxPatch
 
     pad = 0.08
@@ -196,9 +205,19 @@ def _draw_box(ax: Axes, x: float, y: float, *, face: str, edge: str, dashed: boo
     return box
 
 
-def _draw_arrow(ax: Axes, a: tuple[float, float], b: tuple[float, float], *, rad: float,
-                color: str, lw: float, style: str = "-", alpha: float = 0.85,
-                gid: str = "edge", zorder: float = 1) -> Any:
+def _draw_arrow(
+    ax: Axes,
+    a: tuple[float, float],
+    b: tuple[float, float],
+    *,
+    rad: float,
+    color: str,
+    lw: float,
+    style: str = "-",
+    alpha: float = 0.85,
+    gid: str = "edge",
+    zorder: float = 1,
+) -> Any:
     from matplotlib.patches import FancyArrowPatch
 
     head = 3.0 + 1.2 * lw
@@ -223,16 +242,28 @@ def _draw_arrow(ax: Axes, a: tuple[float, float], b: tuple[float, float], *, rad
 
 def _edge_label(ax: Axes, xy: tuple[float, float], text: str, fontsize: float, color: str) -> None:
     t = ax.text(
-        xy[0], xy[1], text, ha="center", va="center", fontsize=fontsize, color=color, zorder=5,
-        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
-              "alpha": 0.8},
+        xy[0],
+        xy[1],
+        text,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        color=color,
+        zorder=5,
+        bbox={
+            "boxstyle": "round,pad=0.15",
+            "facecolor": "white",
+            "edgecolor": "none",
+            "alpha": 0.8,
+        },
     )
     t.set_gid("edge-label")
 
 
 # -- graph layouts ------------------------------------------------------------
-def _bfs_layers(graph: JourneyGraph, names: list[Any],
-                edges: list[tuple[Any, Any, float]]) -> dict[Any, int]:
+def _bfs_layers(
+    graph: JourneyGraph, names: list[Any], edges: list[tuple[Any, Any, float]]
+) -> dict[Any, int]:
     """Breadth-first layers from the main start nodes (those where >= 5 % of cases start).
 
     Nodes not reached from them are layered from every start node, then
@@ -273,14 +304,16 @@ def _template_order(found: Sequence[Any]) -> list[Any] | None:
     return None
 
 
-def _stage_of_nodes(graph: JourneyGraph, stages: Sequence[Any] | None,
-                    model: JourneyModel | None) -> tuple[dict[Any, Any], list[Any], set[Any]] | None:
+def _stage_of_nodes(
+    graph: JourneyGraph, stages: Sequence[Any] | None, model: JourneyModel | None
+) -> tuple[dict[Any, Any], list[Any], set[Any]] | None:
     """(stage of each node, ordered stages, nodes the model does not know) or None."""
     names = graph.nodes["node"].tolist()
     log_stage: dict[Any, Any] = {}
     if "stage" in graph.nodes.columns:
         log_stage = {
-            n: s for n, s in zip(names, graph.nodes["stage"], strict=True)
+            n: s
+            for n, s in zip(names, graph.nodes["stage"], strict=True)
             if s is not None and not (isinstance(s, float) and math.isnan(s))
         }
     unknown: set[Any] = set()
@@ -325,8 +358,9 @@ def _stage_of_nodes(graph: JourneyGraph, stages: Sequence[Any] | None,
 def _order_by_depth(graph: JourneyGraph, mapping: dict[Any, Any]) -> list[Any]:
     """Order stages by the event-weighted mean layer of their nodes."""
     names = graph.nodes["node"].tolist()
-    edges = list(zip(graph.edges["source"], graph.edges["target"], graph.edges["events"],
-                     strict=True))
+    edges = list(
+        zip(graph.edges["source"], graph.edges["target"], graph.edges["events"], strict=True)
+    )
     layer = _bfs_layers(graph, names, edges)
     weight = dict(zip(names, graph.nodes["events"], strict=True))
     acc: dict[Any, list[float]] = {}
@@ -430,12 +464,18 @@ def plot_graph(
     check_option("layout", layout, ("stages", "layered"), "plot_graph")
     check_option("weight", weight, ("cases", "events"), "plot_graph")
     check_option("label", label, ("count", "median", "none"), "plot_graph")
-    for name, value in (("max_nodes", max_nodes), ("max_edges", max_edges),
-                        ("max_edge_labels", max_edge_labels)):
+    for name, value in (
+        ("max_nodes", max_nodes),
+        ("max_edges", max_edges),
+        ("max_edge_labels", max_edge_labels),
+    ):
         if value is None and name == "max_edges":
             continue
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0 or (
-            value == 0 and name != "max_edge_labels"
+        if (
+            not isinstance(value, (int, np.integer))
+            or isinstance(value, bool)
+            or value < 0
+            or (value == 0 and name != "max_edge_labels")
         ):
             raise ParameterError(
                 f"The {name!r} parameter of plot_graph() must be a positive int. Got {value!r} "
@@ -465,8 +505,9 @@ def plot_graph(
     names = graph.nodes["node"].tolist()
     node_w = dict(zip(names, graph.nodes[weight].astype(float), strict=True))
     edges_df = graph.edges
-    edge_list = list(zip(edges_df["source"], edges_df["target"], edges_df[weight].astype(float),
-                         strict=True))
+    edge_list = list(
+        zip(edges_df["source"], edges_df["target"], edges_df[weight].astype(float), strict=True)
+    )
 
     staged = _stage_of_nodes(graph, stages, model) if layout == "stages" else None
     unknown: set[Any] = set()
@@ -516,10 +557,11 @@ def plot_graph(
             rad, kind = -(1 + 0.5 * span) / (_COL_DX * span), "backward"
         shapes.append((s, t, w, a, b, rad, kind, lw))
 
-    low = min([-(max_rows - 1) * _ROW_DY - hh] + [_bezier_extent(a, b, r)
-              for *_, a, b, r, k, _ in shapes if k == "backward"])
-    high = max([hh] + [_bezier_top(a, b, r) + 0.12 for *_, a, b, r, k, _ in shapes
-                       if k == "self"])
+    low = min(
+        [-(max_rows - 1) * _ROW_DY - hh]
+        + [_bezier_extent(a, b, r) for *_, a, b, r, k, _ in shapes if k == "backward"]
+    )
+    high = max([hh] + [_bezier_top(a, b, r) + 0.12 for *_, a, b, r, k, _ in shapes if k == "self"])
     head_y = high + 0.22
     x0, x1 = -hw - 0.45, (n_cols - 1) * _COL_DX + hw + 0.45
     y0, y1 = low - 0.25, head_y + (0.3 if headers else 0.0)
@@ -540,32 +582,62 @@ def plot_graph(
     from matplotlib.patches import Rectangle
 
     for c in range(0, bands, 2):
-        band = Rectangle((c * _COL_DX - _COL_DX / 2, y0), _COL_DX, y1 - y0,
-                         facecolor="#f4f6f8", edgecolor="none", zorder=0)
+        band = Rectangle(
+            (c * _COL_DX - _COL_DX / 2, y0),
+            _COL_DX,
+            y1 - y0,
+            facecolor="#f4f6f8",
+            edgecolor="none",
+            zorder=0,
+        )
         band.set_gid("stage-band")
         ax.add_patch(band)
     for c, head in enumerate(headers):
-        t = ax.text(c * _COL_DX, head_y, _mathtext_safe(_wrap(head, 22, 1)), ha="center",
-                    va="center", fontsize=fs * 1.1, fontweight="bold",
-                    color="#7b8794" if head == _UNKNOWN_COLUMN else _INK)
+        t = ax.text(
+            c * _COL_DX,
+            head_y,
+            _mathtext_safe(_wrap(head, 22, 1)),
+            ha="center",
+            va="center",
+            fontsize=fs * 1.1,
+            fontweight="bold",
+            color="#7b8794" if head == _UNKNOWN_COLUMN else _INK,
+        )
         t.set_gid("stage-label")
 
     # edges
     labelled = {
-        (s, t) for s, t, *_ in sorted(shapes, key=lambda e: -e[2])[:max(0, max_edge_labels)]
+        (s, t) for s, t, *_ in sorted(shapes, key=lambda e: -e[2])[: max(0, max_edge_labels)]
     }
-    medians = dict(zip(zip(edges_df["source"], edges_df["target"], strict=True),
-                       edges_df["median_duration"], strict=True))
+    medians = dict(
+        zip(
+            zip(edges_df["source"], edges_df["target"], strict=True),
+            edges_df["median_duration"],
+            strict=True,
+        )
+    )
     colours = {"forward": _FORWARD, "within": _WITHIN, "self": _WITHIN, "backward": _BACKWARD}
     for s, t, w, a, b, rad, kind, lw in shapes:
-        _draw_arrow(ax, a, b, rad=rad, color=colours[kind], lw=lw,
-                    style="--" if kind == "backward" else "-",
-                    alpha=0.75 if kind == "backward" else 0.85)
+        _draw_arrow(
+            ax,
+            a,
+            b,
+            rad=rad,
+            color=colours[kind],
+            lw=lw,
+            style="--" if kind == "backward" else "-",
+            alpha=0.75 if kind == "backward" else 0.85,
+        )
         if label != "none" and (s, t) in labelled:
             text = _fmt_count(w) if label == "count" else fmt_duration(medians[(s, t)])
             if text:
-                _edge_label(ax, _bezier_mid(a, b, rad), text, small,
-                            _BACKWARD if kind == "backward" else _INK)
+                _edge_label(
+                    ax,
+                    _bezier_mid(a, b, rad),
+                    text,
+                    small,
+                    _BACKWARD if kind == "backward" else _INK,
+                )
 
     # nodes
     top_n = max(node_w.values(), default=1.0) or 1.0
@@ -575,10 +647,20 @@ def plot_graph(
     for n in names:
         x, y = pos[n]
         share = node_w[n] / top_n
-        _draw_box(ax, x, y, face=blues(0.08 + 0.42 * share), edge="#486581",
-                  dashed=n in unknown, lw=0.9)
-        t = ax.text(x, y, _mathtext_safe(f"{_wrap(n)}\n{_fmt_count(node_w[n])}"), ha="center",
-                    va="center", fontsize=fs, color=_INK, zorder=4, linespacing=1.15)
+        _draw_box(
+            ax, x, y, face=blues(0.08 + 0.42 * share), edge="#486581", dashed=n in unknown, lw=0.9
+        )
+        t = ax.text(
+            x,
+            y,
+            _mathtext_safe(f"{_wrap(n)}\n{_fmt_count(node_w[n])}"),
+            ha="center",
+            va="center",
+            fontsize=fs,
+            color=_INK,
+            zorder=4,
+            linespacing=1.15,
+        )
         t.set_gid("node-label")
 
     # start and end marks
@@ -597,22 +679,38 @@ def plot_graph(
     present = {k for *_, k, _ in shapes}
     handles = [Line2D([], [], color=_FORWARD, lw=2, label="forward")]
     if present & {"within", "self"}:
-        handles.append(Line2D([], [], color=_WITHIN, lw=2,
-                              label="within a stage" if bands else "same column, repeat"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=_WITHIN,
+                lw=2,
+                label="within a stage" if bands else "same column, repeat",
+            )
+        )
     if "backward" in present:
-        handles.append(Line2D([], [], color=_BACKWARD, lw=2, ls="--",
-                              label="backward (loop, regression)"))
+        handles.append(
+            Line2D([], [], color=_BACKWARD, lw=2, ls="--", label="backward (loop, regression)")
+        )
     handles += [
         Line2D([], [], ls="none", marker=">", color=_START, label="cases start"),
         Line2D([], [], ls="none", marker="s", color=_END, label="cases end"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles),
-              frameon=False, fontsize=max(5.0, fs), handlelength=2.2)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=max(5.0, fs),
+        handlelength=2.2,
+    )
 
     if title is None:
         what = f" by {graph.by}" if graph.by != "activity" else ""
-        title = (f"Journey graph{what}: {len(names)} nodes, {len(edge_list)} edges, "
-                 f"widths by {weight}")
+        title = (
+            f"Journey graph{what}: {len(names)} nodes, {len(edge_list)} edges, widths by {weight}"
+        )
         if note:
             title += f"\n({note})"
     ax.set_title(_mathtext_safe(title), fontsize=max(7.0, fs * 1.3), color=_INK)
@@ -627,8 +725,15 @@ _STATUS_STYLE = {
 }
 
 
-def _stage_row(ax: Axes | None, stages: list[Any], moves: pd.DataFrame, *, title: str,
-               legend: list[str], figsize_min: float = 6.0) -> Axes:
+def _stage_row(
+    ax: Axes | None,
+    stages: list[Any],
+    moves: pd.DataFrame,
+    *,
+    title: str,
+    legend: list[str],
+    figsize_min: float = 6.0,
+) -> Axes:
     """Stages as boxes in a row, moves (source, target, status, count) as arcs."""
     index = {s: i for i, s in enumerate(stages)}
     hw, hh = _BOX_W / 2, _BOX_H / 2
@@ -673,19 +778,40 @@ def _stage_row(ax: Axes | None, stages: list[Any], moves: pd.DataFrame, *, title
             _edge_label(ax, _bezier_mid(a, b, rad), _fmt_count(r.count), fs * 0.85, colour)
     for s in stages:
         _draw_box(ax, index[s] * _COL_DX, 0.0, face="#e6eef7", edge="#334e68", lw=1.1)
-        t = ax.text(index[s] * _COL_DX, 0.0, _mathtext_safe(_wrap(s, 14, 2)), ha="center",
-                    va="center", fontsize=fs, color=_INK, zorder=4, fontweight="bold")
+        t = ax.text(
+            index[s] * _COL_DX,
+            0.0,
+            _mathtext_safe(_wrap(s, 14, 2)),
+            ha="center",
+            va="center",
+            fontsize=fs,
+            color=_INK,
+            zorder=4,
+            fontweight="bold",
+        )
         t.set_gid("node-label")
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], color=_STATUS_STYLE[k][0], ls=_STATUS_STYLE[k][1], lw=2,
-               label=_STATUS_STYLE[k][2])
+        Line2D(
+            [],
+            [],
+            color=_STATUS_STYLE[k][0],
+            ls=_STATUS_STYLE[k][1],
+            lw=2,
+            label=_STATUS_STYLE[k][2],
+        )
         for k in legend
     ]
     if handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                  ncol=len(handles), frameon=False, fontsize=max(5.5, fs * 0.9))
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=len(handles),
+            frameon=False,
+            fontsize=max(5.5, fs * 0.9),
+        )
     ax.set_title(_mathtext_safe(title), fontsize=max(7.0, fs * 1.2), color=_INK)
     return ax
 
@@ -754,8 +880,10 @@ def plot_model(model: JourneyModel, ax: Axes | None = None, *, title: str | None
     moves["count"] = np.nan
     if title is None:
         name = f"{model.name}: " if model.name else ""
-        title = (f"Designed journey {name}{len(model.stages)} stages, "
-                 f"{len(model.activities)} touchpoints")
+        title = (
+            f"Designed journey {name}{len(model.stages)} stages, "
+            f"{len(model.activities)} touchpoints"
+        )
     ax = _stage_row(ax, list(model.stages), moves, title=title, legend=[])
     legend = ax.get_legend()
     if legend is not None:
@@ -763,8 +891,13 @@ def plot_model(model: JourneyModel, ax: Axes | None = None, *, title: str | None
     return ax
 
 
-def plot_conformance(report: Any, ax: Axes | None = None, *, model: JourneyModel | None = None,
-                     title: str | None = None) -> Axes:
+def plot_conformance(
+    report: Any,
+    ax: Axes | None = None,
+    *,
+    model: JourneyModel | None = None,
+    title: str | None = None,
+) -> Axes:
     """Overlay the designed journey and the actual one, stage move by stage move.
 
     The model's stages stand in a row. Each stage move of ``report.compare``
@@ -828,11 +961,14 @@ def plot_conformance(report: Any, ax: Axes | None = None, *, model: JourneyModel
     moves = moves[moves["status"].isin(list(_STATUS_STYLE))]
     count_col = "cases" if "cases" in moves.columns else "events"
     count = moves[count_col] if count_col in moves.columns else pd.Series(np.nan, index=moves.index)
-    moves = pd.DataFrame({
-        "source": moves["source"].to_numpy(), "target": moves["target"].to_numpy(),
-        "status": moves["status"].astype(str).to_numpy(),
-        "count": pd.to_numeric(count, errors="coerce").to_numpy(dtype=float),
-    })
+    moves = pd.DataFrame(
+        {
+            "source": moves["source"].to_numpy(),
+            "target": moves["target"].to_numpy(),
+            "status": moves["status"].astype(str).to_numpy(),
+            "count": pd.to_numeric(count, errors="coerce").to_numpy(dtype=float),
+        }
+    )
     model = model if model is not None else getattr(report, "model", None)
     order: list[Any] = list(getattr(model, "stages", ()) or ())
     for s in pd.unique(pd.concat([moves["source"], moves["target"]], ignore_index=True)):
@@ -860,8 +996,13 @@ def conformance_rate(report: Any) -> float | None:
     if isinstance(summary, pd.DataFrame) and len(summary) == 1:
         summary = summary.iloc[0]
     if isinstance(summary, (dict, pd.Series)):
-        for key in ("conforming_share", "conformance_rate", "share_conforming", "conforming_rate",
-                    "conformance"):
+        for key in (
+            "conforming_share",
+            "conformance_rate",
+            "share_conforming",
+            "conforming_rate",
+            "conformance",
+        ):
             if key in summary:
                 try:
                     return float(summary[key])
@@ -877,8 +1018,13 @@ def _is_log(obj: Any) -> bool:
     return isinstance(obj, JourneyLog)
 
 
-def plot_funnel(data: Any, ax: Axes | None = None, *, model: JourneyModel | None = None,
-                title: str | None = None) -> Axes:
+def plot_funnel(
+    data: Any,
+    ax: Axes | None = None,
+    *,
+    model: JourneyModel | None = None,
+    title: str | None = None,
+) -> Axes:
     """Draw the funnel: one horizontal bar per stage, with shares and conversions.
 
     Parameters
@@ -939,7 +1085,9 @@ def plot_funnel(data: Any, ax: Axes | None = None, *, model: JourneyModel | None
     if ax is None:
         ax = _new_axes((8.0, 0.9 + 0.5 * max(n, 1)))
     reached = data["reached"].to_numpy(dtype=float)
-    share = data["share"].to_numpy(dtype=float) if "share" in data else reached / max(reached.max(), 1)
+    share = (
+        data["share"].to_numpy(dtype=float) if "share" in data else reached / max(reached.max(), 1)
+    )
     conv = data["conversion"].to_numpy(dtype=float) if "conversion" in data else np.full(n, np.nan)
     y = np.arange(n)
     bars = ax.barh(y, reached, color=_BAR, height=0.62, zorder=2)
@@ -971,8 +1119,14 @@ def _activity_colours(activities: Sequence[Any]) -> dict[Any, Any]:
     return {a: palette[i % len(palette)] for i, a in enumerate(activities)}
 
 
-def plot_variants(data: Any, ax: Axes | None = None, *, top: int = 10, max_length: int = 30,
-                  title: str | None = None) -> Axes:
+def plot_variants(
+    data: Any,
+    ax: Axes | None = None,
+    *,
+    top: int = 10,
+    max_length: int = 30,
+    title: str | None = None,
+) -> Axes:
     """Draw the most common variants as rows of coloured touchpoint blocks.
 
     Like a variant explorer: one row per variant, most frequent on top, one
@@ -1050,19 +1204,40 @@ def plot_variants(data: Any, ax: Axes | None = None, *, top: int = 10, max_lengt
 
     for i, seq in enumerate(seqs):
         for j, a in enumerate(seq[:max_length]):
-            r = Rectangle((j + 0.04, i - 0.34), 0.92, 0.68, facecolor=colours[a],
-                          edgecolor="white", linewidth=0.5)
+            r = Rectangle(
+                (j + 0.04, i - 0.34),
+                0.92,
+                0.68,
+                facecolor=colours[a],
+                edgecolor="white",
+                linewidth=0.5,
+            )
             r.set_gid("variant-block")
             ax.add_patch(r)
         if len(seq) > max_length:
-            ax.text(max_length + 0.1, i, f"… +{len(seq) - max_length}", va="center", fontsize=7,
-                    color="#616e7c")
-    share = (shown["share"].to_numpy(dtype=float) if "share" in shown
-             else shown["cases"].to_numpy(dtype=float) / (n_cases or max(shown["cases"].sum(), 1)))
+            ax.text(
+                max_length + 0.1,
+                i,
+                f"… +{len(seq) - max_length}",
+                va="center",
+                fontsize=7,
+                color="#616e7c",
+            )
+    share = (
+        shown["share"].to_numpy(dtype=float)
+        if "share" in shown
+        else shown["cases"].to_numpy(dtype=float) / (n_cases or max(shown["cases"].sum(), 1))
+    )
     x_text = longest + (1.6 if any(len(s) > max_length for s in seqs) else 0.3)
     for i in range(k):
-        t = ax.text(x_text, i, f"{_fmt_count(shown['cases'].iloc[i])} cases ({share[i]:.1%})",
-                    va="center", fontsize=8, color=_INK)
+        t = ax.text(
+            x_text,
+            i,
+            f"{_fmt_count(shown['cases'].iloc[i])} cases ({share[i]:.1%})",
+            va="center",
+            fontsize=8,
+            color=_INK,
+        )
         t.set_gid("variant-count")
     ax.set_xlim(0, x_text + 3.2)
     ax.set_ylim(k - 0.5, -0.5)
@@ -1073,9 +1248,16 @@ def plot_variants(data: Any, ax: Axes | None = None, *, top: int = 10, max_lengt
     ax.tick_params(axis="y", length=0)
     handles = [Patch(facecolor=colours[a], label=_mathtext_safe(str(a))) for a in acts[:40]]
     if handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-                  fontsize=7, title="touchpoints", title_fontsize=8,
-                  ncol=1 if len(handles) <= 16 else 2)
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+            fontsize=7,
+            title="touchpoints",
+            title_fontsize=8,
+            ncol=1 if len(handles) <= 16 else 2,
+        )
     ax.set_title(title or f"Top {k} variants", fontsize=10, color=_INK, loc="left")
     return ax
 
@@ -1089,8 +1271,14 @@ def _duration_unit(values: np.ndarray) -> tuple[float, str]:
     return 86400.0, "days"
 
 
-def plot_stage_durations(data: Any, ax: Axes | None = None, *, model: JourneyModel | None = None,
-                         log_scale: bool = False, title: str | None = None) -> Axes:
+def plot_stage_durations(
+    data: Any,
+    ax: Axes | None = None,
+    *,
+    model: JourneyModel | None = None,
+    log_scale: bool = False,
+    title: str | None = None,
+) -> Axes:
     """Draw how long cases stay in each stage: one box plot per stage.
 
     Parameters
@@ -1169,14 +1357,21 @@ def plot_stage_durations(data: Any, ax: Axes | None = None, *, model: JourneyMod
         values = [np.maximum(v, floor) for v in values]
     pos = np.arange(1, len(order) + 1)
     if len(order):
-        parts = ax.boxplot(values, positions=pos, widths=0.55, showfliers=False,
-                           patch_artist=True, medianprops={"color": _INK, "linewidth": 1.4})
+        parts = ax.boxplot(
+            values,
+            positions=pos,
+            widths=0.55,
+            showfliers=False,
+            patch_artist=True,
+            medianprops={"color": _INK, "linewidth": 1.4},
+        )
         for box in parts["boxes"]:
             box.set_facecolor("#bcccdc")
             box.set_edgecolor("#486581")
             box.set_gid("duration-box")
-    ax.set_xticks(pos, [f"{_mathtext_safe(str(s))}\nn={g.size:,}" for s, g in
-                        zip(order, groups, strict=True)])
+    ax.set_xticks(
+        pos, [f"{_mathtext_safe(str(s))}\nn={g.size:,}" for s, g in zip(order, groups, strict=True)]
+    )
     ax.tick_params(axis="x", labelsize=8)
     if log_scale:
         ax.set_yscale("log")
@@ -1185,8 +1380,9 @@ def plot_stage_durations(data: Any, ax: Axes | None = None, *, model: JourneyMod
         ax.spines[side].set_visible(False)
     ax.grid(axis="y", color="#e4e7eb")
     ax.set_axisbelow(True)
-    ax.set_title(title or "Time in stage (visits that ended; outliers hidden)", fontsize=10,
-                 color=_INK)
+    ax.set_title(
+        title or "Time in stage (visits that ended; outliers hidden)", fontsize=10, color=_INK
+    )
     return ax
 
 

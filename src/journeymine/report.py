@@ -113,8 +113,11 @@ def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) ->
             f"The 'graph' parameter of {func}() must be a JourneyGraph or None. Got "
             f"{type(graph).__name__} instead. Make one with jm.discover(log)."
         )
-    if (not isinstance(top_variants, (int, np.integer)) or isinstance(top_variants, bool)
-            or top_variants < 1):
+    if (
+        not isinstance(top_variants, (int, np.integer))
+        or isinstance(top_variants, bool)
+        or top_variants < 1
+    ):
         raise ParameterError(
             f"The 'top_variants' parameter of {func}() must be a positive int. Got "
             f"{top_variants!r} instead."
@@ -157,8 +160,15 @@ def analyse(
     progress("finding loops")
     loops = find_loops(log, model=model)
     loop_cases = loop_summary(log, model=model)
-    a = Analysis(log=log, model=model, graph=graph, title=title, variants=top, loops=loops,
-                 loop_cases=loop_cases)
+    a = Analysis(
+        log=log,
+        model=model,
+        graph=graph,
+        title=title,
+        variants=top,
+        loops=loops,
+        loop_cases=loop_cases,
+    )
     if model is not None:
         check = _check_function()
         if check is None:
@@ -179,9 +189,11 @@ def analyse(
     with detached_figures():
         n_nodes = len(graph.nodes)
         ax = plot_graph(graph, model=model)
-        cap = (f"The journey customers took: {n_nodes} touchpoints and {len(graph.edges)} moves "
-               "between them. Boxes and arrows are sized by the number of cases; orange dashed "
-               "arcs are moves back to an earlier stage.")
+        cap = (
+            f"The journey customers took: {n_nodes} touchpoints and {len(graph.edges)} moves "
+            "between them. Boxes and arrows are sized by the number of cases; orange dashed "
+            "arcs are moves back to an earlier stage."
+        )
         figs["graph"] = Figure("graph", cap, ax)
         ax = plot_variants(top, top=int(top_variants))
         figs["variants"] = Figure(
@@ -201,7 +213,8 @@ def analyse(
                 )
         if a.funnel is not None:
             figs["funnel"] = Figure(
-                "funnel", "Cases reaching each stage, with the conversion from the stage before.",
+                "funnel",
+                "Cases reaching each stage, with the conversion from the stage before.",
                 plot_funnel(a.funnel),
             )
         if a.durations is not None and len(a.durations):
@@ -240,12 +253,19 @@ def _cell(value: Any, column: str) -> tuple[str, bool]:
     """(escaped text, is numeric)."""
     if isinstance(value, tuple):
         return " → ".join(_e(v) for v in value), False
+    if (
+        value is None
+        or value is pd.NaT
+        or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value))
+    ):
+        return "–", False
     if isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
         return _e(_fmt_td(value)), True
     if isinstance(value, (pd.Timestamp, _dt.datetime)):
         return _e(pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")), False
-    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value)
-                         and pd.isna(value)):
+    if value is None or (
+        not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)
+    ):
         return "–", False
     if isinstance(value, (bool, np.bool_)):
         return ("yes" if value else "no"), False
@@ -260,8 +280,9 @@ def _cell(value: Any, column: str) -> tuple[str, bool]:
     return _e(value), False
 
 
-def html_table(df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 50,
-               index: bool = False) -> str:
+def html_table(
+    df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 50, index: bool = False
+) -> str:
     """A DataFrame as an escaped HTML table (numbers right-aligned, shares as percentages)."""
     if index:
         df = df.reset_index()
@@ -278,15 +299,21 @@ def html_table(df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 
     if len(df) > max_rows:
         more = f"<p class='note'>… and {len(df) - max_rows:,} more rows.</p>"
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
-    return (f"<div class='table-wrap'><table>{cap}<thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>{more}")
+    return (
+        f"<div class='table-wrap'><table>{cap}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>{more}"
+    )
 
 
 def _cards(items: Sequence[tuple[str, str]]) -> str:
-    return "<div class='cards'>" + "".join(
-        f"<div class='card'><div class='value'>{_e(v)}</div><div class='label'>{_e(k)}</div></div>"
-        for k, v in items
-    ) + "</div>"
+    return (
+        "<div class='cards'>"
+        + "".join(
+            f"<div class='card'><div class='value'>{_e(v)}</div><div class='label'>{_e(k)}</div></div>"
+            for k, v in items
+        )
+        + "</div>"
+    )
 
 
 def _figure(fig: Figure | None) -> str:
@@ -295,10 +322,13 @@ def _figure(fig: Figure | None) -> str:
     m = re.search(r'width="([0-9.]+)pt"', fig.svg[:500])
     style = ""
     if m:  # grow small pictures a little, never past the column
-        style = f" style='max-width:{min(1000, float(m.group(1)) * 4 / 3 * 1.25):.0f}px;margin:auto'"
+        style = (
+            f" style='max-width:{min(1000, float(m.group(1)) * 4 / 3 * 1.25):.0f}px;margin:auto'"
+        )
     svg = fig.svg.replace("<svg ", f"<svg{style} ", 1) if style else fig.svg
-    return (f"<figure id='fig-{_e(fig.name)}'>{svg}"
-            f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
+    return (
+        f"<figure id='fig-{_e(fig.name)}'>{svg}<figcaption>{_e(fig.caption)}</figcaption></figure>"
+    )
 
 
 def _section(anchor: str, heading: str, body: str, intro: str = "") -> str:
@@ -375,10 +405,12 @@ def _log_section(a: Analysis) -> str:
         roles[log.stage] = "stage"
     if log.channel:
         roles[log.channel] = "channel"
-    cols = pd.DataFrame({
-        "column": [str(c) for c in log.columns],
-        "role": [roles.get(c, "attribute") for c in log.columns],
-    })
+    cols = pd.DataFrame(
+        {
+            "column": [str(c) for c in log.columns],
+            "role": [roles.get(c, "attribute") for c in log.columns],
+        }
+    )
     parts = [_cards(cards)]
     if first is not None:
         parts.append(
@@ -386,22 +418,34 @@ def _log_section(a: Analysis) -> str:
             f"{_e(last.strftime('%Y-%m-%d %H:%M'))}"
             f"{' (UTC)' if getattr(log, 'tz_aware', False) else ''}; on average "
             f"{log.n_events / max(log.n_cases, 1):.1f} events per case."
-            + (f" Read from <code>{_e(log.source)}</code>." if log.source else "") + "</p>"
+            + (f" Read from <code>{_e(log.source)}</code>." if log.source else "")
+            + "</p>"
         )
     act = pd.Series(log.activity_labels.take(log.activity_codes)).value_counts()
-    acts = pd.DataFrame({"activity": act.index, "events": act.to_numpy(),
-                         "share": act.to_numpy() / max(log.n_events, 1)})
-    parts.append("<div class='two'><div>" + html_table(cols, caption="Columns") + "</div><div>"
-                 + html_table(acts, caption="Activities", max_rows=25) + "</div></div>")
+    acts = pd.DataFrame(
+        {
+            "activity": act.index,
+            "events": act.to_numpy(),
+            "share": act.to_numpy() / max(log.n_events, 1),
+        }
+    )
+    parts.append(
+        "<div class='two'><div>"
+        + html_table(cols, caption="Columns")
+        + "</div><div>"
+        + html_table(acts, caption="Activities", max_rows=25)
+        + "</div></div>"
+    )
     if len(log.rejected):
         rej = log.rejected
         parts.append(
             f"<p class='warn'>{len(rej):,} input rows were rejected (kept aside with "
-            "<code>on_error=\"collect\"</code>) and are not in the analysis. The first ones:</p>"
+            '<code>on_error="collect"</code>) and are not in the analysis. The first ones:</p>'
             + html_table(rej.head(10), caption="Rejected rows", index=True)
         )
-    return _section("log", "Event log", "".join(parts),
-                    "The events analysed, after validation and ordering.")
+    return _section(
+        "log", "Event log", "".join(parts), "The events analysed, after validation and ordering."
+    )
 
 
 def _graph_section(a: Analysis) -> str:
@@ -412,17 +456,22 @@ def _graph_section(a: Analysis) -> str:
     body = _figure(a.figures.get("graph")) + html_table(
         top, caption="The most frequent moves (directly-follows pairs)"
     )
-    return _section("graph", "Journey graph", body,
-                    "Which touchpoint directly follows which, and how often.")
+    return _section(
+        "graph", "Journey graph", body, "Which touchpoint directly follows which, and how often."
+    )
 
 
 def _variants_section(a: Analysis) -> str:
     v = a.variants.rename(columns={"median_duration": "median duration"})
     v.insert(0, "#", np.arange(1, len(v) + 1))
     body = _figure(a.figures.get("variants")) + html_table(v, caption="Top variants")
-    return _section("variants", "Variants", body,
-                    "Customers who went through exactly the same touchpoints in the same order "
-                    "follow the same variant.")
+    return _section(
+        "variants",
+        "Variants",
+        body,
+        "Customers who went through exactly the same touchpoints in the same order "
+        "follow the same variant.",
+    )
 
 
 def _deviation_tables(dev: pd.DataFrame, cases_total: int) -> str:
@@ -451,7 +500,8 @@ def _deviation_tables(dev: pd.DataFrame, cases_total: int) -> str:
         unk = dev.loc[kind == "unknown_activity", "activity"].astype(str).value_counts()
         out += html_table(
             pd.DataFrame({"activity": unk.index, "events": unk.to_numpy()}),
-            caption="Touchpoints the design does not know", max_rows=15,
+            caption="Touchpoints the design does not know",
+            max_rows=15,
         )
     return out
 
@@ -464,8 +514,9 @@ def _summary_table(summary: Any) -> str:
             sections = summary.index.get_level_values("section")
             if (sections == "overall").any():  # kinds and stages have their own tables
                 summary = summary[sections == "overall"].droplevel("section")
-        return html_table(summary, caption="Summary", index=not isinstance(
-            summary.index, pd.RangeIndex))
+        return html_table(
+            summary, caption="Summary", index=not isinstance(summary.index, pd.RangeIndex)
+        )
     if isinstance(summary, pd.Series):
         summary = summary.to_dict()
     if isinstance(summary, dict):
@@ -479,11 +530,17 @@ def _summary_table(summary: Any) -> str:
         body = []
         for k, v in flat:
             text, num = _cell(v, str(k))
-            body.append(f"<tr><th>{_e(k)}</th><td class='num'>{text}</td></tr>" if num else
-                        f"<tr><th>{_e(k)}</th><td>{text}</td></tr>")
+            body.append(
+                f"<tr><th>{_e(k)}</th><td class='num'>{text}</td></tr>"
+                if num
+                else f"<tr><th>{_e(k)}</th><td>{text}</td></tr>"
+            )
         del df
-        return ("<div class='table-wrap'><table><caption>Summary</caption><tbody>"
-                + "".join(body) + "</tbody></table></div>")
+        return (
+            "<div class='table-wrap'><table><caption>Summary</caption><tbody>"
+            + "".join(body)
+            + "</tbody></table></div>"
+        )
     return f"<p class='note'>{_e(summary)}</p>"
 
 
@@ -518,20 +575,26 @@ def _conformance_section(a: Analysis) -> str:
             body += html_table(off[cols], caption="Stage moves where design and reality differ")
     body += _deviation_tables(dev, n)
     body += _summary_table(getattr(rep, "summary", None))
-    intro = ("How the actual journeys compare with the designed one. A case conforms when it "
-             "has no deviation; dropping out is not a deviation.")
+    intro = (
+        "How the actual journeys compare with the designed one. A case conforms when it "
+        "has no deviation; dropping out is not a deviation."
+    )
     return _section("conformance", "Conformance to the designed journey", body, intro)
 
 
 def _funnel_section(a: Analysis) -> str:
     if a.funnel is None:
         return ""
-    f = a.funnel.rename(columns={"median_time_to_reach": "median time to reach",
-                                 "dropped_out": "stopped here"})
+    f = a.funnel.rename(
+        columns={"median_time_to_reach": "median time to reach", "dropped_out": "stopped here"}
+    )
     body = _figure(a.figures.get("funnel")) + html_table(f, caption="Funnel")
-    return _section("funnel", "Funnel", body,
-                    "How many cases reach each stage of the designed journey, how fast, and "
-                    "where they stop.")
+    return _section(
+        "funnel",
+        "Funnel",
+        body,
+        "How many cases reach each stage of the designed journey, how fast, and where they stop.",
+    )
 
 
 def _loops_section(a: Analysis) -> str:
@@ -539,11 +602,13 @@ def _loops_section(a: Analysis) -> str:
     kind = loops["kind"].astype(str)
     n = a.log.n_cases
     rows = []
-    labels = {"self_loop": "self-loops (same touchpoint repeated)",
-              "rework": "rework (touchpoint seen before)",
-              "return": "returns after a purchase",
-              "repeat_purchase": "repeat purchases",
-              "stage_regression": "moves back to an earlier stage"}
+    labels = {
+        "self_loop": "self-loops (same touchpoint repeated)",
+        "rework": "rework (touchpoint seen before)",
+        "return": "returns after a purchase",
+        "repeat_purchase": "repeat purchases",
+        "stage_regression": "moves back to an earlier stage",
+    }
     for k in LOOP_KINDS:
         sel = loops[kind == k]
         c = sel["case"].nunique()
@@ -552,42 +617,62 @@ def _loops_section(a: Analysis) -> str:
     body = html_table(table, caption="Loops by kind")
     notes = []
     if a.model is None:
-        notes.append("Without a designed journey, returns, repeat purchases and stage moves are "
-                      "not looked for.")
+        notes.append(
+            "Without a designed journey, returns, repeat purchases and stage moves are "
+            "not looked for."
+        )
     else:
         reg = loops[kind == "stage_regression"]
         if len(reg) and "allowed" in reg.columns:
             allowed = int(reg["allowed"].fillna(False).astype(bool).sum())
-            notes.append(f"{allowed:,} of the {len(reg):,} moves back are loops the design "
-                         "allows.")
+            notes.append(f"{allowed:,} of the {len(reg):,} moves back are loops the design allows.")
         lc = a.loop_cases
         if lc is not None and "purchases" in lc.columns:
             buyers = int((lc["purchases"] > 0).sum())
             total = int(lc["purchases"].sum())
             rets = int(lc["returns"].sum())
             if total:
-                notes.append(f"{total:,} purchases by {buyers:,} customers; {rets:,} returns "
-                             f"({rets / total:.1%} of purchases).")
+                notes.append(
+                    f"{total:,} purchases by {buyers:,} customers; {rets:,} returns "
+                    f"({rets / total:.1%} of purchases)."
+                )
             med = lc["median_time_between_purchases"].dropna()
             if len(med):
                 notes.append(f"Median time between purchases: {_fmt_td(med.median())}.")
         if len(reg) and {"from_stage", "to_stage"} <= set(reg.columns):
-            moves = (reg.groupby(["from_stage", "to_stage"], dropna=False).size()
-                     .sort_values(ascending=False).rename("moves").reset_index())
+            moves = (
+                reg.groupby(["from_stage", "to_stage"], dropna=False)
+                .size()
+                .sort_values(ascending=False)
+                .rename("moves")
+                .reset_index()
+            )
             if "allowed" in reg.columns:
-                allowed_map = reg.groupby(["from_stage", "to_stage"], dropna=False)["allowed"].first()
-                moves["allowed"] = [bool(allowed_map.get((f, t), False)) if not pd.isna(
-                    allowed_map.get((f, t), np.nan)) else None
-                    for f, t in zip(moves["from_stage"], moves["to_stage"], strict=True)]
+                allowed_map = reg.groupby(["from_stage", "to_stage"], dropna=False)[
+                    "allowed"
+                ].first()
+                moves["allowed"] = [
+                    bool(allowed_map.get((f, t), False))
+                    if not pd.isna(allowed_map.get((f, t), np.nan))
+                    else None
+                    for f, t in zip(moves["from_stage"], moves["to_stage"], strict=True)
+                ]
             moves = moves.rename(columns={"from_stage": "from stage", "to_stage": "to stage"})
             body += html_table(moves, caption="Moves back by stage", max_rows=20)
     by_act = loops.loc[kind.isin(["self_loop", "rework"]), "activity"].astype(str).value_counts()
     if len(by_act):
-        body += html_table(pd.DataFrame({"activity": by_act.index, "loops": by_act.to_numpy()}),
-                           caption="Touchpoints most often repeated", max_rows=10)
+        body += html_table(
+            pd.DataFrame({"activity": by_act.index, "loops": by_act.to_numpy()}),
+            caption="Touchpoints most often repeated",
+            max_rows=10,
+        )
     body += "".join(f"<p class='note'>{_e(t)}</p>" for t in notes)
-    return _section("loops", "Loops, returns and repeat purchases", body,
-                    "Where customers go round in circles, come back, or buy again.")
+    return _section(
+        "loops",
+        "Loops, returns and repeat purchases",
+        body,
+        "Where customers go round in circles, come back, or buy again.",
+    )
 
 
 def _durations_section(a: Analysis) -> str:
@@ -597,8 +682,12 @@ def _durations_section(a: Analysis) -> str:
     body = _figure(a.figures.get("stage_durations")) + html_table(
         s, caption="Time in stage (visits that ended)"
     )
-    return _section("durations", "Time in stage", body,
-                    "How long customers stay in each stage before moving on.")
+    return _section(
+        "durations",
+        "Time in stage",
+        body,
+        "How long customers stay in each stage before moving on.",
+    )
 
 
 def _render(a: Analysis) -> str:
@@ -610,10 +699,18 @@ def _render(a: Analysis) -> str:
     sections = [_log_section(a), _graph_section(a), _variants_section(a)]
     nav = [("log", "Event log"), ("graph", "Journey graph"), ("variants", "Variants")]
     if a.model is not None:
-        sections += [_conformance_section(a), _funnel_section(a), _loops_section(a),
-                     _durations_section(a)]
-        nav += [("conformance", "Conformance"), ("funnel", "Funnel"), ("loops", "Loops"),
-                ("durations", "Time in stage")]
+        sections += [
+            _conformance_section(a),
+            _funnel_section(a),
+            _loops_section(a),
+            _durations_section(a),
+        ]
+        nav += [
+            ("conformance", "Conformance"),
+            ("funnel", "Funnel"),
+            ("loops", "Loops"),
+            ("durations", "Time in stage"),
+        ]
     else:
         sections.append(_loops_section(a))
         nav.append(("loops", "Loops"))
@@ -625,10 +722,14 @@ def _render(a: Analysis) -> str:
     model_note = ""
     if a.model is not None:
         name = f" “{a.model.name}”" if a.model.name else ""
-        model_note = (f" · designed journey{name}: {len(a.model.stages)} stages, "
-                      f"{len(a.model.activities)} touchpoints")
-    sub = (f"{a.log.n_cases:,} cases · {a.log.n_events:,} events{model_note} · "
-           f"generated {now} by journeymine {version}")
+        model_note = (
+            f" · designed journey{name}: {len(a.model.stages)} stages, "
+            f"{len(a.model.activities)} touchpoints"
+        )
+    sub = (
+        f"{a.log.n_cases:,} cases · {a.log.n_events:,} events{model_note} · "
+        f"generated {now} by journeymine {version}"
+    )
     nav_html = "".join(f"<a href='#{k}'>{_e(v)}</a>" for k, v in nav)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -756,13 +857,15 @@ def write_report(
     ...     out.name, out.stat().st_size > 1000
     ('report.html', True)
     """
-    a = analyse(log, model=model, graph=graph, title=title, top_variants=top_variants,
-                func="write_report")
+    a = analyse(
+        log, model=model, graph=graph, title=title, top_variants=top_variants, func="write_report"
+    )
     return write_analysis(a, path, out_dir=out_dir)
 
 
-def write_analysis(a: Analysis, path: str | Path, *, out_dir: str | Path | None = None,
-                   progress: Progress = _quiet) -> Path:
+def write_analysis(
+    a: Analysis, path: str | Path, *, out_dir: str | Path | None = None, progress: Progress = _quiet
+) -> Path:
     """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``."""
     if not isinstance(path, (str, Path)):
         raise ParameterError(
@@ -783,8 +886,9 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object and out[col].map(lambda v: isinstance(v, tuple)).any():
-            out[col] = out[col].map(lambda v: " > ".join(map(str, v)) if isinstance(v, tuple)
-                                    else v)
+            out[col] = out[col].map(
+                lambda v: " > ".join(map(str, v)) if isinstance(v, tuple) else v
+            )
     return out
 
 

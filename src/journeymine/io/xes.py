@@ -61,7 +61,12 @@ class _Collected:
         self.n_traces = 0
 
 
-def read_xes_frame(path: str | os.PathLike[str], *, max_events: int | None = None) -> pd.DataFrame:
+def read_xes_frame(
+    path: str | os.PathLike[str],
+    *,
+    max_events: int | None = None,
+    _keep_bad_dates: str | None = None,
+) -> pd.DataFrame:
     """Read an XES event log into a pandas DataFrame, one row per event.
 
     The file is parsed in one streaming pass, so memory grows with the
@@ -149,7 +154,7 @@ def read_xes_frame(path: str | os.PathLike[str], *, max_events: int | None = Non
             "Check that it is a complete event log with <event> elements inside <trace> elements.",
             path=source,
         )
-    return _build_frame(collected, source)
+    return _build_frame(collected, source, _keep_bad_dates)
 
 
 def read_xes(
@@ -240,7 +245,7 @@ def read_xes(
     >>> sorted(log.activities)
     ['ad', 'buy']
     """
-    frame = read_xes_frame(path)
+    frame = read_xes_frame(path, _keep_bad_dates=timestamp if on_error == "collect" else None)
     return from_pandas(
         frame,
         case=case,
@@ -482,7 +487,7 @@ def _feed(
     except LookupError as exc:
         raise LogError(
             f"File {source!r} declares a character encoding Python does not know ({exc}). "
-            "Fix the encoding in its XML declaration (e.g. encoding=\"UTF-8\").",
+            'Fix the encoding in its XML declaration (e.g. encoding="UTF-8").',
             path=source,
         ) from None
     except expat.ExpatError as exc:
@@ -532,12 +537,15 @@ def _error(
 # building the frame
 
 
-def _build_frame(collected: _Collected, source: str) -> pd.DataFrame:
+def _build_frame(
+    collected: _Collected, source: str, keep_bad_dates: str | None = None
+) -> pd.DataFrame:
+    """The frame of a parsed file; unparseable dates of event key ``keep_bad_dates`` stay text."""
     n_events = len(collected.event_trace)
     columns: dict[str, pd.Series] = {}
     for key in dict.fromkeys(collected.event_order):
         parts = _parts(collected.events, key)
-        columns[key] = _column(parts, n_events, key, source, "event")
+        columns[key] = _column(parts, n_events, key, source, "event", key == keep_bad_dates)
 
     if collected.trace_order:
         owner = np.asarray(collected.event_trace, dtype=np.intp)
@@ -576,15 +584,20 @@ def _parts(tables: dict[str, _Table], key: str) -> list[tuple[str, np.ndarray, l
 
 
 def _column(
-    parts: list[tuple[str, np.ndarray, list[Any]]], n: int, key: str, source: str, scope: str
+    parts: list[tuple[str, np.ndarray, list[Any]]],
+    n: int,
+    key: str,
+    source: str,
+    scope: str,
+    keep_bad: bool = False,
 ) -> pd.Series:
     """Assemble one column of length ``n`` from its typed parts."""
     if len(parts) == 1:
         tag, rows, raw = parts[0]
-        return _typed_column(tag, rows, raw, n, key, source, scope)
+        return _typed_column(tag, rows, raw, n, key, source, scope, keep_bad)
     out = np.full(n, None, dtype=object)
     for tag, rows, raw in parts:
-        typed = _typed_column(tag, rows, raw, n, key, source, scope).iloc[rows]
+        typed = _typed_column(tag, rows, raw, n, key, source, scope, keep_bad).iloc[rows]
         out[rows] = typed.astype(object).where(typed.notna(), None).to_numpy()
     return pd.Series(out, dtype=object)
 
@@ -597,8 +610,13 @@ def _typed_column(
     key: str,
     source: str,
     scope: str,
+    keep_bad: bool = False,
 ) -> pd.Series:
-    """Parse the raw values of one attribute type and spread them over ``n`` rows."""
+    """Parse the raw values of one attribute type and spread them over ``n`` rows.
+
+    With ``keep_bad``, dates that cannot be parsed are kept as their text
+    (in an object column) for the caller to set aside, instead of raising.
+    """
     if None in raw:  # an attribute written without a value
         present = np.fromiter((v is not None for v in raw), dtype=bool, count=len(raw))
         rows = rows[present]
@@ -616,6 +634,11 @@ def _typed_column(
         # one vectorised pass; pandas' cache of distinct values only slows this down
         text = pd.Series(raw, dtype=object)
         parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce", cache=False)
+        failed = parsed.isna().to_numpy()
+        if keep_bad and failed.any():
+            mixed = np.full(n, None, dtype=object)
+            mixed[rows] = parsed.astype(object).where(~failed, text).to_numpy()
+            return pd.Series(mixed, dtype=object)
         _check_parsed(parsed.isna().to_numpy(), rows, raw, key, source, scope, "date")
         naive = parsed.dt.tz_localize(None).to_numpy()
         times = np.full(n, np.datetime64("NaT"), dtype=naive.dtype)

@@ -1,0 +1,1560 @@
+"""The Dask engine: journey logs that outgrow one machine, mined partition by partition.
+
+A :class:`DaskJourneyLog` keeps the events in a Dask DataFrame, hash-partitioned
+by case so that every partition holds whole cases. Each analysis builds an
+in-memory :class:`~journeymine.JourneyLog` per partition, runs the in-memory
+algorithm on it, and merges the small partial results (graphs, per-variant
+and per-case tables, per-stage counts) on the client. The events themselves
+are never collected onto the client, except by :meth:`DaskJourneyLog.compute`
+and :meth:`DaskJourneyLog.to_pandas`, which say so.
+
+Results equal those of the in-memory functions on the same data: same
+columns, dtypes, order and values. :func:`journeymine.discover` and
+:func:`journeymine.variants`, :func:`journeymine.check`, :func:`journeymine.find_loops`,
+:func:`journeymine.loop_summary`, :func:`journeymine.funnel` and
+:func:`journeymine.stage_durations` dispatch here when given a :class:`DaskJourneyLog`.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from journeymine import _validation as v
+from journeymine.errors import (
+    JourneymineWarning,
+    LogError,
+    MissingDependencyError,
+    ParameterError,
+)
+from journeymine.log import JourneyLog, factorize, from_pandas
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dask.dataframe as dd
+
+    from journeymine.conformance import ConformanceReport
+    from journeymine.graph import JourneyGraph
+    from journeymine.model import JourneyModel
+
+__all__ = [
+    "DaskJourneyLog",
+    "check_dask",
+    "discover_dask",
+    "find_loops_dask",
+    "from_dask",
+    "funnel_dask",
+    "loop_summary_dask",
+    "read_parquet_dask",
+    "stage_durations_dask",
+    "variants_dask",
+]
+
+OnError = Literal["raise", "collect"]
+
+_DASK_HINT = 'Install it with: pip install "journeymine[dask]".'
+#: problem kinds of a row, in the order :func:`journeymine.from_pandas` reports them
+_NO_CASE, _NO_ACTIVITY, _NO_TIME, _BAD_TIME = range(4)
+_KEEP_ROWS = 100  # row numbers kept per problem for LogError.rows
+
+
+def _import_dask(func: str) -> Any:
+    try:
+        import dask
+        import dask.dataframe  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(f"{func}() needs Dask. {_DASK_HINT}") from exc
+    return dask
+
+
+# -- small helpers shipped to the workers ---------------------------------------
+@dataclass(frozen=True)
+class _Spec:
+    """What a worker needs to turn a partition into an in-memory JourneyLog."""
+
+    row: str
+    case: str
+    activity: str
+    timestamp: str
+    stage: str | None
+    channel: str | None
+    timestamp_format: str | None
+    source: str | None
+    aware: bool = False
+
+
+def _default_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Dask's NA-valued string columns as pandas' default string dtype.
+
+    Dask turns text columns into ``string[pyarrow]`` (missing values ``pd.NA``);
+    pandas itself reads text as its default ``str`` dtype. Converting back
+    makes the labels in every result table have the dtype the in-memory
+    engine gives on the same data.
+    """
+    default = pd.Series(["a"]).dtype
+    cols = [
+        c
+        for c, dt in df.dtypes.items()
+        if isinstance(dt, pd.StringDtype) and dt.na_value is pd.NA and dt != default
+    ]
+    if not cols:
+        return df
+    return df.astype(dict.fromkeys(cols, default))
+
+
+def _part_log(part: pd.DataFrame, spec: _Spec) -> JourneyLog | None:
+    """The in-memory log of one partition (whole cases), or None if it is empty."""
+    if len(part) == 0:
+        return None
+    part = part.sort_values(spec.row, kind="stable")  # input order: ties keep it
+    part = _default_strings(part.drop(columns=spec.row).reset_index(drop=True))
+    log = from_pandas(
+        part,
+        case=spec.case,
+        activity=spec.activity,
+        timestamp=spec.timestamp,
+        stage=spec.stage,
+        channel=spec.channel,
+        timestamp_format=spec.timestamp_format,
+        _source=spec.source,
+    )
+    if spec.aware and not log.tz_aware:
+        # naive text in a partition of a log whose other partitions have time zones: the
+        # in-memory reader takes naive values as UTC then, which gives the same times
+        log = replace(log, tz_aware=True)
+    return log
+
+
+def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[tuple[type, str]]]:
+    """Call ``func``, returning its result and the warnings it raised (to re-raise later)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func(*args, **kwargs)
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
+def _rewarn(found: Sequence[list[tuple[type, str]]]) -> None:
+    """Re-raise, once each, the warnings the partitions raised."""
+    seen: set[tuple[type, str]] = set()
+    for batch in found:
+        for category, message in batch:
+            if (category, message) not in seen:
+                seen.add((category, message))
+                warnings.warn(message, category, stacklevel=4)
+
+
+# -- validation pass --------------------------------------------------------------
+def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, Any]:
+    """Validate one input partition as :func:`from_pandas` would, without raising for bad rows.
+
+    Returns the row count, for each problem kind its count, first row numbers
+    (partition-local) and sample values, the time-zone information, the time
+    range of the good rows, and (when ``collect``) the rejected rows.
+    """
+    df = _default_strings(df)
+    n = len(df)
+    out: dict[str, Any] = {"n": n, "problems": {}, "aware": None}
+    out["tmin"] = out["tmax"] = None
+    out["rejected"] = None
+    if n == 0:
+        return out
+    ts = df[spec.timestamp]
+    case_missing = v.null_mask(df[spec.case])
+    act_missing = v.null_mask(df[spec.activity])
+    if _is_text(ts, spec.timestamp_format):
+        # classify text timestamps as from_pandas does when it finds mixed time zones
+        text = ts.astype("string")
+        present = (text.notna() & text.str.strip().ne("")).to_numpy(dtype=bool)
+        has_tz = text.str.contains(v._TZ_SUFFIX, regex=True).fillna(False).to_numpy(dtype=bool)
+        has_tz &= present
+        naive = present & ~has_tz
+        out["zones"] = (
+            int(has_tz.sum()),
+            int(naive.sum()),
+            np.flatnonzero(has_tz)[:_KEEP_ROWS],
+            np.flatnonzero(naive)[:_KEEP_ROWS],
+        )
+    try:
+        ns, bad_ts, aware, _ = v.parse_timestamps(
+            ts,
+            column=spec.timestamp,
+            fmt=spec.timestamp_format,
+            source=spec.source,
+            line_offset=None,
+        )
+    except LogError as exc:
+        if exc.rows is None or "zones" not in out:  # a problem of the whole column
+            raise
+        out["mixed"] = True  # aware and naive text mixed here: raised for the whole input
+        return out
+    out["aware"] = bool(aware)
+    out["parsed"] = int((~bad_ts).sum())
+    raw_null = v.null_mask(ts)
+    masks = {
+        _NO_CASE: case_missing,
+        _NO_ACTIVITY: act_missing,
+        _NO_TIME: bad_ts & raw_null,
+        _BAD_TIME: bad_ts & ~raw_null,
+    }
+    for kind, mask in masks.items():
+        if mask.any():
+            idx = np.flatnonzero(mask)
+            sample = ts.iloc[idx[:3]].tolist() if kind == _BAD_TIME else []
+            out["problems"][kind] = (int(idx.size), idx[:_KEEP_ROWS], sample)
+    bad = case_missing | act_missing | bad_ts
+    good = ~bad
+    if good.any():
+        out["tmin"], out["tmax"] = int(ns[good].min()), int(ns[good].max())
+    if collect and bad.any():
+        reason = np.full(n, None, dtype=object)
+        labels = {
+            _NO_CASE: f"missing case id in column {spec.case!r}",
+            _NO_ACTIVITY: f"missing activity in column {spec.activity!r}",
+            _NO_TIME: f"missing timestamp in column {spec.timestamp!r}",
+            _BAD_TIME: f"unparseable timestamp in column {spec.timestamp!r}",
+        }
+        for kind, mask in masks.items():
+            reason[mask & (reason == None)] = labels[kind]  # noqa: E711
+        bad_idx = np.flatnonzero(bad)
+        out["bad"] = bad_idx
+        out["reasons"] = reason[bad_idx].astype(str)
+        out["rejected"] = df.take(bad_idx)
+    return out
+
+
+def _is_text(values: pd.Series, fmt: str | None) -> bool:
+    """Whether the timestamps are parsed as text (where time zones can be mixed)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return False
+    return fmt not in ("s", "ms", "us", "ns")
+
+
+def _format_rows(first: Sequence[int], total: int) -> str:
+    """As ``_validation.format_rows`` for ``total`` rows of which the first are given."""
+    shown = ", ".join(str(int(r)) for r in list(first)[:5])
+    more = f" and {total - 5} more" if total > 5 else ""
+    return f"{'row' if total == 1 else 'rows'} {shown}{more}"
+
+
+def _raise_mixed_zones(results: list[dict[str, Any]], offsets: np.ndarray, spec: _Spec) -> None:
+    """Raise from_pandas' error for mixed aware and naive text timestamps, over all partitions.
+
+    from_pandas looks for mixed zones only when pandas cannot parse the whole
+    column at once (some values parse aware, some naive), then classifies the
+    text by a trailing offset; this does the same over the partitions, so the
+    same input raises, or not, in both engines.
+    """
+    kinds = {r["aware"] for r in results if r.get("parsed")}
+    if not (any(r.get("mixed") for r in results) or len(kinds) > 1):
+        return
+    n_aware = n_naive = 0
+    aware_rows: list[np.ndarray] = []
+    naive_rows: list[np.ndarray] = []
+    for off, r in zip(offsets, results, strict=True):
+        if "zones" in r:
+            a, n, ar, nr = r["zones"]
+            n_aware, n_naive = n_aware + a, n_naive + n
+            aware_rows.append(np.asarray(ar) + off)
+            naive_rows.append(np.asarray(nr) + off)
+    if not (n_aware and n_naive):
+        return
+    minority = naive_rows if n_naive <= n_aware else aware_rows
+    total = n_naive if n_naive <= n_aware else n_aware
+    rows = np.concatenate(minority)[:_KEEP_ROWS] if minority else np.empty(0, dtype=np.int64)
+    kind = "without" if n_naive <= n_aware else "with"
+    raise LogError(
+        f"Column {spec.timestamp!r}{v.where(spec.source)} mixes time-zone-aware ({n_aware}) "
+        f"and naive ({n_naive}) timestamps; e.g. {_format_rows(rows, total)} are {kind} a "
+        "time zone. journeymine cannot guess the zone of the naive ones: make them all aware "
+        "(add an offset such as +00:00) or all naive.",
+        column=spec.timestamp,
+        rows=rows.tolist(),
+        path=spec.source,
+    )
+
+
+def _raise_bad_rows(results: list[dict[str, Any]], offsets: np.ndarray, spec: _Spec) -> None:
+    """Raise from_pandas' error for the first kind of bad row found, with global row numbers."""
+    for kind in (_NO_CASE, _NO_ACTIVITY, _NO_TIME, _BAD_TIME):
+        total = 0
+        rows: list[np.ndarray] = []
+        sample: list[Any] = []
+        for off, r in zip(offsets, results, strict=True):
+            if kind in r["problems"]:
+                count, idx, values = r["problems"][kind]
+                total += count
+                rows.append(np.asarray(idx) + off)
+                sample += values
+        if not total:
+            continue
+        first = np.concatenate(rows)[:_KEEP_ROWS]
+        col = (
+            spec.case
+            if kind == _NO_CASE
+            else spec.activity
+            if kind == _NO_ACTIVITY
+            else spec.timestamp
+        )
+        what = {
+            _NO_CASE: "no case id",
+            _NO_ACTIVITY: "no activity",
+            _NO_TIME: "no timestamp",
+            _BAD_TIME: f"a timestamp that cannot be parsed (e.g. {sample[:3]!r})",
+        }[kind]
+        fix = 'Drop or fill them, or pass on_error="collect" to set them aside.'
+        if kind == _BAD_TIME:
+            fix = (
+                "Fix the values, pass timestamp_format= with their format (e.g. "
+                "'%d/%m/%Y %H:%M'), or pass on_error=\"collect\" to set them aside."
+            )
+        raise LogError(
+            f"{total} event{'s' if total != 1 else ''}{v.where(spec.source)} "
+            f"{'has' if total == 1 else 'have'} {what}: "
+            f"{_format_rows(first, total)}, column {col!r}. {fix}",
+            column=col,
+            rows=first.tolist(),
+            path=spec.source,
+        )
+
+
+def _reason_column(columns: Sequence[Any]) -> str:
+    name = "reason"
+    while name in columns:
+        name = "_" + name
+    return name
+
+
+def _number_rows(part: pd.DataFrame, offset: int, bad: np.ndarray | None, row: str) -> pd.DataFrame:
+    """Add the global input row number, dropping the rejected rows (positions ``bad``)."""
+    out = part.assign(**{row: np.arange(offset, offset + len(part), dtype=np.int64)})
+    if bad is not None and len(bad):
+        keep = np.ones(len(part), dtype=bool)
+        keep[bad] = False
+        out = out.iloc[np.flatnonzero(keep)]
+    return out
+
+
+# -- the log ----------------------------------------------------------------------
+@dataclass(frozen=True, eq=False, repr=False)
+class DaskJourneyLog:
+    """A journey log backed by a Dask DataFrame, partitioned so each partition holds whole cases.
+
+    Build it with :func:`from_dask` or :func:`read_parquet_dask` (or
+    ``jm.read_parquet(path, engine="dask")``). Pass it to
+    :func:`journeymine.discover`, :func:`journeymine.variants` (and the
+    ``*_dask`` functions of this module) like an in-memory
+    :class:`~journeymine.JourneyLog`: each partition is mined in memory on
+    the workers and the partial results are merged exactly.
+
+    Attributes
+    ----------
+    case, activity, timestamp : str
+        Names of the case id, activity and timestamp columns.
+    stage, channel : str or None
+        Names of the optional stage and channel columns.
+    rejected : pandas.DataFrame
+        Rows set aside by ``on_error="collect"``, as ``JourneyLog.rejected``,
+        indexed by the 0-based row number in the whole input.
+    tz_aware : bool
+        Whether the timestamps are time-zone aware.
+    source : str or None
+        The file or folder the log was read from, if any.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
+    >>> from journeymine.scale import from_dask
+    >>> df = pd.DataFrame({"c": [1, 1, 2, 2], "a": ["ad", "buy", "ad", "view"],
+    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> dlog.n_events, dlog.n_cases, dlog.activities
+    (4, 2, ['ad', 'buy', 'view'])
+    """
+
+    _input: Any = field(repr=False)
+    _events: Any = field(repr=False)
+    _spec: _Spec = field(repr=False)
+    case: str
+    activity: str
+    timestamp: str
+    stage: str | None
+    channel: str | None
+    timestamp_format: str | None
+    on_error: str
+    tz_aware: bool
+    rejected: pd.DataFrame
+    source: str | None
+    _n_events: int
+    _time_max: int
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    #: marks a Dask-backed log, for the dispatch in discover(), variants(), ...
+    _journeymine_dask = True
+
+    # -- sizes and labels -------------------------------------------------
+    @property
+    def ddf(self) -> dd.DataFrame:
+        """The valid events as a Dask DataFrame with the user's columns, partitioned by case.
+
+        Rejected rows are left out; within a partition rows are in no
+        particular order (the log orders them by case, time and input row).
+        """
+        return self._events.drop(columns=self._spec.row)
+
+    @property
+    def npartitions(self) -> int:
+        """Number of partitions of :attr:`ddf`."""
+        return int(self._events.npartitions)
+
+    @property
+    def columns(self) -> list[str]:
+        """The user's columns, as given."""
+        return [str(c) for c in self._input.columns]
+
+    @property
+    def n_events(self) -> int:
+        """Number of events (rows kept); known without computing anything.
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=1), case="c", activity="a",
+        ...           timestamp="t").n_events
+        2
+        """
+        return self._n_events
+
+    @property
+    def n_cases(self) -> int:
+        """Number of distinct cases (computed on first use, then cached).
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2, 1], "a": ["x", "y", "x"], "t": ["2025-01-01"] * 3})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").n_cases
+        2
+        """
+        if "n_cases" not in self._cache:
+            self._labels()
+        return int(self._cache["n_cases"])
+
+    @property
+    def activities(self) -> list[Any]:
+        """The distinct activities, sorted (computed on first use, then cached).
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2], "a": ["y", "x"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").activities
+        ['x', 'y']
+        """
+        if "activities" not in self._cache:
+            self._labels()
+        return list(self._cache["activities"])
+
+    def _labels(self) -> None:
+        """Count the cases and list the activities, in one pass over the partitions."""
+        dask = _import_dask("DaskJourneyLog")
+        parts = [dask.delayed(_part_labels)(p, self._spec) for p in self._events.to_delayed()]
+        found = dask.compute(*parts)
+        self._cache["n_cases"] = sum(n for n, _ in found)
+        acts = [a for _, a in found if a is not None]
+        if acts:
+            _, labels = factorize(pd.concat(acts, ignore_index=True).drop_duplicates())
+            self._cache["activities"] = labels.tolist()
+        else:  # pragma: no cover - a log always has events
+            self._cache["activities"] = []
+
+    def _partition_results(self, func: Callable[..., Any], *args: Any) -> list[Any]:
+        """``func(partition_log, *args)`` on every non-empty partition, gathered to the client."""
+        dask = _import_dask("DaskJourneyLog")
+        tasks = [
+            dask.delayed(_apply)(p, self._spec, func, *args) for p in self._events.to_delayed()
+        ]
+        found = [r for r in dask.compute(*tasks) if r is not None]
+        _rewarn([w for _, w, _ in found])
+        self._cache.setdefault("n_cases", sum(n for _, _, n in found))
+        return [r for r, _, _ in found]
+
+    def _probe(self) -> JourneyLog:
+        """A one-event in-memory log with the same columns and last time (to validate arguments)."""
+        if "probe" not in self._cache:
+            t = pd.Timestamp(self._time_max, tz="UTC" if self.tz_aware else None)
+            frame = pd.DataFrame({c: pd.Series([None], dtype=object) for c in self.columns})
+            frame[self.case] = ["probe"]
+            frame[self.activity] = ["probe"]
+            frame[self.timestamp] = [t]
+            self._cache["probe"] = from_pandas(
+                frame,
+                case=self.case,
+                activity=self.activity,
+                timestamp=self.timestamp,
+                stage=self.stage,
+                channel=self.channel,
+            )
+        return self._cache["probe"]
+
+    # -- conversions ------------------------------------------------------
+    def compute(self) -> JourneyLog:
+        """Collect the whole log onto the client as an in-memory :class:`~journeymine.JourneyLog`.
+
+        This brings every event into local memory: use it only for logs that fit.
+
+        Returns
+        -------
+        JourneyLog
+            The log :func:`journeymine.from_pandas` builds from the same data.
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").compute()
+        JourneyLog(n_events=2, n_cases=2, n_activities=2, case='c', activity='a', timestamp='t')
+        """
+        df = _default_strings(self._input.compute())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", JourneymineWarning)  # said already by from_dask
+            return from_pandas(
+                df,
+                case=self.case,
+                activity=self.activity,
+                timestamp=self.timestamp,
+                stage=self.stage,
+                channel=self.channel,
+                timestamp_format=self.timestamp_format,
+                on_error=self.on_error,  # type: ignore[arg-type]
+                _source=self.source,
+            )
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The events as a pandas DataFrame in log order (collects everything onto the client).
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [2, 1], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").to_pandas()["c"].tolist()
+        [1, 2]
+        """
+        return self.compute().to_pandas()
+
+    def persist(self) -> DaskJourneyLog:
+        """A copy whose partitioned events are kept in (cluster) memory, for repeated analyses.
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").persist().n_cases
+        2
+        """
+        return replace(self, _events=self._events.persist(), _cache=dict(self._cache))
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    def __repr__(self) -> str:
+        extra = "".join(
+            f", {k}={getattr(self, k)!r}" for k in ("stage", "channel") if getattr(self, k)
+        )
+        cases = f", n_cases={self._cache['n_cases']}" if "n_cases" in self._cache else ""
+        rej = f", rejected={len(self.rejected)}" if len(self.rejected) else ""
+        return (
+            f"DaskJourneyLog(npartitions={self.npartitions}, n_events={self.n_events}{cases}, "
+            f"case={self.case!r}, activity={self.activity!r}, timestamp={self.timestamp!r}"
+            f"{extra}{rej})"
+        )
+
+
+def _part_labels(part: pd.DataFrame, spec: _Spec) -> tuple[int, pd.Series | None]:
+    if len(part) == 0:
+        return 0, None
+    part = _default_strings(part)
+    _, cases = factorize(part[spec.case])
+    return len(cases), part[spec.activity].drop_duplicates()
+
+
+def _apply(
+    part: pd.DataFrame, spec: _Spec, func: Callable[..., Any], *args: Any
+) -> tuple[Any, list[tuple[type, str]], int] | None:
+    """Run ``func`` on the in-memory log of a partition: (result, warnings, n_cases)."""
+    log = _part_log(part, spec)
+    if log is None:
+        return None
+    result, caught = _run(func, log, *args)
+    return result, caught, log.n_cases
+
+
+# -- building -----------------------------------------------------------------------
+def from_dask(
+    ddf: dd.DataFrame,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    stage: str | None = None,
+    channel: str | None = None,
+    timestamp_format: str | None = None,
+    on_error: OnError = "raise",
+    npartitions: int | None = None,
+    _source: str | None = None,
+) -> DaskJourneyLog:
+    """Build a Dask-backed journey log from a Dask DataFrame.
+
+    The same API as :func:`journeymine.from_pandas`, for logs that do not
+    fit in one machine's memory. The data is read once here, to validate
+    it (bad rows raise or are set aside exactly as in memory) and to number
+    the rows; the events are then shuffled by case, lazily, so that every
+    partition holds whole cases.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        One row per event.
+    case, activity, timestamp : str, optional
+        Column names. When omitted, the XES keys ``case:concept:name``,
+        ``concept:name`` and ``time:timestamp`` are used if present.
+    stage, channel : str, optional
+        Optional columns with each event's stage and channel.
+    timestamp_format : str, optional
+        As in :func:`journeymine.from_pandas`.
+    on_error : {"raise", "collect"}, default="raise"
+        Raise a :class:`~journeymine.LogError` naming the bad rows, or set
+        them aside in ``log.rejected`` (collected onto the client).
+    npartitions : int, optional
+        Number of partitions after the shuffle by case; by default that of
+        ``ddf``.
+
+    Returns
+    -------
+    DaskJourneyLog
+
+    Raises
+    ------
+    MissingDependencyError
+        If Dask is not installed.
+    LogError
+        As :func:`journeymine.from_pandas`: missing or duplicate columns, an
+        empty log, bad rows (with ``on_error="raise"``), mixed aware and
+        naive timestamps. Row numbers count from the start of the whole
+        input.
+    ParameterError
+        An argument of the wrong type or value.
+
+    See Also
+    --------
+    read_parquet_dask, journeymine.from_pandas
+
+    Notes
+    -----
+    Events are ordered by case, timestamp and input row, as in memory: each
+    row carries its global input row number through the shuffle. Dask's
+    ``string[pyarrow]`` text columns are read as pandas' default string
+    dtype, as :func:`pandas.read_parquet` does, so result tables match
+    those of the in-memory engine.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
+    >>> from journeymine.scale import from_dask
+    >>> df = pd.DataFrame({"c": [1, 1, 2, 2, 1], "a": ["ad", "view", "ad", "buy", "buy"],
+    ...                    "t": pd.date_range("2025-01-01", periods=5, freq="D")})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> jm.discover(dlog).edges[["source", "target", "events", "cases"]]
+      source target  events  cases
+    0     ad    buy       1      1
+    1     ad   view       1      1
+    2   view    buy       1      1
+    """
+    dask = _import_dask("from_dask")
+    import dask.dataframe as dd
+
+    src = _source
+    if not isinstance(ddf, dd.DataFrame):
+        raise ParameterError(
+            f"from_dask() expects a dask DataFrame, got {type(ddf).__name__}. Build one with "
+            "dask.dataframe.read_parquet(...) or dask.dataframe.from_pandas(df, npartitions=...); "
+            "for a pandas DataFrame use jm.from_pandas."
+        )
+    v.check_option("on_error", on_error, ("raise", "collect"), "from_dask")
+    if npartitions is not None and (
+        isinstance(npartitions, bool)
+        or not isinstance(npartitions, (int, np.integer))
+        or npartitions < 1
+    ):
+        raise ParameterError(
+            f"The 'npartitions' parameter of from_dask() must be a positive int or None. "
+            f"Got {npartitions!r} instead."
+        )
+    meta = ddf._meta
+    dupes = meta.columns[meta.columns.duplicated()].unique().tolist()
+    if dupes:
+        raise LogError(
+            f"Duplicate column names{v.where(src)}: {dupes}. Each column must have a unique "
+            "name; rename or drop the duplicates.",
+            column=str(dupes[0]),
+            path=src,
+        )
+    case_col = v.resolve_column(meta, case, "case", default=v.XES_CASE, source=src)
+    act_col = v.resolve_column(meta, activity, "activity", default=v.XES_ACTIVITY, source=src)
+    ts_col = v.resolve_column(meta, timestamp, "timestamp", default=v.XES_TIMESTAMP, source=src)
+    stage_col = (
+        v.resolve_column(meta, stage, "stage", required=False, source=src) if stage else None
+    )
+    chan_col = (
+        v.resolve_column(meta, channel, "channel", required=False, source=src) if channel else None
+    )
+    assert case_col is not None and act_col is not None and ts_col is not None
+    seen: dict[str, str] = {}
+    for role, col in (("case", case_col), ("activity", act_col), ("timestamp", ts_col)):
+        if col in seen:
+            raise ParameterError(
+                f"The same column {col!r} is given as both {seen[col]} and {role}. "
+                "Each role needs its own column."
+            )
+        seen[col] = role
+    row = "_row"
+    while row in meta.columns:
+        row = "_" + row
+    spec = _Spec(row, case_col, act_col, ts_col, stage_col, chan_col, timestamp_format, src)
+
+    # one pass: row counts, bad rows, time zones, time range
+    parts = ddf.to_delayed()
+    collect = on_error == "collect"
+    results = list(dask.compute(*[dask.delayed(_validate_part)(p, spec, collect) for p in parts]))
+    lengths = np.array([r["n"] for r in results], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    n = int(lengths.sum())
+    if n == 0:
+        v.check_frame(meta, src)  # raises: the log is empty
+    _raise_mixed_zones(results, offsets, spec)
+    if not collect:
+        _raise_bad_rows(results, offsets, spec)
+
+    reason_col = _reason_column(list(meta.columns))
+    rejected_parts = []
+    for off, r in zip(offsets, results, strict=True):
+        if r["rejected"] is not None:
+            rej = r["rejected"]
+            rej.index = pd.Index(r["bad"] + off, name="row")
+            rej[reason_col] = r["reasons"]
+            rejected_parts.append(rej)
+    if rejected_parts:
+        rejected = pd.concat(rejected_parts)
+    else:
+        rejected = _default_strings(meta).iloc[0:0].copy()
+        rejected.index = pd.Index(np.empty(0, dtype=np.int64), name="row")
+        rejected[reason_col] = pd.Series([], dtype=object)
+    n_bad = len(rejected)
+    if n_bad:
+        from journeymine.log import _stacklevel
+
+        warnings.warn(
+            f"{n_bad} of {n} rows{v.where(src)} were rejected (see log.rejected for "
+            "the rows and the reason for each).",
+            JourneymineWarning,
+            stacklevel=_stacklevel(),
+        )
+        if n_bad == n:
+            raise LogError(
+                f"All {n} rows{v.where(src)} were rejected ({rejected[reason_col].iloc[0]}, ...); "
+                "no event is left. Check the column mapping.",
+                path=src,
+            )
+
+    aware = any(r["aware"] for r in results if r["aware"] is not None)
+    spec = replace(spec, aware=aware)
+    tmax = max(r["tmax"] for r in results if r["tmax"] is not None)
+    numbered_meta = meta.assign(**{row: np.array([], dtype=np.int64)})
+    numbered = dd.from_delayed(
+        [
+            dask.delayed(_number_rows)(p, int(off), r.get("bad"), row)
+            for p, off, r in zip(parts, offsets, results, strict=True)
+        ],
+        meta=numbered_meta,
+        verify_meta=False,
+    )
+    events = numbered.shuffle(on=case_col, npartitions=npartitions or ddf.npartitions)
+    return DaskJourneyLog(
+        _input=ddf,
+        _events=events,
+        _spec=spec,
+        case=case_col,
+        activity=act_col,
+        timestamp=ts_col,
+        stage=stage_col,
+        channel=chan_col,
+        timestamp_format=timestamp_format,
+        on_error=on_error,
+        tz_aware=aware,
+        rejected=rejected,
+        source=src,
+        _n_events=n - n_bad,
+        _time_max=int(tmax),
+    )
+
+
+def read_parquet_dask(
+    path: Any,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    stage: str | None = None,
+    channel: str | None = None,
+    timestamp_format: str | None = None,
+    on_error: OnError = "raise",
+    npartitions: int | None = None,
+    **kwargs: Any,
+) -> DaskJourneyLog:
+    """Read a Parquet file, or a folder of them, into a Dask-backed journey log.
+
+    Also reached with ``jm.read_parquet(path, engine="dask")``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A Parquet file, a folder of Parquet files, or a glob or URL that
+        :func:`dask.dataframe.read_parquet` accepts.
+    case, activity, timestamp, stage, channel, timestamp_format, on_error, npartitions
+        As in :func:`from_dask`.
+    **kwargs
+        Passed to :func:`dask.dataframe.read_parquet` (e.g. ``columns=``,
+        ``filters=``).
+
+    Returns
+    -------
+    DaskJourneyLog
+
+    Raises
+    ------
+    MissingDependencyError
+        If Dask is not installed.
+    LogError
+        If the path does not exist or cannot be read as Parquet, or its data
+        is invalid (as :func:`from_dask`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd, journeymine as jm
+    >>> from journeymine.scale import read_parquet_dask
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for i in range(2):
+    ...     pd.DataFrame({"c": ["a", "b"], "t": ["x", "y"],
+    ...                   "ts": pd.to_datetime([f"2025-01-0{i + 1}"] * 2)}).to_parquet(
+    ...         folder / f"part{i}.parquet")
+    >>> dlog = read_parquet_dask(folder, case="c", activity="t", timestamp="ts")
+    >>> dlog.n_events, dlog.n_cases
+    (4, 2)
+    """
+    _import_dask("read_parquet_dask")
+    import os
+
+    import dask.dataframe as dd
+
+    src = os.fspath(path) if isinstance(path, (str, os.PathLike)) else str(path)
+    if "://" not in src and not any(ch in src for ch in "*?[") and not os.path.exists(src):
+        raise LogError(
+            f"File or folder {src!r} not found (working directory: {os.getcwd()}). Check the path.",
+            path=src,
+        )
+    try:
+        ddf = dd.read_parquet(path, **kwargs)
+    except TypeError as exc:
+        raise ParameterError(
+            f"read_parquet_dask() could not pass the keywords {sorted(kwargs)} to "
+            f"dask.dataframe.read_parquet: {exc}."
+        ) from exc
+    except Exception as exc:  # pyarrow and fsspec raise many kinds
+        raise LogError(
+            f"Could not read {src!r} as Parquet: {type(exc).__name__}: {exc}. Check that it is "
+            "a Parquet file or a folder of Parquet files.",
+            path=src,
+        ) from exc
+    return from_dask(
+        ddf,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        stage=stage,
+        channel=channel,
+        timestamp_format=timestamp_format,
+        on_error=on_error,
+        npartitions=npartitions,
+        _source=src,
+    )
+
+
+# -- combining per-case tables ----------------------------------------------------
+def _by_case(frames: list[pd.DataFrame], cases: Callable[[pd.DataFrame], Any]) -> pd.DataFrame:
+    """Concatenate per-partition tables and order them by case as the in-memory log does.
+
+    Each case lives in one partition and each table is already in log order
+    within its partition, so a stable sort by the global case order is enough.
+    """
+    out = pd.concat(frames) if len(frames) > 1 else frames[0]
+    codes, _ = factorize(cases(out))
+    order = np.argsort(codes, kind="stable")
+    out = out.iloc[order]
+    return out
+
+
+def _check_dask_log(log: Any, func: str) -> DaskJourneyLog:
+    if not isinstance(log, DaskJourneyLog):
+        raise ParameterError(
+            f"{func}() expects a DaskJourneyLog as its first argument, got "
+            f"{type(log).__name__}. Build one with journeymine.scale.from_dask(ddf, case=..., "
+            "activity=..., timestamp=...)."
+        )
+    return log
+
+
+# -- discover ---------------------------------------------------------------------
+def _discover_part(log: JourneyLog, by: str) -> tuple[JourneyGraph, pd.DataFrame | None]:
+    from journeymine.discovery import discover
+
+    graph = discover(log, by=by)
+    table = None
+    if by == "activity" and log.stage is not None:
+        scodes, slabels = log.codes(log.stage)
+        keep = scodes >= 0
+        pairs = pd.DataFrame(
+            {
+                "activity": log.activity_labels.take(log.activity_codes[keep]),
+                "stage": slabels.take(scodes[keep]),
+            }
+        )
+        table = pairs.groupby(["activity", "stage"], sort=False).size().rename("n").reset_index()
+    return graph, table
+
+
+def _merge_discover(a: Any, b: Any) -> Any:
+    """Merge two partial discover results (graph, stage table, warnings, n_cases)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    (ga, ta), wa, na = a
+    (gb, tb), wb, nb = b
+    tables = [t for t in (ta, tb) if t is not None]
+    table = None
+    if tables:
+        table = (
+            pd.concat(tables).groupby(["activity", "stage"], sort=False)["n"].sum().reset_index()
+        )
+    return (ga + gb, table), wa + wb, na + nb
+
+
+def discover_dask(log: DaskJourneyLog, *, by: str = "activity") -> JourneyGraph:
+    """Discover the directly-follows graph of a Dask-backed log.
+
+    :func:`journeymine.discover` calls this for a :class:`DaskJourneyLog`.
+    Each partition's graph is discovered in memory on the workers and the
+    graphs are merged with ``+`` in a tree; the result equals
+    :func:`journeymine.discover` on the same data.
+
+    Parameters
+    ----------
+    log : DaskJourneyLog
+        The event log.
+    by : str, default="activity"
+        As in :func:`journeymine.discover`.
+
+    Returns
+    -------
+    JourneyGraph
+
+    Raises
+    ------
+    ParameterError, LogError
+        As :func:`journeymine.discover`.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd
+    >>> from journeymine.scale import from_dask, discover_dask
+    >>> df = pd.DataFrame({"c": [1, 2, 1, 2], "a": ["ad", "ad", "buy", "view"],
+    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> discover_dask(dlog).nodes
+       node  events  cases  start  end
+    0    ad       2      2      2    0
+    1   buy       1      1      0    1
+    2  view       1      1      0    1
+    """
+    from journeymine.discovery import discover
+
+    log = _check_dask_log(log, "discover")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        discover(log._probe(), by=by)  # validates by= on the client, as in memory
+    dask = _import_dask("discover")
+    items: list[Any] = [
+        dask.delayed(_apply)(p, log._spec, _discover_part, by) for p in log._events.to_delayed()
+    ]
+    while len(items) > 1:  # tree reduction on the workers
+        items = [
+            dask.delayed(_merge_discover)(items[i], items[i + 1])
+            if i + 1 < len(items)
+            else items[i]
+            for i in range(0, len(items), 2)
+        ]
+    (graph, table), caught, n_cases = dask.compute(items[0])[0]
+    _rewarn([caught])
+    log._cache.setdefault("n_cases", n_cases)
+    if table is not None and "stage" in graph.nodes.columns:
+        graph = replace(graph, nodes=_with_modal_stage(graph.nodes, table))
+    return graph
+
+
+def _with_modal_stage(nodes: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Set each activity's most frequent stage over the whole log (ties: first stage in order)."""
+    codes, labels = factorize(table["stage"].to_numpy())
+    ns = len(labels)
+    acts = pd.Index(nodes["node"])
+    row = acts.get_indexer(table["activity"])
+    ok = row >= 0
+    counts = np.zeros((len(acts), max(ns, 1)), dtype=np.int64)
+    np.add.at(counts, (row[ok], codes[ok]), table["n"].to_numpy()[ok])
+    out = np.full(len(acts), None, dtype=object)
+    has = counts.sum(axis=1) > 0
+    out[has] = np.asarray(labels, dtype=object)[counts[has].argmax(axis=1)]
+    nodes = nodes.copy()
+    nodes["stage"] = out
+    return nodes
+
+
+# -- variants ---------------------------------------------------------------------
+def _variants_part(
+    log: JourneyLog,
+) -> tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, np.ndarray]:
+    """Per partition: each variant's sequence and length, and each case's variant and duration."""
+    from journeymine.discovery import variant_ids
+
+    vid, rep = variant_ids(log)
+    off = log.case_offsets
+    labels = np.asarray(log.activity_labels, dtype=object)
+    seqs = [tuple(labels[log.activity_codes[off[r] : off[r + 1]]].tolist()) for r in rep]
+    duration = log.time[off[1:] - 1] - log.time[off[:-1]]
+    return seqs, log.case_sizes[rep].astype(np.int64), vid, duration
+
+
+def variants_dask(log: DaskJourneyLog, *, top: int | None = None) -> pd.DataFrame:
+    """The trace variants of a Dask-backed log.
+
+    :func:`journeymine.variants` calls this for a :class:`DaskJourneyLog`.
+    Variants are found per partition and merged by sequence; the median
+    duration is taken over the per-case durations of all partitions (one
+    number per case is brought to the client). The result equals
+    :func:`journeymine.variants` on the same data.
+
+    Parameters
+    ----------
+    log : DaskJourneyLog
+        The event log.
+    top : int, optional
+        Return only the ``top`` most frequent variants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`journeymine.variants`.
+
+    Raises
+    ------
+    ParameterError
+        If ``top`` is not a positive int.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd
+    >>> from journeymine.scale import from_dask, variants_dask
+    >>> df = pd.DataFrame({"c": [1, 2, 1, 2, 3], "a": ["ad", "ad", "buy", "buy", "ad"],
+    ...                    "t": pd.date_range("2025-01-01", periods=5, freq="D")})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> variants_dask(dlog)
+         variant  length  cases     share median_duration
+    0  (ad, buy)       2      2  0.666667          2 days
+    1      (ad,)       1      1  0.333333          0 days
+    """
+    from journeymine.discovery import variants
+
+    log = _check_dask_log(log, "variants")
+    variants(log._probe(), top=top)  # validates top= on the client, as in memory
+    found = log._partition_results(_variants_part)
+    index: dict[tuple[Any, ...], int] = {}
+    seqs: list[tuple[Any, ...]] = []
+    lengths: list[int] = []
+    case_vid: list[np.ndarray] = []
+    case_dur: list[np.ndarray] = []
+    for part_seqs, part_len, vid, dur in found:  # a loop over variants, not cases
+        glob = np.empty(len(part_seqs), dtype=np.int64)
+        for i, s in enumerate(part_seqs):
+            g = index.get(s)
+            if g is None:
+                g = index[s] = len(seqs)
+                seqs.append(s)
+                lengths.append(int(part_len[i]))
+            glob[i] = g
+        case_vid.append(glob[vid])
+        case_dur.append(dur)
+    vid = np.concatenate(case_vid)
+    duration = np.concatenate(case_dur)
+    n_var = len(seqs)
+    n_cases = vid.size
+    cases = np.bincount(vid, minlength=n_var)
+    med = pd.Series(duration).groupby(vid).median().to_numpy()
+    out = pd.DataFrame(
+        {
+            "variant": pd.Series(seqs, dtype=object),
+            "length": np.asarray(lengths, dtype=np.int64),
+            "cases": cases.astype(np.int64),
+            "share": cases / max(n_cases, 1),
+            "median_duration": pd.to_timedelta(np.round(med), unit="ns"),
+        }
+    )
+    try:
+        order = sorted(range(n_var), key=lambda i: (-cases[i], seqs[i]))
+    except TypeError:
+        order = sorted(range(n_var), key=lambda i: (-cases[i], tuple(map(str, seqs[i]))))
+    out = out.iloc[order].reset_index(drop=True)
+    if top is not None:
+        out = out.head(int(top))
+    return out
+
+
+# -- conformance --------------------------------------------------------------------
+def _check_part(log: JourneyLog, model: JourneyModel, kwargs: dict[str, Any]) -> ConformanceReport:
+    from journeymine.conformance import check
+
+    return check(log, model, **kwargs)
+
+
+def check_dask(log: DaskJourneyLog, model: JourneyModel, **kwargs: Any) -> ConformanceReport:
+    """Check a Dask-backed log against the designed journey.
+
+    Each partition is checked in memory; the per-case and per-deviation
+    tables are concatenated in log order, the ``compare`` counts summed and
+    the ``summary`` recomputed, so the report equals
+    :func:`journeymine.conformance.check` on the same data.
+
+    Parameters
+    ----------
+    log : DaskJourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey.
+    **kwargs
+        Passed to :func:`journeymine.conformance.check` (e.g. ``method=``).
+
+    Returns
+    -------
+    ConformanceReport
+
+    Raises
+    ------
+    ParameterError, ModelError, MissingDependencyError
+        As :func:`journeymine.conformance.check`.
+
+    Notes
+    -----
+    ``report.cases`` and ``report.deviations`` hold one row per case and per
+    deviation: they are brought onto the client, as the in-memory report
+    holds them. Warnings raised on the workers (e.g. pm4py finding no
+    alignment) are raised again on the client, once each, with that
+    partition's counts.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
+    >>> from journeymine.scale import from_dask, check_dask
+    >>> df = pd.DataFrame({"c": [1, 1, 2], "a": ["ad", "buy", "buy"],
+    ...                    "t": ["2025-01-01", "2025-01-02", "2025-01-01"]})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> model = jm.JourneyModel(stages=["Awareness", "Purchase"],
+    ...                         activities={"ad": "Awareness", "buy": "Purchase"},
+    ...                         start=["Awareness"])
+    >>> check_dask(dlog, model)
+    ConformanceReport(method='stages', cases=2, conforming=1 (50.0%), fitness=0.5, deviations=1)
+    """
+    from journeymine import conformance
+
+    log = _check_dask_log(log, "check")
+    if kwargs.get("method", "stages") != "alignments":  # alignments would import pm4py here
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            conformance.check(log._probe(), model, **kwargs)  # validates the arguments
+    reports = log._partition_results(_check_part, model, kwargs)
+    cases = _by_case([r.cases for r in reports], lambda f: f["case"]).reset_index(drop=True)
+    deviations = _by_case([r.deviations for r in reports], lambda f: f["case"])
+    deviations = deviations.reset_index(drop=True)
+    summary = _merge_summary([r.summary for r in reports], cases)
+    compare = _merge_compare([r.compare for r in reports], model)
+    return conformance.ConformanceReport(
+        cases=cases,
+        deviations=deviations,
+        summary=summary,
+        compare=compare,
+        model=model,
+        method=reports[0].method,
+    )
+
+
+def _merge_summary(frames: list[pd.DataFrame], cases: pd.DataFrame) -> pd.DataFrame:
+    """Sum the per-partition summaries; recompute the rate and the mean fitness.
+
+    Every count of the summary adds up over disjoint cases. The two ratios
+    are recomputed from the merged per-case table, in log order, so they
+    equal the in-memory ones to the last bit.
+    """
+    out = frames[0].copy()
+    values = out["value"].to_numpy(dtype=object).copy()
+    for pos, key in enumerate(out.index):
+        column = [f["value"].iloc[pos] for f in frames]
+        if key == ("overall", "conformance rate"):
+            n = len(cases)
+            values[pos] = int(cases["conforms"].sum()) / n if n else float("nan")
+        elif key == ("overall", "mean fitness"):
+            values[pos] = float(cases["fitness"].mean()) if len(cases) else float("nan")
+        elif all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in column):
+            values[pos] = int(sum(int(x) for x in column))
+        else:  # pragma: no cover - a summary row that is not a count
+            raise NotImplementedError(
+                f"check() on a Dask log cannot merge the summary row {key!r}; please report it."
+            )
+    out["value"] = pd.Series(values, dtype=object).values
+    return out
+
+
+def _merge_compare(frames: list[pd.DataFrame], model: JourneyModel) -> pd.DataFrame:
+    """Sum the observed counts of the ``compare`` tables; order rows as the in-memory check."""
+    both = pd.concat(frames, ignore_index=True)
+    both["designed"] = both["status"].isin(["both", "designed_only"])
+    keys = ["level", "source", "target"]
+    merged = (
+        both.groupby(keys, sort=False, dropna=False)
+        .agg(events=("events", "sum"), cases=("cases", "sum"), designed=("designed", "any"))
+        .reset_index()
+    )
+    stage_index = {s: i for i, s in enumerate(model.stages)}
+    act_index = {a: i for i, a in enumerate(model.activities)}
+
+    def rank(level: str, name: Any) -> int:
+        return (stage_index if level == "stage" else act_index).get(name, -1)
+
+    rows = sorted(
+        zip(
+            merged["level"],
+            merged["source"],
+            merged["target"],
+            merged["designed"],
+            merged["events"],
+            merged["cases"],
+            strict=True,
+        ),
+        key=lambda r: (r[0] != "stage", rank(r[0], r[1]), rank(r[0], r[2])),
+    )
+    status = [
+        "both" if d and e > 0 else "designed_only" if d else "observed_only"
+        for _, _, _, d, e, _ in rows
+    ]
+    return pd.DataFrame(
+        {
+            "level": pd.Series([r[0] for r in rows], dtype=object),
+            "source": pd.Series([r[1] for r in rows], dtype=object),
+            "target": pd.Series([r[2] for r in rows], dtype=object),
+            "status": pd.Categorical(status, categories=["both", "designed_only", "observed_only"]),
+            "events": np.array([r[4] for r in rows], dtype=np.int64),
+            "cases": np.array([r[5] for r in rows], dtype=np.int64),
+        }
+    )
+
+
+# -- loops ----------------------------------------------------------------------------
+def _loops_part(log: JourneyLog, kwargs: dict[str, Any]) -> pd.DataFrame:
+    from journeymine.patterns import find_loops
+
+    return find_loops(log, **kwargs)
+
+
+def _loop_summary_part(log: JourneyLog, kwargs: dict[str, Any]) -> pd.DataFrame:
+    from journeymine.patterns import loop_summary
+
+    return loop_summary(log, **kwargs)
+
+
+def find_loops_dask(log: DaskJourneyLog, **kwargs: Any) -> pd.DataFrame:
+    """Find loops, returns, repeat purchases and stage regressions in a Dask-backed log.
+
+    Each partition is searched in memory and the tables are concatenated in
+    log order; the result equals :func:`journeymine.find_loops` on the same
+    data (one row per occurrence, brought onto the client).
+
+    Parameters
+    ----------
+    log : DaskJourneyLog
+        The event log.
+    **kwargs
+        Passed to :func:`journeymine.find_loops` (``model=``, ``purchase=``,
+        ``returns=``, ``stages=``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`journeymine.find_loops`.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`journeymine.find_loops`.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd
+    >>> from journeymine.scale import from_dask, find_loops_dask
+    >>> df = pd.DataFrame({"c": ["a", "b", "a", "a"], "a": ["buy", "view", "view", "buy"],
+    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> find_loops_dask(dlog, purchase="buy")[["case", "position", "kind"]]
+      case  position             kind
+    0    a         2           rework
+    1    a         2  repeat_purchase
+    """
+    from journeymine.patterns import find_loops
+
+    log = _check_dask_log(log, "find_loops")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        find_loops(log._probe(), **kwargs)  # validates the arguments on the client
+    found = log._partition_results(_loops_part, kwargs)
+    return _by_case(found, lambda f: f["case"]).reset_index(drop=True)
+
+
+def loop_summary_dask(log: DaskJourneyLog, **kwargs: Any) -> pd.DataFrame:
+    """Count the loops of each case of a Dask-backed log (one row per case, onto the client).
+
+    Parameters
+    ----------
+    log : DaskJourneyLog
+        The event log.
+    **kwargs
+        Passed to :func:`journeymine.loop_summary`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`journeymine.loop_summary`.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd
+    >>> from journeymine.scale import from_dask, loop_summary_dask
+    >>> df = pd.DataFrame({"c": ["a", "b", "a"], "a": ["buy", "view", "buy"],
+    ...                    "t": pd.date_range("2025-01-01", periods=3, freq="D")})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> loop_summary_dask(dlog, purchase="buy")["repeat_purchases"].tolist()
+    [1, 0]
+    """
+    from journeymine.patterns import loop_summary
+
+    log = _check_dask_log(log, "loop_summary")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loop_summary(log._probe(), **kwargs)
+    found = log._partition_results(_loop_summary_part, kwargs)
+    return _by_case(found, lambda f: f.index)
+
+
+# -- funnel ---------------------------------------------------------------------------
+def _funnel_part(
+    log: JourneyLog, model: JourneyModel, kwargs: dict[str, Any]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The partition's funnel, plus each case's time to reach each stage (one per case and stage)."""
+    from journeymine.patterns import funnel
+
+    table = funnel(log, model, **kwargs)
+    st = model.event_stages(log)
+    known = np.flatnonzero(st >= 0)
+    key = log.case_codes[known] * np.int64(max(len(model.stages), 1)) + st[known]
+    uniq, first = np.unique(key, return_index=True)
+    case = uniq // max(len(model.stages), 1)
+    ev = known[first]
+    return (
+        table,
+        (uniq % max(len(model.stages), 1)),
+        log.time[ev] - log.time[log.case_offsets[case]],
+    )
+
+
+def funnel_dask(log: DaskJourneyLog, model: JourneyModel, **kwargs: Any) -> pd.DataFrame:
+    """How many cases of a Dask-backed log reach each stage, how fast, and where they stop.
+
+    Counts are summed over the partitions; shares and conversions are
+    recomputed; the median time to reach a stage is taken over the
+    per-case times of all partitions (one number per case and stage is
+    brought to the client). The result equals :func:`journeymine.funnel` on
+    the same data.
+
+    Parameters
+    ----------
+    log : DaskJourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey.
+    **kwargs
+        Passed to :func:`journeymine.funnel` (``as_of=``, ``open_window=``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`journeymine.funnel`.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`journeymine.funnel` (``as_of`` is checked against the last
+        event of the whole log).
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
+    >>> from journeymine.scale import from_dask, funnel_dask
+    >>> model = jm.JourneyModel(stages=["Awareness", "Purchase"],
+    ...                         activities={"ad": "Awareness", "buy": "Purchase"})
+    >>> df = pd.DataFrame({"c": ["a", "b", "a"], "a": ["ad", "ad", "buy"],
+    ...                    "t": ["2025-01-01", "2025-01-01", "2025-01-03"]})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> funnel_dask(dlog, model)[["stage", "reached", "conversion", "median_time_to_reach"]]
+           stage  reached  conversion median_time_to_reach
+    0  Awareness        2         1.0               0 days
+    1   Purchase        1         0.5               2 days
+    """
+    from journeymine.patterns import funnel
+
+    log = _check_dask_log(log, "funnel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        funnel(log._probe(), model, **kwargs)  # validates as_of against the log's last event
+    found = log._partition_results(_funnel_part, model, kwargs)
+    n_stages = len(model.stages)
+    n_cases = log.n_cases
+    tables = [t for t, _, _ in found]
+    reached = functools.reduce(operator.add, [t["reached"].to_numpy() for t in tables])
+    stage = np.concatenate([s for _, s, _ in found])
+    to_reach = pd.Series(np.concatenate([d for _, _, d in found]).view("timedelta64[ns]"))
+    median = to_reach.groupby(stage).median().reindex(range(n_stages))
+    previous = np.concatenate([[n_cases], reached[:-1]]).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = reached / n_cases if n_cases else np.full(n_stages, np.nan)
+        conversion = np.where(previous > 0, reached / np.maximum(previous, 1), np.nan)
+    out = pd.DataFrame(
+        {
+            "stage": list(model.stages),
+            "reached": reached.astype(np.int64),
+            "share": np.asarray(share, dtype=float),
+            "conversion": conversion.astype(float),
+            "median_time_to_reach": median.to_numpy(dtype="timedelta64[ns]"),
+            "dropped_out": functools.reduce(
+                operator.add, [t["dropped_out"].to_numpy() for t in tables]
+            ).astype(np.int64),
+        }
+    )
+    if "open" in tables[0].columns:
+        out["open"] = functools.reduce(operator.add, [t["open"].to_numpy() for t in tables]).astype(
+            np.int64
+        )
+    return out
+
+
+# -- stage durations ----------------------------------------------------------------
+def _durations_part(log: JourneyLog, model: JourneyModel, kwargs: dict[str, Any]) -> pd.DataFrame:
+    from journeymine.patterns import stage_durations
+
+    return stage_durations(log, model, **kwargs)
+
+
+def stage_durations_dask(
+    log: DaskJourneyLog, model: JourneyModel, *, summary: bool = False, **kwargs: Any
+) -> pd.DataFrame:
+    """How long each case of a Dask-backed log stays in each stage it reaches.
+
+    The per-case table is computed in each partition and concatenated in
+    log order; with ``summary=True`` the distribution per stage is then
+    taken over all cases on the client (one row per case and stage is
+    brought there). The result equals :func:`journeymine.stage_durations`
+    on the same data.
+
+    Parameters
+    ----------
+    log : DaskJourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey.
+    summary : bool, default=False
+        Return the distribution per stage instead of one row per case and stage.
+    **kwargs
+        Passed to :func:`journeymine.stage_durations` (``by=``, ``as_of=``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`journeymine.stage_durations`.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`journeymine.stage_durations` (``as_of`` is checked against
+        the last event of the whole log).
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
+    >>> from journeymine.scale import from_dask, stage_durations_dask
+    >>> model = jm.JourneyModel(stages=["Awareness", "Purchase"],
+    ...                         activities={"ad": "Awareness", "buy": "Purchase"})
+    >>> df = pd.DataFrame({"c": ["a", "b", "a"], "a": ["ad", "ad", "buy"],
+    ...                    "t": ["2025-01-01", "2025-01-01", "2025-01-03"]})
+    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    >>> stage_durations_dask(dlog, model)[["case", "stage", "duration"]]
+      case      stage duration
+    0    a  Awareness   2 days
+    1    a   Purchase      NaT
+    2    b  Awareness      NaT
+    """
+    from journeymine.patterns import _resolve_by, _summarise, stage_durations
+
+    log = _check_dask_log(log, "stage_durations")
+    probe = log._probe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stage_durations(probe, model, summary=summary, **kwargs)  # validates the arguments
+    found = log._partition_results(_durations_part, model, kwargs)
+    out = _by_case(found, lambda f: f["case"]).reset_index(drop=True)
+    if not summary:
+        return out
+    by_col, by_name = _resolve_by(probe, kwargs.get("by"))
+    return _summarise(out, by_name if by_col is not None else None, kwargs.get("as_of") is not None)
