@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
-import types
 from pathlib import Path
 
 import matplotlib
@@ -63,59 +61,6 @@ def _log() -> jm.JourneyLog:
     return jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
 
 
-def _stand_in_check(log, model):
-    """A ConformanceReport-shaped stand-in (documented columns)."""
-    cases = pd.DataFrame(
-        {
-            "case": list(log.case_labels),
-            "events": log.case_sizes,
-            "deviations": [0, 1, 1, 2],
-            "fitness": [1.0, 0.8, 0.5, 0.0],
-        }
-    )
-    cases["conforms"] = cases["deviations"] == 0
-    dev = pd.DataFrame(
-        {
-            "case": ["b", "c", "d", "d"],
-            "position": [1, 1, 0, 1],
-            "kind": ["stage_regression", "skipped_stage", "wrong_start", "unknown_activity"],
-            "activity": ["view", "buy", "view", "chat"],
-            "stage": ["Consideration", "Consideration", "Consideration", None],
-        }
-    )
-    compare = pd.DataFrame(
-        {
-            "level": "stage",
-            "source": ["Awareness", "Consideration", "Awareness", "Retention"],
-            "target": ["Consideration", "Purchase", "Purchase", "Consideration"],
-            "status": ["both", "both", "observed_only", "designed_only"],
-            "events": [2, 2, 1, 0],
-            "cases": [2, 2, 1, 0],
-        }
-    )
-    summary = pd.DataFrame(
-        {"value": [4, 1, 0.25]},
-        index=pd.MultiIndex.from_tuples(
-            [
-                ("overall", "cases"),
-                ("overall", "conforming cases"),
-                ("overall", "conformance rate"),
-            ],
-            names=["section", "item"],
-        ),
-    )
-    return types.SimpleNamespace(
-        cases=cases, deviations=dev, summary=summary, compare=compare, model=model
-    )
-
-
-@pytest.fixture
-def stand_in_conformance(monkeypatch):
-    module = types.ModuleType("journeymine.conformance")
-    module.check = _stand_in_check
-    monkeypatch.setitem(sys.modules, "journeymine.conformance", module)
-
-
 def _assert_self_contained(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert "<script" not in page.lower()
@@ -136,7 +81,7 @@ def test_report_without_model_has_log_graph_variants_and_loops():
     assert "<caption>Activities</caption>" in page
 
 
-def test_report_escapes_a_hostile_activity_name(stand_in_conformance):
+def test_report_escapes_a_hostile_activity_name():
     page = build_report_html(_log(), model=MODEL)
     _assert_self_contained(page)
     assert HOSTILE not in page
@@ -149,7 +94,7 @@ def html_escaped(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def test_report_with_model_has_every_section(stand_in_conformance):
+def test_report_with_model_has_every_section():
     page = build_report_html(_log(), model=MODEL)
     for anchor in ("log", "graph", "variants", "conformance", "funnel", "loops", "durations"):
         assert f"<section id='{anchor}'>" in page
@@ -167,15 +112,7 @@ def test_report_with_model_has_every_section(stand_in_conformance):
     assert "returns after a purchase" in page
 
 
-def test_report_when_conformance_is_missing(monkeypatch):
-    monkeypatch.setitem(sys.modules, "journeymine.conformance", None)  # import fails
-    page = build_report_html(_log(), model=MODEL)
-    assert "not available in this installation" in page
-    assert "<section id='funnel'>" in page
-
-
 def test_report_with_the_real_check():
-    pytest.importorskip("journeymine.conformance")
     page = build_report_html(_log(), model=MODEL)
     assert "<section id='conformance'>" in page
     _assert_self_contained(page)
@@ -196,7 +133,7 @@ def test_report_lists_rejected_rows():
     assert "<caption>Rejected rows</caption>" in page
 
 
-def test_write_report_writes_html_pngs_and_csvs(tmp_path, stand_in_conformance):
+def test_write_report_writes_html_pngs_and_csvs(tmp_path):
     out = write_report(
         _log(), tmp_path / "sub" / "r.html", model=MODEL, out_dir=tmp_path / "o", top_variants=2
     )
@@ -257,7 +194,7 @@ def test_html_table_formats_and_escapes():
     assert "1 more rows" in out
 
 
-def test_report_renders_in_headless_chromium(tmp_path, stand_in_conformance):
+def test_report_renders_in_headless_chromium(tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install chromium): no browser check")

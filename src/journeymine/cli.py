@@ -243,8 +243,6 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         rate = a.conformance_rate
         if rate is not None:
             lines.append(f"conformance: {rate:.1%} of cases follow the designed journey")
-        elif model is not None and a.conformance_note:
-            lines.append(a.conformance_note)
         lines.append(f"report: {path.resolve()}")
         out.write("\n".join(lines) + "\n")
     return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -69,7 +68,6 @@ class Analysis:
     loops: pd.DataFrame
     loop_cases: pd.DataFrame | None
     conformance: Any = None
-    conformance_note: str | None = None
     funnel: pd.DataFrame | None = None
     durations: pd.DataFrame | None = None
     durations_summary: pd.DataFrame | None = None
@@ -81,15 +79,6 @@ class Analysis:
         from journeymine.plot import conformance_rate
 
         return conformance_rate(self.conformance) if self.conformance is not None else None
-
-
-def _check_function() -> Callable[..., Any] | None:
-    """``journeymine.conformance.check`` when that module exists."""
-    try:
-        module = importlib.import_module("journeymine.conformance")
-    except ImportError:
-        return None
-    return getattr(module, "check", None)
 
 
 def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) -> None:
@@ -135,6 +124,7 @@ def analyse(
     func: str = "build_report_html",
 ) -> Analysis:
     """Compute the tables and draw the figures of the report (private to the package)."""
+    from journeymine.conformance import check
     from journeymine.discovery import discover, variants
     from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
     from journeymine.plot import (
@@ -170,15 +160,8 @@ def analyse(
         loop_cases=loop_cases,
     )
     if model is not None:
-        check = _check_function()
-        if check is None:
-            a.conformance_note = (
-                "Conformance checking (journeymine.conformance) is not available in this "
-                "installation."
-            )
-        else:
-            progress("checking conformance")
-            a.conformance = check(log, model)
+        progress("checking conformance")
+        a.conformance = check(log, model)
         progress("computing the funnel and time in stage")
         a.funnel = funnel(log, model)
         a.durations = stage_durations(log, model)
@@ -546,8 +529,7 @@ def _summary_table(summary: Any) -> str:
 
 def _conformance_section(a: Analysis) -> str:
     if a.conformance is None:
-        note = a.conformance_note or "No conformance report."
-        return _section("conformance", "Conformance", f"<p class='warn'>{_e(note)}</p>")
+        return _section("conformance", "Conformance", "<p class='warn'>No conformance report.</p>")
     rep = a.conformance
     cases = getattr(rep, "cases", None)
     dev = getattr(rep, "deviations", None)
