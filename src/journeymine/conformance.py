@@ -139,7 +139,7 @@ class ConformanceReport:
         return float(self.cases["fitness"].mean())
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """Draw the report with :func:`journeymine.plot.plot_conformance`.
+        """Draw the report with :func:`journeymine.plot_conformance`.
 
         Parameters
         ----------

@@ -260,7 +260,7 @@ class JourneyModel:
         return self.stages.index(stage)
 
     def stage_activities(self, stage: str) -> list[str]:
-        """The activities mapped to one stage, in the order of :attr:`activities`.
+        """The activities mapped to one stage, in the order of ``activities``.
 
         Examples
         --------

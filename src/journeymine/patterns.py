@@ -333,7 +333,8 @@ def find_loops(
     -------
     pandas.DataFrame
         One row per occurrence, sorted by case (in log order), position and
-        kind (in the order of :data:`KINDS`), with the columns:
+        kind (``self_loop``, ``rework``, ``return``, ``repeat_purchase``,
+        ``stage_regression``), with the columns:
 
         ``case``
             The case id, as in the input.

@@ -807,7 +807,7 @@ def write_report(
     path : str or path-like
         The HTML file to write; missing folders are created.
     model, graph, title, top_variants
-        As in :func:`build_report_html`.
+        As in ``journeymine.report.build_report_html``.
     out_dir : str or path-like, optional
         Also write the figures as PNG (``graph.png``, ``variants.png``, and
         with a model ``conformance.png``, ``funnel.png``,

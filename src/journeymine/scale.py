@@ -348,7 +348,7 @@ def _number_rows(part: pd.DataFrame, offset: int, bad: np.ndarray | None, row: s
 class DaskJourneyLog:
     """A journey log backed by a Dask DataFrame, partitioned so each partition holds whole cases.
 
-    Build it with :func:`from_dask` or :func:`read_parquet_dask` (or
+    Build it with :func:`from_dask` or ``read_parquet_dask`` (or
     ``jm.read_parquet(path, engine="dask")``). Pass it to
     :func:`journeymine.discover`, :func:`journeymine.variants` (and the
     ``*_dask`` functions of this module) like an in-memory
@@ -667,7 +667,7 @@ def from_dask(
 
     See Also
     --------
-    read_parquet_dask, journeymine.from_pandas
+    journeymine.read_parquet, journeymine.from_pandas
 
     Notes
     -----

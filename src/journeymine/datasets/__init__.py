@@ -193,7 +193,7 @@ def shop_model_dict() -> dict[str, Any]:
     return data
 
 
-def shop_model() -> JourneyModel | dict[str, Any]:
+def shop_model() -> JourneyModel:
     """The shop's designed ("to-be") journey, to check :func:`load_shop` against.
 
     Six stages (Awareness, Consideration, Decision, Purchase, Retention,
@@ -205,8 +205,8 @@ def shop_model() -> JourneyModel | dict[str, Any]:
     Returns
     -------
     JourneyModel
-        The designed journey; the plain dict of :func:`shop_model_dict` if
-        this installation has no :mod:`journeymine.model`.
+        The designed journey, built from :func:`shop_model_path` with
+        ``JourneyModel.from_dict``.
 
     See Also
     --------
@@ -223,15 +223,6 @@ def shop_model() -> JourneyModel | dict[str, Any]:
     >>> model.stage_of("Chatbot session") is None
     True
     """
-    data = shop_model_dict()
-    try:
-        from journeymine.model import JourneyModel
-    except ImportError as exc:
-        if exc.name not in (None, "journeymine.model"):
-            raise  # journeymine.model exists but is broken: say so
-        return data
-    from_dict = getattr(JourneyModel, "from_dict", None)
-    if from_dict is not None:
-        model: JourneyModel = from_dict(data)
-        return model
-    return JourneyModel(**data)
+    from journeymine.model import JourneyModel
+
+    return JourneyModel.from_dict(shop_model_dict())

@@ -169,7 +169,7 @@ def read_xes(
 ) -> JourneyLog:
     """Read an XES event log (plain or gzip-compressed) into a JourneyLog.
 
-    The file is parsed in one streaming pass with :func:`read_xes_frame`,
+    The file is parsed in one streaming pass with ``journeymine.io.read_xes_frame``,
     then validated and ordered by :func:`journeymine.from_pandas`. Case ids
     stay text exactly as written in the file.
 
@@ -210,7 +210,6 @@ def read_xes(
 
     See Also
     --------
-    read_xes_frame : the same file as a plain DataFrame.
     read_csv, read_parquet, from_pandas
 
     Examples
