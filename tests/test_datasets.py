@@ -136,9 +136,11 @@ def test_shop_model_is_a_journey_model(design: dict) -> None:
     assert model.stage_of("Place order") == "Purchase"
 
 
-def test_shop_model_without_model_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "journeymine.model", None)
-    assert shop_model() == shop_model_dict()
+def test_shop_model_equals_its_yaml() -> None:
+    from journeymine.model import JourneyModel
+
+    assert shop_model() == JourneyModel.from_dict(shop_model_dict())
+    assert shop_model().to_dict() == JourneyModel.from_dict(shop_model().to_dict()).to_dict()
 
 
 # -- the data against the design ---------------------------------------------

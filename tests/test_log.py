@@ -277,3 +277,25 @@ def test_shuffling_rows_gives_same_ordered_log(df, rnd):
     pd.testing.assert_frame_equal(
         make(uniq).to_pandas(), make(uniq.sample(frac=1, random_state=1)).to_pandas()
     )
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_blank_case_ids_and_activities_are_missing(blank):
+    df = pd.DataFrame(
+        {
+            "c": ["a", blank, "b", "b", None],
+            "a": ["x", "y", blank, "z", "x"],
+            "t": pd.date_range("2025-01-01", periods=5, freq="D"),
+        }
+    )
+    with pytest.raises(LogError, match=r"no case id: rows 1, 4"):
+        jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.warns(JourneymineWarning, match="3 of 5 rows"):
+        log = jm.from_pandas(df, case="c", activity="a", timestamp="t", on_error="collect")
+    assert log.rejected.index.tolist() == [1, 2, 4]
+    assert log.rejected["reason"].tolist() == [
+        "missing case id in column 'c'",
+        "missing activity in column 'a'",
+        "missing case id in column 'c'",
+    ]
+    assert list(log.case_labels) == ["a", "b"] and list(log.activity_labels) == ["x", "z"]

@@ -150,6 +150,20 @@ def null_mask(values: pd.Series) -> np.ndarray:
     return mask
 
 
+def missing_codes(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
+    """Rows that :func:`null_mask` would flag, from factorized ``codes`` and their ``labels``.
+
+    Missing values have code -1; blank text is checked on the distinct labels
+    only, which is much cheaper than on every row.
+    """
+    missing = codes < 0
+    if labels.dtype == object or pd.api.types.is_string_dtype(labels.dtype):
+        blank = null_mask(pd.Series(labels, dtype=object))
+        if blank.any():
+            missing |= blank[np.maximum(codes, 0)] & ~missing
+    return missing
+
+
 def parse_timestamps(
     values: pd.Series,
     *,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -377,21 +378,18 @@ def _build(
     tz_aware: bool,
     rejected: pd.DataFrame,
     source: str | None,
+    coded: Sequence[tuple[np.ndarray, pd.Index]] | None = None,
 ) -> JourneyLog:
-    """Code and order the kept ``rows`` of ``frame`` (``time`` given per kept row)."""
-    codes = []
-    for col in (case, activity):
-        try:
-            codes.append(_codes_of_rows(frame[col], rows))
-        except TypeError as exc:
-            raise LogError(
-                f"Column {col!r}{v.where(source)} holds values that cannot be compared or hashed "
-                f"({exc}); case ids and activities must be text or numbers. Convert the column, "
-                "e.g. df[col].astype(str).",
-                column=col,
-                path=source,
-            ) from None
-    (case_codes, case_labels), (act_codes, act_labels) = codes
+    """Code and order the kept ``rows`` of ``frame`` (``time`` given per kept row).
+
+    ``coded`` holds the case and activity codes of every row of ``frame``
+    when the caller has them already (see :func:`_factorize_column`).
+    """
+    if coded is None:
+        coded = [_factorize_column(frame[col], col, source) for col in (case, activity)]
+    (case_codes, case_labels), (act_codes, act_labels) = (
+        _codes_of_rows(codes, labels, rows) for codes, labels in coded
+    )
     order = _order(case_codes, time, len(case_labels))
     if order is not None:
         rows = rows[order]
@@ -421,10 +419,27 @@ def _build(
     )
 
 
-def _codes_of_rows(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, pd.Index]:
-    """Codes and labels of ``values`` restricted to ``rows`` (labels of unused values dropped)."""
-    codes, labels = factorize(values)
-    if len(rows) == len(values):
+def _factorize_column(
+    values: pd.Series, column: str, source: str | None
+) -> tuple[np.ndarray, pd.Index]:
+    """:func:`factorize` a case or activity column, with a LogError for unhashable values."""
+    try:
+        return factorize(values)
+    except TypeError as exc:
+        raise LogError(
+            f"Column {column!r}{v.where(source)} holds values that cannot be compared or hashed "
+            f"({exc}); case ids and activities must be text or numbers. Convert the column, "
+            "e.g. df[col].astype(str).",
+            column=column,
+            path=source,
+        ) from None
+
+
+def _codes_of_rows(
+    codes: np.ndarray, labels: pd.Index, rows: np.ndarray
+) -> tuple[np.ndarray, pd.Index]:
+    """Codes and labels restricted to ``rows`` (labels no kept row uses are dropped)."""
+    if len(rows) == len(codes):
         return codes, labels
     codes = codes[rows]
     used = np.bincount(codes, minlength=len(labels)) > 0
@@ -568,8 +583,11 @@ def from_pandas(
     reasons = np.full(n, None, dtype=object)
     problems: list[tuple[str, np.ndarray, str]] = []
 
+    coded = []
     for role, col in (("case id", case_col), ("activity", act_col)):
-        missing = v.null_mask(frame[col])
+        codes, labels = _factorize_column(frame[col], col, src)
+        coded.append((codes, labels))
+        missing = v.missing_codes(codes, labels)
         if missing.any():
             reasons[missing & (reasons == None)] = f"missing {role} in column {col!r}"  # noqa: E711
             problems.append((col, np.flatnonzero(missing), f"no {role}"))
@@ -638,6 +656,7 @@ def from_pandas(
         aware,
         rejected,
         src,
+        coded,
     )
 
 
