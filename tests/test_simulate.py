@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections import Counter
 
@@ -284,11 +283,10 @@ def test_required_stage_without_activities_warns():
                               required=["A", "C"]), cases=5, seed=0)  # fmt: skip
 
 
-def test_speed_10k_cases():
-    t0 = time.perf_counter()
+def test_10k_cases_with_noise():
     log = simulate(SHOPLIKE, cases=10_000, seed=0, noise=0.1)
     assert log.n_cases == 10_000
-    assert time.perf_counter() - t0 < 3.0
+    assert log.case_sizes.min() >= 1
 
 
 @pytest.mark.parametrize(
