@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import inspect
 import os
 import sys
 import threading
@@ -486,17 +485,7 @@ def dask_steps(
     if check is None:
         rows.append(("dask check", None, None, "journeymine.conformance not importable"))
         return
-    how = ""
-    try:
-        from journeymine.conformance import check as conformance_check
-
-        if check is conformance_check and "dask" not in inspect.getsource(conformance_check):
-            # jm.check does not dispatch Dask logs (yet): call the scale module directly
-            from journeymine.scale import check_dask as check
-
-            how = "via scale.check_dask"
-    except (ImportError, OSError):
-        pass
+    how = "jm.check on the Dask log"
     try:
         t = time.perf_counter()
         check(dlog, model)

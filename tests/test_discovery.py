@@ -273,3 +273,19 @@ def test_stage_graph_is_contracted_activity_graph(df):
         .sum()
     )
     assert n.to_dict() == g_stage.nodes.set_index("node")[["events", "start", "end"]].to_dict()
+
+
+@pytest.mark.parametrize("dense_keys", [1 << 24, 0])
+def test_histogram_counts_every_group_and_bucket(monkeypatch, dense_keys):
+    from journeymine import _sketch
+
+    monkeypatch.setattr(_sketch, "_DENSE_KEYS", dense_keys)
+    rng = np.random.default_rng(1)
+    group = rng.integers(0, 7, 5_000)
+    dur = np.where(rng.random(5_000) < 0.1, 0, rng.integers(1, 10**15, 5_000))
+    got = _sketch.histogram(group, dur)
+    frame = pd.DataFrame({"group": group, "bucket": _sketch.bucket_of(dur)})
+    want = frame.groupby(["group", "bucket"]).size().rename("count").reset_index()
+    pd.testing.assert_frame_equal(got, want.astype("int64"))
+    empty = _sketch.histogram(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    assert list(empty.columns) == ["group", "bucket", "count"] and len(empty) == 0

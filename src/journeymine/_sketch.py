@@ -18,6 +18,7 @@ _LOG_GAMMA = np.log(GAMMA)
 ZERO_BUCKET = -1
 _PART_BITS = 21
 _PART_MASK = (1 << _PART_BITS) - 1
+_DENSE_KEYS = 1 << 24  # count histogram keys with bincount up to this range
 
 
 def bucket_of(durations: np.ndarray) -> np.ndarray:
@@ -62,11 +63,34 @@ def mean_from_parts(parts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def histogram(group: np.ndarray, durations: np.ndarray) -> pd.DataFrame:
-    """Sparse histogram: one row per (group, bucket) with its count, sorted."""
+    """Sparse histogram: one row per (group, bucket) with its count, sorted.
+
+    ``group`` holds non-negative integer codes. Each (group, bucket) pair is
+    one integer key; keys are counted with ``bincount`` while the key range
+    is small (a few thousand buckets per group at most), else by sorting.
+    """
     buckets = bucket_of(durations)
-    frame = pd.DataFrame({"group": group, "bucket": buckets})
-    counts = frame.groupby(["group", "bucket"], sort=True).size()
-    return counts.rename("count").reset_index()
+    group = np.asarray(group, dtype=np.int64)
+    if buckets.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return pd.DataFrame({"group": empty, "bucket": empty, "count": empty})
+    lo = int(buckets.min())
+    span = int(buckets.max()) - lo + 1
+    key = group * np.int64(span) + (buckets - lo)
+    n_keys = (int(group.max()) + 1) * span
+    if n_keys <= _DENSE_KEYS:
+        counts = np.bincount(key, minlength=n_keys)
+        keys = np.flatnonzero(counts)
+        counts = counts[keys]
+    else:
+        keys, counts = np.unique(key, return_counts=True)
+    return pd.DataFrame(
+        {
+            "group": keys // span,
+            "bucket": keys % span + lo,
+            "count": counts.astype(np.int64),
+        }
+    )
 
 
 def quantiles(

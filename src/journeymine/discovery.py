@@ -48,18 +48,21 @@ def _resolve_by(log: JourneyLog, by: str) -> str:
     return by
 
 
-def _distinct_pairs(
-    major: np.ndarray, minor: np.ndarray, n_minor: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (major, minor) pairs, given ``major`` non-decreasing; returns both parts."""
-    key = major * np.int64(max(n_minor, 1)) + minor
-    key = np.sort(key, kind="stable")  # nearly sorted already: timsort is fast
+def _distinct_count(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.ndarray:
+    """For each minor code, the number of distinct majors it occurs with.
+
+    ``major`` (the case) must be non-decreasing, so the pair keys are sorted
+    already but for the order within a case, which timsort handles in
+    near-linear time.
+    """
+    width = np.int64(max(n_minor, 1))
+    key = np.sort(major * width + minor, kind="stable")
     if key.size:
         first = np.empty(key.size, dtype=bool)
         first[0] = True
         np.not_equal(key[1:], key[:-1], out=first[1:])
         key = key[first]
-    return key // max(n_minor, 1), key % max(n_minor, 1)
+    return np.bincount(key % width, minlength=n_minor)
 
 
 def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
@@ -132,8 +135,7 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
         first_idx = last_idx = np.empty(0, dtype=np.int64)
     start = np.bincount(codes[first_idx], minlength=k)
     end = np.bincount(codes[last_idx], minlength=k)
-    _, node_of_pair = _distinct_pairs(cases, codes, k)
-    node_cases = np.bincount(node_of_pair, minlength=k)
+    node_cases = _distinct_count(cases, codes, k)
     nodes = pd.DataFrame(
         {
             "node": labels,
@@ -167,8 +169,7 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
         )
         edge_id = edge_id.reshape(-1)
     n_edges = edge_keys.size
-    _, edge_of_pair = _distinct_pairs(pair_case, edge_id, n_edges)
-    edge_cases = np.bincount(edge_of_pair, minlength=n_edges)
+    edge_cases = _distinct_count(pair_case, edge_id, n_edges)
     parts = _sketch.sum_parts(edge_id, dur, n_edges)
     mins, maxs = _group_min_max(edge_id, dur, n_edges)
     hist = _sketch.histogram(edge_id, dur)
