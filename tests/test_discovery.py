@@ -289,3 +289,40 @@ def test_histogram_counts_every_group_and_bucket(monkeypatch, dense_keys):
     pd.testing.assert_frame_equal(got, want.astype("int64"))
     empty = _sketch.histogram(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     assert list(empty.columns) == ["group", "bucket", "count"] and len(empty) == 0
+
+
+def _variants_reference(df: pd.DataFrame) -> list[tuple[tuple[str, ...], int]]:
+    """Plain Python: each case's sequence, counted, most frequent first, ties by sequence."""
+    ordered = df.assign(_row=range(len(df))).sort_values(["c", "t", "_row"], kind="stable")
+    counts: dict[tuple[str, ...], int] = {}
+    for _, part in ordered.groupby("c", sort=False):
+        seq = tuple(part["a"])
+        counts[seq] = counts.get(seq, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+@pytest.mark.parametrize("matrix_bytes", [1 << 28, 0])
+@settings(max_examples=60, deadline=None)
+@given(df=frames())
+def test_variants_match_a_plain_python_reference(df, matrix_bytes):
+    from journeymine import discovery
+
+    old = discovery._RANK_MATRIX_BYTES
+    discovery._RANK_MATRIX_BYTES = matrix_bytes  # 0: the Python-sort path for long cases
+    try:
+        got = jm.variants(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    finally:
+        discovery._RANK_MATRIX_BYTES = old
+    assert list(zip(got["variant"], got["cases"], strict=True)) == _variants_reference(df)
+
+
+def test_variants_with_many_activities_sort_by_sequence():
+    # 300 activities: two bytes per code in the sort key
+    names = [f"a{i:03d}" for i in range(300)]
+    rows = [("x", names[299], 0), ("x", names[0], 1), ("y", names[299], 0), ("z", names[256], 0)]
+    rows += [(f"w{i}", names[i], 0) for i in range(300)]
+    df = pd.DataFrame(rows, columns=["c", "a", "t"])
+    df["t"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["t"], unit="min")
+    got = jm.variants(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    assert list(zip(got["variant"], got["cases"], strict=True)) == _variants_reference(df)
+    assert got["variant"].iloc[0] == (names[256],) and got["cases"].iloc[0] == 2

@@ -259,6 +259,42 @@ def _case_hash(codes: np.ndarray, log: JourneyLog) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
+_RANK_MATRIX_BYTES = 1 << 28  # pad sequences into a byte matrix up to this size
+
+
+def _sequence_rank(log: JourneyLog, rep: np.ndarray) -> np.ndarray:
+    """Lexicographic rank of the activity sequences of the cases ``rep``.
+
+    Sequences compare as tuples of activity codes (the order of
+    ``log.activity_labels``), a prefix before its extensions. Each sequence
+    becomes a fixed-width byte string (code + 1, big-endian, zero-padded), and
+    numpy sorts those; when the padded matrix would be too large (a very long
+    case), Python sorts the tuples instead.
+    """
+    off = log.case_offsets
+    lengths = log.case_sizes[rep]
+    n_var = rep.size
+    if n_var == 0:
+        return np.empty(0, dtype=np.int64)
+    width = 1 if len(log.activity_labels) < 255 else (2 if len(log.activity_labels) < 65535 else 4)
+    longest = int(lengths.max())
+    if n_var * longest * width > _RANK_MATRIX_BYTES:
+        seqs = [tuple(log.activity_codes[off[r] : off[r + 1]].tolist()) for r in rep]
+        order = np.asarray(sorted(range(n_var), key=seqs.__getitem__), dtype=np.int64)
+    else:
+        dtype = {1: ">u1", 2: ">u2", 4: ">u4"}[width]
+        matrix = np.zeros((n_var, longest), dtype=dtype)
+        row = np.repeat(np.arange(n_var), lengths)
+        start = np.repeat(off[rep], lengths)
+        col = np.arange(row.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        matrix[row, col] = log.activity_codes[start + col] + 1
+        text = matrix.view(f"S{longest * width}").ravel()
+        order = np.argsort(text, kind="stable")
+    rank = np.empty(n_var, dtype=np.int64)
+    rank[order] = np.arange(n_var)
+    return rank
+
+
 def variant_ids(log: JourneyLog) -> tuple[np.ndarray, np.ndarray]:
     """Group identical traces: ``(variant of each case, representative case of each variant)``.
 
@@ -267,18 +303,23 @@ def variant_ids(log: JourneyLog) -> tuple[np.ndarray, np.ndarray]:
     representative; on the (astronomically unlikely) event of a collision it
     falls back to grouping the sequences themselves.
     """
+    sizes = log.case_sizes
     with np.errstate(over="ignore"):
         h = _case_hash(log.activity_codes, log)
-    sizes = log.case_sizes
-    key = pd.DataFrame({"n": sizes, "h0": h[:, 0], "h1": h[:, 1]})
-    vid, _ = pd.factorize(pd.MultiIndex.from_frame(key))
+        # one 64-bit key per case from both hashes and the length; exactness
+        # comes from the event-by-event check below, not from the key
+        key = h[:, 0] ^ (h[:, 1] * np.uint64(0x9E3779B97F4A7C15)) ^ sizes.astype(np.uint64)
+    vid, _ = pd.factorize(key)
     vid = np.asarray(vid, dtype=np.int64)
     n_var = int(vid.max()) + 1 if vid.size else 0
     rep = np.full(n_var, -1, dtype=np.int64)
     rep[vid[::-1]] = np.arange(len(vid) - 1, -1, -1)  # first case of each variant
-    ev_rep_case = rep[vid[log.case_codes]]
-    ev_rep_idx = log.case_offsets[ev_rep_case] + log.position
-    if not np.array_equal(log.activity_codes[ev_rep_idx], log.activity_codes):
+    same = np.array_equal(sizes[rep[vid]], sizes)
+    if same:
+        ev_rep_case = rep[vid[log.case_codes]]
+        ev_rep_idx = log.case_offsets[ev_rep_case] + log.position
+        same = np.array_equal(log.activity_codes[ev_rep_idx], log.activity_codes)
+    if not same:
         seqs = [
             tuple(log.activity_codes[a:b])
             for a, b in zip(log.case_offsets[:-1], log.case_offsets[1:], strict=True)
@@ -304,7 +345,8 @@ def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per variant, most frequent first (ties by the sequence):
+        One row per variant, most frequent first (ties by the sequence, in
+        the order of ``log.activity_labels``):
         ``variant`` (tuple of activities), ``length``, ``cases``, ``share``
         of all cases, and ``median_duration`` (first to last event).
 
@@ -335,6 +377,7 @@ def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
     med = pd.Series(duration).groupby(vid).median().to_numpy()
     labels = np.asarray(log.activity_labels, dtype=object)
     seqs = [tuple(labels[log.activity_codes[off[r] : off[r + 1]]].tolist()) for r in rep]
+    order = np.lexsort((_sequence_rank(log, rep), -cases))
     out = pd.DataFrame(
         {
             "variant": pd.Series(seqs, dtype=object),
@@ -344,10 +387,6 @@ def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
             "median_duration": pd.to_timedelta(np.round(med), unit="ns"),
         }
     )
-    try:
-        order = sorted(range(n_var), key=lambda i: (-cases[i], seqs[i]))
-    except TypeError:
-        order = sorted(range(n_var), key=lambda i: (-cases[i], tuple(map(str, seqs[i]))))
     out = out.iloc[order].reset_index(drop=True)
     if top is not None:
         out = out.head(int(top))
