@@ -217,10 +217,15 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
 
 
 def _group_min_max(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    if values.size == 0:
-        return np.full(n, np.nan), np.full(n, np.nan)
-    s = pd.Series(values).groupby(group, sort=True)
-    return s.min().to_numpy(dtype=np.float64), s.max().to_numpy(dtype=np.float64)
+    """Exact per-group minimum and maximum of int64 ``values`` (NaN for empty groups)."""
+    lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(lo, group, values)
+    np.maximum.at(hi, group, values)
+    empty = np.bincount(group, minlength=n) == 0
+    lo_f, hi_f = lo.astype(np.float64), hi.astype(np.float64)
+    lo_f[empty] = hi_f[empty] = np.nan
+    return lo_f, hi_f
 
 
 def _modal_stage(log: JourneyLog, labels: pd.Index) -> np.ndarray:
