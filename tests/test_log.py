@@ -299,3 +299,31 @@ def test_blank_case_ids_and_activities_are_missing(blank):
         "missing case id in column 'c'",
     ]
     assert list(log.case_labels) == ["a", "b"] and list(log.activity_labels) == ["x", "z"]
+
+
+def _same_log(a: jm.JourneyLog, b: jm.JourneyLog) -> None:
+    assert list(a.case_labels) == list(b.case_labels)
+    assert list(a.activity_labels) == list(b.activity_labels)
+    np.testing.assert_array_equal(a.case_codes, b.case_codes)
+    np.testing.assert_array_equal(a.activity_codes, b.activity_codes)
+    np.testing.assert_array_equal(a.time, b.time)
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_frames())
+def test_to_pandas_round_trips(df):
+    log = make(df)
+    _same_log(
+        jm.from_pandas(log.to_pandas(), case="customer", activity="touchpoint", timestamp="ts"), log
+    )
+    assert log.to_pandas()["row"].tolist() == log.rows.tolist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(event_frames())
+def test_pm4py_conversion_round_trips(df):
+    pytest.importorskip("pm4py")
+    log = make(df)
+    back = jm.from_pm4py(log.to_pm4py(), case="customer", activity="touchpoint", timestamp="ts")
+    _same_log(back, log)
+    pd.testing.assert_frame_equal(jm.discover(back).edges, jm.discover(log).edges)
