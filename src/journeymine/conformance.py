@@ -19,6 +19,7 @@ from journeymine.errors import (
 )
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel
+from journeymine.scale import DaskJourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -238,7 +239,9 @@ def _top_deviations(dev: pd.DataFrame, k: int) -> list[tuple[str, str, int]]:
 
 
 # -- check ----------------------------------------------------------------------
-def check(log: JourneyLog, model: JourneyModel, *, method: Method = "stages") -> ConformanceReport:
+def check(
+    log: JourneyLog | DaskJourneyLog, model: JourneyModel, *, method: Method = "stages"
+) -> ConformanceReport:
     """Check a log against the designed journey.
 
     Parameters
@@ -351,7 +354,7 @@ def check(log: JourneyLog, model: JourneyModel, *, method: Method = "stages") ->
     0    b         1  unknown_activity     chat           None
     1    b         2     skipped_stage      buy  Consideration
     """
-    if hasattr(log, "_journeymine_dask"):
+    if isinstance(log, DaskJourneyLog):
         from journeymine.scale import check_dask
 
         return check_dask(log, model, method=method)
@@ -557,7 +560,8 @@ def _alignment_deviations(
             'method="stages".'
         ) from exc
 
-    index = {s: i for i, s in enumerate(model.stages)}
+    stage_index = {s: i for i, s in enumerate(model.stages)}
+    stage_of = {a: stage_index[s] for a, s in model.activities.items()}
     var_fit = np.full(rep.size, np.nan)
     d_var: list[int] = []
     d_pos: list[int] = []
@@ -579,7 +583,7 @@ def _alignment_deviations(
                 d_pos.append(pos)
                 d_kind.append(_MODEL_MOVE)
                 d_act.append(model_label)
-                d_stage.append(index.get(model.activities.get(model_label), -1))
+                d_stage.append(stage_of.get(model_label, -1))
                 continue
             if model_label == _SKIP:
                 event = off[r] + pos
@@ -614,13 +618,13 @@ def _alignment_deviations(
     order = np.lexsort((step[row], case))
     row, case = row[order], case[order]
 
-    pos = np.asarray(d_pos, dtype=np.int64)[row]
-    size = log.case_sizes[case]
-    event = off[:-1][case] + np.minimum(pos, size - 1)
-    prev = np.where(pos > 0, off[:-1][case] + pos - 1, -1)
+    position = np.asarray(d_pos, dtype=np.int64)[row]
+    case_size = log.case_sizes[case]
+    event = off[:-1][case] + np.minimum(position, case_size - 1)
+    prev = np.where(position > 0, off[:-1][case] + position - 1, -1)
     dev = {
         "case": case,
-        "position": pos,
+        "position": position,
         "event": event,
         "kind": np.asarray(d_kind, dtype=np.int8)[row],
         "activity": pd.Index(np.asarray(d_act + [None], dtype=object)[:-1][row]),

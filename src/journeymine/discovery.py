@@ -11,16 +11,15 @@ from journeymine import _sketch
 from journeymine.errors import ParameterError
 from journeymine.graph import JourneyGraph
 from journeymine.log import JourneyLog
+from journeymine.scale import DaskJourneyLog
 
 __all__ = ["discover", "variants"]
 
 _DENSE_LIMIT = 1 << 22  # use bincount over pair keys up to this many cells
 
 
-def _check_log(log: Any, func: str) -> JourneyLog:
-    if isinstance(log, JourneyLog):
-        return log
-    if hasattr(log, "_journeymine_dask"):
+def _check_log(log: Any, func: str) -> JourneyLog | DaskJourneyLog:
+    if isinstance(log, (JourneyLog, DaskJourneyLog)):
         return log
     raise ParameterError(
         f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. "
@@ -65,7 +64,7 @@ def _distinct_count(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.nd
     return np.bincount(key % width, minlength=n_minor)
 
 
-def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
+def discover(log: JourneyLog | DaskJourneyLog, *, by: str = "activity") -> JourneyGraph:
     """Discover the directly-follows graph of a log, with frequencies and times.
 
     Parameters
@@ -108,7 +107,7 @@ def discover(log: JourneyLog, *, by: str = "activity") -> JourneyGraph:
     2   view   view       1          1 days
     """
     log = _check_log(log, "discover")
-    if hasattr(log, "_journeymine_dask"):
+    if isinstance(log, DaskJourneyLog):
         from journeymine.scale import discover_dask
 
         return discover_dask(log, by=by)
@@ -337,7 +336,7 @@ def variant_ids(log: JourneyLog) -> tuple[np.ndarray, np.ndarray]:
     return vid, rep
 
 
-def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
+def variants(log: JourneyLog | DaskJourneyLog, *, top: int | None = None) -> pd.DataFrame:
     """The trace variants of a log: distinct activity sequences and how many cases follow each.
 
     Parameters
@@ -366,7 +365,7 @@ def variants(log: JourneyLog, *, top: int | None = None) -> pd.DataFrame:
     1      (ad,)       1      1  0.333333          0 days
     """
     log = _check_log(log, "variants")
-    if hasattr(log, "_journeymine_dask"):
+    if isinstance(log, DaskJourneyLog):
         from journeymine.scale import variants_dask
 
         return variants_dask(log, top=top)

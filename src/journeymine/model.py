@@ -288,9 +288,8 @@ class JourneyModel:
             int64, one per event, in log order.
         """
         order = {s: i for i, s in enumerate(self.stages)}
-        table = np.array(
-            [order.get(self.activities.get(a), -1) for a in log.activity_labels], dtype=np.int64
-        )
+        index = {a: order[s] for a, s in self.activities.items() if s in order}
+        table = np.array([index.get(a, -1) for a in log.activity_labels], dtype=np.int64)
         if table.size == 0:
             return np.empty(0, dtype=np.int64)
         return table[log.activity_codes]
@@ -429,18 +428,18 @@ class JourneyModel:
                     "'stages' as {name: stage, activities: [...]} items."
                 )
             pairs.extend(acts.items())
-        transitions = d.get("transitions")
+        transitions: Any = d.get("transitions")
         if isinstance(transitions, Mapping):
             transitions = [(a, b) for a, nexts in transitions.items() for b in _as_list(nexts)]
         return cls(
-            stages=stages,
+            stages=tuple(stages),
             activities=_unique_mapping(pairs),
             required=d.get("required"),
             start=d.get("start"),
             loops=d.get("loops") or (),
             transitions=transitions,
-            purchase=d.get("purchase"),
-            returns=d.get("returns"),
+            purchase=d.get("purchase") or (),
+            returns=d.get("returns") or (),
             name=d.get("name"),
         )
 
@@ -723,7 +722,7 @@ class JourneyModel:
             "start": [s for s in stage_names if s in first_stages],
         }
         params.update(kwargs)
-        return cls(stages=stage_names, activities=mapping, petri_net=(net, im, fm), **params)
+        return cls(stages=tuple(stage_names), activities=mapping, petri_net=(net, im, fm), **params)
 
     @classmethod
     def from_bpmn(cls, path: str | Path, **kwargs: Any) -> JourneyModel:
@@ -1039,7 +1038,7 @@ def _loader_class() -> type:
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             node = super().compose_node(parent, index)
-            if id(node) in self._sizes:
+            if node is None or id(node) in self._sizes:
                 return node
             if isinstance(node, yaml.SequenceNode):
                 size = 1 + sum(self._sizes.get(id(c), 1) for c in node.value)
@@ -1079,7 +1078,7 @@ def _loader_class() -> type:
     return ModelLoader
 
 
-class _FlowList(list):  # type: ignore[type-arg]
+class _FlowList(list):
     """A list written in YAML flow style (``[a, b]``)."""
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from journeymine.errors import JourneymineWarning, ParameterError
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel
+from journeymine.scale import DaskJourneyLog
 
 __all__ = ["KINDS", "find_loops", "funnel", "loop_summary", "stage_durations"]
 
@@ -301,7 +302,7 @@ def _detect(
 
 
 def find_loops(
-    log: JourneyLog,
+    log: JourneyLog | DaskJourneyLog,
     *,
     model: JourneyModel | None = None,
     purchase: str | Sequence[str] | None = None,
@@ -415,7 +416,7 @@ def find_loops(
     3         5      buy           rework    <NA>            NaT
     4         5      buy  repeat_purchase    <NA>         3 days
     """
-    if hasattr(log, "_journeymine_dask"):
+    if isinstance(log, DaskJourneyLog):
         from journeymine.scale import find_loops_dask
 
         return find_loops_dask(log, model=model, purchase=purchase, returns=returns, stages=stages)
@@ -442,7 +443,7 @@ def find_loops(
 
 
 def loop_summary(
-    log: JourneyLog,
+    log: JourneyLog | DaskJourneyLog,
     *,
     model: JourneyModel | None = None,
     purchase: str | Sequence[str] | None = None,
@@ -501,7 +502,7 @@ def loop_summary(
     a           1                 2          3               2 days 12:00:00
     b           0                 0          0                           NaT
     """
-    if hasattr(log, "_journeymine_dask"):
+    if isinstance(log, DaskJourneyLog):
         from journeymine.scale import loop_summary_dask
 
         return loop_summary_dask(
@@ -551,7 +552,7 @@ def _first_visits(
 
 
 def funnel(
-    log: JourneyLog,
+    log: JourneyLog | DaskJourneyLog,
     model: JourneyModel,
     *,
     as_of: Any = None,
@@ -653,13 +654,12 @@ def funnel(
     1            0     1
     2            0     1
     """
-    if hasattr(log, "_journeymine_dask"):
+    if isinstance(log, DaskJourneyLog):
         from journeymine.scale import funnel_dask
 
         return funnel_dask(log, model, as_of=as_of, open_window=open_window)
     _check_log(log, "funnel")
-    model = _check_model(model, "funnel", optional=False)
-    assert model is not None
+    _check_model(model, "funnel", optional=False)
     if open_window is not None and as_of is None:
         raise ParameterError(
             "The 'open_window' parameter of funnel() needs as_of=, the time the data was "
@@ -709,7 +709,7 @@ def funnel(
 
 # -- stage durations ------------------------------------------------------
 def stage_durations(
-    log: JourneyLog,
+    log: JourneyLog | DaskJourneyLog,
     model: JourneyModel,
     *,
     by: str | None = None,
@@ -814,13 +814,12 @@ def stage_durations(
     1  Consideration      1 4 days 4 days 4 days
     2       Purchase      0    NaT    NaT    NaT
     """
-    if hasattr(log, "_journeymine_dask"):
+    if isinstance(log, DaskJourneyLog):
         from journeymine.scale import stage_durations_dask
 
         return stage_durations_dask(log, model, by=by, as_of=as_of, summary=summary)
     _check_log(log, "stage_durations")
-    model = _check_model(model, "stage_durations", optional=False)
-    assert model is not None
+    _check_model(model, "stage_durations", optional=False)
     if not isinstance(summary, (bool, np.bool_)):
         raise ParameterError(
             f"The 'summary' parameter of stage_durations() must be True or False. "

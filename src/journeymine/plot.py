@@ -162,7 +162,7 @@ def _bezier_top(a: tuple[float, float], b: tuple[float, float], rad: float) -> f
 def _points_per_unit(ax: Axes) -> float:
     """Display points per data unit along x, after the aspect is applied."""
     ax.apply_aspect()
-    fig = ax.figure
+    fig: Any = ax.figure  # a Figure here: journeymine draws no subfigures
     width_in = ax.get_position().width * fig.get_figwidth()
     x0, x1 = ax.get_xlim()
     return width_in * 72.0 / max(abs(x1 - x0), 1e-9)
@@ -826,7 +826,7 @@ def designed_moves(model: JourneyModel) -> list[tuple[Any, Any]]:
             moves.append((stages[i], stages[j]))
             if stages[j] in required:
                 break
-    moves += [tuple(p) for p in model.loops]
+    moves += [(a, b) for a, b in model.loops]
     return moves
 
 
@@ -1113,7 +1113,9 @@ def plot_funnel(
 def _activity_colours(activities: Sequence[Any]) -> dict[Any, Any]:
     from matplotlib import colormaps
 
-    palette = list(colormaps["tab20"].colors) + list(colormaps["tab20b"].colors)
+    palette = [colormaps["tab20"](i) for i in range(20)] + [
+        colormaps["tab20b"](i) for i in range(20)
+    ]
     # tab20 pairs a dark and a light shade: use the dark ones first
     palette = palette[0:20:2] + palette[1:20:2] + palette[20:]
     return {a: palette[i % len(palette)] for i, a in enumerate(activities)}

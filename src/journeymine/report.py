@@ -22,6 +22,8 @@ import pandas as pd
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
     from journeymine.graph import JourneyGraph
     from journeymine.log import JourneyLog
     from journeymine.model import JourneyModel
@@ -184,15 +186,15 @@ def analyse(
         )
         if a.conformance is not None:
             try:
-                ax = plot_conformance(a.conformance, model=model)
+                overlay: Axes | None = plot_conformance(a.conformance, model=model)
             except ParameterError:
-                ax = None
-            if ax is not None:
+                overlay = None
+            if overlay is not None:
                 figs["conformance"] = Figure(
                     "conformance",
                     "Designed against actual journey, stage move by stage move: moves both "
                     "designed and taken, designed but never taken, and taken but not designed.",
-                    ax,
+                    overlay,
                 )
         if a.funnel is not None:
             figs["funnel"] = Figure(
@@ -257,9 +259,10 @@ def _cell(value: Any, column: str) -> tuple[str, bool]:
     if isinstance(value, (float, np.floating)):
         if any(w in column.lower() for w in _PCT_WORDS):
             return f"{float(value):.1%}", True
-        if float(value).is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}", True
-        return f"{float(value):,.3g}" if abs(value) < 1000 else f"{float(value):,.0f}", True
+        number = float(value)
+        if number.is_integer() and abs(number) < 1e15:
+            return f"{int(number):,}", True
+        return f"{number:,.3g}" if abs(number) < 1000 else f"{number:,.0f}", True
     return _e(value), False
 
 
@@ -395,7 +398,7 @@ def _log_section(a: Analysis) -> str:
         }
     )
     parts = [_cards(cards)]
-    if first is not None:
+    if first is not None and last is not None:
         parts.append(
             f"<p class='note'>From {_e(first.strftime('%Y-%m-%d %H:%M'))} to "
             f"{_e(last.strftime('%Y-%m-%d %H:%M'))}"

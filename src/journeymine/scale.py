@@ -238,7 +238,7 @@ def _is_text(values: pd.Series, fmt: str | None) -> bool:
     return fmt not in ("s", "ms", "us", "ns")
 
 
-def _format_rows(first: Sequence[int], total: int) -> str:
+def _format_rows(first: Sequence[int] | np.ndarray, total: int) -> str:
     """As ``_validation.format_rows`` for ``total`` rows of which the first are given."""
     shown = ", ".join(str(int(r)) for r in list(first)[:5])
     more = f" and {total - 5} more" if total > 5 else ""

@@ -260,7 +260,7 @@ def _check_args(
             f"None. Got {seed!r} instead."
         )
     try:
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(int(seed) if isinstance(seed, numbers.Integral) else seed)
     except (TypeError, ValueError) as exc:
         raise ParameterError(
             f"The 'seed' parameter of simulate() is not a valid seed: {exc}. Got {seed!r}."

@@ -11,13 +11,16 @@ import os
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from journeymine import _validation as v
 from journeymine.errors import LogError, ParameterError
 from journeymine.log import JourneyLog, OnError, from_pandas
+
+if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["read_csv", "read_parquet"]
 
@@ -180,7 +183,7 @@ def _header_lines(kwargs: dict[str, Any]) -> int | None:
     return None
 
 
-def _open_binary(p: Path, compression: Any) -> IO[bytes] | None:
+def _open_binary(p: Path, compression: Any) -> IO[bytes] | gzip.GzipFile | None:
     """The decompressed bytes of ``p`` as pandas would see them, or None if unsupported."""
     if isinstance(compression, dict):
         compression = compression.get("method")
@@ -203,7 +206,7 @@ def _open_binary(p: Path, compression: Any) -> IO[bytes] | None:
     return None
 
 
-def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+def _chunks(stream: IO[bytes] | gzip.GzipFile) -> Iterator[bytes]:
     while chunk := stream.read(1 << 20):
         yield chunk
 
@@ -389,7 +392,7 @@ def read_parquet(
     on_error: OnError = "raise",
     engine: Literal["pandas", "dask"] = "pandas",
     **kwargs: Any,
-) -> JourneyLog:
+) -> JourneyLog | DaskJourneyLog:
     """Read an event log from a Parquet file.
 
     Parameters

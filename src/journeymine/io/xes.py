@@ -322,7 +322,7 @@ def _collect(source: str, max_events: int | None) -> _Collected:
     context = _BEFORE
     nowhere: dict[str, _Table] = {}
     event_dates = events["date"]  # mostly distinct: not worth sharing
-    share = {}.setdefault  # one str object per distinct value, to save memory
+    share: Callable[[Any, Any], Any] = {}.setdefault  # one str object per distinct value
     tables = nowhere  # where attributes go now: event, trace or nowhere
     order: list[str] = []
     row = -1  # event number, or trace number for trace attributes
@@ -339,13 +339,13 @@ def _collect(source: str, max_events: int | None) -> _Collected:
         if table is not None:
             skip = 1
             # attrs is [name, value, name, value, ...] (ordered_attributes)
+            key: str | None
+            value: str | None
             if len(attrs) == 4 and attrs[0] == "key" and attrs[2] == "value":
-                key = attrs[1]
-                value = attrs[3]
+                key, value = attrs[1], attrs[3]
             else:
                 named = dict(zip(attrs[::2], attrs[1::2], strict=True))
-                key = named.get("key")
-                value = named.get("value")
+                key, value = named.get("key"), named.get("value")
                 if key is None:
                     raise _error(
                         parser,
@@ -457,7 +457,11 @@ def _collect(source: str, max_events: int | None) -> _Collected:
 
 
 def _feed(
-    parser: Any, stream: IO[bytes], source: str, is_gzip: bool, started: Callable[[], bool]
+    parser: Any,
+    stream: IO[bytes] | gzip.GzipFile,
+    source: str,
+    is_gzip: bool,
+    started: Callable[[], bool],
 ) -> None:
     """Push the bytes of ``stream`` through ``parser``, translating errors.
 
