@@ -204,13 +204,17 @@ sphinx_gallery_conf = {
 
 # -- hooks -----------------------------------------------------------------------
 def _hide_internal_signature(app, what, name, obj, options, signature, return_annotation):
-    """Classes built by functions (JourneyLog, JourneyGraph, ...) show no constructor.
+    """Classes built by functions (JourneyLog, JourneyGraph, ...) show no constructor,
+    and functions show no private keywords.
 
     Their dataclass constructors take private fields (``_frame``, ``_stats``);
     the docstring says which function builds them.
     """
     if what in ("class", "exception") and signature and re.search(r"[(,]\s*_\w", signature):
         return "", return_annotation
+    if what == "function" and signature and re.search(r",\s*_\w", signature):
+        # private keywords (``_source=``, ``_progress=``) are for the package itself
+        return re.sub(r",\s*_\w+=[^,)]*", "", signature), return_annotation
     return None
 
 

@@ -241,3 +241,56 @@ def test_python_dash_m_runs_the_command():
         timeout=60,
     )
     assert out.returncode == 0 and out.stdout.startswith("journeymine ")
+
+
+class _Terminal:
+    """A stand-in for stderr attached to a terminal."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_status_line_and_progress_bar_on_a_terminal():
+    from journeymine.cli import _Status
+
+    term = _Terminal()
+    status = _Status(term, enabled=True)
+    status("discovering")
+    assert term.text == "\rjourneymine: discovering…"
+    status.bar("reading log.xes", 0.5, width=10)
+    assert term.text.endswith("\rjourneymine: reading log.xes [#####.....]  50%")
+    before = term.text
+    status.bar("reading log.xes", 0.504, width=10)  # same percent: not redrawn
+    assert term.text == before
+    status.bar("reading log.xes", 1.0, width=10)
+    assert term.text.endswith("[##########] 100%")
+    status.clear()
+    assert term.text.endswith("\r")
+    quiet = _Terminal()
+    _Status(quiet, enabled=False).bar("reading", 0.5)
+    assert quiet.text == ""
+
+
+def test_xes_read_reports_progress(tmp_path, monkeypatch, capsys):
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    xes = tmp_path / "log.xes"
+    events = "".join(
+        f'<trace><string key="concept:name" value="c{c}"/>'
+        f'<event><string key="concept:name" value="ad"/>'
+        f'<date key="time:timestamp" value="2025-01-01T10:00:00+00:00"/></event></trace>'
+        for c in range(3000)
+    )
+    xes.write_text(f'<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0">{events}</log>')
+    assert main(["discover", str(xes), "--out", str(tmp_path / "o")]) == 0
+    assert "journeymine: reading log.xes [" in term.text and "100%" in term.text
+    assert "3,000 cases" in capsys.readouterr().out

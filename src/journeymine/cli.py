@@ -37,6 +37,21 @@ class _Status:
         self.stream.flush()
         self.width = len(text)
 
+    def bar(self, message: str, fraction: float, width: int = 24) -> None:
+        """Show ``message`` with a progress bar at ``fraction`` (0 to 1), redrawn per percent."""
+        if not self.enabled:
+            return
+        percent = int(max(0.0, min(fraction, 1.0)) * 100)
+        if percent == getattr(self, "_percent", None):
+            return
+        self._percent = percent
+        filled = percent * width // 100
+        text = f"{PROG}: {message} [{'#' * filled}{'.' * (width - filled)}] {percent:3d}%"
+        pad = " " * max(0, self.width - len(text))
+        self.stream.write("\r" + text + pad)
+        self.stream.flush()
+        self.width = len(text)
+
     def clear(self) -> None:
         if self.enabled and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
@@ -147,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_log(args: argparse.Namespace) -> Any:
+def _read_log(args: argparse.Namespace, status: _Status | None = None) -> Any:
     from journeymine._validation import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP
     from journeymine.errors import LogError
 
@@ -171,7 +186,14 @@ def _read_log(args: argparse.Namespace) -> Any:
         kw.setdefault("case", XES_CASE)
         kw.setdefault("activity", XES_ACTIVITY)
         kw.setdefault("timestamp", XES_TIMESTAMP)
-        return read_xes(path, on_error=args.on_error, **kw)
+        progress = None
+        if status is not None and status.enabled:
+            label = f"reading {path.name}"
+
+            def progress(fraction: float) -> None:
+                status.bar(label, fraction)
+
+        return read_xes(path, on_error=args.on_error, _progress=progress, **kw)
     if args.timestamp_format is not None:
         kw["timestamp_format"] = args.timestamp_format
     if name.endswith((".parquet", ".pq", ".parq")):
@@ -215,7 +237,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         by = "activity"
     else:
         status(f"reading {args.log.name}")
-        log = _read_log(args)
+        log = _read_log(args, status)
         by = args.by
         if args.command == "check":
             status(f"reading {args.model.name}")

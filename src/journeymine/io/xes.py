@@ -66,6 +66,7 @@ def read_xes_frame(
     *,
     max_events: int | None = None,
     _keep_bad_dates: str | None = None,
+    _progress: Callable[[float], None] | None = None,
 ) -> pd.DataFrame:
     """Read an XES event log into a pandas DataFrame, one row per event.
 
@@ -146,7 +147,7 @@ def read_xes_frame(
     [Timestamp('2025-01-01 09:00:00+0000', tz='UTC'), Timestamp('2025-01-01 09:30:00+0000', tz='UTC')]
     """
     source, max_events = _check_arguments(path, max_events)
-    collected = _collect(source, max_events)
+    collected = _collect(source, max_events, _progress)
     n_events = len(collected.event_trace)
     if n_events == 0:
         raise LogError(
@@ -166,6 +167,7 @@ def read_xes(
     stage: str | None = None,
     channel: str | None = None,
     on_error: OnError = "raise",
+    _progress: Callable[[float], None] | None = None,
 ) -> JourneyLog:
     """Read an XES event log (plain or gzip-compressed) into a JourneyLog.
 
@@ -244,7 +246,9 @@ def read_xes(
     >>> sorted(log.activities)
     ['ad', 'buy']
     """
-    frame = read_xes_frame(path, _keep_bad_dates=timestamp if on_error == "collect" else None)
+    frame = read_xes_frame(
+        path, _keep_bad_dates=timestamp if on_error == "collect" else None, _progress=_progress
+    )
     return from_pandas(
         frame,
         case=case,
@@ -303,8 +307,14 @@ def _open(source: str) -> tuple[IO[bytes], bool]:
     return raw, is_gzip
 
 
-def _collect(source: str, max_events: int | None) -> _Collected:
-    """Parse ``source`` once and gather the raw attribute values."""
+def _collect(
+    source: str, max_events: int | None, progress: Callable[[float], None] | None = None
+) -> _Collected:
+    """Parse ``source`` once and gather the raw attribute values.
+
+    ``progress``, if given, is called with the share of the file's bytes
+    read so far (0 to 1) after every chunk.
+    """
     out = _Collected()
     events, traces = out.events, out.traces
     event_order, trace_order = out.event_order, out.trace_order
@@ -449,11 +459,29 @@ def _collect(source: str, max_events: int | None) -> _Collected:
     raw, is_gzip = _open(source)
     try:
         with raw, gzip.GzipFile(fileobj=raw) if is_gzip else nullcontext(raw) as stream:
-            _feed(parser, stream, source, is_gzip, lambda: context != _BEFORE)
+            done = _progress_of(raw, source, progress)
+            _feed(parser, stream, source, is_gzip, lambda: context != _BEFORE, done)
     except _StopParsing:
         pass
     out.n_traces = trace + 1
     return out
+
+
+def _progress_of(
+    raw: IO[bytes], source: str, progress: Callable[[float], None] | None
+) -> Callable[[], None] | None:
+    """A callback telling ``progress`` the share of ``raw``'s bytes consumed so far."""
+    if progress is None:
+        return None
+    try:
+        total = max(os.path.getsize(source), 1)
+    except OSError:
+        return None
+
+    def done() -> None:
+        progress(min(raw.tell() / total, 1.0))
+
+    return done
 
 
 def _feed(
@@ -462,10 +490,12 @@ def _feed(
     source: str,
     is_gzip: bool,
     started: Callable[[], bool],
+    done: Callable[[], None] | None = None,
 ) -> None:
     """Push the bytes of ``stream`` through ``parser``, translating errors.
 
-    ``started()`` tells whether the root element has been seen.
+    ``started()`` tells whether the root element has been seen; ``done()``,
+    if given, is called after every chunk.
     """
     parse: Callable[[bytes, bool], int] = parser.Parse
     size = 0
@@ -486,6 +516,8 @@ def _feed(
                 break
             size += len(chunk)
             parse(chunk, False)
+            if done is not None:
+                done()
         parse(b"", True)
     except LookupError as exc:
         raise LogError(
