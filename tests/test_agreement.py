@@ -106,7 +106,7 @@ def test_sepsis_csv_agrees_with_pm4py_and_with_xes():
 
 def test_hospital_billing_agrees_with_pm4py():
     path = shared_data("hospital_billing.csv.gz")
-    with pytest.warns(JourneymineWarning, match="1 of 49951 rows"):
+    with pytest.warns(JourneymineWarning, match="1 of 49,951 rows"):
         log = jm.read_csv(
             path, case="case_id", activity="activity", timestamp="timestamp", on_error="collect"
         )

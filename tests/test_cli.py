@@ -294,3 +294,18 @@ def test_xes_read_reports_progress(tmp_path, monkeypatch, capsys):
     assert main(["discover", str(xes), "--out", str(tmp_path / "o")]) == 0
     assert "journeymine: reading log.xes [" in term.text and "100%" in term.text
     assert "3,000 cases" in capsys.readouterr().out
+
+
+def test_rejected_rows_are_a_warning_line_not_a_python_warning(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "customer_id,touchpoint,ts\nc1,ad,2025-01-01\n,buy,2025-01-02\nc2,ad,2025-01-03\n"
+    )
+    argv = ["discover", str(bad), *COLUMNS, "--on-error", "collect", "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "1 row rejected (see the report)" in captured.out
+    assert captured.err.startswith("journeymine: warning: 1 of 3 rows in ")
+    assert "JourneymineWarning" not in captured.err and "sys.exit" not in captured.err
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""

@@ -145,7 +145,7 @@ def test_hospital_billing_empty_case_reported():
         match=r"1 event in .*hospital_billing.csv.gz has no case id: row 212 \(file line 214\)",
     ):
         jm.read_csv(path, case="case_id", activity="activity", timestamp="timestamp")
-    with pytest.warns(JourneymineWarning, match="1 of 49951 rows"):
+    with pytest.warns(JourneymineWarning, match="1 of 49,951 rows"):
         log = jm.read_csv(
             path, case="case_id", activity="activity", timestamp="timestamp", on_error="collect"
         )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from journeymine.errors import JourneymineError
+from journeymine.errors import JourneymineError, JourneymineWarning
 
 __all__ = ["main"]
 
@@ -261,7 +262,8 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
             f"{log.n_cases:,} cases, {log.n_events:,} events, {len(log.activities):,} activities",
         ]
         if len(log.rejected):
-            lines.append(f"{len(log.rejected):,} rows rejected (see the report)")
+            n = len(log.rejected)
+            lines.append(f"{n:,} row{'s' if n != 1 else ''} rejected (see the report)")
         rate = a.conformance_rate
         if rate is not None:
             lines.append(f"conformance: {rate:.1%} of cases follow the designed journey")
@@ -295,8 +297,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(None if argv is None else list(argv))
     status = _Status(sys.stderr, enabled=not args.quiet)
+
+    def show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
+        # a warning the user can act on, said like the errors (no source line)
+        status.clear()
+        text = " ".join(str(message).split())
+        if not args.quiet or not issubclass(category, JourneymineWarning):
+            sys.stderr.write(f"{PROG}: warning: {text}\n")
+
     try:
-        return _run(args, sys.stdout, status)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", JourneymineWarning)
+            warnings.showwarning = show_warning
+            return _run(args, sys.stdout, status)
     except JourneymineError as exc:
         status.clear()
         message = " ".join(str(exc).split()) or type(exc).__name__

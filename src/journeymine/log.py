@@ -632,7 +632,7 @@ def from_pandas(
         rejected.index = pd.Index(bad_idx, name="row")
         rejected[_reason_column(frame)] = reasons[bad_idx].astype(str)
         warnings.warn(
-            f"{len(bad_idx)} of {n} rows{v.where(src)} were rejected (see log.rejected for "
+            f"{len(bad_idx):,} of {n:,} rows{v.where(src)} were rejected (see log.rejected for "
             "the rows and the reason for each).",
             JourneymineWarning,
             stacklevel=_stacklevel(),

@@ -774,7 +774,7 @@ def from_dask(
         from journeymine.log import _stacklevel
 
         warnings.warn(
-            f"{n_bad} of {n} rows{v.where(src)} were rejected (see log.rejected for "
+            f"{n_bad:,} of {n:,} rows{v.where(src)} were rejected (see log.rejected for "
             "the rows and the reason for each).",
             JourneymineWarning,
             stacklevel=_stacklevel(),
