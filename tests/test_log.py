@@ -327,3 +327,13 @@ def test_pm4py_conversion_round_trips(df):
     back = jm.from_pm4py(log.to_pm4py(), case="customer", activity="touchpoint", timestamp="ts")
     _same_log(back, log)
     pd.testing.assert_frame_equal(jm.discover(back).edges, jm.discover(log).edges)
+
+
+@pytest.mark.parametrize("distinct", [1, 3, 50, 10_000])
+def test_stable_argsort_equals_numpys_stable_sort(distinct):
+    from journeymine.log import _stable_argsort
+
+    rng = np.random.default_rng(distinct)
+    values = rng.integers(0, distinct, 20_000).astype(np.int64)
+    np.testing.assert_array_equal(_stable_argsort(values), np.argsort(values, kind="stable"))
+    np.testing.assert_array_equal(_stable_argsort(values[:0]), np.empty(0, dtype=np.intp))

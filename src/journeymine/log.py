@@ -471,8 +471,33 @@ def _order(case_codes: np.ndarray, time: np.ndarray, n_cases: int) -> np.ndarray
     by_case = _stable_group_sort(case_codes, n_cases)
     if _is_sorted(case_codes[by_case], time[by_case]):
         return by_case
-    by_time = np.argsort(time, kind="stable")
+    by_time = _stable_argsort(time)
     return by_time[_stable_group_sort(case_codes[by_time], n_cases)]
+
+
+def _stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")``, faster when few values tie.
+
+    An unstable sort (introsort) is about twice as fast as numpy's stable
+    sort on int64; afterwards only the runs of equal values need their
+    members put back in input order. With many ties the stable sort is used.
+    """
+    order = np.argsort(values, kind="quicksort")
+    ordered = values[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if tied.size == 0:
+        return order
+    if tied.size > values.size // 8:
+        return np.argsort(values, kind="stable")
+    in_run = np.zeros(values.size, dtype=bool)
+    in_run[tied] = True
+    in_run[tied + 1] = True
+    at = np.flatnonzero(in_run)
+    # equal values are contiguous once sorted: a run starts where the value changes
+    run = np.cumsum(np.concatenate(([True], ordered[at[1:]] != ordered[at[:-1]])))
+    members = order[at]
+    order[at] = members[np.lexsort((members, run))]
+    return order
 
 
 def _is_sorted(case_codes: np.ndarray, time: np.ndarray) -> bool:
