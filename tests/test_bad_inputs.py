@@ -677,6 +677,34 @@ def test_xes_bad_date_is_collected():
     assert log.cases.tolist() == ["c1", "c2"]
 
 
+@pytest.mark.parametrize("value", ["-1", "-0044-03-15T12:00:00", "99999-01-01"])
+def test_xes_dates_outside_the_timestamp_range_give_log_error(tmp_path, value):
+    # found by the fuzz campaign: ISO 8601 parsing accepts year -1, which pandas
+    # then could not even print for the message
+    path = tmp_path / "far.xes"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0">'
+        '<trace><string key="concept:name" value="c1"/>'
+        '<event><string key="concept:name" value="ad"/>'
+        '<date key="time:timestamp" value="2025-01-01T10:00:00Z"/></event>'
+        '<event><string key="concept:name" value="buy"/>'
+        f'<date key="time:timestamp" value="{value}"/></event></trace></log>'
+    )
+    with pytest.raises(LogError, match=r"cannot be parsed.*(row|events) 1\b"):
+        jm.read_xes(path)
+    with pytest.warns(jm.JourneymineWarning, match="1 of 2 rows"):
+        log = jm.read_xes(path, on_error="collect")
+    assert (log.n_events, len(log.rejected)) == (1, 1)
+    assert "timestamp" in log.rejected["reason"].iloc[0]
+
+
+def test_sample_repr_survives_timestamps_pandas_cannot_print():
+    from journeymine._validation import sample_repr
+
+    far = pd.Timestamp(np.datetime64("-0001-01-01T00:00:00", "us")).tz_localize("UTC")
+    assert sample_repr(["x", far]) == "['x', np.datetime64('-001-01-01T00:00:00.000000')]"
+
+
 def test_unhashable_case_ids_give_log_error():
     df = pd.DataFrame({"c": [[1], [1]], "a": ["p", "q"], "t": ["2025-01-01", "2025-01-02"]})
     with pytest.raises(LogError, match="'c'"):

@@ -28,6 +28,23 @@ def where(source: str | None) -> str:
     return f" in {source}" if source else ""
 
 
+def sample_repr(values: Sequence[Any]) -> str:
+    """``repr`` of a few input values for a message, even where ``repr`` itself fails.
+
+    pandas cannot print a Timestamp outside Python's datetime range (e.g. year
+    -1, which ISO 8601 parsing accepts); such a value is shown as its numpy
+    datetime64.
+    """
+    parts = []
+    for value in values:
+        try:
+            parts.append(repr(value))
+        except (NotImplementedError, ValueError, OverflowError):
+            asm8 = getattr(value, "asm8", None)
+            parts.append(repr(asm8) if asm8 is not None else f"<{type(value).__name__}>")
+    return "[" + ", ".join(parts) + "]"
+
+
 def format_rows(rows: Sequence[int] | np.ndarray, *, line_offset: int | None = None) -> str:
     """Describe up to five 0-based row numbers, e.g. ``rows 3, 17 and 2 more``."""
     rows = [int(r) for r in rows]

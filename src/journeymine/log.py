@@ -631,7 +631,9 @@ def from_pandas(
             idx = np.flatnonzero(unparsed)
             sample = frame[ts_col].iloc[idx[:3]].tolist()
             reasons[unparsed & (reasons == None)] = f"unparseable timestamp in column {ts_col!r}"  # noqa: E711
-            problems.append((ts_col, idx, f"a timestamp that cannot be parsed (e.g. {sample!r})"))
+            problems.append(
+                (ts_col, idx, f"a timestamp that cannot be parsed (e.g. {v.sample_repr(sample)})")
+            )
 
     bad = reasons != None  # noqa: E711
     rejected = _empty_rejected(frame)

@@ -308,7 +308,7 @@ def _raise_bad_rows(results: list[dict[str, Any]], offsets: np.ndarray, spec: _S
             _NO_CASE: "no case id",
             _NO_ACTIVITY: "no activity",
             _NO_TIME: "no timestamp",
-            _BAD_TIME: f"a timestamp that cannot be parsed (e.g. {sample[:3]!r})",
+            _BAD_TIME: f"a timestamp that cannot be parsed (e.g. {v.sample_repr(sample[:3])})",
         }[kind]
         fix = 'Drop or fill them, or pass on_error="collect" to set them aside.'
         if kind == _BAD_TIME:
