@@ -517,3 +517,17 @@ def test_import_does_not_load_dask():
     code = "import sys, journeymine, journeymine.scale\nprint('dask' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_out_of_range_datetimes_raise_like_in_memory(sync):
+    times = np.array(
+        ["2025-01-01T10:00", "-0001-01-01T00:00", "2025-01-02T10:00"], "datetime64[us]"
+    )
+    df = pd.DataFrame({"c": ["a", "a", "b"], "a": ["x", "y", "x"], "t": times})
+    with pytest.raises(LogError, match="outside 1677-09-21 .. 2262-04-11") as want:
+        from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.raises(LogError, match="outside 1677-09-21") as got:
+        from_dask(
+            dd.from_pandas(df, npartitions=2, sort=False), case="c", activity="a", timestamp="t"
+        )
+    assert str(got.value) == str(want.value)

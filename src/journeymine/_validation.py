@@ -45,6 +45,25 @@ def sample_repr(values: Sequence[Any]) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
+def bad_rows_fix(*, unparseable: bool, datetimes: bool) -> str:
+    """How to fix rows with a missing value or, if ``unparseable``, a bad timestamp.
+
+    ``datetimes`` says the column already holds datetimes (as from XES or
+    Parquet), where no format can help: such values are out of range.
+    """
+    if unparseable and datetimes:
+        return (
+            "They lie outside 1677-09-21 .. 2262-04-11, the range of nanosecond "
+            'timestamps. Fix them, or pass on_error="collect" to set them aside.'
+        )
+    if unparseable:
+        return (
+            "Fix the values, pass timestamp_format= with their format (e.g. "
+            "'%d/%m/%Y %H:%M'), or pass on_error=\"collect\" to set them aside."
+        )
+    return 'Drop or fill them, or pass on_error="collect" to set them aside.'
+
+
 def format_rows(rows: Sequence[int] | np.ndarray, *, line_offset: int | None = None) -> str:
     """Describe up to five 0-based row numbers, e.g. ``rows 3, 17 and 2 more``."""
     rows = [int(r) for r in rows]

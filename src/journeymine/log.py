@@ -640,12 +640,10 @@ def from_pandas(
     if bad.any():
         if on_error == "raise":
             col, idx, what = problems[0]
-            fix = 'Drop or fill them, or pass on_error="collect" to set them aside.'
-            if "parsed" in what:
-                fix = (
-                    "Fix the values, pass timestamp_format= with their format (e.g. "
-                    "'%d/%m/%Y %H:%M'), or pass on_error=\"collect\" to set them aside."
-                )
+            fix = v.bad_rows_fix(
+                unparseable="parsed" in what,
+                datetimes=pd.api.types.is_datetime64_any_dtype(frame[ts_col]),
+            )
             raise LogError(
                 f"{len(idx)} event{'s' if len(idx) != 1 else ''}{v.where(src)} "
                 f"{'has' if len(idx) == 1 else 'have'} {what}: "

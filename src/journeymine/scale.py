@@ -165,6 +165,7 @@ def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, An
     if n == 0:
         return out
     ts = df[spec.timestamp]
+    out["datetimes"] = pd.api.types.is_datetime64_any_dtype(ts)
     case_missing = v.null_mask(df[spec.case])
     act_missing = v.null_mask(df[spec.activity])
     if _is_text(ts, spec.timestamp_format):
@@ -310,12 +311,10 @@ def _raise_bad_rows(results: list[dict[str, Any]], offsets: np.ndarray, spec: _S
             _NO_TIME: "no timestamp",
             _BAD_TIME: f"a timestamp that cannot be parsed (e.g. {v.sample_repr(sample[:3])})",
         }[kind]
-        fix = 'Drop or fill them, or pass on_error="collect" to set them aside.'
-        if kind == _BAD_TIME:
-            fix = (
-                "Fix the values, pass timestamp_format= with their format (e.g. "
-                "'%d/%m/%Y %H:%M'), or pass on_error=\"collect\" to set them aside."
-            )
+        fix = v.bad_rows_fix(
+            unparseable=kind == _BAD_TIME,
+            datetimes=any(r.get("datetimes", False) for r in results),
+        )
         raise LogError(
             f"{total} event{'s' if total != 1 else ''}{v.where(spec.source)} "
             f"{'has' if total == 1 else 'have'} {what}: "
