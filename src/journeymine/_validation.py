@@ -87,14 +87,9 @@ def check_option(name: str, value: Any, allowed: Iterable[Any], func: str) -> No
         )
 
 
-def check_frame(df: Any, source: str | None = None) -> pd.DataFrame:
-    """Check that ``df`` is a non-empty DataFrame with unique column names."""
-    if not isinstance(df, pd.DataFrame):
-        raise ParameterError(
-            f"Expected a pandas DataFrame, got {type(df).__name__}. "
-            "Build one with pandas.DataFrame(...) or use jm.read_csv / jm.read_parquet."
-        )
-    dupes = df.columns[df.columns.duplicated()].unique().tolist()
+def check_unique_columns(columns: pd.Index, source: str | None = None) -> None:
+    """Raise LogError if two columns share a name."""
+    dupes = columns[columns.duplicated()].unique().tolist()
     if dupes:
         raise LogError(
             f"Duplicate column names{where(source)}: {dupes}. Each column must have a unique "
@@ -102,6 +97,16 @@ def check_frame(df: Any, source: str | None = None) -> pd.DataFrame:
             column=str(dupes[0]),
             path=source,
         )
+
+
+def check_frame(df: Any, source: str | None = None) -> pd.DataFrame:
+    """Check that ``df`` is a non-empty DataFrame with unique column names."""
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(
+            f"Expected a pandas DataFrame, got {type(df).__name__}. "
+            "Build one with pandas.DataFrame(...) or use jm.read_csv / jm.read_parquet."
+        )
+    check_unique_columns(df.columns, source)
     if len(df) == 0:
         raise LogError(
             f"The event log{where(source)} is empty: it has columns {list(df.columns)} but no "

@@ -710,14 +710,7 @@ def from_dask(
             f"Got {npartitions!r} instead."
         )
     meta = ddf._meta
-    dupes = meta.columns[meta.columns.duplicated()].unique().tolist()
-    if dupes:
-        raise LogError(
-            f"Duplicate column names{v.where(src)}: {dupes}. Each column must have a unique "
-            "name; rename or drop the duplicates.",
-            column=str(dupes[0]),
-            path=src,
-        )
+    v.check_unique_columns(meta.columns, src)
     case_col = v.resolve_column(meta, case, "case", default=v.XES_CASE, source=src)
     act_col = v.resolve_column(meta, activity, "activity", default=v.XES_ACTIVITY, source=src)
     ts_col = v.resolve_column(meta, timestamp, "timestamp", default=v.XES_TIMESTAMP, source=src)
