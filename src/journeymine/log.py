@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,10 @@ from journeymine.errors import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import pm4py  # noqa: F401
+
+    from journeymine._kernel import Kernel, LogMeta
+
+R = TypeVar("R")
 
 __all__ = ["JourneyLog", "from_pandas", "from_pm4py"]
 
@@ -177,6 +181,39 @@ class JourneyLog:
     def columns(self) -> list[str]:
         """The user's columns, as given."""
         return [str(c) for c in self._frame.columns]
+
+    @property
+    def meta(self) -> LogMeta:
+        """What the log knows without reading its events: columns, names, time range.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.datasets.load_shop().meta.stage
+        'stage'
+        """
+        if "meta" not in self._cache:
+            from journeymine._kernel import LogMeta
+
+            self._cache["meta"] = LogMeta(
+                columns=tuple(self.columns),
+                case=self.case,
+                activity=self.activity,
+                timestamp=self.timestamp,
+                stage=self.stage,
+                channel=self.channel,
+                tz_aware=self.tz_aware,
+                time_min=int(self.time.min()) if self.time.size else None,
+                time_max=int(self.time.max()) if self.time.size else None,
+                source=self.source,
+            )
+        return self._cache["meta"]
+
+    def _run(self, kernel: Kernel[Any, R]) -> R:
+        """Run an analysis kernel on this log: ``finish(part(log))`` (see ``_kernel``)."""
+        from journeymine._kernel import run_local
+
+        return run_local(kernel, self)
 
     @property
     def position(self) -> np.ndarray:

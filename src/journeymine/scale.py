@@ -22,7 +22,7 @@ import operator
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ from journeymine.log import JourneyLog, factorize, from_pandas
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
 
+    from journeymine._kernel import Kernel, LogMeta
     from journeymine.conformance import ConformanceReport
     from journeymine.graph import JourneyGraph
     from journeymine.model import JourneyModel
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 OnError = Literal["raise", "collect"]
+R = TypeVar("R")
 
 _DASK_HINT = 'Install it with: pip install "journeymine[dask]".'
 #: problem kinds of a row, in the order :func:`journeymine.from_pandas` reports them
@@ -394,6 +396,7 @@ class DaskJourneyLog:
     source: str | None
     _n_events: int
     _time_max: int
+    _time_min: int = 0
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     #: marks a Dask-backed log, for the dispatch in discover(), variants(), ...
@@ -491,6 +494,55 @@ class DaskJourneyLog:
         _rewarn([w for _, w, _ in found])
         self._cache.setdefault("n_cases", sum(n for _, _, n in found))
         return [r for r, _, _ in found]
+
+    @property
+    def meta(self) -> LogMeta:
+        """What the log knows without reading its events: columns, names, time range."""
+        from journeymine._kernel import LogMeta
+
+        return LogMeta(
+            columns=tuple(self.columns),
+            case=self.case,
+            activity=self.activity,
+            timestamp=self.timestamp,
+            stage=self.stage,
+            channel=self.channel,
+            tz_aware=self.tz_aware,
+            time_min=self._time_min,
+            time_max=self._time_max,
+            source=self.source,
+        )
+
+    def _run(self, kernel: Kernel[Any, R]) -> R:
+        """Run an analysis kernel: ``part`` on every partition, a tree of ``merge``, ``finish``.
+
+        Arguments are checked once, on the client, against :attr:`meta`. Empty
+        partitions are skipped; if every partition is empty, ``part`` runs on
+        an empty log. Warnings raised on the workers are raised again here.
+        """
+        from journeymine._kernel import _empty_log
+
+        meta = self.meta
+        kernel.check(meta)
+        dask = _import_dask(kernel.name)
+        items: list[Any] = [
+            dask.delayed(_apply)(p, self._spec, kernel.part) for p in self._events.to_delayed()
+        ]
+        while len(items) > 1:  # tree reduction on the workers
+            items = [
+                dask.delayed(_merge_parts)(kernel, items[i], items[i + 1])
+                if i + 1 < len(items)
+                else items[i]
+                for i in range(0, len(items), 2)
+            ]
+        found = dask.compute(items[0])[0]
+        if found is None:
+            merged = kernel.part(_empty_log(meta))
+        else:
+            merged, caught, n_cases = found
+            _rewarn([caught])
+            self._cache.setdefault("n_cases", n_cases)
+        return kernel.finish(merged, meta)
 
     def _probe(self) -> JourneyLog:
         """A one-event in-memory log with the same columns and last time (to validate arguments)."""
@@ -606,6 +658,15 @@ def _apply(
         return None
     result, caught = _run(func, log, *args)
     return result, caught, log.n_cases
+
+
+def _merge_parts(kernel: Kernel[Any, Any], a: Any, b: Any) -> Any:
+    """Merge two ``_apply`` results (partial, warnings, n_cases); None is an empty partition."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return kernel.merge(a[0], b[0]), a[1] + b[1], a[2] + b[2]
 
 
 # -- building -----------------------------------------------------------------------
@@ -781,6 +842,7 @@ def from_dask(
     aware = any(r["aware"] for r in results if r["aware"] is not None)
     spec = replace(spec, aware=aware)
     tmax = max(r["tmax"] for r in results if r["tmax"] is not None)
+    tmin = min(r["tmin"] for r in results if r["tmin"] is not None)
     numbered_meta = meta.assign(**{row: np.array([], dtype=np.int64)})
     numbered = dd.from_delayed(
         [
@@ -807,6 +869,7 @@ def from_dask(
         source=src,
         _n_events=n - n_bad,
         _time_max=int(tmax),
+        _time_min=int(tmin),
     )
 
 
