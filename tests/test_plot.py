@@ -132,7 +132,8 @@ def test_plot_graph_prunes_large_graphs_and_says_so():
     g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
     ax = plot_graph(g, max_nodes=10, max_edges=None)
     assert len(_boxes(ax)) == 10
-    assert "pruned to the 10 most frequent of 30 nodes" in ax.get_title()
+    assert "showing 10 of 30 touchpoints" in ax.get_title()
+    assert "% of events" in ax.get_title()
     ax = plot_graph(g, max_edges=20)
     assert len(_arrows(ax)) <= 30 and "most frequent" in ax.get_title()
 
@@ -203,7 +204,7 @@ def _compare():
 
 def test_plot_conformance_overlays_three_styles_with_a_legend():
     report = SimpleNamespace(
-        compare=_compare(), model=MODEL, cases=pd.DataFrame({"conforms": [True, False, True, True]})
+        compare=_compare(), model=MODEL, conformance_rate=0.75
     )
     ax = plot_conformance(report)
     legend = [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()]

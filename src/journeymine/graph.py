@@ -503,7 +503,7 @@ class JourneyGraph:
         >>> import journeymine as jm
         >>> ax = jm.discover(jm.datasets.load_shop()).prune(activities=0.6).plot()
         """
-        from journeymine.plot import plot_graph
+        from journeymine.plot.graph import plot_graph
 
         return plot_graph(self, ax=ax, **kwargs)
 

@@ -78,9 +78,9 @@ class Analysis:
     @property
     def conformance_rate(self) -> float | None:
         """Share of conforming cases, when checked."""
-        from journeymine.plot import conformance_rate
-
-        return conformance_rate(self.conformance) if self.conformance is not None else None
+        if self.conformance is None:
+            return None
+        return float(self.conformance.conformance_rate)
 
 
 def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) -> None:
