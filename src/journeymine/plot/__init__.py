@@ -19,12 +19,12 @@ Modules, by figure family:
 
 from __future__ import annotations
 
-from journeymine.plot._base import detached_figures, fmt_duration
+from journeymine.plot._base import detached_figures as detached_figures
+from journeymine.plot._base import fmt_duration as fmt_duration
 from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
 from journeymine.plot.export import plot_svg, to_png, to_svg
 from journeymine.plot.graph import plot_graph
-from journeymine.plot.interactive import graph_map_html, write_graph_map
-from journeymine.plot.overlay import designed_moves, plot_conformance, plot_model, plot_stage_flow
+from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_flow
 
 __all__ = [
     "plot_conformance",

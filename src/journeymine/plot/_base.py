@@ -241,5 +241,3 @@ def _edge_label(ax: Axes, xy: tuple[float, float], text: str, fontsize: float, c
         },
     )
     t.set_gid("edge-label")
-
-

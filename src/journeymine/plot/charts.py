@@ -393,4 +393,3 @@ def plot_stage_durations(
         title or "Time in stage (visits that ended; outliers hidden)", fontsize=10, color=_INK
     )
     return ax
-

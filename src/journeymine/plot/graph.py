@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+import journeymine.plot.layout as _layout
 from journeymine._validation import check_option
 from journeymine.errors import ParameterError
-import journeymine.plot.layout as _layout
 from journeymine.plot._base import (
     _BACKWARD,
     _END,
@@ -331,7 +331,7 @@ def plot_graph(
     )
     x0, x1, y0, y1 = lay.extent
     if lay.dropped_labels:
-        extra = f"{lay.dropped_labels} smaller moves unlabelled (no free room)"
+        extra = f"{lay.dropped_labels} smaller move{'s' if lay.dropped_labels > 1 else ''} unlabelled (no free room)"
         note = f"{note}; {extra}" if note else extra
     if title is None:
         what = f" by {graph.by}" if graph.by != "activity" else ""
@@ -455,7 +455,12 @@ def _draw(
             fontsize=fs,
             color=_BACKWARD if kind == "backward" else _INK,
             zorder=5,
-            bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            bbox={
+                "boxstyle": "round,pad=0.12",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.85,
+            },
         )
         t.set_gid("edge-label")
     # nodes

@@ -126,7 +126,16 @@ def _layers(
         if dag.in_degree(n) == 0 and dag.out_degree(n) > 0:
             layer[n] = min(layer[t] for t in dag.successors(n)) - 1
     low = min(layer.values(), default=0)
-    return {n: v - low for n, v in layer.items()}
+    layer = {n: v - low for n, v in layer.items()}
+    # nodes without edges go to the emptiest columns instead of piling up in the first
+    lonely = [n for n in names if dag.degree(n) == 0]
+    if lonely and len(lonely) < len(names):
+        size = np.bincount([layer[n] for n in names if dag.degree(n)], minlength=1)
+        for n in lonely:
+            c = int(np.argmin(size))
+            layer[n] = c
+            size[c] += 1
+    return layer
 
 
 def _crossings(order: dict[Any, int], pairs: list[tuple[Any, Any]]) -> int:
@@ -226,7 +235,7 @@ def layout_graph(
     # -- order inside columns: barycenter sweeps, keep the best ----------------------
     left: dict[Any, list[Any]] = {}
     right: dict[Any, list[Any]] = {}
-    for c, link in enumerate(links):
+    for link in links:
         for u, v in link:
             right.setdefault(u, []).append(v)
             left.setdefault(v, []).append(u)
@@ -301,7 +310,6 @@ def layout_graph(
 
     # -- ports: edges leave and enter box sides spread by the height of their next point
     ends: dict[tuple[Any, str], list[tuple[float, int, str]]] = {}
-    routes_pts: list[list[tuple[float, float]]] = []
     kinds: list[str] = []
     for i, (s, t, _) in enumerate(edges):
         chain = chains[i]
@@ -385,8 +393,7 @@ def layout_graph(
 
     # -- labels: greedy, heaviest first ---------------------------------------------------
     rects: list[tuple[float, float, float, float]] = [
-        (p[0] - hw - 0.1, p[1] - hh - 0.02, p[0] + hw + 0.1, p[1] + hh + 0.02)
-        for p in pos.values()
+        (p[0] - hw - 0.1, p[1] - hh - 0.02, p[0] + hw + 0.1, p[1] + hh + 0.02) for p in pos.values()
     ]
     for hx, hy, text in head:
         w_h, h_h = text_size(text, fontsize * 1.15)
@@ -411,7 +418,10 @@ def layout_graph(
             if box[3] > y_top + 0.001 and head:
                 continue
             if len(arr) and np.any(
-                (arr[:, 0] < box[2]) & (arr[:, 2] > box[0]) & (arr[:, 1] < box[3]) & (arr[:, 3] > box[1])
+                (arr[:, 0] < box[2])
+                & (arr[:, 2] > box[0])
+                & (arr[:, 1] < box[3])
+                & (arr[:, 3] > box[1])
             ):
                 continue
             placed[i] = (cx, cy, lw_, lh_)

@@ -305,6 +305,5 @@ def plot_conformance(
     return _stage_row(ax, order, moves, title=title, legend=list(_STATUS_STYLE))
 
 
-
 def plot_stage_flow(*a, **k):  # stub
     raise NotImplementedError
