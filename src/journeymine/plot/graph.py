@@ -354,7 +354,7 @@ def plot_graph(
         scale = 1.0
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_aspect("equal", adjustable="datalim" if ax.get_label() == "" else "box")
+    ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
     scale = _points_per_inch(ax) / 72.0
     fs = FONT * min(scale, 1.0)

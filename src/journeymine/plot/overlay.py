@@ -9,6 +9,7 @@ import pandas as pd
 
 from journeymine.errors import ParameterError
 from journeymine.plot._base import (
+    _BACKWARD,
     _BOTH,
     _BOX_H,
     _BOX_W,
@@ -305,5 +306,334 @@ def plot_conformance(
     return _stage_row(ax, order, moves, title=title, legend=list(_STATUS_STYLE))
 
 
-def plot_stage_flow(*a, **k):  # stub
-    raise NotImplementedError
+def stage_flow_table(log: Any, model: JourneyModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stage visits and moves of a log: ``(stages, flows)``.
+
+    A visit is a maximal run of consecutive known events of one case in one
+    stage (events of activities the model does not know are skipped).
+    ``stages``: one row per model stage, ``stage, visits, starts, ends``
+    (visits that open or close a case). ``flows``: ``source, target, moves``
+    for every pair of consecutive visits of a case.
+    """
+    stages = list(model.stages)
+    k = len(stages)
+    st = np.asarray(model.event_stages(log))
+    known = st >= 0
+    case = np.asarray(log.case_codes)[known]
+    st = st[known]
+    if len(st):
+        new = np.ones(len(st), dtype=bool)
+        new[1:] = (case[1:] != case[:-1]) | (st[1:] != st[:-1])
+        v_case, v_stage = case[new], st[new]
+    else:
+        v_case = v_stage = np.zeros(0, dtype=np.int64)
+    first = np.ones(len(v_case), dtype=bool)
+    first[1:] = v_case[1:] != v_case[:-1]
+    last = np.ones(len(v_case), dtype=bool)
+    last[:-1] = v_case[1:] != v_case[:-1]
+    table = pd.DataFrame(
+        {
+            "stage": stages,
+            "visits": np.bincount(v_stage, minlength=k),
+            "starts": np.bincount(v_stage[first], minlength=k),
+            "ends": np.bincount(v_stage[last], minlength=k),
+        }
+    )
+    move = ~last
+    pair = (
+        v_stage[:-1][move[:-1]] * k + v_stage[1:][move[:-1]]
+        if len(v_stage) > 1
+        else np.zeros(0, dtype=np.int64)
+    )
+    counts = np.bincount(pair, minlength=k * k).reshape(k, k)
+    src, dst = np.nonzero(counts)
+    flows = pd.DataFrame(
+        {
+            "source": [stages[i] for i in src],
+            "target": [stages[j] for j in dst],
+            "moves": counts[src, dst],
+        }
+    )
+    return table, flows.sort_values("moves", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def plot_stage_flow(
+    log: Any, model: JourneyModel | None = None, ax: Axes | None = None, *, title: str | None = None
+) -> Axes:
+    """Draw how customers flow from stage to stage, sankey style.
+
+    Each stage of the model is a bar as tall as its number of visits (a
+    visit is a run of consecutive events in one stage). Bands from a bar's
+    right side to a later stage's left side are moves forward, as wide as
+    their number; moves back to an earlier stage are dashed orange arcs
+    below the bars. On each bar, the part that starts cases is marked
+    green on the left and the part where cases end grey on the right.
+
+    Parameters
+    ----------
+    log : JourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey: its stages, in order, and the stage of each
+        touchpoint (events of other touchpoints are left out).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure.
+    title : str, optional
+        The title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``log`` is not a JourneyLog or ``model`` not a JourneyModel.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import journeymine as jm
+    >>> ax = jm.plot_stage_flow(jm.datasets.load_shop(), jm.datasets.shop_model())
+    >>> len([p for p in ax.patches if p.get_gid() == "stage-bar"])
+    6
+    """
+    from matplotlib.patches import FancyArrowPatch, PathPatch, Rectangle
+    from matplotlib.path import Path as MplPath
+
+    from journeymine.log import JourneyLog
+    from journeymine.model import JourneyModel
+    from journeymine.plot.layout import text_size
+
+    if not isinstance(log, JourneyLog):
+        raise ParameterError(
+            f"plot_stage_flow() expects a JourneyLog as its first argument, got "
+            f"{type(log).__name__}. Build one with jm.from_pandas(df, ...)."
+        )
+    if not isinstance(model, JourneyModel):
+        raise ParameterError(
+            f"The 'model' parameter of plot_stage_flow() must be a JourneyModel. Got "
+            f"{type(model).__name__} instead. Load one with jm.JourneyModel.from_yaml(path)."
+        )
+    _check_ax(ax, "plot_stage_flow")
+    table, flows = stage_flow_table(log, model)
+    stages = list(model.stages)
+    k = len(stages)
+    col_dx, bar_w, tall = 2.3, 0.28, 3.0  # inches
+    top = max(int(table["visits"].max()) if k else 1, 1)
+    unit = tall / top
+    back = flows[
+        [
+            stages.index(s) > stages.index(t)
+            for s, t in zip(flows["source"], flows["target"], strict=True)
+        ]
+    ]
+    depth = 0.35 + 0.18 * min(len(back), 6)
+    x0, x1 = -0.9, (k - 1) * col_dx + 0.9
+    y0, y1 = -tall - 0.75 * depth - 0.3, 0.75
+    if ax is None:
+        ax = _new_axes((max(6.0, x1 - x0 + 0.4), y1 - y0 + 1.0))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    ax.apply_aspect()
+    fig: Any = ax.figure
+    ppi = ax.get_position().width * fig.get_figwidth() / max(x1 - x0, 1e-9)
+    fs = 8.0 * min(1.0, ppi)
+    colours = [
+        "#3e7cb1",
+        "#2f855a",
+        "#b7791f",
+        "#805ad5",
+        "#c05621",
+        "#2c7a7b",
+        "#d53f8c",
+        "#4a5568",
+    ]
+    # bars: top-aligned at y = 0
+    out_y = {i: 0.0 for i in range(k)}  # next free height on the right side
+    in_y = {i: 0.0 for i in range(k)}
+    for i, r in enumerate(table.itertuples(index=False)):
+        h = r.visits * unit
+        x = i * col_dx
+        bar = Rectangle(
+            (x - bar_w / 2, -h),
+            bar_w,
+            h,
+            facecolor=colours[i % len(colours)],
+            edgecolor="none",
+            alpha=0.9,
+            zorder=3,
+        )
+        bar.set_gid("stage-bar")
+        ax.add_patch(bar)
+        starts_h = r.starts * unit
+        if starts_h > 0:  # cases starting here enter at the top of the left side
+            ax.add_patch(
+                Rectangle(
+                    (x - bar_w / 2 - 0.07, -starts_h),
+                    0.07,
+                    starts_h,
+                    facecolor="#2f855a",
+                    edgecolor="none",
+                    zorder=3,
+                )
+            )
+            in_y[i] = starts_h
+        ends_h = r.ends * unit
+        if ends_h > 0:  # cases ending here leave at the bottom of the right side
+            ax.add_patch(
+                Rectangle(
+                    (x + bar_w / 2, -h),
+                    0.07,
+                    ends_h,
+                    facecolor="#9aa5b1",
+                    edgecolor="none",
+                    zorder=3,
+                )
+            )
+        t = ax.text(
+            x,
+            0.42,
+            _mathtext_safe(_wrap(stages[i], 18, 1)),
+            ha="center",
+            va="center",
+            fontsize=fs * 1.1,
+            fontweight="bold",
+            color=_INK,
+        )
+        t.set_gid("stage-label")
+        t = ax.text(
+            x,
+            0.16,
+            f"{_fmt_count(r.visits)} visits",
+            ha="center",
+            va="center",
+            fontsize=fs,
+            color="#52606d",
+        )
+        t.set_gid("stage-count")
+    # forward bands, ordered so that bands leave and arrive without crossing needlessly
+    fwd = flows[
+        [
+            stages.index(s) < stages.index(t)
+            for s, t in zip(flows["source"], flows["target"], strict=True)
+        ]
+    ]
+    fwd = fwd.assign(
+        i=[stages.index(s) for s in fwd["source"]], j=[stages.index(t) for t in fwd["target"]]
+    )
+    placed: list[tuple[float, float, float, float]] = []
+    for r in fwd.sort_values(["i", "j"], kind="stable").itertuples(index=False):
+        h = r.moves * unit
+        xa, xb = r.i * col_dx + bar_w / 2, r.j * col_dx - bar_w / 2
+        ya, yb = -out_y[r.i], -in_y[r.j]
+        out_y[r.i] += h
+        in_y[r.j] += h
+        mx = (xa + xb) / 2
+        verts = [
+            (xa, ya),
+            (mx, ya),
+            (mx, yb),
+            (xb, yb),
+            (xb, yb - h),
+            (mx, yb - h),
+            (mx, ya - h),
+            (xa, ya - h),
+            (xa, ya),
+        ]
+        codes = (
+            [MplPath.MOVETO]
+            + [MplPath.CURVE4] * 3
+            + [MplPath.LINETO]
+            + [MplPath.CURVE4] * 3
+            + [MplPath.CLOSEPOLY]
+        )
+        band = PathPatch(
+            MplPath(verts, codes),
+            facecolor=colours[r.i % len(colours)],
+            edgecolor="none",
+            alpha=0.35,
+            zorder=1,
+        )
+        band.set_gid("flow")
+        ax.add_patch(band)
+        text = _fmt_count(r.moves)
+        tw, th = text_size(text, fs)
+        if h >= th * 0.9 and r.j == r.i + 1:
+            cx, cy = (xa + xb) / 2, (ya + yb) / 2 - h / 2
+            rect = (cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2)
+            if not any(
+                a < rect[2] and rect[0] < c and b < rect[3] and rect[1] < d for a, b, c, d in placed
+            ):
+                placed.append(rect)
+                lab = ax.text(
+                    cx, cy, text, ha="center", va="center", fontsize=fs, color=_INK, zorder=5
+                )
+                lab.set_gid("flow-label")
+    # moves back: arcs below the bars, heaviest first, labelled
+    for n, r in enumerate(back.head(6).itertuples(index=False)):
+        i, j = stages.index(r.source), stages.index(r.target)
+        ya = -table["visits"].iloc[i] * unit
+        yb = -table["visits"].iloc[j] * unit
+        low = -tall - 0.25 - 0.18 * n
+        a, b = (i * col_dx, ya), (j * col_dx, yb)
+        verts = [a, (a[0], low), (b[0], low), b]
+        arrow = FancyArrowPatch(
+            path=MplPath(verts, [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4]),
+            arrowstyle="-|>,head_length=0.4,head_width=0.25",
+            mutation_scale=10,
+            color=_BACKWARD,
+            lw=0.8 + 2.2 * r.moves / max(int(back["moves"].max()), 1),
+            linestyle="--",
+            alpha=0.8,
+            zorder=2,
+        )
+        arrow.set_gid("flow-back")
+        ax.add_patch(arrow)
+        cx, cy = (a[0] + b[0]) / 2, 0.125 * (a[1] + b[1]) + 0.75 * low
+        text = _fmt_count(r.moves)
+        tw, th = text_size(text, fs)
+        rect = (cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2)
+        if any(
+            p < rect[2] and rect[0] < q and u < rect[3] and rect[1] < v for p, u, q, v in placed
+        ):
+            continue
+        placed.append(rect)
+        lab = ax.text(
+            cx,
+            cy,
+            text,
+            ha="center",
+            va="center",
+            fontsize=fs,
+            color=_BACKWARD,
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+        )
+        lab.set_gid("flow-label")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor="#9fb3c8", alpha=0.6, label="moves forward (width = number)"),
+        Line2D([], [], color=_BACKWARD, ls="--", lw=2, label="moves back"),
+        Patch(facecolor="#2f855a", label="cases start"),
+        Patch(facecolor="#9aa5b1", label="cases end"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=4,
+        frameon=False,
+        fontsize=fs,
+    )
+    ax.set_title(
+        _mathtext_safe(title or f"Stage flow: {log.n_cases:,} cases, stage visits and moves"),
+        fontsize=fs * 1.25,
+        color=_INK,
+    )
+    return ax
