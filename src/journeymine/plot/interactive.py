@@ -212,7 +212,7 @@ color:#334e68;margin:0 0 6px}
 .jm-map .jm-bar button{font:inherit;padding:1px 9px;border:1px solid #bcccdc;border-radius:5px;
 background:#fff;cursor:pointer}
 .jm-map .jm-info{font-size:12px;color:#616e7c}
-.jm-map svg.jm-svg{display:block;width:100%;height:70vh;min-height:320px;border:1px solid #e4e7eb;
+.jm-map svg.jm-svg{display:block;width:100%;border:1px solid #e4e7eb;
 border-radius:8px;background:#fff;cursor:grab;touch-action:none}
 .jm-map svg.jm-svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 .jm-map .jm-tip{position:absolute;pointer-events:none;background:#1f2933;color:#fff;font-size:12px;
@@ -403,6 +403,8 @@ def graph_map_html(
     # open on about as many moves as the static picture holds; the slider shows the rest
     m = len(data["levels"][0]["edges"])
     start_paths = 100 if m <= 80 else max(5, round(100 * 80 / m))
+    view = data["levels"][0]["view"]
+    height = max(320.0, min(1400.0, view[3] * 1.05 + 30))
     return (
         f"<style>{_CSS}</style>"
         f"<div class='jm-map' id='{uid}'>"
@@ -423,7 +425,8 @@ def graph_map_html(
         "<button type='button' class='jm-zoom-out' title='zoom out'>&minus;</button> "
         "<button type='button' class='jm-fit' title='show all'>fit</button></span>"
         "<span class='jm-info'></span></div>"
-        "<svg class='jm-svg' xmlns='http://www.w3.org/2000/svg' role='img' "
+        f"<svg class='jm-svg' style='height:min(75vh,{height:.0f}px)' "
+        "xmlns='http://www.w3.org/2000/svg' role='img' "
         "aria-label='interactive journey map'></svg><div class='jm-tip'></div>"
         "<p class='note'>Drag to pan, scroll to zoom, hover for counts and times. The "
         "activities slider keeps the most frequent touchpoints, the paths slider the most "
