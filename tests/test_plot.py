@@ -479,3 +479,78 @@ def test_small_axes_given_by_the_user_keep_everything_inside():
     plot_graph(jm.discover(_log()), ax=ax)
     fig.canvas.draw()
     assert len(_boxes(ax)) == 5
+
+
+# -- stage flow ------------------------------------------------------------------------
+def _reference_stage_flow(log, model):
+    """Visits, starts, ends and moves by a plain loop over cases."""
+    df = log.to_pandas()
+    stage_of = model.activities
+    visits, starts, ends, moves = {}, {}, {}, {}
+    for _, events in df.groupby(log.case, sort=False):
+        runs = []
+        for a in events[log.activity]:
+            s = stage_of.get(a)
+            if s is not None and (not runs or runs[-1] != s):
+                runs.append(s)
+        for s in runs:
+            visits[s] = visits.get(s, 0) + 1
+        if runs:
+            starts[runs[0]] = starts.get(runs[0], 0) + 1
+            ends[runs[-1]] = ends.get(runs[-1], 0) + 1
+        for a, b in zip(runs[:-1], runs[1:], strict=True):
+            moves[(a, b)] = moves.get((a, b), 0) + 1
+    return visits, starts, ends, moves
+
+
+@pytest.mark.parametrize("stage", [False, True])
+def test_stage_flow_table_matches_a_plain_loop(stage):
+    from journeymine.plot.overlay import stage_flow_table
+
+    for log, model in ((_log(stage), MODEL), (jm.datasets.load_shop(), jm.datasets.shop_model())):
+        table, flows = stage_flow_table(log, model)
+        visits, starts, ends, moves = _reference_stage_flow(log, model)
+        assert table["stage"].tolist() == list(model.stages)
+        for r in table.itertuples(index=False):
+            assert (r.visits, r.starts, r.ends) == (
+                visits.get(r.stage, 0),
+                starts.get(r.stage, 0),
+                ends.get(r.stage, 0),
+            )
+        assert (
+            dict(
+                zip(zip(flows["source"], flows["target"], strict=True), flows["moves"], strict=True)
+            )
+            == moves
+        )
+
+
+def test_plot_stage_flow_draws_bars_bands_and_readable_labels():
+    log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    ax = jm.plot_stage_flow(log, model)
+    assert len([p for p in ax.patches if p.get_gid() == "stage-bar"]) == len(model.stages)
+    assert [p for p in ax.patches if p.get_gid() == "flow"]
+    assert [p for p in ax.patches if p.get_gid() == "flow-back"]
+    _assert_readable(ax)
+    assert "3,293" in {t.get_text() for t in _texts(ax, "flow-label")}  # Awareness -> Consideration
+
+
+def test_plot_stage_flow_bad_arguments():
+    with pytest.raises(ParameterError, match="expects a JourneyLog"):
+        jm.plot_stage_flow(pd.DataFrame(), MODEL)
+    with pytest.raises(ParameterError, match="'model' parameter of plot_stage_flow"):
+        jm.plot_stage_flow(_log(), "model.yaml")
+    with pytest.raises(ParameterError, match="'ax' parameter of plot_stage_flow"):
+        jm.plot_stage_flow(_log(), MODEL, ax="axes")
+
+
+def test_interactive_map_data_has_one_layout_per_slider_step_and_escapes_names():
+    from journeymine.plot.interactive import graph_map_html, map_data
+
+    g = jm.discover(_log(names={"ad": "</script><b>ad</b>"}))
+    data = map_data(g)
+    sizes = [len(level["nodes"]) for level in data["levels"]]
+    assert sizes[0] == len(g.nodes) and sizes == sorted(sizes, reverse=True)
+    assert data["total_edges"] == len(g.edges)
+    fragment = graph_map_html(g, static="<p>static</p>")
+    assert "</script><b>" not in fragment and "<p>static</p>" in fragment

@@ -27,6 +27,7 @@ from journeymine.plot import (
     plot_funnel,
     plot_graph,
     plot_stage_durations,
+    plot_stage_flow,
     plot_variants,
 )
 from journeymine.report import write_report
@@ -59,6 +60,7 @@ __all__ = [
     "plot_funnel",
     "plot_graph",
     "plot_stage_durations",
+    "plot_stage_flow",
     "plot_variants",
     "read_csv",
     "read_parquet",

@@ -30,6 +30,7 @@ from journeymine.plot._base import (
     _mathtext_safe,
     _new_axes,
     _wrap,
+    new_figure,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -358,7 +359,7 @@ def stage_flow_table(log: Any, model: JourneyModel) -> tuple[pd.DataFrame, pd.Da
 
 
 def plot_stage_flow(
-    log: Any, model: JourneyModel | None = None, ax: Axes | None = None, *, title: str | None = None
+    log: Any, model: JourneyModel, ax: Axes | None = None, *, title: str | None = None
 ) -> Axes:
     """Draw how customers flow from stage to stage, sankey style.
 
@@ -433,7 +434,16 @@ def plot_stage_flow(
     x0, x1 = -0.9, (k - 1) * col_dx + 0.9
     y0, y1 = -tall - 0.75 * depth - 0.3, 0.75
     if ax is None:
-        ax = _new_axes((max(6.0, x1 - x0 + 0.4), y1 - y0 + 1.0))
+        fig_w, fig_h = max(6.0, x1 - x0 + 0.4), y1 - y0 + 1.0
+        fig_new = new_figure((fig_w, fig_h))
+        ax = fig_new.add_axes(
+            (
+                (fig_w - (x1 - x0)) / 2 / fig_w,
+                0.55 / fig_h,
+                (x1 - x0) / fig_w,
+                (y1 - y0) / fig_h,
+            )
+        )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
