@@ -169,6 +169,7 @@ def map_data(
     stages: Sequence[Any] | None = None,
     weight: str = "cases",
     max_nodes: int = 60,
+    max_edges: int = 240,
 ) -> dict[str, Any]:
     """The data of the map: one layout per step of the activities slider."""
     total_nodes = len(graph.nodes)
@@ -183,6 +184,8 @@ def map_data(
     levels = []
     for k in counts:
         g = base if k == n else base.prune(activities=(k - 0.5) / n)
+        if len(g.edges) > max_edges:  # the paths slider works within the most frequent moves
+            g = g.prune(paths=max_edges / len(g.edges))
         lv = _level(g, model, stages, weight)
         lv["kept_events"] = int(g.nodes["events"].sum())
         levels.append(lv)
