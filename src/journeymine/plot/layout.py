@@ -247,11 +247,11 @@ def layout_graph(
     best, best_items = total(), [list(col) for col in items]
     for sweep in range(8):
         cols = range(1, n_cols) if sweep % 2 == 0 else range(n_cols - 2, -1, -1)
-        side = left if sweep % 2 == 0 else right
+        towards = left if sweep % 2 == 0 else right
         for c in cols:
             keyed = []
             for k, x in enumerate(items[c]):
-                nb = side.get(x)
+                nb = towards.get(x)
                 bary = float(np.mean([order[u] for u in nb])) if nb else float(k)
                 keyed.append((bary, k, x))
             keyed.sort(key=lambda e: (e[0], e[1]))
