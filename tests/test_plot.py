@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
@@ -28,6 +30,8 @@ from journeymine.plot import (  # noqa: E402
     plot_variants,
     to_svg,
 )
+
+from strategies import logs_for, models  # noqa: E402
 
 MODEL = JourneyModel(
     stages=["Awareness", "Consideration", "Purchase", "Retention"],
@@ -384,6 +388,10 @@ def _many_activities_log(n_activities: int = 5000, n_cases: int = 3000) -> jm.Jo
 
 def _assert_readable(ax) -> None:
     fig = ax.figure
+    if not hasattr(fig.canvas, "get_renderer"):  # a figure pyplot never saw
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     boxes = [p.get_window_extent(renderer) for p in _boxes(ax)]
@@ -554,3 +562,21 @@ def test_interactive_map_data_has_one_layout_per_slider_step_and_escapes_names()
     assert data["total_edges"] == len(g.edges)
     fragment = graph_map_html(g, static="<p>static</p>")
     assert "</script><b>" not in fragment and "<p>static</p>" in fragment
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), staged=st.booleans(), long_names=st.booleans())
+def test_random_graphs_are_readable(data, staged, long_names):
+    model = data.draw(models())
+    df = data.draw(logs_for(model, max_cases=12, max_events=10))
+    if long_names:
+        long = {a: f"{a} — a touchpoint with a rather long name" for a in df["activity"].unique()}
+        df["activity"] = df["activity"].map(long)
+        model = JourneyModel(
+            stages=list(model.stages),
+            activities={long.get(a, a): s for a, s in model.activities.items()},
+        )
+    log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
+    with detached_figures():
+        ax = plot_graph(jm.discover(log), model=model if staged else None)
+    _assert_readable(ax)

@@ -357,6 +357,7 @@ def plot_graph(
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
     scale = _points_per_inch(ax) / 72.0
+    scale = 1.0 if scale > 0.995 else scale  # a figure made here: exactly 8 pt
     fs = FONT * min(scale, 1.0)
     _draw(ax, graph, lay, names, node_w, edge_list, texts, unknown, headers, fs, min(scale, 1.0))
     _legend(ax, lay, unknown, bool(headers) or staged is not None, fs, 4 if legend_rows == 1 else 3)
