@@ -1,6 +1,7 @@
 """Time drawing journey graphs: the shop graph and a graph of 5,000 activities.
 
-Run ``python benchmarks/bench_plot.py`` (``--repeat 3`` by default). Each row
+Run ``python benchmarks/bench_plot.py`` (``--repeat 3`` by default;
+``--engine dot`` times the Graphviz layout instead of the built-in one). Each row
 is the best wall time of: ``plot_graph`` (pruning, layout, artists), then
 rendering the figure (``fig.canvas.draw()``, what saving or showing costs),
 and the data of the interactive map (one layout per slider step). Targets:
@@ -20,6 +21,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,6 +54,7 @@ def best(fn, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engine", choices=["auto", "builtin", "dot"], default="builtin")
     args = parser.parse_args()
     shop = jm.datasets.load_shop()
     cases = [
@@ -65,16 +68,19 @@ def main() -> None:
 
         def draw(graph=graph, model=model) -> None:
             with detached_figures():
-                ax = plot_graph(graph, model=model)
-                ax.figure.canvas.draw()
+                ax = plot_graph(graph, model=model, engine=args.engine)
+            FigureCanvasAgg(ax.figure).draw()
 
         def only_plot(graph=graph, model=model) -> None:
             with detached_figures():
-                plot_graph(graph, model=model)
+                plot_graph(graph, model=model, engine=args.engine)
 
         t_plot = best(only_plot, args.repeat)
         t_draw = best(draw, args.repeat)
-        t_map = best(lambda graph=graph, model=model: map_data(graph, model=model), args.repeat)
+        t_map = best(
+            lambda graph=graph, model=model: map_data(graph, model=model, engine=args.engine),
+            args.repeat,
+        )
         print(
             f"{name:<20} {len(graph.nodes):>6,} {len(graph.edges):>6,} {t_plot:>10.2f}s "
             f"{t_draw:>11.2f}s {t_map:>8.2f}s"

@@ -2,7 +2,9 @@
 
 Run ``PYTHONPATH=src python scripts/make_docs_images.py``. The screenshots
 of the HTML report and of the interactive map need ``chromium`` on the PATH
-(skipped with a message otherwise); the matplotlib pictures do not.
+(skipped with a message otherwise); the matplotlib pictures do not. The
+pictures use the built-in layout (what ``pip install journeymine`` draws);
+the report and the map use Graphviz when it is installed.
 """
 
 from __future__ import annotations
@@ -52,11 +54,13 @@ def main() -> None:
     log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
     graph = jm.discover(log)
     with detached_figures():
-        (OUT / "journey-graph.png").write_bytes(to_png(plot_graph(graph, model=model)))
+        (OUT / "journey-graph.png").write_bytes(
+            to_png(plot_graph(graph, model=model, engine="builtin"))
+        )
         (OUT / "stage-flow.png").write_bytes(to_png(plot_stage_flow(log, model)))
         if SEPSIS.is_file():
             sepsis = jm.discover(jm.read_xes(SEPSIS))
-            (OUT / "sepsis-graph.png").write_bytes(to_png(plot_graph(sepsis)))
+            (OUT / "sepsis-graph.png").write_bytes(to_png(plot_graph(sepsis, engine="builtin")))
     print("wrote the matplotlib pictures to", OUT.relative_to(ROOT))
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -35,7 +35,7 @@ from journeymine.plot._base import (
     _wrap,
     fmt_duration,
 )
-from journeymine.plot.graph import _start_order, graph_stages, is_graph
+from journeymine.plot.graph import _start_order, graph_stages, is_graph, resolve_engine
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.graph import JourneyGraph
@@ -76,6 +76,7 @@ def _level(
     model: JourneyModel | None,
     stages: Sequence[Any] | None,
     weight: str,
+    engine: str,
 ) -> dict[str, Any]:
     """One layout of the map: nodes, edges, headers, extent (SVG units)."""
     names = graph.nodes["node"].tolist()
@@ -106,6 +107,7 @@ def _level(
         headers=headers,
         first=_start_order(graph),
         label_texts=texts,
+        engine=engine,
     )
     top = max(node_w, default=1.0) or 1.0
     index = {n: i for i, n in enumerate(names)}
@@ -170,8 +172,10 @@ def map_data(
     weight: str = "cases",
     max_nodes: int = 60,
     max_edges: int = 240,
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """The data of the map: one layout per step of the activities slider."""
+    engine = resolve_engine(engine, "to_html")
     total_nodes = len(graph.nodes)
     base = graph
     if total_nodes > max_nodes:
@@ -186,7 +190,7 @@ def map_data(
         g = base if k == n else base.prune(activities=(k - 0.5) / n)
         if len(g.edges) > max_edges:  # the paths slider works within the most frequent moves
             g = g.prune(paths=max_edges / len(g.edges))
-        lv = _level(g, model, stages, weight)
+        lv = _level(g, model, stages, weight, engine)
         lv["kept_events"] = int(g.nodes["events"].sum())
         levels.append(lv)
     return {
