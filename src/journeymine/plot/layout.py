@@ -524,7 +524,12 @@ def _dot_geometry(
         ranksep=f"{GAP_X:.2f}",
         newrank="true",
     )
-    box = {"shape": "box", "width": f"{BOX_W}", "height": f"{BOX_H}", "fixedsize": "true"}
+    box: dict[str, Any] = {
+        "shape": "box",
+        "width": f"{BOX_W}",
+        "height": f"{BOX_H}",
+        "fixedsize": "true",
+    }
     if column is not None:  # stage columns: one rank per column, in order
         n_cols = max(column.values(), default=0) + 1
         for c in range(n_cols):
