@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 
+from strategies import spread_duplicates
+
 
 def make(df: pd.DataFrame, **kw):
     return jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts", **kw)
@@ -219,7 +221,7 @@ def test_case_ids_like_na_stay_strings():
     df = pd.DataFrame(
         {
             "customer": ["NA", "null", "None", "NA"],
-            "touchpoint": ["x"] * 4,
+            "touchpoint": ["x", "x", "x", "y"],
             "ts": ["2025-01-01"] * 4,
         }
     )
@@ -254,7 +256,8 @@ def event_frames(draw):
     acts = draw(st.lists(st.sampled_from(["x", "y", "z"]), min_size=n, max_size=n))
     minutes = draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
     ts = pd.Timestamp("2025-01-01") + pd.to_timedelta(minutes, unit="min")
-    return pd.DataFrame({"customer": cases, "touchpoint": acts, "ts": ts, "row": range(n)})
+    df = pd.DataFrame({"customer": cases, "touchpoint": acts, "ts": ts, "row": range(n)})
+    return spread_duplicates(df, "customer", "touchpoint", "ts")  # exact duplicates warn
 
 
 @settings(max_examples=60, deadline=None)

@@ -14,6 +14,7 @@ from journeymine.model import JourneyModel
 from journeymine.patterns import KINDS, find_loops, funnel, loop_summary, stage_durations
 
 from reference_patterns import order_events, reference_funnel, reference_loops
+from strategies import spread_duplicates
 
 DAY = pd.Timedelta(days=1)
 
@@ -273,7 +274,7 @@ def small_logs(draw):
             "ts": [pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=minutes[i]) for i in perm],
         }
     )
-    return df
+    return spread_duplicates(df, "case", "act", "ts")  # exact duplicates warn
 
 
 PROPERTY_MODEL = JourneyModel(

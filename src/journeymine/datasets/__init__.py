@@ -9,6 +9,7 @@ so every analysis of journeymine has something to find.
 
 from __future__ import annotations
 
+import warnings
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import pandas as pd
 import yaml
 
-from journeymine.errors import ParameterError
+from journeymine._quality import DUPLICATES_WARNING as _DUPLICATES_WARNING
+from journeymine.errors import JourneymineWarning, ParameterError
 
 if TYPE_CHECKING:
     from journeymine.log import JourneyLog
@@ -97,7 +99,11 @@ def load_shop(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
       reading reviews (rework), support contacts, newsletters, reviews;
     - two touchpoints the design does not know (``Chatbot session`` and
       ``Price drop alert``), and a few events of one customer logged in the
-      same second (an order and its payment).
+      same second (an order and its payment), among them 40 double-clicked
+      ``Add to cart`` events: exact duplicates, kept on purpose (they show as
+      self-loops; ``jm.filter_events(log, dedupe=True)`` drops them), so
+      this loader does not warn about them as :func:`~journeymine.from_pandas`
+      would.
 
     Examples
     --------
@@ -128,14 +134,17 @@ def load_shop(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
         return df
     from journeymine.log import from_pandas
 
-    return from_pandas(
-        df,
-        case="customer_id",
-        activity="touchpoint",
-        timestamp="timestamp",
-        stage="stage",
-        channel="channel",
-    )
+    with warnings.catch_warnings():
+        # the double-clicked "Add to cart" events are part of the demo (self-loops)
+        warnings.filterwarnings("ignore", _DUPLICATES_WARNING, JourneymineWarning)
+        return from_pandas(
+            df,
+            case="customer_id",
+            activity="touchpoint",
+            timestamp="timestamp",
+            stage="stage",
+            channel="channel",
+        )
 
 
 def shop_model_path() -> Path:
