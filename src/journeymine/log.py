@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -452,8 +453,10 @@ class JourneyLog:
             ("columns", ", ".join(self.columns)),
             ("rejected rows", f"{len(self.rejected):,}"),
         ]
+        # every value is escaped: column names (and the file name) are user text
         body = "".join(
-            f"<tr><th style='text-align:left'>{k}</th><td>{val}</td></tr>" for k, val in rows
+            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(val)}</td></tr>"
+            for k, val in rows
         )
         return f"<table><caption>JourneyLog</caption>{body}</table>"
 
