@@ -740,6 +740,7 @@ def from_pandas(
             fix = v.bad_rows_fix(
                 unparseable="parsed" in what,
                 datetimes=pd.api.types.is_datetime64_any_dtype(frame[ts_col]),
+                samples=frame[col].iloc[idx[:3]].tolist(),
             )
             raise LogError(
                 f"{len(idx)} event{'s' if len(idx) != 1 else ''}{v.where(src)} "
