@@ -437,3 +437,14 @@ def test_bpic_xes_mixing_lifecycles_warns():
     with pytest.warns(JourneymineWarning, match="mixes lifecycle transitions") as caught:
         jm.read_xes(path)
     assert 'jm.filter_events(log, lifecycle="' in str(caught[0].message)
+
+
+def test_select_every_case_keeps_activities_in_log_order():
+    """Regression: selecting all cases of a log whose rows were reordered kept input-order codes."""
+    df = pd.DataFrame(
+        {"c": ["c0", "c0"], "a": ["y", "x"], "t": ["2025-01-01 00:01", "2025-01-01 00:00"]}
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    whole = log.select_cases(np.array([0]))
+    assert whole.to_pandas()["a"].tolist() == log.to_pandas()["a"].tolist() == ["x", "y"]
+    np.testing.assert_array_equal(whole.activity_codes, log.activity_codes)

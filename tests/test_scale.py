@@ -25,12 +25,8 @@ from journeymine.log import from_pandas  # noqa: E402
 from journeymine.model import JourneyModel  # noqa: E402
 from journeymine.scale import (  # noqa: E402
     DaskJourneyLog,
-    find_loops_dask,
     from_dask,
-    funnel_dask,
-    loop_summary_dask,
     read_parquet_dask,
-    stage_durations_dask,
 )
 
 STAGES = {
@@ -158,7 +154,7 @@ def test_cases_span_input_partitions(dlog):
 
 def test_log_sizes_and_labels(dlog, mem):
     log, _ = dlog
-    assert isinstance(log, DaskJourneyLog) and log._journeymine_dask
+    assert isinstance(log, DaskJourneyLog)
     assert log.n_events == mem.n_events == len(log)
     assert log.n_cases == mem.n_cases
     assert log.activities == mem.activities
@@ -264,24 +260,22 @@ def test_lazy_and_persisted_logs_agree(lazy_log, dlog, mem):
 
 def test_find_loops_equals_in_memory(dlog, mem, model):
     log, _ = dlog
+    pd.testing.assert_frame_equal(jm.find_loops(log, model=model), jm.find_loops(mem, model=model))
     pd.testing.assert_frame_equal(
-        find_loops_dask(log, model=model), jm.find_loops(mem, model=model)
-    )
-    pd.testing.assert_frame_equal(
-        find_loops_dask(log, purchase="buy", returns=["return"]),
+        jm.find_loops(log, purchase="buy", returns=["return"]),
         jm.find_loops(mem, purchase="buy", returns=["return"]),
     )
     pd.testing.assert_frame_equal(
-        loop_summary_dask(log, model=model), jm.loop_summary(mem, model=model)
+        jm.loop_summary(log, model=model), jm.loop_summary(mem, model=model)
     )
 
 
 def test_funnel_equals_in_memory(dlog, mem, model):
     log, _ = dlog
-    pd.testing.assert_frame_equal(funnel_dask(log, model), jm.funnel(mem, model))
+    pd.testing.assert_frame_equal(jm.funnel(log, model), jm.funnel(mem, model))
     as_of = pd.Timestamp(int(mem.time.max())) + pd.Timedelta(days=3)
     pd.testing.assert_frame_equal(
-        funnel_dask(log, model, as_of=as_of, open_window="10D"),
+        jm.funnel(log, model, as_of=as_of, open_window="10D"),
         jm.funnel(mem, model, as_of=as_of, open_window="10D"),
     )
 
@@ -292,22 +286,20 @@ def test_funnel_as_of_checked_against_whole_log(dlog, mem, model):
     with pytest.raises(ParameterError, match="before the log's last event") as want:
         jm.funnel(mem, model, as_of=early)
     with pytest.raises(ParameterError, match="before the log's last event") as got:
-        funnel_dask(log, model, as_of=early)
+        jm.funnel(log, model, as_of=early)
     assert str(got.value) == str(want.value)
 
 
 @pytest.mark.parametrize("transitions", [False, True])
 def test_check_equals_in_memory(dlog, mem, model, transitions):
     conformance = pytest.importorskip("journeymine.conformance")
-    from journeymine.scale import check_dask
-
     log, _ = dlog
     if transitions:
         allowed = [(a, b) for a in STAGES for b in STAGES if a != "buy" or b != "ad"]
         model = JourneyModel(
             stages=list(model.stages), activities=STAGES, start=["Awareness"], transitions=allowed
         )
-    got, want = check_dask(log, model), conformance.check(mem, model)
+    got, want = jm.check(log, model), conformance.check(mem, model)
     for name in ("cases", "deviations", "summary", "compare"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
     assert got.method == want.method and repr(got) == repr(want)
@@ -346,7 +338,7 @@ def test_stage_durations_equal_in_memory(dlog, mem, model, kwargs):
     if kwargs.get("as_of") == "+3D":
         kwargs = {"as_of": pd.Timestamp(int(mem.time.max())) + pd.Timedelta(days=3)}
     pd.testing.assert_frame_equal(
-        stage_durations_dask(log, model, **kwargs), jm.stage_durations(mem, model, **kwargs)
+        jm.stage_durations(log, model, **kwargs), jm.stage_durations(mem, model, **kwargs)
     )
 
 
@@ -356,7 +348,7 @@ def test_stage_durations_as_of_checked_against_whole_log(dlog, mem, model):
     with pytest.raises(ParameterError) as want:
         jm.stage_durations(mem, model, as_of=early)
     with pytest.raises(ParameterError) as got:
-        stage_durations_dask(log, model, as_of=early)
+        jm.stage_durations(log, model, as_of=early)
     assert str(got.value) == str(want.value)
 
 
@@ -426,7 +418,7 @@ def test_time_zones_across_partitions_like_in_memory(sync, late):
         dd.from_pandas(df, npartitions=2, sort=False), case="c", activity="a", timestamp="t"
     )
     assert got.tz_aware == want.tz_aware
-    pd.testing.assert_frame_equal(find_loops_dask(got), jm.find_loops(want))
+    pd.testing.assert_frame_equal(jm.find_loops(got), jm.find_loops(want))
     pd.testing.assert_frame_equal(got.to_pandas(), want.to_pandas())
 
 

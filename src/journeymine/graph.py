@@ -16,6 +16,8 @@ from journeymine._validation import check_option
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     import matplotlib.axes
     import networkx
 
@@ -752,7 +754,7 @@ class JourneyGraph:
         >>> import journeymine as jm
         >>> ax = jm.discover(jm.datasets.load_shop()).prune(activities=0.6).plot()
         """
-        from journeymine.plot import plot_graph
+        from journeymine.plot.graph import plot_graph
 
         return plot_graph(self, ax=ax, **kwargs)
 
@@ -780,6 +782,40 @@ class JourneyGraph:
             f"JourneyGraph(by={self.by!r}, nodes={len(self.nodes)}, edges={len(self.edges)}, "
             f"n_cases={self.n_cases}, n_events={self.n_events}{note})"
         )
+
+    def to_html(self, path: str | Path, **kwargs: Any) -> Path:
+        """Write the interactive journey map of this graph as a self-contained HTML page.
+
+        The page pans and zooms, shows counts and times on hover, and has
+        Disco-style sliders (activities, paths) and a frequency/time switch;
+        all code is inline (no network access) and the static picture of
+        :func:`journeymine.plot_graph` shows where scripts are off. It is the
+        map of the HTML report's journey graph section.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write; missing folders are created.
+        **kwargs
+            ``model``, ``stages``, ``weight`` ("cases" or "events"),
+            ``max_nodes`` (default 60) and ``title``.
+
+        Returns
+        -------
+        pathlib.Path
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, journeymine as jm
+        >>> g = jm.discover(jm.datasets.load_shop())
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     out = g.to_html(pathlib.Path(d) / "map.html")
+        ...     "jm-map" in out.read_text(encoding="utf-8")
+        True
+        """
+        from journeymine.plot.interactive import write_graph_map
+
+        return write_graph_map(self, path, **kwargs)
 
 
 def _fmt_td(value: Any) -> str:
