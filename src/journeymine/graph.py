@@ -16,9 +16,10 @@ from journeymine._validation import check_option
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     import matplotlib.axes
     import networkx
-    from pathlib import Path
 
 __all__ = ["JourneyGraph"]
 

@@ -130,7 +130,8 @@ def analyse(
     """Compute the tables and draw the figures of the report (private to the package)."""
     from journeymine.conformance import check
     from journeymine.discovery import discover, variants
-    from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
+    from journeymine.funnel import funnel, stage_durations
+    from journeymine.loops import find_loops, loop_summary
     from journeymine.plot import (
         detached_figures,
         plot_conformance,

@@ -79,7 +79,7 @@ def plot_funnel(
                 "plot_funnel(log) needs the designed journey: pass model=JourneyModel(...), or "
                 "pass the table of jm.funnel(log, model)."
             )
-        from journeymine.patterns import funnel
+        from journeymine.funnel import funnel
 
         data = funnel(data, model)
     need = {"stage", "reached"}
@@ -339,7 +339,7 @@ def plot_stage_durations(
                 "plot_stage_durations(log) needs the designed journey: pass "
                 "model=JourneyModel(...), or pass the table of jm.stage_durations(log, model)."
             )
-        from journeymine.patterns import stage_durations
+        from journeymine.funnel import stage_durations
 
         data = stage_durations(data, model)
     if not isinstance(data, pd.DataFrame) or not {"stage", "duration"} <= set(data.columns):

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from journeymine.model import JourneyModel
 
-__all__ = ["designed_moves", "plot_conformance", "plot_model", "plot_stage_flow"]
+__all__ = ["plot_conformance", "plot_model", "plot_stage_flow"]
 
 
 _STATUS_STYLE = {
@@ -139,20 +139,6 @@ def _stage_row(
     return ax
 
 
-def designed_moves(model: JourneyModel) -> list[tuple[Any, Any]]:
-    """The stage moves a model allows: next stage, jumps over optional stages, loops."""
-    stages = list(model.stages)
-    required = set(model.required if model.required is not None else stages)
-    moves = []
-    for i in range(len(stages)):
-        for j in range(i + 1, len(stages)):
-            moves.append((stages[i], stages[j]))
-            if stages[j] in required:
-                break
-    moves += [(a, b) for a, b in model.loops]
-    return moves
-
-
 def plot_model(model: JourneyModel, ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """Draw a designed journey: its stages in a row, the moves it allows as arrows.
 
@@ -198,7 +184,7 @@ def plot_model(model: JourneyModel, ax: Axes | None = None, *, title: str | None
             "jm.JourneyModel(stages=[...], activities={...}) or jm.JourneyModel.from_yaml(path)."
         )
     _check_ax(ax, "plot_model")
-    moves = pd.DataFrame(designed_moves(model), columns=["source", "target"])
+    moves = pd.DataFrame(model.designed_moves(), columns=["source", "target"])
     moves["status"] = "both"
     moves["count"] = np.nan
     if title is None:
