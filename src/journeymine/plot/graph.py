@@ -257,7 +257,7 @@ def plot_graph(
         Who places boxes and arrows: ``"dot"`` is Graphviz, through its
         Python binding pydot (``pip install "journeymine[graphviz]"`` plus
         the Graphviz programs); ``"builtin"`` the layered layout of
-        :mod:`journeymine.plot.layout`, which needs nothing more;
+        ``journeymine.plot.layout``, which needs nothing more;
         ``"auto"`` takes Graphviz when both are installed. Labels are placed
         by journeymine either way, with the same no-overlap rule.
 
