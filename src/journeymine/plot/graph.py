@@ -386,7 +386,7 @@ def plot_graph(
     scale = 1.0 if scale > 0.995 else scale  # a figure made here: exactly 8 pt
     fs = FONT * min(scale, 1.0)
     _draw(ax, graph, lay, names, node_w, edge_list, texts, unknown, headers, fs, min(scale, 1.0))
-    _legend(ax, lay, unknown, bool(headers) or staged is not None, fs, 4 if legend_rows == 1 else 3)
+    _legend(ax, lay, unknown, weight, fs, 4 if legend_rows == 1 else 3)
     ax.set_title(_mathtext_safe(full_title), fontsize=max(fs * 1.2, 5.0), color=_INK)
     return ax
 
@@ -534,7 +534,7 @@ def _draw(
 
 
 def _legend(
-    ax: Axes, lay: _layout.GraphLayout, unknown: set[Any], staged: bool, fs: float, ncol: int
+    ax: Axes, lay: _layout.GraphLayout, unknown: set[Any], weight: str, fs: float, ncol: int
 ) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -549,6 +549,9 @@ def _legend(
         handles.append(
             Line2D([], [], color=_BACKWARD, lw=2, ls="--", label="backward (loop, regression)")
         )
+    handles.append(
+        Patch(facecolor="#9ecae1", edgecolor="#486581", label=f"darker box: more {weight}")
+    )
     if unknown:
         handles.append(
             Patch(facecolor="white", edgecolor="#486581", ls="--", label="not in the design")
