@@ -50,9 +50,14 @@ FONT = 8.0  # points: node and edge labels
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 0.35, 0.25, 0.2  # inches around the drawing
 
 
-def resolve_engine(engine: str, func: str) -> Literal["builtin", "dot"]:
-    """The layout engine to use: ``"auto"`` is Graphviz when installed, else the built-in one."""
-    if engine == "builtin":
+def resolve_engine(engine: str, func: str, staged: bool = False) -> Literal["builtin", "dot"]:
+    """The layout engine to use.
+
+    ``"auto"`` is Graphviz for a graph without stage columns when it is
+    installed, else the built-in layout (Graphviz's rank constraints for
+    stage columns draw long detours, the built-in columns do not).
+    """
+    if engine == "builtin" or (engine == "auto" and staged):
         return "builtin"
     if _layout.dot_available():
         return "dot"
@@ -258,8 +263,10 @@ def plot_graph(
         Python binding pydot (``pip install "journeymine[graphviz]"`` plus
         the Graphviz programs); ``"builtin"`` the layered layout of
         ``journeymine.plot.layout``, which needs nothing more;
-        ``"auto"`` takes Graphviz when both are installed. Labels are placed
-        by journeymine either way, with the same no-overlap rule.
+        ``"auto"`` takes Graphviz when both are installed and the graph has
+        no stage columns (for stage columns the built-in layout draws
+        shorter routes). Labels are placed by journeymine either way, with
+        the same no-overlap rule.
 
     Returns
     -------
@@ -294,7 +301,7 @@ def plot_graph(
     check_option("weight", weight, ("cases", "events"), "plot_graph")
     check_option("label", label, ("count", "median", "none"), "plot_graph")
     check_option("engine", engine, ("auto", "builtin", "dot"), "plot_graph")
-    engine = resolve_engine(engine, "plot_graph")
+    resolve_engine(engine, "plot_graph")  # raises early if dot is asked for and missing
     for name, value in (
         ("max_nodes", max_nodes),
         ("max_edges", max_edges),
@@ -353,7 +360,7 @@ def plot_graph(
         first=_start_order(graph),
         label_texts=texts,
         fontsize=FONT,
-        engine=engine,
+        engine=resolve_engine(engine, "plot_graph", staged=column is not None),
     )
     x0, x1, y0, y1 = lay.extent
     if lay.dropped_labels:
