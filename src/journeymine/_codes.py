@@ -31,7 +31,7 @@ __all__ = ["arrow_strings", "factorize", "order_events"]
 # text ids up to this many bytes get the mixed-radix integer path
 _MAX_WIDTH = 32
 # events of cases longer than this are ordered with one lexsort instead
-_MAX_ROW_SORT = 16
+_MAX_ROW_SORT = 64
 
 
 def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
@@ -203,28 +203,31 @@ def _radix_keys(arr: Any) -> tuple[np.ndarray, int] | None:
     return key, span
 
 
-def order_events(case_codes: np.ndarray, time: np.ndarray, n_cases: int) -> np.ndarray | None:
-    """Permutation ordering events by (case, time, input order); None if already ordered.
+def order_events(
+    case_codes: np.ndarray, time: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Order events by (case, time, input order); None if they are in that order already.
 
-    The result equals ``np.lexsort((np.arange(n), time, case_codes))``.
+    ``counts`` holds the number of events of each case. Returns the
+    permutation, equal to ``np.lexsort((np.arange(n), time, case_codes))``,
+    and ``time`` in that order.
     """
     n = len(case_codes)
     if n == 0 or _is_sorted(case_codes, time):
         return None
+    n_cases = len(counts)
     order = _group_by_case(case_codes, n_cases)
-    counts = np.bincount(case_codes, minlength=n_cases)
     starts = np.zeros(n_cases + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     t = time[order]
     descent = np.flatnonzero(t[1:] < t[:-1])
+    if descent.size:
+        # a descent at i is inside a case unless i + 1 starts a case
+        first_of_case = np.zeros(n + 1, dtype=bool)
+        first_of_case[starts] = True
+        descent = descent[~first_of_case[descent + 1]]
     if descent.size == 0:
-        return order
-    # a descent at i is inside a case unless i + 1 starts a case
-    first_of_case = np.zeros(n + 1, dtype=bool)
-    first_of_case[starts] = True
-    descent = descent[~first_of_case[descent + 1]]
-    if descent.size == 0:
-        return order
+        return order, t
     unsorted = np.zeros(n_cases, dtype=bool)
     unsorted[np.searchsorted(starts, descent, side="right") - 1] = True
     cases = np.flatnonzero(unsorted)
@@ -233,21 +236,23 @@ def order_events(case_codes: np.ndarray, time: np.ndarray, n_cases: int) -> np.n
     for size in np.unique(sizes[short]):
         block = cases[sizes == size]
         idx = starts[block][:, None] + np.arange(size, dtype=np.int64)
-        perm = _sort_rows(t[idx], idx)
+        values, perm = _sort_rows(t[idx], idx)
         order[idx] = order[perm]
+        t[idx] = values
     if not short.all():
         block = cases[~short]
         lens = counts[block]
         idx = np.repeat(starts[block] - (np.cumsum(lens) - lens), lens) + np.arange(
             int(lens.sum()), dtype=np.int64
         )
-        within = np.lexsort((t[idx], np.repeat(np.arange(len(block)), lens)))
-        order[idx] = order[idx[within]]
-    return order
+        within = idx[np.lexsort((t[idx], np.repeat(np.arange(len(block)), lens)))]
+        order[idx] = order[within]
+        t[idx] = t[within]
+    return order, t
 
 
-def _sort_rows(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``idx`` with each row reordered so ``values`` ascend; equal values keep their order.
+def _sort_rows(values: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of ``values`` sorted, and ``idx`` moved alike; equal values keep their order.
 
     An odd-even transposition sort over the columns: ``k`` passes sort rows of
     ``k`` values, each pass a vectorised compare-and-swap of neighbouring
@@ -268,7 +273,7 @@ def _sort_rows(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
                 moved = idx[swap, j]
                 idx[swap, j] = idx[swap, j + 1]
                 idx[swap, j + 1] = moved
-    return idx
+    return values, idx
 
 
 def _group_by_case(codes: np.ndarray, n_groups: int) -> np.ndarray:

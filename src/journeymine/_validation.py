@@ -317,6 +317,29 @@ def null_mask(values: pd.Series) -> np.ndarray:
     return mask
 
 
+def _blank_labels(labels: pd.Index) -> np.ndarray:
+    """:func:`null_mask` of distinct labels; Arrow text is screened without Python objects.
+
+    A blank label is empty or starts with whitespace or a control character;
+    only labels that are empty or start with a byte outside printable ASCII
+    are looked at one by one.
+    """
+    from journeymine._codes import arrow_strings
+
+    arr = arrow_strings(pd.Series(labels, copy=False)) if len(labels) > 1000 else None
+    if arr is None:
+        return null_mask(pd.Series(labels, dtype=object))
+    import pyarrow.compute as pc
+
+    maybe = np.flatnonzero(
+        np.asarray(pc.match_substring_regex(arr, r"^([^\x21-\x7e]|$)").fill_null(True))
+    )
+    blank = np.zeros(len(labels), dtype=bool)
+    if maybe.size:
+        blank[maybe] = null_mask(pd.Series(labels[maybe], dtype=object))
+    return blank
+
+
 def missing_codes(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
     """Rows that :func:`null_mask` would flag, from factorized ``codes`` and their ``labels``.
 
@@ -325,7 +348,7 @@ def missing_codes(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
     """
     missing = codes < 0
     if labels.dtype == object or pd.api.types.is_string_dtype(labels.dtype):
-        blank = null_mask(pd.Series(labels, dtype=object))
+        blank = _blank_labels(labels)
         if blank.any():
             missing |= blank[np.maximum(codes, 0)] & ~missing
     return missing

@@ -411,16 +411,19 @@ def _build(
     """
     if coded is None:
         coded = [_factorize_column(frame[col], col, source) for col in (case, activity)]
+    every_row = len(rows) == len(frame) and (
+        len(rows) == 0 or (rows[0] == 0 and bool((rows[1:] - rows[:-1] == 1).all()))
+    )
     (case_codes, case_labels), (act_codes, act_labels) = (
-        _codes_of_rows(codes, labels, rows) for codes, labels in coded
+        _codes_of_rows(codes, labels, None if every_row else rows) for codes, labels in coded
     )
     counts = np.bincount(case_codes, minlength=len(case_labels))
     offsets = np.zeros(len(case_labels) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    order = order_events(case_codes, time, len(case_labels))
-    if order is not None:
-        rows = rows[order]
-        time = time[order]
+    ordered = order_events(case_codes, time, counts)
+    if ordered is not None:
+        order, time = ordered
+        rows = order if every_row else rows[order]
         act_codes = act_codes[order]
         case_codes = np.repeat(np.arange(len(case_labels), dtype=np.int64), counts)
     return JourneyLog(
@@ -460,11 +463,14 @@ def _factorize_column(
 
 
 def _codes_of_rows(
-    codes: np.ndarray, labels: pd.Index, rows: np.ndarray
+    codes: np.ndarray, labels: pd.Index, rows: np.ndarray | None
 ) -> tuple[np.ndarray, pd.Index]:
-    """Codes and labels restricted to ``rows`` (labels no kept row uses are dropped)."""
-    if len(rows) == len(codes) and (len(rows) == 0 or np.array_equal(rows, np.arange(len(rows)))):
-        return codes, labels  # every row, in input order
+    """Codes and labels restricted to ``rows`` (labels no kept row uses are dropped).
+
+    ``rows=None`` means every row, in input order.
+    """
+    if rows is None:
+        return codes, labels
     codes = codes[rows]
     used = np.bincount(codes, minlength=len(labels)) > 0
     if used.all():
