@@ -307,6 +307,33 @@ def _guess(columns: list[str], role: str) -> str:
     return columns[0] if columns else role
 
 
+def check_bytes(values: Any, column: str, source: str | None) -> None:
+    """Raise LogError if ``values`` (object dtype) hold bytes that are not UTF-8 text.
+
+    pandas decodes bytes as UTF-8 when it treats them as text; other bytes
+    would end in a raw ``UnicodeDecodeError``.
+    """
+    if not pd.api.types.is_object_dtype(getattr(values, "dtype", None)):
+        return
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("bytes", "mixed"):
+        return
+    for row, value in enumerate(values):
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise LogError(
+                    f"Column {column!r}{where(source)} holds bytes that are not UTF-8 text "
+                    f"(e.g. {value[:20]!r}: {exc.reason} at byte {exc.start}). Decode them "
+                    f"with their encoding first, e.g. df[{column!r}] = "
+                    f"df[{column!r}].str.decode('latin-1'), or turn them into text ids with "
+                    f"df[{column!r}].map(bytes.hex).",
+                    column=column,
+                    rows=[row] if isinstance(values, pd.Series) else None,
+                    path=source,
+                ) from None
+
+
 def null_mask(values: pd.Series) -> np.ndarray:
     """Missing values: NA/NaN/None, and empty or blank strings."""
     mask = values.isna().to_numpy()

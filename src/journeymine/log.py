@@ -451,7 +451,9 @@ def _factorize_column(
 ) -> tuple[np.ndarray, pd.Index]:
     """:func:`factorize` a case or activity column, with a LogError for unhashable values."""
     try:
-        return factorize(values)
+        codes, labels = factorize(values)
+        v.check_bytes(labels, column, source)
+        return codes, labels
     except TypeError as exc:
         raise LogError(
             f"Column {column!r}{v.where(source)} holds values that cannot be compared or hashed "

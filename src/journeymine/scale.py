@@ -156,6 +156,8 @@ def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, An
     if n == 0:
         return out
     ts = df[spec.timestamp]
+    for col in (spec.case, spec.activity):
+        v.check_bytes(df[col], col, spec.source)
     if _is_text(ts, spec.timestamp_format):
         # classify text timestamps as from_pandas does when it finds mixed time zones
         text = ts.astype("string")
@@ -725,9 +727,21 @@ def from_dask(
     spec = _Spec(row, case_col, act_col, ts_col, stage_col, chan_col, timestamp_format, src)
 
     # one pass: row counts, bad rows, time zones, time range
-    parts = ddf.to_delayed()
     collect = on_error == "collect"
-    results = list(dask.compute(*[dask.delayed(_validate_part)(p, spec, collect) for p in parts]))
+    try:
+        parts = ddf.to_delayed()
+        results = list(
+            dask.compute(*[dask.delayed(_validate_part)(p, spec, collect) for p in parts])
+        )
+    except UnicodeDecodeError as exc:  # Dask turns bytes into text while building partitions
+        raise LogError(
+            f"The data{v.where(src)} holds bytes that are not UTF-8 text (e.g. "
+            f"{exc.object[:20]!r}: {exc.reason} at byte {exc.start}), which Dask cannot turn "
+            "into strings. Decode the column with its encoding first, e.g. "
+            "ddf[col] = ddf[col].str.decode('latin-1'), or turn the bytes into text ids with "
+            "bytes.hex.",
+            path=src,
+        ) from None
     lengths = np.array([r["report"].n for r in results], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     n = int(lengths.sum())
