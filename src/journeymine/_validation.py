@@ -388,7 +388,7 @@ def parse_timestamps(
     fmt: str | None,
     source: str | None,
     line_offset: int | None,
-) -> tuple[np.ndarray, np.ndarray, bool, str | None]:
+) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray]:
     """Parse a timestamp column to int64 nanoseconds since the epoch (UTC).
 
     Returns ``(ns, bad, aware, out_of_range)``: ``bad`` marks rows that could not
