@@ -49,6 +49,7 @@ def assert_same(got: Any, want: Any) -> None:
 # -- the kernels, each built from a model -----------------------------------------------
 KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "check": lambda m: _Check(m, "stages"),
+    "check_segment": lambda m: _Check(m, "stages", "segment"),
     "find_loops": lambda m: _FindLoops("find_loops", m, None, None, None),
     "loop_summary": lambda m: _LoopSummary("loop_summary", m, None, None, None),
     "funnel": lambda m: _Funnel(m, None, None),
@@ -122,6 +123,7 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "discover_stage": lambda log, m: jm.discover(log, by="stage"),
     "variants": lambda log, m: jm.variants(log),
     "check": lambda log, m: jm.check(log, m),
+    "check_segment": lambda log, m: jm.check(log, m, segment="channel"),
     "find_loops": lambda log, m: jm.find_loops(log, model=m),
     "loop_summary": lambda log, m: jm.loop_summary(log, model=m),
     "loop_summary_segment": lambda log, m: jm.loop_summary(log, model=m, segment="channel"),

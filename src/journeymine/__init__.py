@@ -28,6 +28,7 @@ from journeymine.plot import (
     plot_funnel,
     plot_graph,
     plot_stage_durations,
+    plot_stage_flow,
     plot_variants,
 )
 from journeymine.report import write_report
@@ -62,6 +63,7 @@ __all__ = [
     "plot_funnel",
     "plot_graph",
     "plot_stage_durations",
+    "plot_stage_flow",
     "plot_variants",
     "read_csv",
     "read_log",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine._tables import concat_by_case, names
 from journeymine.errors import (
     JourneymineWarning,
@@ -47,6 +47,7 @@ Method = Literal["stages", "alignments"]
 _UNKNOWN, _WRONG_START, _SKIPPED, _REGRESSION, _FORBIDDEN = range(5)
 _LOG_MOVE, _MODEL_MOVE = range(2)
 _SKIP = ">>"  # pm4py's "no move" symbol in an alignment
+_GROUP = "__group__"  # column of a case's group while checking with segment=
 _PM4PY_HINT = 'Install it with: pip install "journeymine[pm4py]".'
 
 
@@ -73,7 +74,9 @@ class ConformanceReport:
         ``(section, item)``: section ``"overall"`` (cases, conforming cases,
         conformance rate, mean fitness, deviations), ``"kind"`` (deviations
         of each kind) and ``"stage"`` (deviations by their ``stage`` column:
-        the skipped stage, the stage moved back to, ...).
+        the skipped stage, the stage moved back to, ...). With
+        ``check(..., segment=...)``, one block of these rows per group, with
+        a leading ``group`` column (index ``(section, item)`` repeated).
     compare : pandas.DataFrame
         The designed edges against the observed ones: ``level``, ``source``,
         ``target``, ``status`` (``both``, ``designed_only``,
@@ -243,7 +246,11 @@ def _top_deviations(dev: pd.DataFrame, k: int) -> list[tuple[str, str, int]]:
 
 # -- check ----------------------------------------------------------------------
 def check(
-    log: JourneyLog | DaskJourneyLog, model: JourneyModel, *, method: Method = "stages"
+    log: JourneyLog | DaskJourneyLog,
+    model: JourneyModel,
+    *,
+    method: Method = "stages",
+    segment: Any = None,
 ) -> ConformanceReport:
     """Check a log against the designed journey.
 
@@ -258,6 +265,11 @@ def check(
         stages, start stages, allowed loops and (if given) allowed
         transitions, in one vectorised pass. ``"alignments"`` aligns each
         trace with the model's Petri net (``model.petri_net``) using pm4py.
+    segment : str or pandas.Series, optional
+        Group the cases for ``report.summary``: a column (a case's group is
+        its value on its first event) or a Series indexed by case id. The
+        summary then has one block of rows per group (groups sorted) with a
+        leading ``group`` column; the other tables are unchanged.
 
     Returns
     -------
@@ -357,7 +369,7 @@ def check(
     0    b         1  unknown_activity     chat           None
     1    b         2     skipped_stage      buy  Consideration
     """
-    return run(_Check(model, method), log)
+    return run(_Check(model, method, segment), log)
 
 
 class _Check(Kernel[dict, ConformanceReport]):
@@ -365,12 +377,15 @@ class _Check(Kernel[dict, ConformanceReport]):
 
     name = "check"
 
-    def __init__(self, model: Any, method: Any) -> None:
+    def __init__(self, model: Any, method: Any, segment: Any = None) -> None:
         self.model = model
         self.method = method
+        self.segment = segment
 
     def check(self, meta: LogMeta) -> None:
         v.check_model(self.model, "check")
+        if self.segment is not None:
+            check_segment(self.segment, meta, "check")
         v.check_option("method", self.method, ("stages", "alignments"), "check")
         if self.method == "alignments" and self.model.petri_net is None:
             raise ParameterError(
@@ -389,8 +404,12 @@ class _Check(Kernel[dict, ConformanceReport]):
             dev, fitness = _stage_deviations(log, model, st, moves), None
         else:
             dev, fitness = _alignment_deviations(log, model, st)
+        cases = _case_table(log, model, st, dev, self.kinds, fitness)
+        if self.segment is not None:  # each case's group, for the summary per group
+            codes, labels = case_groups(log, self.segment)
+            cases[_GROUP] = pd.Series(names(labels, codes), dtype=object).values
         return {
-            "cases": _case_table(log, model, st, dev, self.kinds, fitness),
+            "cases": cases,
             "deviations": _deviation_table(log, model, st, dev, self.kinds),
             "observed": _observed(log, model, moves),
         }
@@ -409,14 +428,44 @@ class _Check(Kernel[dict, ConformanceReport]):
     def finish(self, merged: dict, meta: LogMeta) -> ConformanceReport:
         cases = concat_by_case([merged["cases"]])
         deviations = concat_by_case([merged["deviations"]])
+        if self.segment is None:
+            summary = _summary(self.model, cases, deviations, self.kinds)
+        else:
+            summary = self._group_summaries(cases, deviations)
+            cases = cases.drop(columns=_GROUP)
         return ConformanceReport(
             cases=cases,
             deviations=deviations,
-            summary=_summary(self.model, cases, deviations, self.kinds),
+            summary=summary,
             compare=_compare(self.model, merged["observed"]),
             model=self.model,
             method=self.method,
         )
+
+    def _group_summaries(self, cases: pd.DataFrame, deviations: pd.DataFrame) -> pd.DataFrame:
+        """One summary block per group of cases, groups sorted, with a leading group column."""
+        groups = cases[_GROUP]
+        keys = list(groups.dropna().unique())
+        try:
+            keys.sort()
+        except TypeError:
+            keys.sort(key=str)
+        dev_group = deviations["case"].map(pd.Series(groups.values, index=cases["case"].values))
+        blocks = []
+        for key in keys:  # a loop over groups, not cases
+            block = _summary(
+                self.model,
+                cases[groups.values == key],
+                deviations[dev_group.values == key],
+                self.kinds,
+            )
+            block.insert(0, "group", pd.Series([key] * len(block), dtype=object).values)
+            blocks.append(block)
+        if not blocks:
+            empty = _summary(self.model, cases.iloc[:0], deviations.iloc[:0], self.kinds)
+            empty.insert(0, "group", pd.Series([], dtype=object))
+            return empty.iloc[:0]
+        return pd.concat(blocks)
 
 
 # -- moves between consecutive known events ---------------------------------------
