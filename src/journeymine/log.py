@@ -21,6 +21,7 @@ from journeymine.errors import (
     MissingDependencyError,
     ParameterError,
 )
+from journeymine.errors import user_stacklevel as _stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
     import pm4py  # noqa: F401
@@ -689,18 +690,6 @@ def from_pandas(
     )
     _quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates, ...
     return log
-
-
-def _stacklevel() -> int:
-    """Stack level that points at the user's call, through the readers."""
-    import inspect
-
-    level = 1
-    frame = inspect.currentframe()
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("journeymine"):
-        frame = frame.f_back
-        level += 1
-    return max(level - 1, 2)
 
 
 def _reason_column(frame: pd.DataFrame) -> str:
