@@ -437,7 +437,7 @@ def plot_stage_flow(
     ax.apply_aspect()
     fig: Any = ax.figure
     ppi = ax.get_position().width * fig.get_figwidth() / max(x1 - x0, 1e-9)
-    fs = 8.0 * min(1.0, ppi)
+    fs = 8.0 * (1.0 if ppi > 0.995 else ppi)
     colours = [
         "#3e7cb1",
         "#2f855a",
