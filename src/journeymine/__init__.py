@@ -19,7 +19,7 @@ from journeymine.errors import (
 )
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import JourneyGraph
-from journeymine.io import read_csv, read_parquet, read_xes
+from journeymine.io import from_arrow, from_polars, read_csv, read_log, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
@@ -52,9 +52,11 @@ __all__ = [
     "datasets",
     "discover",
     "find_loops",
+    "from_arrow",
     "from_dask",
     "from_pandas",
     "from_pm4py",
+    "from_polars",
     "funnel",
     "loop_summary",
     "plot_conformance",
@@ -64,6 +66,7 @@ __all__ = [
     "plot_stage_flow",
     "plot_variants",
     "read_csv",
+    "read_log",
     "read_parquet",
     "read_xes",
     "simulate",

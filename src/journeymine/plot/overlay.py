@@ -512,12 +512,14 @@ def plot_stage_flow(
         )
         t.set_gid("stage-count")
     # forward bands, ordered so that bands leave and arrive without crossing needlessly
-    fwd = flows[
+    forward = np.array(
         [
             stages.index(s) < stages.index(t)
             for s, t in zip(flows["source"], flows["target"], strict=True)
-        ]
-    ]
+        ],
+        dtype=bool,
+    )
+    fwd = flows.loc[forward]  # a mask, even when there is no flow at all
     fwd = fwd.assign(
         i=[stages.index(s) for s in fwd["source"]], j=[stages.index(t) for t in fwd["target"]]
     )
