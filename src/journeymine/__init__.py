@@ -7,6 +7,13 @@ against the designed journey, and find loops, returns and drop-outs.
 from __future__ import annotations
 
 from journeymine import datasets, stages
+from journeymine.charts_explore import (
+    plot_compare,
+    plot_graph_compare,
+    plot_paths,
+    plot_step_matrix,
+)
+from journeymine.compare import GraphComparison, compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
 from journeymine.errors import (
@@ -17,10 +24,12 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
+from journeymine.filters import case_table, filter_cases, filter_events, filter_time
 from journeymine.graph import JourneyGraph
 from journeymine.io import read_csv, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.model import JourneyModel
+from journeymine.paths import paths, step_matrix
 from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
 from journeymine.plot import (
     plot_conformance,
@@ -37,6 +46,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConformanceReport",
+    "GraphComparison",
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
@@ -46,19 +56,29 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "ParameterError",
+    "case_table",
     "check",
+    "compare",
     "datasets",
     "discover",
+    "filter_cases",
+    "filter_events",
+    "filter_time",
     "find_loops",
     "from_dask",
     "from_pandas",
     "from_pm4py",
     "funnel",
     "loop_summary",
+    "paths",
+    "plot_compare",
     "plot_conformance",
     "plot_funnel",
     "plot_graph",
+    "plot_graph_compare",
+    "plot_paths",
     "plot_stage_durations",
+    "plot_step_matrix",
     "plot_variants",
     "read_csv",
     "read_parquet",
@@ -66,6 +86,7 @@ __all__ = [
     "simulate",
     "stage_durations",
     "stages",
+    "step_matrix",
     "variants",
     "write_report",
 ]

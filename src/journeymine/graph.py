@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.axes
     import networkx
 
+    from journeymine.compare import GraphComparison
+
 __all__ = ["JourneyGraph"]
 
 DURATION_COLUMNS = (
@@ -531,6 +533,25 @@ class JourneyGraph:
             f"JourneyGraph(by={self.by!r}, nodes={len(self.nodes)}, edges={len(self.edges)}, "
             f"n_cases={self.n_cases}, n_events={self.n_events}{note})"
         )
+
+    def compare(
+        self, other: JourneyGraph, *, labels: tuple[str, str] = ("a", "b")
+    ) -> GraphComparison:
+        """Edge shares of this graph and ``other`` side by side, with ``.plot()``.
+
+        See :func:`journeymine.compare.compare_graphs`.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> g = jm.discover(log)
+        >>> g.compare(g).edges["diff"].abs().max()
+        np.float64(0.0)
+        """
+        from journeymine.compare import compare_graphs
+
+        return compare_graphs(self, other, labels=labels)
 
 
 def _fmt_td(value: Any) -> str:
