@@ -43,6 +43,7 @@ PUBLIC = sorted(
         "plot_funnel",
         "plot_graph",
         "plot_stage_durations",
+        "plot_stage_flow",
         "plot_variants",
         "read_csv",
         "read_parquet",

@@ -25,17 +25,19 @@ from journeymine.errors import (
     ParameterError,
 )
 from journeymine.filters import case_table, filter_cases, filter_events, filter_time
+from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import JourneyGraph
 from journeymine.io import read_csv, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
+from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
 from journeymine.paths import paths, step_matrix
-from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
 from journeymine.plot import (
     plot_conformance,
     plot_funnel,
     plot_graph,
     plot_stage_durations,
+    plot_stage_flow,
     plot_variants,
 )
 from journeymine.report import write_report
@@ -79,6 +81,7 @@ __all__ = [
     "plot_paths",
     "plot_stage_durations",
     "plot_step_matrix",
+    "plot_stage_flow",
     "plot_variants",
     "read_csv",
     "read_parquet",

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from journeymine._kernel import Kernel, LogMeta, concat_by_case, run
+from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._tables import concat_by_case, datetimes
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 from journeymine.log import JourneyLog, _build
 
@@ -37,12 +38,6 @@ _INT64_MAX = np.iinfo(np.int64).max
 
 
 # -- helpers other slicing modules share ------------------------------------------
-def datetimes(ns: np.ndarray, tz_aware: bool) -> pd.DatetimeIndex:
-    """int64 UTC nanoseconds as pandas datetimes, UTC-aware when ``tz_aware``."""
-    out = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
-    return out.tz_localize("UTC") if tz_aware else out
-
-
 def case_firsts(log: JourneyLog) -> np.ndarray:
     """Index of each case's first event."""
     return log.case_offsets[:-1]
@@ -257,8 +252,8 @@ def _case_table(log: JourneyLog) -> pd.DataFrame:
         {
             "case": log.case_labels,
             "events": log.case_sizes.astype(np.int64),
-            "start": datetimes(start, log.tz_aware),
-            "end": datetimes(end, log.tz_aware),
+            "start": datetimes(log.tz_aware, start),
+            "end": datetimes(log.tz_aware, end),
             "duration": pd.to_timedelta(end - start, unit="ns"),
             "first_activity": pd.Series(labels[log.activity_codes[firsts]], dtype=object),
             "last_activity": pd.Series(labels[log.activity_codes[lasts]], dtype=object),
