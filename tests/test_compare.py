@@ -194,3 +194,23 @@ def test_graph_compare_and_plots(tmp_path):
     jm.plot_compare(table).figure.savefig(tmp_path / "compare.png")
     with pytest.raises(ParameterError, match="same by="):
         ga.compare(jm.discover(rest, by="channel"))
+
+
+def test_report_and_cli_segment_section(tmp_path):
+    from journeymine.cli import main
+
+    log = jm.datasets.load_shop()
+    with pytest.warns(JourneymineWarning, match="first event"):
+        path = jm.write_report(
+            log,
+            tmp_path / "r.html",
+            model=jm.datasets.shop_model(),
+            segment="channel",
+            out_dir=tmp_path,
+        )
+    page = path.read_text(encoding="utf-8")
+    assert "<section id='segments'>" in page and "href='#segments'" in page
+    assert "web (3,039 cases)" in page
+    assert (tmp_path / "segments.csv").exists() and (tmp_path / "segments.png").exists()
+    assert main(["demo", "--segment", "stage", "--out", str(tmp_path / "cli"), "-q"]) == 0
+    assert "id='segments'" in (tmp_path / "cli" / "report.html").read_text(encoding="utf-8")
