@@ -35,7 +35,8 @@ _NS_PER_DAY = 86_400 * 10**9
 class _Part:
     """Per-case values of one partition (cases without a group left out)."""
 
-    group: list[Any]  # group label of each case
+    group: np.ndarray  # group of each case: an index into labels
+    labels: list[Any]  # group labels
     flags: dict[str, np.ndarray]  # metric -> bool per case
     duration: np.ndarray  # int64 ns per case
     events: np.ndarray  # int64 per case
@@ -104,7 +105,17 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
     def part(self, log: JourneyLog) -> _Part:
         import journeymine as jm
 
-        codes, labels = case_groups(log, self.segment)
+        if isinstance(self.segment, str):  # the cached codes of the column, at first events
+            ev_codes, ev_labels = log.codes(self.segment)
+            codes = ev_codes[_f.case_firsts(log)]
+            used = np.unique(codes[codes >= 0])  # labels of this partition's cases only
+            remap = np.full(len(ev_labels) + 1, -1, dtype=np.int64)
+            remap[used] = np.arange(used.size)
+            codes = remap[codes]  # -1 stays -1 (the last slot)
+            labels = list(ev_labels[used])
+        else:
+            codes, index = case_groups(log, self.segment)
+            labels = list(index)
         has = codes >= 0
         varying, example = (
             _varying(log, self.segment) if isinstance(self.segment, str) else (0, None)
@@ -131,10 +142,10 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
                 flags[f"{k}_rate"] = flag
         for m in self.metrics():
             flags.setdefault(m, np.zeros(log.n_cases, dtype=bool))
-        lab = np.asarray(labels, dtype=object)
         firsts, lasts = _f.case_firsts(log), _f.case_lasts(log)
         return _Part(
-            group=list(lab[codes[has]]),
+            group=codes[has],
+            labels=labels,
             flags={k: v[has] for k, v in flags.items()},
             duration=(log.time[lasts] - log.time[firsts])[has],
             events=log.case_sizes[has].astype(np.int64),
@@ -144,8 +155,17 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
         )
 
     def merge(self, a: _Part, b: _Part) -> _Part:
+        where = {label: i for i, label in enumerate(a.labels)}
+        labels = list(a.labels)
+        remap = np.empty(len(b.labels), dtype=np.int64)
+        for j, label in enumerate(b.labels):  # a loop over groups, not cases
+            if label not in where:
+                where[label] = len(labels)
+                labels.append(label)
+            remap[j] = where[label]
         return _Part(
-            group=a.group + b.group,
+            group=np.concatenate([a.group, remap[b.group]]),
+            labels=labels,
             flags={k: np.concatenate([a.flags[k], b.flags[k]]) for k in a.flags},
             duration=np.concatenate([a.duration, b.duration]),
             events=np.concatenate([a.events, b.events]),
@@ -170,7 +190,8 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
             )
         from journeymine.log import factorize
 
-        gcodes, glabels = factorize(pd.Series(merged.group, dtype=object))
+        order_codes, glabels = factorize(pd.Series(merged.labels, dtype=object))
+        gcodes = order_codes[merged.group] if merged.group.size else merged.group
         n_groups = len(glabels)
         if n_groups == 0:
             raise ParameterError(
