@@ -274,7 +274,8 @@ def plot_compare(
     --------
     >>> import journeymine as jm
     >>> log = jm.datasets.load_shop()
-    >>> ax = jm.plot_compare(jm.compare(log, "channel", model=jm.datasets.shop_model()))
+    >>> first_channel = log.case_table().set_index("case")["channel"]
+    >>> ax = jm.plot_compare(jm.compare(log, first_channel, model=jm.datasets.shop_model()))
     """
     need = {"group", "metric", "value", "lo", "hi", "p_value"}
     if not need <= set(table.columns):
@@ -365,7 +366,7 @@ def plot_graph_compare(
     for yi, d, sa, sb in zip(y, diff, edges["share_a"], edges["share_b"], strict=True):
         ax.text(
             d + (0.03 if d >= 0 else -0.03) * span,
-            yi,
+            float(yi),
             f"{sa:.0%} vs {sb:.0%}",
             va="center",
             ha="left" if d >= 0 else "right",

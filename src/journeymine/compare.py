@@ -314,8 +314,9 @@ def median_interval(values: np.ndarray, ci: float, rng: np.random.Generator) -> 
     m = (n + 1) // 2  # the resampled median is the m-th smallest resampled value
     cdf = stats.binom.sf(m - 1, n, at_or_below / n)
     alpha = 1 - ci
-    lo = distinct[min(np.searchsorted(cdf, alpha / 2), distinct.size - 1)]
-    hi = distinct[min(np.searchsorted(cdf, 1 - alpha / 2), distinct.size - 1)]
+    last_index = distinct.size - 1
+    lo = distinct[min(int(np.searchsorted(cdf, alpha / 2)), last_index)]
+    hi = distinct[min(int(np.searchsorted(cdf, 1 - alpha / 2)), last_index)]
     return float(lo), float(hi)
 
 
@@ -423,7 +424,7 @@ def compare(
     >>> table[table["metric"] == "conversion"][["group", "cases", "value", "diff"]]
       group  cases  value  diff
     0   app      2    0.5   0.0
-    4   web      2    0.5   0.0
+    5   web      2    0.5   0.0
     """
     func = "compare"
     _f._check_log(log, func)
@@ -474,7 +475,7 @@ class GraphComparison:
         return plot_graph_compare(self, ax=ax, top=top)
 
     def _repr_html_(self) -> str:
-        return self.edges.head(20)._repr_html_()  # type: ignore[operator]
+        return str(self.edges.head(20)._repr_html_())
 
 
 def compare_graphs(
