@@ -461,6 +461,17 @@ class GraphComparison:
         share_b``), largest absolute difference first.
     labels : tuple of str
         Names of the two graphs, for plots.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_shop()
+    >>> web = jm.discover(jm.filter_cases(log, where=lambda t: t["channel"] == "web"))
+    >>> social = jm.discover(jm.filter_cases(log, where=lambda t: t["channel"] == "social"))
+    >>> comparison = web.compare(social, labels=("web", "social"))
+    >>> comparison.edges.columns.tolist()
+    ['source', 'target', 'cases_a', 'cases_b', 'share_a', 'share_b', 'diff']
+    >>> ax = comparison.plot(top=10)
     """
 
     edges: pd.DataFrame
