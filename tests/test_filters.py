@@ -272,7 +272,7 @@ def test_unknown_activity_names_parameter_and_closest():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"min_duration": 3}, "'min_duration'.*duration.*no unit"),
+        ({"min_duration": 3}, "'min_duration'.*Timedelta or a string"),
         ({"max_duration": "soon"}, "'max_duration'"),
         ({"min_events": -1}, "'min_events'"),
         ({"follows": "ab"}, "'follows'.*pair"),

@@ -117,8 +117,8 @@ def test_dask_equals_in_memory(npartitions):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"ordered": True, "within": 30}, "'within'.*duration.*no unit"),
-        ({"ordered": True, "within": "a month"}, "'within'.*duration"),
+        ({"ordered": True, "within": 30}, "'within'.*Timedelta or a string"),
+        ({"ordered": True, "within": "a month"}, "'within'.*Timedelta or a string"),
         ({"within": "30D"}, "'within'.*ordered=True"),
         ({"steps": ["Purchase", "Nope"]}, "'steps'.*'Nope'.*not a stage"),
         ({"steps": []}, "'steps'.*non-empty"),

@@ -11,6 +11,7 @@ import pandas as pd
 
 from journeymine import filters as _f
 from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
+from journeymine._validation import check_model
 from journeymine.errors import JourneymineWarning, ParameterError
 from journeymine.log import JourneyLog
 
@@ -433,14 +434,7 @@ def compare(
             f"The 'ci' parameter of {func}() must be a confidence level between 0 and 1. "
             f"Got {ci!r} instead, e.g. ci=0.95."
         )
-    if model is not None:
-        from journeymine.model import JourneyModel
-
-        if not isinstance(model, JourneyModel):
-            raise ParameterError(
-                f"The 'model' parameter of {func}() must be a JourneyModel or None. Got "
-                f"{type(model).__name__} instead."
-            )
+    check_model(model, func, optional=True)
     acts = _f.activities_arg(outcome, "outcome", func)
     if acts is not None:
         _f.check_known_activities(log, acts, "outcome", func)

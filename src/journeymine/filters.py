@@ -23,6 +23,7 @@ import pandas as pd
 
 from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case, datetimes
+from journeymine._validation import check_bool, check_option, duration_ns
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 from journeymine.log import JourneyLog, _build
 
@@ -121,29 +122,9 @@ def check_steps(steps: Any, func: str) -> int:
     return int(steps)
 
 
-def duration_arg(value: Any, name: str, func: str) -> pd.Timedelta | None:
-    """``None`` or a non-negative duration given as a Timedelta or a string such as '30D'."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, int, float, np.number)):
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a duration: a pandas Timedelta, a "
-            f"datetime.timedelta or a string such as '30D' or '12h'. Got {value!r} instead "
-            "(a bare number has no unit)."
-        )
-    try:
-        out = pd.Timedelta(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a duration: a pandas Timedelta, a "
-            f"datetime.timedelta or a string such as '30D' or '12h'. Got {value!r} instead ({exc})."
-        ) from exc
-    if out is pd.NaT or out < pd.Timedelta(0):
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a non-negative duration. "
-            f"Got {value!r} instead."
-        )
-    return out
+def duration_arg(value: Any, name: str, func: str) -> int | None:
+    """``None`` or a non-negative duration (Timedelta or a string such as '30D') as int64 ns."""
+    return None if value is None else duration_ns(value, name, func)
 
 
 def time_arg(value: Any, name: str, func: str) -> int | None:
@@ -607,8 +588,7 @@ def filter_cases(
     for name, value in (("min_events", min_events), ("max_events", max_events)):
         cond[name] = _count_arg(value, name)
     for name, value in (("min_duration", min_duration), ("max_duration", max_duration)):
-        d = duration_arg(value, name, func)
-        cond[name] = None if d is None else int(d.value)
+        cond[name] = duration_arg(value, name, func)
     if variants is not None:
         if isinstance(variants, (int, np.integer)) and not isinstance(variants, bool):
             if variants < 1:
@@ -706,8 +686,6 @@ def filter_time(
     """
     func = "filter_time"
     _check_log(log, func)
-    from journeymine._validation import check_option
-
     check_option("mode", mode, _TIME_MODES, func)
     lo = time_arg(start, "start", func)
     hi = time_arg(end, "end", func)
@@ -814,14 +792,8 @@ def filter_events(
     acts = activities_arg(activities, "activities", func)
     if acts is not None:
         check_known_activities(log, acts, "activities", func)
-    if not isinstance(keep, (bool, np.bool_)):
-        raise ParameterError(
-            f"The 'keep' parameter of {func}() must be True or False. Got {keep!r}."
-        )
-    if not isinstance(dedupe, (bool, np.bool_)):
-        raise ParameterError(
-            f"The 'dedupe' parameter of {func}() must be True or False. Got {dedupe!r}."
-        )
+    check_bool(keep, "keep", func)
+    check_bool(dedupe, "dedupe", func)
     if lifecycle is not None:
         if not isinstance(lifecycle, str):
             raise ParameterError(

@@ -292,10 +292,7 @@ def _check_steps(
     """The funnel's steps (stages of the model) and the window in ns, validated."""
     from journeymine.filters import duration_arg
 
-    if not isinstance(ordered, (bool, np.bool_)):
-        raise ParameterError(
-            f"The 'ordered' parameter of funnel() must be True or False. Got {ordered!r} instead."
-        )
+    v.check_bool(ordered, "ordered", "funnel")
     if within is not None and not ordered:
         raise ParameterError(
             "The 'within' parameter of funnel() is a conversion window for a strict funnel: pass "
@@ -303,7 +300,7 @@ def _check_steps(
         )
     window = duration_arg(within, "within", "funnel")
     if steps is None:
-        return list(model.stages), None if window is None else int(window.value)
+        return list(model.stages), window
     if isinstance(steps, str) or not isinstance(steps, Sequence) or len(steps) == 0:
         raise ParameterError(
             "The 'steps' parameter of funnel() must be a non-empty list of stages of the model, "
@@ -321,7 +318,7 @@ def _check_steps(
             f"The 'steps' parameter of funnel() lists {dupes} more than once; each step is a "
             "different stage."
         )
-    return list(steps), None if window is None else int(window.value)
+    return list(steps), window
 
 
 def _ordered_reach(
