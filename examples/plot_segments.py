@@ -5,7 +5,7 @@ Channel segments compared
 Do customers who first meet the shop on social media behave differently
 from those who arrive from the web or by e-mail? :func:`journeymine.compare`
 puts the groups side by side, with intervals and tests from
-:mod:`scipy.stats`, and ``graph_a.compare(graph_b)`` shows where their
+``scipy.stats``, and ``graph_a.compare(graph_b)`` shows where their
 journeys differ.
 """
 

@@ -267,7 +267,7 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
     """Two-sided p-value that two proportions are equal.
 
     The two-proportion z test (the chi-squared test of the 2x2 table without
-    continuity correction, from :mod:`scipy.stats`), or Fisher's exact test
+    continuity correction, from ``scipy.stats``), or Fisher's exact test
     when an expected count is below 5.
     """
     from scipy import stats
@@ -285,7 +285,7 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
 def median_interval(values: np.ndarray, ci: float, rng: np.random.Generator) -> tuple[float, float]:
     """Bootstrap percentile interval of the median of ``values``.
 
-    :func:`scipy.stats.bootstrap` with 999 resamples, seeded by ``rng``; for
+    ``scipy.stats.bootstrap`` with 999 resamples, seeded by ``rng``; for
     more than 20,000 values the exact bootstrap distribution of the median
     (its limit for infinitely many resamples, from the binomial law of the
     number of resampled values at or below each value) is used instead.
@@ -392,12 +392,12 @@ def compare(
             Median number of events.
 
         Proportions get Wilson score intervals
-        (:meth:`scipy.stats.binomtest` ``proportion_ci``) and the
+        (``scipy.stats.binomtest`` ``proportion_ci``) and the
         two-proportion z test (Fisher's exact test when an expected count
         is below 5); medians a seeded bootstrap percentile interval
-        (:func:`scipy.stats.bootstrap`, 999 resamples; its exact limit
+        (``scipy.stats.bootstrap``, 999 resamples; its exact limit
         above 20,000 cases) and Mood's median test
-        (:func:`scipy.stats.median_test`).
+        (``scipy.stats.median_test``).
 
     Raises
     ------

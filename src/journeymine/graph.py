@@ -824,7 +824,8 @@ class JourneyGraph:
     ) -> GraphComparison:
         """Edge shares of this graph and ``other`` side by side, with ``.plot()``.
 
-        See :func:`journeymine.compare.compare_graphs`.
+        Returns a :class:`~journeymine.GraphComparison`; see :func:`journeymine.compare`
+        for comparing segments of one log.
 
         Examples
         --------
