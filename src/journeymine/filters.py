@@ -215,8 +215,9 @@ def _apply(log: Any, fn: Callable[..., np.ndarray], func: str, *args: Any) -> An
     out = select_events(log, fn(log, *args))
     if out.n_events == 0:
         warnings.warn(
-            f"{func}() kept no event: the resulting log is empty, and analyses of it will say it "
-            "has no cases. Loosen the filter.",
+            f"{func}() kept no event: the resulting log has no cases, so tables of it are "
+            "empty (and compare, paths and step_matrix refuse it). Loosen the filter: check "
+            "the activity names, the time range and the other conditions.",
             JourneymineWarning,
             stacklevel=3,
         )
