@@ -49,12 +49,11 @@ def _resolve_by(meta: LogMeta, by: Any) -> str:
 def _distinct_pairs(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.ndarray:
     """The distinct (major, minor) pairs as sorted int64 keys ``major * width + minor``.
 
-    ``major`` (the case) must be non-decreasing, so the pair keys are sorted
-    already but for the order within a case, which timsort handles in
-    near-linear time.
+    Equal keys need no order among themselves, so numpy's default (vectorised)
+    sort is used rather than a stable one.
     """
     width = np.int64(max(n_minor, 1))
-    key = np.sort(major * width + minor, kind="stable")
+    key = np.sort(major * width + minor)
     if key.size:
         first = np.empty(key.size, dtype=bool)
         first[0] = True
