@@ -7,8 +7,10 @@ against the designed journey, and find loops, returns and drop-outs.
 from __future__ import annotations
 
 from journeymine import datasets, stages
+from journeymine.channels import channel_switches
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
+from journeymine.impact import deviation_impact
 from journeymine.errors import (
     JourneymineError,
     JourneymineWarning,
@@ -32,6 +34,7 @@ from journeymine.plot import (
 from journeymine.report import write_report
 from journeymine.scale import from_dask
 from journeymine.simulate import simulate
+from journeymine.visits import stage_visits
 
 __version__ = "0.1.0"
 
@@ -46,8 +49,10 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "ParameterError",
+    "channel_switches",
     "check",
     "datasets",
+    "deviation_impact",
     "discover",
     "find_loops",
     "from_dask",
@@ -65,6 +70,7 @@ __all__ = [
     "read_xes",
     "simulate",
     "stage_durations",
+    "stage_visits",
     "stages",
     "variants",
     "write_report",

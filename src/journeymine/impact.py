@@ -1,0 +1,423 @@
+"""Deviation impact: how much each kind of deviation changes the outcome of a journey."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine import _args
+from journeymine._kernel import Kernel, LogMeta, concat_by_case, run
+from journeymine.errors import ParameterError
+from journeymine.model import JourneyModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.log import JourneyLog
+
+__all__ = ["deviation_impact"]
+
+#: bootstrap resamples behind every interval and p-value
+N_BOOT = 2000
+
+_COLUMNS = [
+    "kind",
+    "stage",
+    "cases_with",
+    "cases_without",
+    "outcome_with",
+    "outcome_without",
+    "diff",
+    "lo",
+    "hi",
+    "p_value",
+    "impact",
+    "unmatched",
+]
+
+
+def deviation_impact(
+    log: Any,
+    model: JourneyModel,
+    *,
+    outcome: str | pd.Series | None = None,
+    ci: float = 0.95,
+    seed: int | np.random.Generator | None = 0,
+) -> pd.DataFrame:
+    """How much each kind of deviation from the designed journey changes the outcome.
+
+    For every (kind, stage) of deviation found by :func:`journeymine.check`,
+    the cases that have it are compared with the cases that got as far in
+    the journey and never have it, stage by stage, so that deviations
+    which only late journeys can show do not look good just because those
+    cases got further (survivorship bias).
+
+    Parameters
+    ----------
+    log : JourneyLog or DaskJourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey.
+    outcome : str or pandas.Series, optional
+        What a case achieved. None (default): whether the case converted,
+        i.e. has an event of a purchase activity of the model
+        (``model.purchase``), as 0/1. A column name: a numeric column of
+        the log summed over the case's events (e.g. revenue; missing
+        values count as 0). A Series: one number per case, indexed by
+        case id; every case of the log needs a value.
+    ci : float, default=0.95
+        Confidence level of the intervals.
+    seed : int, numpy.random.Generator or None, default=0
+        Seed of the bootstrap; the same seed gives the same intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (kind, stage) of deviation, most harmful (lowest
+        ``impact``) first:
+
+        ``kind``, ``stage``
+            As in ``check(log, model).deviations`` (``stage`` None for
+            unknown activities).
+        ``cases_with``
+            Cases with at least one such deviation (int64).
+        ``cases_without``
+            Comparison cases: reached the earliest matched context stage
+            and never have this deviation (int64).
+        ``outcome_with``
+            Mean outcome of the cases with the deviation.
+        ``outcome_without``
+            Mean outcome of the comparison cases, stage by stage, averaged
+            with the weights of ``diff``.
+        ``diff``
+            Difference of mean outcomes (with minus without), within
+            context stages, averaged with the number of cases with the
+            deviation at each stage as weights.
+        ``lo``, ``hi``
+            Stratified bootstrap percentile interval of ``diff``.
+        ``p_value``
+            Two-sided bootstrap p-value of ``diff`` = 0.
+        ``impact``
+            ``diff * cases_with``: outcome gained (positive) or lost
+            (negative) by the cases with the deviation.
+        ``unmatched``
+            Cases with the deviation at a context stage no comparison case
+            reached; they count in ``outcome_with`` but not in ``diff``.
+
+    Raises
+    ------
+    ParameterError
+        If ``model`` is not a JourneyModel; if ``outcome`` is None and the
+        model has no purchase activities; if ``outcome`` names a column
+        the log does not have or that is not numeric; if an outcome Series
+        is not numeric, lacks some cases of the log or has case ids the log
+        does not have; if ``ci`` is not in (0, 1).
+
+    See Also
+    --------
+    check : The deviations themselves.
+
+    Notes
+    -----
+    A deviation's *context stage* is the furthest stage (model order) the
+    case reached before the deviation's event (the first stage if none); a
+    case with several deviations of one (kind, stage) counts once, at its
+    first. A case *reached* stage ``c`` when its furthest stage is ``c`` or
+    later. For each context stage ``c`` the cases with the deviation there
+    are compared with the cases that reached ``c`` and never have the
+    deviation; the differences of mean outcomes are averaged with the
+    number of deviating cases at each ``c`` as weights.
+
+    The interval resamples cases with replacement within strata (the
+    deviating cases by context stage, the others by furthest stage), so
+    that each stratum keeps its size, and recomputes ``diff`` on each of
+    2,000 resamples; ``lo`` and ``hi`` are percentiles of these, and
+    ``p_value`` is twice the smaller share of resampled differences on
+    either side of 0 (with the usual +1 correction), the p-value the
+    percentile interval inverts. A stratum's resampled mean is drawn
+    exactly from the multinomial distribution over its distinct outcome
+    values, which is what resampling its cases gives and costs as much as
+    its number of distinct values, not of cases. ``scipy.stats.bootstrap``
+    has no strata, hence this. Comparison cases are those that *never*
+    have the deviation, also after stage ``c``: with frequent deviations
+    this slightly favours short journeys in the comparison.
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> model = jm.JourneyModel(
+    ...     stages=["Awareness", "Consideration", "Purchase"],
+    ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
+    ...     purchase=["buy"],
+    ... )
+    >>> rows = []
+    >>> for i in range(40):
+    ...     path = ["ad", "chat", "view"] if i % 2 else ["ad", "view", "buy"]
+    ...     rows += [(i, a, f"2025-01-0{k + 1}") for k, a in enumerate(path)]
+    >>> df = pd.DataFrame(rows, columns=["customer", "touchpoint", "ts"])
+    >>> log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
+    >>> impact = jm.deviation_impact(log, model)
+    >>> impact[["kind", "stage", "cases_with", "outcome_with", "diff", "lo", "hi", "impact"]]
+                   kind stage  cases_with  outcome_with  diff   lo   hi  impact
+    0  unknown_activity  None          20           0.0  -1.0 -1.0 -1.0   -20.0
+    """
+    func = "deviation_impact"
+    model = _args.model_arg(model, func)
+    assert model is not None
+    ci = _args.level_arg(ci, func)
+    if outcome is None:
+        if not model.purchase:
+            raise ParameterError(
+                "deviation_impact() measures conversion by default, but the model lists no "
+                "purchase activities. Build the model with purchase=['Place order'], or pass "
+                "outcome='<numeric column>' or a Series of outcomes indexed by case id."
+            )
+    elif isinstance(outcome, pd.Series):
+        if not (
+            pd.api.types.is_numeric_dtype(outcome) or pd.api.types.is_bool_dtype(outcome)
+        ):
+            raise ParameterError(
+                f"The 'outcome' Series of deviation_impact() must be numeric (or boolean). "
+                f"Got dtype {outcome.dtype} instead; convert it with pd.to_numeric(outcome)."
+            )
+        if outcome.index.has_duplicates:
+            dup = outcome.index[outcome.index.duplicated()].unique()[:5].tolist()
+            raise ParameterError(
+                f"The 'outcome' Series of deviation_impact() has duplicate case ids {dup}; "
+                "give one outcome per case, e.g. outcome.groupby(level=0).sum()."
+            )
+    elif not isinstance(outcome, str):
+        raise ParameterError(
+            "The 'outcome' parameter of deviation_impact() must be None (conversion), a "
+            f"column name or a Series indexed by case id. Got {type(outcome).__name__} instead."
+        )
+    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
+        raise ParameterError(
+            "The 'seed' parameter of deviation_impact() must be an int, a "
+            f"numpy.random.Generator or None. Got {seed!r} instead."
+        )
+    return run(_Impact(model, outcome, ci, seed), log)
+
+
+def context_stages(log: JourneyLog, model: JourneyModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per event, the furthest stage reached strictly before it in its case (-1 if none),
+    and per case its furthest stage overall (-1 without known events)."""
+    st = model.event_stages(log)
+    n = log.n_events
+    if n == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    big = np.int64(len(model.stages) + 2)
+    # running max within case, via an offset that makes cases increasing
+    run_max = np.maximum.accumulate(log.case_codes * big + (st + 1)) - log.case_codes * big - 1
+    before = np.full(n, -1, dtype=np.int64)
+    before[1:] = run_max[:-1]
+    before[log.case_offsets[:-1]] = -1
+    furthest = run_max[log.case_offsets[1:] - 1]
+    return before, furthest
+
+
+def case_outcomes(log: JourneyLog, model: JourneyModel, outcome: Any, func: str) -> np.ndarray:
+    """Outcome per case (float) for conversion or a numeric column; NaN for a Series."""
+    if outcome is None:
+        buy = model.activity_mask(log, model.purchase).astype(np.float64)
+        return _case_sum(log, buy) > 0
+    if isinstance(outcome, pd.Series):
+        return np.full(log.n_cases, np.nan)
+    values = log.column(outcome)
+    if not (pd.api.types.is_numeric_dtype(values.dtype) or values.dtype == bool):
+        sample = [v for v in values[:3]]
+        raise ParameterError(
+            f"The 'outcome' column {outcome!r} of {func}() must be numeric (e.g. revenue), but "
+            f"it holds {values.dtype} values such as {sample}. Convert it with pd.to_numeric "
+            "before building the log, or pass a Series of outcomes indexed by case id."
+        )
+    return _case_sum(log, np.nan_to_num(values.astype(np.float64), nan=0.0))
+
+
+def _case_sum(log: JourneyLog, x: np.ndarray) -> np.ndarray:
+    if log.n_cases == 0:
+        return np.empty(0, dtype=np.float64)
+    return np.add.reduceat(x, log.case_offsets[:-1]).astype(np.float64)
+
+
+def series_outcomes(outcome: pd.Series, cases: pd.Series, func: str) -> np.ndarray:
+    """Values of an outcome Series for ``cases``; every case needs one, no unknown ids."""
+    index = pd.Index(cases)
+    unknown = outcome.index.difference(index)
+    if len(unknown):
+        raise ParameterError(
+            f"The 'outcome' Series of {func}() has {len(unknown)} case ids that are not in "
+            f"the log, e.g. {unknown[:5].tolist()}. Index it by the log's case ids (log.cases), "
+            "e.g. outcome.reindex(log.cases)."
+        )
+    values = outcome.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = np.isnan(values)
+    if missing.any():
+        raise ParameterError(
+            f"The 'outcome' Series of {func}() has no value for {int(missing.sum())} cases of "
+            f"the log, e.g. {index[missing][:5].tolist()}. Give every case an outcome, e.g. "
+            "outcome.reindex(log.cases, fill_value=0)."
+        )
+    return values
+
+
+class _Impact(Kernel[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame]):
+    name = "deviation_impact"
+
+    def __init__(self, model: JourneyModel, outcome: Any, ci: float, seed: Any) -> None:
+        self.model = model
+        self.outcome = outcome
+        self.ci = ci
+        self.seed = seed
+
+    def check(self, meta: LogMeta) -> None:
+        if isinstance(self.outcome, str) and self.outcome not in meta.columns:
+            raise ParameterError(
+                f"The 'outcome' parameter of deviation_impact() names the column "
+                f"{self.outcome!r}, which the log does not have. Columns: "
+                f"{list(meta.columns)}."
+            )
+        if self.outcome in (meta.case, meta.activity, meta.timestamp):
+            raise ParameterError(
+                f"The 'outcome' parameter of deviation_impact() cannot be the case, activity or "
+                f"timestamp column ({self.outcome!r}); pass a numeric column such as revenue."
+            )
+
+    def part(self, log: JourneyLog) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from journeymine.conformance import check
+
+        y = case_outcomes(log, self.model, self.outcome, self.name)
+        before, furthest = context_stages(log, self.model)
+        cases = pd.DataFrame({"case": log.case_labels, "furthest": furthest, "y": y})
+        dev = check(log, self.model).deviations
+        code = log.case_labels.get_indexer(dev["case"])
+        ev = log.case_offsets[code] + dev["position"].to_numpy(np.int64)
+        index = {s: i for i, s in enumerate(self.model.stages)}
+        stage = dev["stage"].map(index).fillna(-1).to_numpy(np.int64)
+        kind = dev["kind"].cat.codes.to_numpy(np.int64)
+        # first deviation of each (kind, stage) per case (deviations are sorted by case)
+        n_st = np.int64(len(self.model.stages) + 1)
+        key = (code.astype(np.int64) * np.int64(8) + kind) * n_st + stage + 1
+        _, first = np.unique(key, return_index=True)
+        first.sort()
+        devs = pd.DataFrame(
+            {
+                "case": dev["case"].to_numpy()[first],
+                "kind": dev["kind"].astype(object).to_numpy()[first],
+                "stage": stage[first],
+                "context": np.maximum(before[ev[first]], 0) if first.size else ev[first],
+            }
+        )
+        return cases, devs
+
+    def merge(
+        self, a: tuple[pd.DataFrame, pd.DataFrame], b: tuple[pd.DataFrame, pd.DataFrame]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return (
+            pd.concat([a[0], b[0]], ignore_index=True),
+            pd.concat([a[1], b[1]], ignore_index=True),
+        )
+
+    def finish(self, merged: tuple[pd.DataFrame, pd.DataFrame], meta: LogMeta) -> pd.DataFrame:
+        from journeymine.conformance import KINDS
+
+        cases = concat_by_case([merged[0]])
+        devs = concat_by_case([merged[1]])
+        if isinstance(self.outcome, pd.Series):
+            y = series_outcomes(self.outcome, cases["case"], self.name)
+        else:
+            y = cases["y"].to_numpy(np.float64)
+        furthest = cases["furthest"].to_numpy(np.int64)
+        idx = pd.Index(cases["case"]).get_indexer(devs["case"])
+        kind_code = pd.Categorical(devs["kind"], categories=list(KINDS)).codes.astype(np.int64)
+        stage = devs["stage"].to_numpy(np.int64)
+        context = devs["context"].to_numpy(np.int64)
+        rng = np.random.default_rng(self.seed)
+        n_stages = len(self.model.stages)
+        rows = []
+        types = np.unique(kind_code * np.int64(n_stages + 1) + stage + 1)
+        for t in types:  # one pass per deviation type (a handful), not per case
+            k, s = divmod(int(t), n_stages + 1)
+            sel = (kind_code == k) & (stage == s - 1)
+            stats = _compare(y, furthest, idx[sel], context[sel], n_stages, rng, self.ci)
+            rows.append((KINDS[k], self.model.stages[s - 1] if s else None, *stats))
+        out = pd.DataFrame(rows, columns=_COLUMNS)
+        out = out.astype(
+            {"cases_with": np.int64, "cases_without": np.int64, "unmatched": np.int64}
+        )
+        for col in ("outcome_with", "outcome_without", "diff", "lo", "hi", "p_value", "impact"):
+            out[col] = out[col].astype(np.float64)
+        out["kind"] = pd.Series([r[0] for r in rows], dtype=object)
+        out["stage"] = pd.Series([r[1] for r in rows], dtype=object)
+        order = np.lexsort((np.arange(len(out)), out["impact"].fillna(np.inf).to_numpy()))
+        return out.iloc[order].reset_index(drop=True)
+
+
+def _compare(
+    y: np.ndarray,
+    furthest: np.ndarray,
+    with_idx: np.ndarray,
+    context: np.ndarray,
+    n_stages: int,
+    rng: np.random.Generator,
+    ci: float,
+) -> tuple[Any, ...]:
+    """The row statistics of one deviation type (see :func:`deviation_impact`)."""
+    n = y.size
+    has = np.zeros(n, dtype=bool)
+    has[with_idx] = True
+    y_with = y[with_idx]
+    # comparison strata: cases without the deviation, by furthest stage
+    others = ~has & (furthest >= 0)
+    m_f = np.bincount(furthest[others], minlength=n_stages)
+    s_f = np.bincount(furthest[others], weights=y[others], minlength=n_stages)
+    m_ge = np.cumsum(m_f[::-1])[::-1]  # cases without that reached stage >= c
+    s_ge = np.cumsum(s_f[::-1])[::-1]
+    n_c = np.bincount(context, minlength=n_stages)
+    sum_c = np.bincount(context, weights=y_with, minlength=n_stages)
+    matched = (n_c > 0) & (m_ge > 0)
+    unmatched = int(n_c[(n_c > 0) & ~matched].sum())
+    w = n_c[matched].astype(np.float64)
+    nan = float("nan")
+    if w.sum() == 0:
+        return (with_idx.size, 0, float(y_with.mean()), nan, nan, nan, nan, nan, nan, unmatched)
+    cs = np.flatnonzero(matched)
+    mean_with_c = sum_c[cs] / n_c[cs]
+    mean_without_c = s_ge[cs] / m_ge[cs]
+    diff = float(np.sum(w * (mean_with_c - mean_without_c)) / w.sum())
+    without = float(np.sum(w * mean_without_c) / w.sum())
+    # stratified bootstrap: resampled sums of each stratum, exact via multinomial counts
+    boot_with = np.zeros((N_BOOT, cs.size))
+    for j, c in enumerate(cs):
+        boot_with[:, j] = _resampled_sums(y_with[context == c], rng)
+    boot_f = np.zeros((N_BOOT, n_stages))
+    for f in np.flatnonzero(m_f):
+        boot_f[:, f] = _resampled_sums(y[others & (furthest == f)], rng)
+    boot_ge = np.cumsum(boot_f[:, ::-1], axis=1)[:, ::-1][:, cs]
+    d_boot = (boot_with / n_c[cs] - boot_ge / m_ge[cs]) @ w / w.sum()
+    alpha = 1 - ci
+    lo, hi = np.quantile(d_boot, [alpha / 2, 1 - alpha / 2])
+    below = np.count_nonzero(d_boot <= 0)
+    above = np.count_nonzero(d_boot >= 0)
+    p = min(1.0, 2 * (min(below, above) + 1) / (N_BOOT + 1))
+    return (
+        with_idx.size,
+        int(m_ge[cs.min()]),
+        float(y_with.mean()),
+        without,
+        diff,
+        float(lo),
+        float(hi),
+        p,
+        diff * with_idx.size,
+        unmatched,
+    )
+
+
+def _resampled_sums(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sums of ``N_BOOT`` resamples (with replacement, same size) of ``values``."""
+    uniq, counts = np.unique(values, return_counts=True)
+    if uniq.size == 1:
+        return np.full(N_BOOT, uniq[0] * values.size)
+    draws = rng.multinomial(values.size, counts / values.size, size=N_BOOT)
+    return draws @ uniq
