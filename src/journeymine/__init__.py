@@ -9,6 +9,7 @@ from __future__ import annotations
 from journeymine import datasets, stages
 from journeymine.channels import channel_switches
 from journeymine.conformance import ConformanceReport, check
+from journeymine.drift import conformance_drift
 from journeymine.discovery import discover, variants
 from journeymine.impact import deviation_impact
 from journeymine.errors import (
@@ -32,6 +33,7 @@ from journeymine.plot import (
     plot_variants,
 )
 from journeymine.report import write_report
+from journeymine.representatives import representatives
 from journeymine.scale import from_dask
 from journeymine.simulate import simulate
 from journeymine.visits import stage_visits
@@ -51,6 +53,7 @@ __all__ = [
     "ParameterError",
     "channel_switches",
     "check",
+    "conformance_drift",
     "datasets",
     "deviation_impact",
     "discover",
@@ -68,6 +71,7 @@ __all__ = [
     "read_csv",
     "read_parquet",
     "read_xes",
+    "representatives",
     "simulate",
     "stage_durations",
     "stage_visits",
