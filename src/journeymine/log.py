@@ -476,9 +476,7 @@ def _codes_of_rows(
     codes: np.ndarray, labels: pd.Index, rows: np.ndarray
 ) -> tuple[np.ndarray, pd.Index]:
     """Codes and labels restricted to ``rows`` (labels no kept row uses are dropped)."""
-    if len(rows) == len(codes):
-        return codes, labels
-    codes = codes[rows]
+    codes = codes[rows]  # rows may be a permutation of all rows (select_cases of every case)
     used = np.bincount(codes, minlength=len(labels)) > 0
     if used.all():
         return codes, labels
