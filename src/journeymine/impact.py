@@ -83,7 +83,7 @@ def deviation_impact(
             Cases with at least one such deviation (int64).
         ``cases_without``
             Comparison cases: reached the earliest matched context stage
-            and never have this deviation (int64).
+            without having had the deviation by then (int64).
         ``outcome_with``
             Mean outcome of the cases with the deviation.
         ``outcome_without``
@@ -123,24 +123,29 @@ def deviation_impact(
     case reached before the deviation's event (the first stage if none); a
     case with several deviations of one (kind, stage) counts once, at its
     first. A case *reached* stage ``c`` when its furthest stage is ``c`` or
-    later. For each context stage ``c`` the cases with the deviation there
-    are compared with the cases that reached ``c`` and never have the
-    deviation; the differences of mean outcomes are averaged with the
-    number of deviating cases at each ``c`` as weights.
+    later. For each context stage ``c``, the cases with the deviation there
+    are compared with the cases that reached ``c`` without having had the
+    deviation by then (never, or first at a later context stage); the
+    differences of mean outcomes are averaged with the number of deviating
+    cases at each ``c`` as weights.
 
-    The interval resamples cases with replacement within strata (the
-    deviating cases by context stage, the others by furthest stage), so
-    that each stratum keeps its size, and recomputes ``diff`` on each of
-    2,000 resamples; ``lo`` and ``hi`` are percentiles of these, and
-    ``p_value`` is twice the smaller share of resampled differences on
-    either side of 0 (with the usual +1 correction), the p-value the
-    percentile interval inverts. A stratum's resampled mean is drawn
-    exactly from the multinomial distribution over its distinct outcome
-    values, which is what resampling its cases gives and costs as much as
-    its number of distinct values, not of cases. ``scipy.stats.bootstrap``
-    has no strata, hence this. Comparison cases are those that *never*
-    have the deviation, also after stage ``c``: with frequent deviations
-    this slightly favours short journeys in the comparison.
+    A case that deviates only later stays a comparison case for the earlier
+    stages, as in a landmark analysis. Leaving out every case that ever
+    deviates would leave out more of the long journeys, which have more
+    chances to deviate, and bias ``diff`` upwards: by 3 points of
+    conversion in a simulation where 30 % of the cases get a harmless
+    deviation.
+
+    The interval resamples cases with replacement within strata (the cases
+    with the deviation by context stage, the others together), each stratum
+    keeping its size, and recomputes ``diff`` on each of 2,000 resamples;
+    ``lo`` and ``hi`` are percentiles of these, and ``p_value`` is twice the
+    smaller share of resampled differences on either side of 0 (with the
+    usual +1 correction), the p-value the percentile interval inverts. A
+    stratum is resampled through the multinomial counts of its distinct
+    (furthest stage, outcome) pairs, which has the distribution of drawing
+    its cases and costs as much as its number of distinct pairs, not of
+    cases. ``scipy.stats.bootstrap`` has no strata, hence this.
 
     Examples
     --------
@@ -277,7 +282,11 @@ class _Impact(Kernel[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame]):
                 f"{self.outcome!r}, which the log does not have. Columns: "
                 f"{list(meta.columns)}."
             )
-        if self.outcome in (meta.case, meta.activity, meta.timestamp):
+        if isinstance(self.outcome, str) and self.outcome in (
+            meta.case,
+            meta.activity,
+            meta.timestamp,
+        ):
             raise ParameterError(
                 f"The 'outcome' parameter of deviation_impact() cannot be the case, activity or "
                 f"timestamp column ({self.outcome!r}); pass a numeric column such as revenue."
@@ -362,47 +371,69 @@ def _compare(
     rng: np.random.Generator,
     ci: float,
 ) -> tuple[Any, ...]:
-    """The row statistics of one deviation type (see :func:`deviation_impact`)."""
+    """The row statistics of one deviation type (see :func:`deviation_impact`).
+
+    Every case falls in a stratum (F, G): F = its furthest stage + 1 (0 = no
+    known event), G = the context stage of its first deviation of this type
+    (``n_stages`` = none). The cases with the deviation at stage c are those
+    with G = c; the comparison cases at c those with F > c and G > c.
+    """
     n = y.size
-    has = np.zeros(n, dtype=bool)
-    has[with_idx] = True
-    y_with = y[with_idx]
-    # comparison strata: cases without the deviation, by furthest stage
-    others = ~has & (furthest >= 0)
-    m_f = np.bincount(furthest[others], minlength=n_stages)
-    s_f = np.bincount(furthest[others], weights=y[others], minlength=n_stages)
-    m_ge = np.cumsum(m_f[::-1])[::-1]  # cases without that reached stage >= c
-    s_ge = np.cumsum(s_f[::-1])[::-1]
-    n_c = np.bincount(context, minlength=n_stages)
-    sum_c = np.bincount(context, weights=y_with, minlength=n_stages)
-    matched = (n_c > 0) & (m_ge > 0)
+    size = n_stages + 1
+    g = np.full(n, n_stages, dtype=np.int64)
+    g[with_idx] = context
+    key = (furthest + 1) * size + g
+    count = np.bincount(key, minlength=size * size).reshape(size, size)  # [F, G]
+    total = np.bincount(key, weights=y, minlength=size * size).reshape(size, size)
+    upper = np.triu(np.ones((size, size), dtype=bool), k=1)  # G > c, per (c, G)
+    later = np.tril(np.ones((size, size), dtype=bool), k=-1)  # F > c, per (F, c)
+
+    def comparison(block: np.ndarray) -> np.ndarray:
+        # per stage c < n_stages: sum of block[F, G] over F > c and G > c
+        f_gt = later.T.astype(np.float64) @ block  # [c, G]: F > c
+        return (f_gt * upper)[:n_stages].sum(axis=-1)
+
+    n_c = count[:, :n_stages].sum(axis=0)
+    sum_c = total[:, :n_stages].sum(axis=0)
+    m_c = comparison(count.astype(np.float64))
+    s_c = comparison(total)
+    matched = (n_c > 0) & (m_c > 0)
     unmatched = int(n_c[(n_c > 0) & ~matched].sum())
-    w = n_c[matched].astype(np.float64)
+    y_with = y[with_idx]
     nan = float("nan")
-    if w.sum() == 0:
+    if not matched.any():
         return (with_idx.size, 0, float(y_with.mean()), nan, nan, nan, nan, nan, nan, unmatched)
     cs = np.flatnonzero(matched)
-    mean_with_c = sum_c[cs] / n_c[cs]
-    mean_without_c = s_ge[cs] / m_ge[cs]
-    diff = float(np.sum(w * (mean_with_c - mean_without_c)) / w.sum())
-    without = float(np.sum(w * mean_without_c) / w.sum())
-    # stratified bootstrap: resampled sums of each stratum, exact via multinomial counts
-    boot_with = np.zeros((N_BOOT, cs.size))
-    for j, c in enumerate(cs):
-        boot_with[:, j] = _resampled_sums(y_with[context == c], rng)
-    boot_f = np.zeros((N_BOOT, n_stages))
-    for f in np.flatnonzero(m_f):
-        boot_f[:, f] = _resampled_sums(y[others & (furthest == f)], rng)
-    boot_ge = np.cumsum(boot_f[:, ::-1], axis=1)[:, ::-1][:, cs]
-    d_boot = (boot_with / n_c[cs] - boot_ge / m_ge[cs]) @ w / w.sum()
+    w = n_c[cs].astype(np.float64)
+    without_c = s_c[cs] / m_c[cs]
+    diff = float(np.sum(w * (sum_c[cs] / n_c[cs] - without_c)) / w.sum())
+    without = float(np.sum(w * without_c) / w.sum())
+    c0 = int(cs.min())
+    cases_without = int(count[c0 + 1 :, c0 + 1 :].sum())
+    # stratified bootstrap: resample cases within each G stratum (the deviating cases by
+    # context stage, the others together); F, and so comparison membership, is resampled too
+    boot_n = np.zeros((N_BOOT, size, size))
+    boot_s = np.zeros((N_BOOT, size, size))
+    for stratum in np.flatnonzero(count.sum(axis=0)):  # at most stages + 1 strata
+        members = np.flatnonzero(g == stratum)
+        n_draw, n_sum = _resampled_by_stage(furthest[members] + 1, y[members], size, rng)
+        boot_n[:, :, stratum] = n_draw
+        boot_s[:, :, stratum] = n_sum
+    boot_with = boot_s[:, :, cs].sum(axis=1)
+    pick = (later[:, :n_stages], upper[:n_stages])
+    m_boot = np.einsum("fc,bfg,cg->bc", pick[0], boot_n, pick[1])[:, cs]
+    s_boot = np.einsum("fc,bfg,cg->bc", pick[0], boot_s, pick[1])[:, cs]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d_boot = (boot_with / n_c[cs] - s_boot / m_boot) @ w / w.sum()
+    d_boot = d_boot[np.isfinite(d_boot)]  # resamples without a comparison case
     alpha = 1 - ci
     lo, hi = np.quantile(d_boot, [alpha / 2, 1 - alpha / 2])
     below = np.count_nonzero(d_boot <= 0)
     above = np.count_nonzero(d_boot >= 0)
-    p = min(1.0, 2 * (min(below, above) + 1) / (N_BOOT + 1))
+    p = min(1.0, 2 * (min(below, above) + 1) / (d_boot.size + 1))
     return (
         with_idx.size,
-        int(m_ge[cs.min()]),
+        cases_without,
         float(y_with.mean()),
         without,
         diff,
@@ -414,10 +445,18 @@ def _compare(
     )
 
 
-def _resampled_sums(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Sums of ``N_BOOT`` resamples (with replacement, same size) of ``values``."""
-    uniq, counts = np.unique(values, return_counts=True)
-    if uniq.size == 1:
-        return np.full(N_BOOT, uniq[0] * values.size)
+def _resampled_by_stage(
+    stage: np.ndarray, values: np.ndarray, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``N_BOOT`` resamples (with replacement, same size) of the cases of one stratum.
+
+    Returns the resampled number of cases and sum of ``values`` per ``stage``
+    (``N_BOOT x size`` each). Cases are drawn through the multinomial counts
+    of their distinct (stage, value) pairs, which is the same distribution as
+    drawing the cases themselves at a cost set by the number of pairs.
+    """
+    pairs, counts = np.unique(np.c_[stage, values], axis=0, return_counts=True)
     draws = rng.multinomial(values.size, counts / values.size, size=N_BOOT)
-    return draws @ uniq
+    onehot = np.zeros((len(pairs), size))
+    onehot[np.arange(len(pairs)), pairs[:, 0].astype(np.int64)] = 1.0
+    return draws @ onehot, draws @ (onehot * pairs[:, 1:2])
