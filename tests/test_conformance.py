@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import journeymine as jm
 from journeymine.conformance import ALIGNMENT_KINDS, KINDS, ConformanceReport, check
 from journeymine.errors import MissingDependencyError, ModelError, ParameterError
 from journeymine.log import JourneyLog, from_pandas
@@ -531,3 +532,24 @@ def test_alignments_on_an_unsound_net_raise_model_error():
     del pm4py
     with pytest.raises(ModelError, match="could not align"):
         check(make_log(["a"]), model, method="alignments")
+
+
+def test_check_summary_by_segment_equals_checking_each_group():
+    log = jm.datasets.load_shop()
+    model = jm.datasets.shop_model()
+    report = jm.check(log, model, segment="channel")
+    whole = jm.check(log, model)
+    pd.testing.assert_frame_equal(report.cases, whole.cases)
+    pd.testing.assert_frame_equal(report.deviations, whole.deviations)
+    firsts = log.column("channel")[log.case_offsets[:-1]]
+    assert sorted(report.summary["group"].unique()) == sorted(set(firsts))
+    for group in ("web", "store"):
+        sub = log.select_cases(np.flatnonzero(firsts == group))
+        got = report.summary[report.summary["group"] == group].drop(columns="group")
+        pd.testing.assert_frame_equal(got, jm.check(sub, model).summary)
+
+
+def test_check_segment_must_be_a_column():
+    log = jm.datasets.load_shop()
+    with pytest.raises(jm.ParameterError, match="'segment' parameter of check"):
+        jm.check(log, jm.datasets.shop_model(), segment="region")

@@ -337,3 +337,14 @@ def test_stable_argsort_equals_numpys_stable_sort(distinct):
     values = rng.integers(0, distinct, 20_000).astype(np.int64)
     np.testing.assert_array_equal(_stable_argsort(values), np.argsort(values, kind="stable"))
     np.testing.assert_array_equal(_stable_argsort(values[:0]), np.empty(0, dtype=np.intp))
+
+
+def test_select_every_case_keeps_activities_in_log_order():
+    """Regression: selecting all cases of a log whose rows were reordered kept input-order codes."""
+    df = pd.DataFrame(
+        {"c": ["c0", "c0"], "a": ["y", "x"], "t": ["2025-01-01 00:01", "2025-01-01 00:00"]}
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    whole = log.select_cases(np.array([0]))
+    assert whole.to_pandas()["a"].tolist() == log.to_pandas()["a"].tolist() == ["x", "y"]
+    np.testing.assert_array_equal(whole.activity_codes, log.activity_codes)

@@ -25,14 +25,8 @@ from journeymine.log import from_pandas  # noqa: E402
 from journeymine.model import JourneyModel  # noqa: E402
 from journeymine.scale import (  # noqa: E402
     DaskJourneyLog,
-    discover_dask,
-    find_loops_dask,
     from_dask,
-    funnel_dask,
-    loop_summary_dask,
     read_parquet_dask,
-    stage_durations_dask,
-    variants_dask,
 )
 
 STAGES = {
@@ -160,7 +154,7 @@ def test_cases_span_input_partitions(dlog):
 
 def test_log_sizes_and_labels(dlog, mem):
     log, _ = dlog
-    assert isinstance(log, DaskJourneyLog) and log._journeymine_dask
+    assert isinstance(log, DaskJourneyLog)
     assert log.n_events == mem.n_events == len(log)
     assert log.n_cases == mem.n_cases
     assert log.activities == mem.activities
@@ -214,7 +208,7 @@ def test_discover_modal_stage_across_partitions(sync):
 def test_variants_equal_in_memory(dlog, mem):
     log, _ = dlog
     pd.testing.assert_frame_equal(jm.variants(log), jm.variants(mem))
-    pd.testing.assert_frame_equal(variants_dask(log, top=3), jm.variants(mem, top=3))
+    pd.testing.assert_frame_equal(jm.variants(log, top=3), jm.variants(mem, top=3))
 
 
 def test_ties_keep_input_row_order(sync):
@@ -254,24 +248,22 @@ def test_lazy_and_persisted_logs_agree(lazy_log, dlog, mem):
 
 def test_find_loops_equals_in_memory(dlog, mem, model):
     log, _ = dlog
+    pd.testing.assert_frame_equal(jm.find_loops(log, model=model), jm.find_loops(mem, model=model))
     pd.testing.assert_frame_equal(
-        find_loops_dask(log, model=model), jm.find_loops(mem, model=model)
-    )
-    pd.testing.assert_frame_equal(
-        find_loops_dask(log, purchase="buy", returns=["return"]),
+        jm.find_loops(log, purchase="buy", returns=["return"]),
         jm.find_loops(mem, purchase="buy", returns=["return"]),
     )
     pd.testing.assert_frame_equal(
-        loop_summary_dask(log, model=model), jm.loop_summary(mem, model=model)
+        jm.loop_summary(log, model=model), jm.loop_summary(mem, model=model)
     )
 
 
 def test_funnel_equals_in_memory(dlog, mem, model):
     log, _ = dlog
-    pd.testing.assert_frame_equal(funnel_dask(log, model), jm.funnel(mem, model))
+    pd.testing.assert_frame_equal(jm.funnel(log, model), jm.funnel(mem, model))
     as_of = pd.Timestamp(int(mem.time.max())) + pd.Timedelta(days=3)
     pd.testing.assert_frame_equal(
-        funnel_dask(log, model, as_of=as_of, open_window="10D"),
+        jm.funnel(log, model, as_of=as_of, open_window="10D"),
         jm.funnel(mem, model, as_of=as_of, open_window="10D"),
     )
 
@@ -282,22 +274,20 @@ def test_funnel_as_of_checked_against_whole_log(dlog, mem, model):
     with pytest.raises(ParameterError, match="before the log's last event") as want:
         jm.funnel(mem, model, as_of=early)
     with pytest.raises(ParameterError, match="before the log's last event") as got:
-        funnel_dask(log, model, as_of=early)
+        jm.funnel(log, model, as_of=early)
     assert str(got.value) == str(want.value)
 
 
 @pytest.mark.parametrize("transitions", [False, True])
 def test_check_equals_in_memory(dlog, mem, model, transitions):
     conformance = pytest.importorskip("journeymine.conformance")
-    from journeymine.scale import check_dask
-
     log, _ = dlog
     if transitions:
         allowed = [(a, b) for a in STAGES for b in STAGES if a != "buy" or b != "ad"]
         model = JourneyModel(
             stages=list(model.stages), activities=STAGES, start=["Awareness"], transitions=allowed
         )
-    got, want = check_dask(log, model), conformance.check(mem, model)
+    got, want = jm.check(log, model), conformance.check(mem, model)
     for name in ("cases", "deviations", "summary", "compare"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
     assert got.method == want.method and repr(got) == repr(want)
@@ -336,7 +326,7 @@ def test_stage_durations_equal_in_memory(dlog, mem, model, kwargs):
     if kwargs.get("as_of") == "+3D":
         kwargs = {"as_of": pd.Timestamp(int(mem.time.max())) + pd.Timedelta(days=3)}
     pd.testing.assert_frame_equal(
-        stage_durations_dask(log, model, **kwargs), jm.stage_durations(mem, model, **kwargs)
+        jm.stage_durations(log, model, **kwargs), jm.stage_durations(mem, model, **kwargs)
     )
 
 
@@ -346,7 +336,7 @@ def test_stage_durations_as_of_checked_against_whole_log(dlog, mem, model):
     with pytest.raises(ParameterError) as want:
         jm.stage_durations(mem, model, as_of=early)
     with pytest.raises(ParameterError) as got:
-        stage_durations_dask(log, model, as_of=early)
+        jm.stage_durations(log, model, as_of=early)
     assert str(got.value) == str(want.value)
 
 
@@ -358,7 +348,7 @@ def test_read_parquet_folder(client, tmp_path, data):
     )
     assert isinstance(log, DaskJourneyLog) and log.source == str(tmp_path)
     mem = from_pandas(data, case="customer", activity="touchpoint", timestamp="ts")
-    got, want = discover_dask(log), jm.discover(mem)
+    got, want = jm.discover(log), jm.discover(mem)
     pd.testing.assert_frame_equal(got.edges, want.edges)
     pd.testing.assert_frame_equal(got.nodes, want.nodes)
 
@@ -417,7 +407,7 @@ def test_time_zones_across_partitions_like_in_memory(sync, late):
         dd.from_pandas(df, npartitions=2, sort=False), case="c", activity="a", timestamp="t"
     )
     assert got.tz_aware == want.tz_aware
-    pd.testing.assert_frame_equal(find_loops_dask(got), jm.find_loops(want))
+    pd.testing.assert_frame_equal(jm.find_loops(got), jm.find_loops(want))
     pd.testing.assert_frame_equal(got.to_pandas(), want.to_pandas())
 
 
@@ -503,8 +493,6 @@ def test_bad_analysis_arguments_raise_like_in_memory(dlog, mem):
     with pytest.raises(LogError, match="not found") as got:
         jm.discover(log, by="chanel")
     assert str(got.value) == str(want.value)
-    with pytest.raises(ParameterError, match="expects a DaskJourneyLog"):
-        variants_dask(mem)
 
 
 def test_missing_dask_raises(monkeypatch):

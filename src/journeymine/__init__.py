@@ -20,11 +20,12 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
+from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import JourneyGraph
 from journeymine.io import read_csv, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
+from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
-from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
 from journeymine.plot import (
     plot_conformance,
     plot_funnel,

@@ -25,7 +25,7 @@ how the kernel runs (networkx's backend dispatch is the model).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -37,7 +37,7 @@ from journeymine.errors import ParameterError
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
 
-__all__ = ["Kernel", "LogMeta", "Segmented", "concat_by_case", "run", "run_local"]
+__all__ = ["Kernel", "LogMeta", "Segmented", "run", "run_local", "segmented", "tree_merge"]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -139,26 +139,7 @@ def tree_merge(kernel: Kernel[P, Any], parts: Sequence[P]) -> P:
     return items[0]
 
 
-# -- helpers kernels share ----------------------------------------------------------
-def concat_by_case(frames: Sequence[pd.DataFrame], case: str = "case") -> pd.DataFrame:
-    """Concatenate per-partition per-case tables and order them by case as one log would.
-
-    A log orders cases by their sorted ids and each partial table is already
-    in log order, so a stable sort by the global order of the case ids gives
-    the table of the whole log. The index is reset.
-    """
-    from journeymine.log import factorize
-
-    frames = [f for f in frames if f is not None]
-    out = pd.concat(frames) if len(frames) > 1 else frames[0]
-    if len(out):
-        keys = out.index if case == "index" else out[case]
-        codes, _ = factorize(keys)
-        if (np.diff(codes) < 0).any():
-            out = out.iloc[np.argsort(codes, kind="stable")]
-    return out if case == "index" else out.reset_index(drop=True)
-
-
+# -- segments -------------------------------------------------------------------------
 def case_groups(log: JourneyLog, segment: Any) -> tuple[np.ndarray, pd.Index]:
     """The group of each case of ``log`` for ``segment=``: ``(codes per case, group labels)``.
 
@@ -191,7 +172,7 @@ def check_segment(segment: Any, meta: LogMeta, func: str) -> None:
         )
 
 
-class Segmented(Kernel[dict, pd.DataFrame]):
+class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
     """Run ``inner`` once per group of cases and stack the results with a leading ``group`` column.
 
     A case's group is its value of ``segment`` on its first event (or its value
@@ -211,20 +192,22 @@ class Segmented(Kernel[dict, pd.DataFrame]):
         check_segment(self.segment, meta, self.name)
         self.inner.check(meta)
 
-    def part(self, log: JourneyLog) -> dict:
+    def part(self, log: JourneyLog) -> tuple[dict, Any]:
         codes, labels = case_groups(log, self.segment)
         out = {}
         for g, label in enumerate(labels):  # a loop over groups, not cases
             out[label] = self.inner.part(log.select_cases(np.flatnonzero(codes == g)))
-        return out
+        # the partial of no case at all, to finish a table with no group
+        return out, self.inner.part(log.select_cases(np.empty(0, dtype=np.int64)))
 
-    def merge(self, a: dict, b: dict) -> dict:
-        out = dict(a)
-        for key, value in b.items():
+    def merge(self, a: tuple[dict, Any], b: tuple[dict, Any]) -> tuple[dict, Any]:
+        out = dict(a[0])
+        for key, value in b[0].items():
             out[key] = self.inner.merge(out[key], value) if key in out else value
-        return out
+        return out, a[1]
 
-    def finish(self, merged: dict, meta: LogMeta) -> pd.DataFrame:
+    def finish(self, merged_: tuple[dict, Any], meta: LogMeta) -> pd.DataFrame:
+        merged, nothing = merged_
         keys = list(merged)
         try:
             keys.sort()
@@ -236,27 +219,12 @@ class Segmented(Kernel[dict, pd.DataFrame]):
             table.insert(0, "group", pd.Series([key] * len(table), dtype=object).values)
             frames.append(table)
         if not frames:
-            empty = self.inner.finish(self.inner.part(_EMPTY_LOG_FACTORY(meta)), meta)
+            empty = self.inner.finish(nothing, meta)
             empty.insert(0, "group", pd.Series([], dtype=object))
             return empty
-        return pd.concat(frames, ignore_index=True)
+        return pd.concat(frames, ignore_index=isinstance(frames[0].index, pd.RangeIndex))
 
 
-def _empty_log(meta: LogMeta) -> JourneyLog:
-    """An empty in-memory log with the columns of ``meta`` (for finishing with no data)."""
-    from journeymine.log import from_pandas
-
-    frame = pd.DataFrame({c: pd.Series(["x"], dtype=object) for c in meta.columns})
-    frame[meta.timestamp] = [meta.timestamp_of(meta.time_max or 0)]
-    one = from_pandas(
-        frame,
-        case=meta.case,
-        activity=meta.activity,
-        timestamp=meta.timestamp,
-        stage=meta.stage,
-        channel=meta.channel,
-    )
-    return one.select_cases(np.empty(0, dtype=np.int64))
-
-
-_EMPTY_LOG_FACTORY: Callable[[LogMeta], JourneyLog] = _empty_log
+def segmented(kernel: Kernel[Any, pd.DataFrame], segment: Any) -> Kernel[Any, pd.DataFrame]:
+    """``kernel`` itself when ``segment`` is None, else :class:`Segmented` over it."""
+    return kernel if segment is None else Segmented(kernel, segment)

@@ -380,3 +380,127 @@ def _parse_mixed(
         )
     parsed = pd.to_datetime(text, format=fmt, utc=True, errors="coerce")
     return parsed, True
+
+
+# -- arguments of the analyses (checked once, against the log's metadata) ---------------
+_DEFAULT_OPEN_WINDOW = pd.Timedelta(days=30)
+
+
+def check_model(model: Any, func: str, *, optional: bool = False) -> Any:
+    """``model`` if it is a JourneyModel (or None when ``optional``); else a ParameterError."""
+    from journeymine.model import JourneyModel
+
+    if model is None and optional:
+        return None
+    if not isinstance(model, JourneyModel):
+        raise ParameterError(
+            f"The 'model' parameter of {func}() must be a JourneyModel"
+            f"{' or None' if optional else ''}. Got {type(model).__name__} instead. Build one "
+            "with jm.JourneyModel(stages=[...], activities={...}) or "
+            "jm.JourneyModel.from_yaml(path)."
+        )
+    return model
+
+
+def activity_list(value: Any, name: str, func: str) -> tuple[Any, ...] | None:
+    """``None``, or the activities given as one label or an iterable of labels."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        return tuple(value)
+    raise ParameterError(
+        f"The {name!r} parameter of {func}() must be an activity or a list of activities. "
+        f"Got {value!r} instead, e.g. pass {name}=['Place order']."
+    )
+
+
+def stage_list(value: Any, func: str) -> list[Any]:
+    """The stages given in journey order, each once."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ParameterError(
+            f"The 'stages' parameter of {func}() must be a list of stages in journey order. "
+            f"Got {value!r} instead, e.g. stages=['Awareness', 'Consideration', 'Purchase']."
+        )
+    stages = list(value)
+    dupes = sorted({str(s) for s in stages if stages.count(s) > 1})
+    if dupes:
+        raise ParameterError(
+            f"The 'stages' parameter of {func}() lists {dupes} more than once; each stage "
+            "must appear once, in journey order."
+        )
+    return stages
+
+
+def as_of_ns(as_of: Any, meta: Any, func: str) -> int:
+    """``as_of`` as int64 UTC nanoseconds (naive times are taken as UTC), not before the log ends."""
+    if isinstance(as_of, (bool, int, float, np.number)):
+        raise ParameterError(
+            f"The 'as_of' parameter of {func}() must be a timestamp or a date string. "
+            f"Got {as_of!r} instead, e.g. as_of='2026-01-01'."
+        )
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"The 'as_of' parameter of {func}() must be a timestamp or a date string. "
+            f"Got {as_of!r} instead ({exc}), e.g. as_of='2026-01-01'."
+        ) from exc
+    if ts is pd.NaT:
+        raise ParameterError(f"The 'as_of' parameter of {func}() must not be NaT.")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    ns = int(ts.as_unit("ns").value)
+    if meta.time_max is not None and ns < meta.time_max:
+        last = meta.timestamp_of(meta.time_max)
+        raise ParameterError(
+            f"The 'as_of' parameter of {func}() is {ts} (UTC), before the log's last event at "
+            f"{last}. as_of is when the data was extracted: pass a time at or after the last "
+            f"event, e.g. as_of={str(last.ceil('D').date())!r}, or select the events up to "
+            "as_of first."
+        )
+    return ns
+
+
+def duration_ns(value: Any, name: str, func: str, *, default: Any = None) -> int:
+    """A non-negative duration (Timedelta, timedelta or a string such as '30D') as int64 ns."""
+    if value is None:
+        value = default
+    if isinstance(value, (bool, int, float, np.number)):
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() must be a Timedelta or a string such as "
+            f"'30D'. Got {value!r} instead."
+        )
+    try:
+        window = pd.Timedelta(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() must be a Timedelta or a string such as "
+            f"'30D'. Got {value!r} instead ({exc})."
+        ) from exc
+    if window is pd.NaT or window < pd.Timedelta(0):
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() must be a non-negative duration. "
+            f"Got {value!r} instead."
+        )
+    return int(window.value)
+
+
+def window_ns(open_window: Any, func: str) -> int:
+    """``open_window`` (default 30 days) as int64 nanoseconds."""
+    return duration_ns(open_window, "open_window", func, default=_DEFAULT_OPEN_WINDOW)
+
+
+def check_bool(value: Any, name: str, func: str) -> None:
+    """Raise unless ``value`` is True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() must be True or False. Got {value!r} instead."
+        )
+
+
+def check_column(meta: Any, name: str, role: str) -> str:
+    """``name`` if it is a column of the log described by ``meta``; else a LogError with a fix."""
+    frame = pd.DataFrame(columns=list(meta.columns))
+    return str(resolve_column(frame, name, role, source=meta.source))

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
+from journeymine._tables import concat_by_case, names
 from journeymine.errors import (
     JourneymineWarning,
     MissingDependencyError,
@@ -19,10 +21,11 @@ from journeymine.errors import (
 )
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel
-from journeymine.scale import DaskJourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+
+    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["ALIGNMENT_KINDS", "KINDS", "ConformanceReport", "check"]
 
@@ -44,6 +47,7 @@ Method = Literal["stages", "alignments"]
 _UNKNOWN, _WRONG_START, _SKIPPED, _REGRESSION, _FORBIDDEN = range(5)
 _LOG_MOVE, _MODEL_MOVE = range(2)
 _SKIP = ">>"  # pm4py's "no move" symbol in an alignment
+_GROUP = "__group__"  # column of a case's group while checking with segment=
 _PM4PY_HINT = 'Install it with: pip install "journeymine[pm4py]".'
 
 
@@ -70,7 +74,9 @@ class ConformanceReport:
         ``(section, item)``: section ``"overall"`` (cases, conforming cases,
         conformance rate, mean fitness, deviations), ``"kind"`` (deviations
         of each kind) and ``"stage"`` (deviations by their ``stage`` column:
-        the skipped stage, the stage moved back to, ...).
+        the skipped stage, the stage moved back to, ...). With
+        ``check(..., segment=...)``, one block of these rows per group, with
+        a leading ``group`` column (index ``(section, item)`` repeated).
     compare : pandas.DataFrame
         The designed edges against the observed ones: ``level``, ``source``,
         ``target``, ``status`` (``both``, ``designed_only``,
@@ -240,7 +246,11 @@ def _top_deviations(dev: pd.DataFrame, k: int) -> list[tuple[str, str, int]]:
 
 # -- check ----------------------------------------------------------------------
 def check(
-    log: JourneyLog | DaskJourneyLog, model: JourneyModel, *, method: Method = "stages"
+    log: JourneyLog | DaskJourneyLog,
+    model: JourneyModel,
+    *,
+    method: Method = "stages",
+    segment: Any = None,
 ) -> ConformanceReport:
     """Check a log against the designed journey.
 
@@ -255,6 +265,11 @@ def check(
         stages, start stages, allowed loops and (if given) allowed
         transitions, in one vectorised pass. ``"alignments"`` aligns each
         trace with the model's Petri net (``model.petri_net``) using pm4py.
+    segment : str or pandas.Series, optional
+        Group the cases for ``report.summary``: a column (a case's group is
+        its value on its first event) or a Series indexed by case id. The
+        summary then has one block of rows per group (groups sorted) with a
+        leading ``group`` column; the other tables are unchanged.
 
     Returns
     -------
@@ -354,42 +369,104 @@ def check(
     0    b         1  unknown_activity     chat           None
     1    b         2     skipped_stage      buy  Consideration
     """
-    if isinstance(log, DaskJourneyLog):
-        from journeymine.scale import check_dask
+    return run(_Check(model, method, segment), log)
 
-        return check_dask(log, model, method=method)
-    if not isinstance(log, JourneyLog):
-        raise ParameterError(
-            f"check() expects a JourneyLog as its first argument, got {type(log).__name__}. "
-            "Build one with jm.from_pandas(df, case=..., activity=..., timestamp=...) or "
-            "jm.read_csv(...)."
+
+class _Check(Kernel[dict, ConformanceReport]):
+    """check: per-case and per-deviation rows, and observed stage/activity move counts."""
+
+    name = "check"
+
+    def __init__(self, model: Any, method: Any, segment: Any = None) -> None:
+        self.model = model
+        self.method = method
+        self.segment = segment
+
+    def check(self, meta: LogMeta) -> None:
+        v.check_model(self.model, "check")
+        if self.segment is not None:
+            check_segment(self.segment, meta, "check")
+        v.check_option("method", self.method, ("stages", "alignments"), "check")
+        if self.method == "alignments" and self.model.petri_net is None:
+            raise ParameterError(
+                'check(method="alignments") needs a model with a Petri net, but this model has '
+                "none (model.petri_net is None). Build the model with "
+                "JourneyModel.from_bpmn(path) or JourneyModel.from_petri_net(net, im, fm), or "
+                'use method="stages".'
+            )
+        self.kinds = KINDS if self.method == "stages" else ALIGNMENT_KINDS
+
+    def part(self, log: JourneyLog) -> dict:
+        model = self.model
+        st = model.event_stages(log)
+        moves = _Moves(log, st)
+        if self.method == "stages":
+            dev, fitness = _stage_deviations(log, model, st, moves), None
+        else:
+            dev, fitness = _alignment_deviations(log, model, st)
+        cases = _case_table(log, model, st, dev, self.kinds, fitness)
+        if self.segment is not None:  # each case's group, for the summary per group
+            codes, labels = case_groups(log, self.segment)
+            cases[_GROUP] = pd.Series(names(labels, codes), dtype=object).values
+        return {
+            "cases": cases,
+            "deviations": _deviation_table(log, model, st, dev, self.kinds),
+            "observed": _observed(log, model, moves),
+        }
+
+    def merge(self, a: dict, b: dict) -> dict:
+        observed = dict(a["observed"])
+        for key, (e, c) in b["observed"].items():
+            e0, c0 = observed.get(key, (0, 0))
+            observed[key] = (e0 + e, c0 + c)
+        return {
+            "cases": pd.concat([a["cases"], b["cases"]], ignore_index=True),
+            "deviations": pd.concat([a["deviations"], b["deviations"]], ignore_index=True),
+            "observed": observed,
+        }
+
+    def finish(self, merged: dict, meta: LogMeta) -> ConformanceReport:
+        cases = concat_by_case([merged["cases"]])
+        deviations = concat_by_case([merged["deviations"]])
+        if self.segment is None:
+            summary = _summary(self.model, cases, deviations, self.kinds)
+        else:
+            summary = self._group_summaries(cases, deviations)
+            cases = cases.drop(columns=_GROUP)
+        return ConformanceReport(
+            cases=cases,
+            deviations=deviations,
+            summary=summary,
+            compare=_compare(self.model, merged["observed"]),
+            model=self.model,
+            method=self.method,
         )
-    if not isinstance(model, JourneyModel):
-        raise ParameterError(
-            f"The 'model' parameter of check() must be a JourneyModel. Got "
-            f"{type(model).__name__} instead. Build one with jm.JourneyModel(stages=[...], "
-            "activities={...}) or jm.JourneyModel.from_yaml(path)."
-        )
-    v.check_option("method", method, ("stages", "alignments"), "check")
-    st = model.event_stages(log)
-    moves = _Moves(log, st)
-    if method == "stages":
-        dev, kinds, fitness = _stage_deviations(log, model, st, moves), KINDS, None
-    else:
-        dev, fitness = _alignment_deviations(log, model, st)
-        kinds = ALIGNMENT_KINDS
-    deviations = _deviation_table(log, model, st, dev, kinds)
-    cases = _case_table(log, model, st, dev, kinds, fitness)
-    summary = _summary(model, cases, deviations, dev["stage"], kinds)
-    compare = _compare(log, model, moves)
-    return ConformanceReport(
-        cases=cases,
-        deviations=deviations,
-        summary=summary,
-        compare=compare,
-        model=model,
-        method=method,
-    )
+
+
+    def _group_summaries(self, cases: pd.DataFrame, deviations: pd.DataFrame) -> pd.DataFrame:
+        """One summary block per group of cases, groups sorted, with a leading group column."""
+        groups = cases[_GROUP]
+        keys = list(groups.dropna().unique())
+        try:
+            keys.sort()
+        except TypeError:
+            keys.sort(key=str)
+        dev_group = deviations["case"].map(pd.Series(groups.values, index=cases["case"].values))
+        blocks = []
+        for key in keys:  # a loop over groups, not cases
+            block = _summary(
+                self.model,
+                cases[groups.values == key],
+                deviations[dev_group.values == key],
+                self.kinds,
+            )
+            block.insert(0, "group", pd.Series([key] * len(block), dtype=object).values)
+            blocks.append(block)
+        if not blocks:
+            empty = _summary(self.model, cases.iloc[:0], deviations.iloc[:0], self.kinds)
+            empty.insert(0, "group", pd.Series([], dtype=object))
+            return empty.iloc[:0]
+        return pd.concat(blocks)
 
 
 # -- moves between consecutive known events ---------------------------------------
@@ -635,14 +712,6 @@ def _alignment_deviations(
 
 
 # -- tables -----------------------------------------------------------------------
-def _names(values: Any, codes: np.ndarray) -> np.ndarray:
-    """``values[codes]`` as an object array, with code -1 giving None."""
-    table = np.empty(len(values) + 1, dtype=object)
-    table[:-1] = list(values)
-    table[-1] = None
-    return table[codes]
-
-
 def _deviation_table(
     log: JourneyLog,
     model: JourneyModel,
@@ -668,9 +737,9 @@ def _deviation_table(
             "timestamp": timestamp,
             "kind": pd.Categorical.from_codes(dev["kind"], categories=list(kinds)),
             "activity": dev["activity"],
-            "stage": pd.Series(_names(model.stages, dev["stage"]), dtype=object),
-            "previous_activity": pd.Series(_names(log.activity_labels, prev_act), dtype=object),
-            "previous_stage": pd.Series(_names(model.stages, st_prev), dtype=object),
+            "stage": pd.Series(names(model.stages, dev["stage"]), dtype=object),
+            "previous_activity": pd.Series(names(log.activity_labels, prev_act), dtype=object),
+            "previous_stage": pd.Series(names(model.stages, st_prev), dtype=object),
         }
     )
 
@@ -707,8 +776,8 @@ def _case_table(
             "deviations": total,
             "fitness": np.asarray(fitness, dtype=np.float64),
             "conforms": total == 0,
-            "furthest_stage": pd.Series(_names(model.stages, furthest), dtype=object),
-            "first_deviation": pd.Series(_names(kinds, first_kind), dtype=object),
+            "furthest_stage": pd.Series(names(model.stages, furthest), dtype=object),
+            "first_deviation": pd.Series(names(kinds, first_kind), dtype=object),
         }
     )
     for i, name in enumerate(kinds):
@@ -720,7 +789,6 @@ def _summary(
     model: JourneyModel,
     cases: pd.DataFrame,
     dev: pd.DataFrame,
-    dev_stage: np.ndarray,
     kinds: tuple[str, ...],
 ) -> pd.DataFrame:
     n = len(cases)
@@ -734,8 +802,8 @@ def _summary(
     ]
     by_kind = np.bincount(dev["kind"].cat.codes.to_numpy(), minlength=len(kinds))
     rows += [("kind", k, int(c)) for k, c in zip(kinds, by_kind, strict=True)]
-    stage_codes = dev_stage[dev_stage >= 0]
-    by_stage = np.bincount(stage_codes, minlength=len(model.stages))
+    stage_codes = pd.Index(list(model.stages)).get_indexer(dev["stage"].dropna())
+    by_stage = np.bincount(stage_codes[stage_codes >= 0], minlength=len(model.stages))
     rows += [("stage", s, int(c)) for s, c in zip(model.stages, by_stage, strict=True)]
     index = pd.MultiIndex.from_tuples([(a, b) for a, b, _ in rows], names=["section", "item"])
     return pd.DataFrame(
@@ -770,50 +838,61 @@ def _edge_counts(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndar
     return keys, events, cases
 
 
-def _compare(log: JourneyLog, model: JourneyModel, m: _Moves) -> pd.DataFrame:
-    stages = list(model.stages)
-    n_stages = len(stages)
-    required = set(model.required or ())
-    designed: set[tuple[int, int]] = set()
-    for i in range(n_stages):
-        for j in range(i + 1, n_stages):
-            designed.add((i, j))
-            if stages[j] in required:
-                break  # a skip over a required stage is not designed
-    index = {s: i for i, s in enumerate(stages)}
-    designed |= {(index[a], index[b]) for a, b in model.loops}
+def _observed(
+    log: JourneyLog, model: JourneyModel, m: _Moves
+) -> dict[tuple[str, int, int], tuple[int, int]]:
+    """Observed moves between stages (and between model activities with transitions).
+
+    Keys are ``(level, i, j)`` with model positions (stage order, or the order
+    of ``model.activities``), values ``(events, cases)``: counts that add up
+    over logs with disjoint cases.
+    """
+    n_stages = len(model.stages)
     across = m.src != m.dst
     keys, events, cases = _edge_counts(
         m.case[across], m.src[across] * np.int64(n_stages) + m.dst[across]
     )
     observed = {
-        (int(k // n_stages), int(k % n_stages)): (int(e), int(c))
+        ("stage", int(k // n_stages), int(k % n_stages)): (int(e), int(c))
         for k, e, c in zip(keys, events, cases, strict=True)
     }
-    rows: list[tuple[str, Any, Any, str, int, int]] = []
-    for i, j in sorted(designed | set(observed)):
-        status = _status((i, j) in designed, (i, j) in observed)
-        e, c = observed.get((i, j), (0, 0))
-        rows.append(("stage", stages[i], stages[j], status, e, c))
+    if model.transitions is not None:
+        a_index = {a: i for i, a in enumerate(model.activities)}
+        n_acts = np.int64(max(len(a_index), 1))
+        table = np.array([a_index.get(a, -1) for a in log.activity_labels], dtype=np.int64)
+        a_prev = table[log.activity_codes[m.prev]] if table.size else m.prev
+        a_cur = table[log.activity_codes[m.cur]] if table.size else m.cur
+        keys, events, cases = _edge_counts(m.case, a_prev * n_acts + a_cur)
+        observed.update(
+            {
+                ("activity", int(k // n_acts), int(k % n_acts)): (int(e), int(c))
+                for k, e, c in zip(keys, events, cases, strict=True)
+            }
+        )
+    return observed
 
+
+def _compare(
+    model: JourneyModel, observed: dict[tuple[str, int, int], tuple[int, int]]
+) -> pd.DataFrame:
+    """The designed-vs-observed edge table from the observed counts."""
+    stages = list(model.stages)
+    index = {s: i for i, s in enumerate(stages)}
+    designed = {(index[a], index[b]) for a, b in model.designed_moves()}
+    seen = {(i, j) for level, i, j in observed if level == "stage"}
+    rows: list[tuple[str, Any, Any, str, int, int]] = []
+    for i, j in sorted(designed | seen):
+        e, c = observed.get(("stage", i, j), (0, 0))
+        rows.append(("stage", stages[i], stages[j], _status((i, j) in designed, e > 0), e, c))
     if model.transitions is not None:
         acts = list(model.activities)
         a_index = {a: i for i, a in enumerate(acts)}
-        n_acts = np.int64(max(len(acts), 1))
-        table = np.array([a_index.get(a, -1) for a in log.activity_labels], dtype=np.int64)
-        a_prev = table[log.activity_codes[m.prev]]
-        a_cur = table[log.activity_codes[m.cur]]
-        keys, events, cases = _edge_counts(m.case, a_prev * n_acts + a_cur)
-        obs_acts = {
-            (int(k // n_acts), int(k % n_acts)): (int(e), int(c))
-            for k, e, c in zip(keys, events, cases, strict=True)
-        }
         designed_acts = {(a_index[a], a_index[b]) for a, b in model.transitions}
-        for i, j in sorted(designed_acts | set(obs_acts)):
-            status = _status((i, j) in designed_acts, (i, j) in obs_acts)
-            e, c = obs_acts.get((i, j), (0, 0))
+        seen_acts = {(i, j) for level, i, j in observed if level == "activity"}
+        for i, j in sorted(designed_acts | seen_acts):
+            e, c = observed.get(("activity", i, j), (0, 0))
+            status = _status((i, j) in designed_acts, e > 0)
             rows.append(("activity", acts[i], acts[j], status, e, c))
-
     return pd.DataFrame(
         {
             "level": pd.Series([r[0] for r in rows], dtype=object),

@@ -476,7 +476,9 @@ def _codes_of_rows(
     codes: np.ndarray, labels: pd.Index, rows: np.ndarray
 ) -> tuple[np.ndarray, pd.Index]:
     """Codes and labels restricted to ``rows`` (labels no kept row uses are dropped)."""
-    codes = codes[rows]  # rows may be a permutation of all rows (select_cases of every case)
+    if len(rows) == len(codes) and (len(rows) == 0 or np.array_equal(rows, np.arange(len(rows)))):
+        return codes, labels  # every row, in input order
+    codes = codes[rows]
     used = np.bincount(codes, minlength=len(labels)) > 0
     if used.all():
         return codes, labels

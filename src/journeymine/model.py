@@ -300,6 +300,38 @@ class JourneyModel:
         table = np.array([a in wanted for a in log.activity_labels], dtype=bool)
         return table[log.activity_codes] if table.size else np.zeros(0, dtype=bool)
 
+    def designed_moves(self) -> list[tuple[Any, Any]]:
+        """The stage moves the model designs: to the next stage, over optional stages, loops.
+
+        A forward move from stage *i* to *j > i* is designed when every stage
+        strictly between them is optional (not in :attr:`required`); a move
+        back is designed when it is one of :attr:`loops`. This is the one
+        definition conformance, the pictures and the Dask engine use.
+
+        Returns
+        -------
+        list of (stage, stage)
+            Forward moves in stage order, then the loops in the model's order.
+
+        Examples
+        --------
+        >>> from journeymine.model import JourneyModel
+        >>> m = JourneyModel(stages=["A", "B", "C"], activities={}, required=["A", "C"],
+        ...                  loops=[("C", "A")])
+        >>> m.designed_moves()
+        [('A', 'B'), ('A', 'C'), ('B', 'C'), ('C', 'A')]
+        """
+        stages = list(self.stages)
+        required = set(self.required if self.required is not None else stages)
+        moves: list[tuple[Any, Any]] = []
+        for i in range(len(stages)):
+            for j in range(i + 1, len(stages)):
+                moves.append((stages[i], stages[j]))
+                if stages[j] in required:
+                    break
+        moves += [(a, b) for a, b in self.loops if (a, b) not in moves]
+        return moves
+
     # -- construction -----------------------------------------------------
     @classmethod
     def from_template(

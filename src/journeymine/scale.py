@@ -17,8 +17,6 @@ columns, dtypes, order and values. :func:`journeymine.discover` and
 
 from __future__ import annotations
 
-import functools
-import operator
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,20 +38,13 @@ if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
 
     from journeymine._kernel import Kernel, LogMeta
-    from journeymine.conformance import ConformanceReport
     from journeymine.graph import JourneyGraph
-    from journeymine.model import JourneyModel
 
 __all__ = [
     "DaskJourneyLog",
-    "check_dask",
     "discover_dask",
-    "find_loops_dask",
     "from_dask",
-    "funnel_dask",
-    "loop_summary_dask",
     "read_parquet_dask",
-    "stage_durations_dask",
     "variants_dask",
 ]
 
@@ -399,9 +390,6 @@ class DaskJourneyLog:
     _time_min: int = 0
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    #: marks a Dask-backed log, for the dispatch in discover(), variants(), ...
-    _journeymine_dask = True
-
     # -- sizes and labels -------------------------------------------------
     @property
     def ddf(self) -> dd.DataFrame:
@@ -520,8 +508,6 @@ class DaskJourneyLog:
         partitions are skipped; if every partition is empty, ``part`` runs on
         an empty log. Warnings raised on the workers are raised again here.
         """
-        from journeymine._kernel import _empty_log
-
         meta = self.meta
         kernel.check(meta)
         dask = _import_dask(kernel.name)
@@ -667,6 +653,21 @@ def _merge_parts(kernel: Kernel[Any, Any], a: Any, b: Any) -> Any:
     if b is None:
         return a
     return kernel.merge(a[0], b[0]), a[1] + b[1], a[2] + b[2]
+
+
+def _empty_log(meta: LogMeta) -> JourneyLog:
+    """An empty in-memory log with the columns of ``meta`` (to finish a kernel with no data)."""
+    frame = pd.DataFrame({c: pd.Series(["x"], dtype=object) for c in meta.columns})
+    frame[meta.timestamp] = [meta.timestamp_of(meta.time_max or 0)]
+    one = from_pandas(
+        frame,
+        case=meta.case,
+        activity=meta.activity,
+        timestamp=meta.timestamp,
+        stage=meta.stage,
+        channel=meta.channel,
+    )
+    return one.select_cases(np.empty(0, dtype=np.int64))
 
 
 # -- building -----------------------------------------------------------------------
@@ -1200,416 +1201,3 @@ def variants_dask(log: DaskJourneyLog, *, top: int | None = None) -> pd.DataFram
     if top is not None:
         out = out.head(int(top))
     return out
-
-
-# -- conformance --------------------------------------------------------------------
-def _check_part(log: JourneyLog, model: JourneyModel, kwargs: dict[str, Any]) -> ConformanceReport:
-    from journeymine.conformance import check
-
-    return check(log, model, **kwargs)
-
-
-def check_dask(log: DaskJourneyLog, model: JourneyModel, **kwargs: Any) -> ConformanceReport:
-    """Check a Dask-backed log against the designed journey.
-
-    Each partition is checked in memory; the per-case and per-deviation
-    tables are concatenated in log order, the ``compare`` counts summed and
-    the ``summary`` recomputed, so the report equals
-    :func:`journeymine.conformance.check` on the same data.
-
-    Parameters
-    ----------
-    log : DaskJourneyLog
-        The event log.
-    model : JourneyModel
-        The designed journey.
-    **kwargs
-        Passed to :func:`journeymine.conformance.check` (e.g. ``method=``).
-
-    Returns
-    -------
-    ConformanceReport
-
-    Raises
-    ------
-    ParameterError, ModelError, MissingDependencyError
-        As :func:`journeymine.conformance.check`.
-
-    Notes
-    -----
-    ``report.cases`` and ``report.deviations`` hold one row per case and per
-    deviation: they are brought onto the client, as the in-memory report
-    holds them. Warnings raised on the workers (e.g. pm4py finding no
-    alignment) are raised again on the client, once each, with that
-    partition's counts.
-
-    Examples
-    --------
-    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
-    >>> from journeymine.scale import from_dask, check_dask
-    >>> df = pd.DataFrame({"c": [1, 1, 2], "a": ["ad", "buy", "buy"],
-    ...                    "t": ["2025-01-01", "2025-01-02", "2025-01-01"]})
-    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
-    >>> model = jm.JourneyModel(stages=["Awareness", "Purchase"],
-    ...                         activities={"ad": "Awareness", "buy": "Purchase"},
-    ...                         start=["Awareness"])
-    >>> check_dask(dlog, model)
-    ConformanceReport(method='stages', cases=2, conforming=1 (50.0%), fitness=0.5, deviations=1)
-    """
-    from journeymine import conformance
-
-    log = _check_dask_log(log, "check")
-    if kwargs.get("method", "stages") != "alignments":  # alignments would import pm4py here
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            conformance.check(log._probe(), model, **kwargs)  # validates the arguments
-    reports = log._partition_results(_check_part, model, kwargs)
-    cases = _by_case([r.cases for r in reports], lambda f: f["case"]).reset_index(drop=True)
-    deviations = _by_case([r.deviations for r in reports], lambda f: f["case"])
-    deviations = deviations.reset_index(drop=True)
-    summary = _merge_summary([r.summary for r in reports], cases)
-    compare = _merge_compare([r.compare for r in reports], model)
-    return conformance.ConformanceReport(
-        cases=cases,
-        deviations=deviations,
-        summary=summary,
-        compare=compare,
-        model=model,
-        method=reports[0].method,
-    )
-
-
-def _merge_summary(frames: list[pd.DataFrame], cases: pd.DataFrame) -> pd.DataFrame:
-    """Sum the per-partition summaries; recompute the rate and the mean fitness.
-
-    Every count of the summary adds up over disjoint cases. The two ratios
-    are recomputed from the merged per-case table, in log order, so they
-    equal the in-memory ones to the last bit.
-    """
-    out = frames[0].copy()
-    values = out["value"].to_numpy(dtype=object).copy()
-    for pos, key in enumerate(out.index):
-        column = [f["value"].iloc[pos] for f in frames]
-        if key == ("overall", "conformance rate"):
-            n = len(cases)
-            values[pos] = int(cases["conforms"].sum()) / n if n else float("nan")
-        elif key == ("overall", "mean fitness"):
-            values[pos] = float(cases["fitness"].mean()) if len(cases) else float("nan")
-        elif all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in column):
-            values[pos] = int(sum(int(x) for x in column))
-        else:  # pragma: no cover - a summary row that is not a count
-            raise NotImplementedError(
-                f"check() on a Dask log cannot merge the summary row {key!r}; please report it."
-            )
-    out["value"] = pd.Series(values, dtype=object).values
-    return out
-
-
-def _merge_compare(frames: list[pd.DataFrame], model: JourneyModel) -> pd.DataFrame:
-    """Sum the observed counts of the ``compare`` tables; order rows as the in-memory check."""
-    both = pd.concat(frames, ignore_index=True)
-    both["designed"] = both["status"].isin(["both", "designed_only"])
-    keys = ["level", "source", "target"]
-    merged = (
-        both.groupby(keys, sort=False, dropna=False)
-        .agg(events=("events", "sum"), cases=("cases", "sum"), designed=("designed", "any"))
-        .reset_index()
-    )
-    stage_index = {s: i for i, s in enumerate(model.stages)}
-    act_index = {a: i for i, a in enumerate(model.activities)}
-
-    def rank(level: str, name: Any) -> int:
-        return (stage_index if level == "stage" else act_index).get(name, -1)
-
-    rows = sorted(
-        zip(
-            merged["level"],
-            merged["source"],
-            merged["target"],
-            merged["designed"],
-            merged["events"],
-            merged["cases"],
-            strict=True,
-        ),
-        key=lambda r: (r[0] != "stage", rank(r[0], r[1]), rank(r[0], r[2])),
-    )
-    status = [
-        "both" if d and e > 0 else "designed_only" if d else "observed_only"
-        for _, _, _, d, e, _ in rows
-    ]
-    return pd.DataFrame(
-        {
-            "level": pd.Series([r[0] for r in rows], dtype=object),
-            "source": pd.Series([r[1] for r in rows], dtype=object),
-            "target": pd.Series([r[2] for r in rows], dtype=object),
-            "status": pd.Categorical(status, categories=["both", "designed_only", "observed_only"]),
-            "events": np.array([r[4] for r in rows], dtype=np.int64),
-            "cases": np.array([r[5] for r in rows], dtype=np.int64),
-        }
-    )
-
-
-# -- loops ----------------------------------------------------------------------------
-def _loops_part(log: JourneyLog, kwargs: dict[str, Any]) -> pd.DataFrame:
-    from journeymine.patterns import find_loops
-
-    return find_loops(log, **kwargs)
-
-
-def _loop_summary_part(log: JourneyLog, kwargs: dict[str, Any]) -> pd.DataFrame:
-    from journeymine.patterns import loop_summary
-
-    return loop_summary(log, **kwargs)
-
-
-def find_loops_dask(log: DaskJourneyLog, **kwargs: Any) -> pd.DataFrame:
-    """Find loops, returns, repeat purchases and stage regressions in a Dask-backed log.
-
-    Each partition is searched in memory and the tables are concatenated in
-    log order; the result equals :func:`journeymine.find_loops` on the same
-    data (one row per occurrence, brought onto the client).
-
-    Parameters
-    ----------
-    log : DaskJourneyLog
-        The event log.
-    **kwargs
-        Passed to :func:`journeymine.find_loops` (``model=``, ``purchase=``,
-        ``returns=``, ``stages=``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`journeymine.find_loops`.
-
-    Raises
-    ------
-    ParameterError
-        As :func:`journeymine.find_loops`.
-
-    Examples
-    --------
-    >>> import pandas as pd, dask.dataframe as dd
-    >>> from journeymine.scale import from_dask, find_loops_dask
-    >>> df = pd.DataFrame({"c": ["a", "b", "a", "a"], "a": ["buy", "view", "view", "buy"],
-    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
-    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
-    >>> find_loops_dask(dlog, purchase="buy")[["case", "position", "kind"]]
-      case  position             kind
-    0    a         2           rework
-    1    a         2  repeat_purchase
-    """
-    from journeymine.patterns import find_loops
-
-    log = _check_dask_log(log, "find_loops")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        find_loops(log._probe(), **kwargs)  # validates the arguments on the client
-    found = log._partition_results(_loops_part, kwargs)
-    return _by_case(found, lambda f: f["case"]).reset_index(drop=True)
-
-
-def loop_summary_dask(log: DaskJourneyLog, **kwargs: Any) -> pd.DataFrame:
-    """Count the loops of each case of a Dask-backed log (one row per case, onto the client).
-
-    Parameters
-    ----------
-    log : DaskJourneyLog
-        The event log.
-    **kwargs
-        Passed to :func:`journeymine.loop_summary`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`journeymine.loop_summary`.
-
-    Examples
-    --------
-    >>> import pandas as pd, dask.dataframe as dd
-    >>> from journeymine.scale import from_dask, loop_summary_dask
-    >>> df = pd.DataFrame({"c": ["a", "b", "a"], "a": ["buy", "view", "buy"],
-    ...                    "t": pd.date_range("2025-01-01", periods=3, freq="D")})
-    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
-    >>> loop_summary_dask(dlog, purchase="buy")["repeat_purchases"].tolist()
-    [1, 0]
-    """
-    from journeymine.patterns import loop_summary
-
-    log = _check_dask_log(log, "loop_summary")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        loop_summary(log._probe(), **kwargs)
-    found = log._partition_results(_loop_summary_part, kwargs)
-    return _by_case(found, lambda f: f.index)
-
-
-# -- funnel ---------------------------------------------------------------------------
-def _funnel_part(
-    log: JourneyLog, model: JourneyModel, kwargs: dict[str, Any]
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The partition's funnel, plus each case's time to reach each stage (one per case and stage)."""
-    from journeymine.patterns import funnel
-
-    table = funnel(log, model, **kwargs)
-    st = model.event_stages(log)
-    known = np.flatnonzero(st >= 0)
-    key = log.case_codes[known] * np.int64(max(len(model.stages), 1)) + st[known]
-    uniq, first = np.unique(key, return_index=True)
-    case = uniq // max(len(model.stages), 1)
-    ev = known[first]
-    return (
-        table,
-        (uniq % max(len(model.stages), 1)),
-        log.time[ev] - log.time[log.case_offsets[case]],
-    )
-
-
-def funnel_dask(log: DaskJourneyLog, model: JourneyModel, **kwargs: Any) -> pd.DataFrame:
-    """How many cases of a Dask-backed log reach each stage, how fast, and where they stop.
-
-    Counts are summed over the partitions; shares and conversions are
-    recomputed; the median time to reach a stage is taken over the
-    per-case times of all partitions (one number per case and stage is
-    brought to the client). The result equals :func:`journeymine.funnel` on
-    the same data.
-
-    Parameters
-    ----------
-    log : DaskJourneyLog
-        The event log.
-    model : JourneyModel
-        The designed journey.
-    **kwargs
-        Passed to :func:`journeymine.funnel` (``as_of=``, ``open_window=``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`journeymine.funnel`.
-
-    Raises
-    ------
-    ParameterError
-        As :func:`journeymine.funnel` (``as_of`` is checked against the last
-        event of the whole log).
-
-    Examples
-    --------
-    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
-    >>> from journeymine.scale import from_dask, funnel_dask
-    >>> model = jm.JourneyModel(stages=["Awareness", "Purchase"],
-    ...                         activities={"ad": "Awareness", "buy": "Purchase"})
-    >>> df = pd.DataFrame({"c": ["a", "b", "a"], "a": ["ad", "ad", "buy"],
-    ...                    "t": ["2025-01-01", "2025-01-01", "2025-01-03"]})
-    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
-    >>> funnel_dask(dlog, model)[["stage", "reached", "conversion", "median_time_to_reach"]]
-           stage  reached  conversion median_time_to_reach
-    0  Awareness        2         1.0               0 days
-    1   Purchase        1         0.5               2 days
-    """
-    from journeymine.patterns import funnel
-
-    log = _check_dask_log(log, "funnel")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        funnel(log._probe(), model, **kwargs)  # validates as_of against the log's last event
-    found = log._partition_results(_funnel_part, model, kwargs)
-    n_stages = len(model.stages)
-    n_cases = log.n_cases
-    tables = [t for t, _, _ in found]
-    reached = functools.reduce(operator.add, [t["reached"].to_numpy() for t in tables])
-    stage = np.concatenate([s for _, s, _ in found])
-    to_reach = pd.Series(np.concatenate([d for _, _, d in found]).view("timedelta64[ns]"))
-    median = to_reach.groupby(stage).median().reindex(range(n_stages))
-    previous = np.concatenate([[n_cases], reached[:-1]]).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = reached / n_cases if n_cases else np.full(n_stages, np.nan)
-        conversion = np.where(previous > 0, reached / np.maximum(previous, 1), np.nan)
-    out = pd.DataFrame(
-        {
-            "stage": list(model.stages),
-            "reached": reached.astype(np.int64),
-            "share": np.asarray(share, dtype=float),
-            "conversion": conversion.astype(float),
-            "median_time_to_reach": median.to_numpy(dtype="timedelta64[ns]"),
-            "dropped_out": functools.reduce(
-                operator.add, [t["dropped_out"].to_numpy() for t in tables]
-            ).astype(np.int64),
-        }
-    )
-    if "open" in tables[0].columns:
-        out["open"] = functools.reduce(operator.add, [t["open"].to_numpy() for t in tables]).astype(
-            np.int64
-        )
-    return out
-
-
-# -- stage durations ----------------------------------------------------------------
-def _durations_part(log: JourneyLog, model: JourneyModel, kwargs: dict[str, Any]) -> pd.DataFrame:
-    from journeymine.patterns import stage_durations
-
-    return stage_durations(log, model, **kwargs)
-
-
-def stage_durations_dask(
-    log: DaskJourneyLog, model: JourneyModel, *, summary: bool = False, **kwargs: Any
-) -> pd.DataFrame:
-    """How long each case of a Dask-backed log stays in each stage it reaches.
-
-    The per-case table is computed in each partition and concatenated in
-    log order; with ``summary=True`` the distribution per stage is then
-    taken over all cases on the client (one row per case and stage is
-    brought there). The result equals :func:`journeymine.stage_durations`
-    on the same data.
-
-    Parameters
-    ----------
-    log : DaskJourneyLog
-        The event log.
-    model : JourneyModel
-        The designed journey.
-    summary : bool, default=False
-        Return the distribution per stage instead of one row per case and stage.
-    **kwargs
-        Passed to :func:`journeymine.stage_durations` (``by=``, ``as_of=``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`journeymine.stage_durations`.
-
-    Raises
-    ------
-    ParameterError
-        As :func:`journeymine.stage_durations` (``as_of`` is checked against
-        the last event of the whole log).
-
-    Examples
-    --------
-    >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
-    >>> from journeymine.scale import from_dask, stage_durations_dask
-    >>> model = jm.JourneyModel(stages=["Awareness", "Purchase"],
-    ...                         activities={"ad": "Awareness", "buy": "Purchase"})
-    >>> df = pd.DataFrame({"c": ["a", "b", "a"], "a": ["ad", "ad", "buy"],
-    ...                    "t": ["2025-01-01", "2025-01-01", "2025-01-03"]})
-    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
-    >>> stage_durations_dask(dlog, model)[["case", "stage", "duration"]]
-      case      stage duration
-    0    a  Awareness   2 days
-    1    a   Purchase      NaT
-    2    b  Awareness      NaT
-    """
-    from journeymine.patterns import _resolve_by, _summarise, stage_durations
-
-    log = _check_dask_log(log, "stage_durations")
-    probe = log._probe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        stage_durations(probe, model, summary=summary, **kwargs)  # validates the arguments
-    found = log._partition_results(_durations_part, model, kwargs)
-    out = _by_case(found, lambda f: f["case"]).reset_index(drop=True)
-    if not summary:
-        return out
-    by_col, by_name = _resolve_by(probe, kwargs.get("by"))
-    return _summarise(out, by_name if by_col is not None else None, kwargs.get("as_of") is not None)

@@ -1,0 +1,61 @@
+"""Building result tables: int64 nanoseconds as datetimes and timedeltas, codes as labels.
+
+Private module; every analysis builds its columns with these, so result
+tables look the same whatever produced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine.log import factorize
+
+NAT = np.iinfo(np.int64).min  # the int64 view of NaT
+
+
+def datetimes(tz_aware: bool, ns: np.ndarray) -> pd.DatetimeIndex:
+    """int64 UTC nanoseconds as pandas datetimes, UTC-aware when ``tz_aware``."""
+    out = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+    return out.tz_localize("UTC") if tz_aware else out
+
+
+def timedeltas(ns: np.ndarray) -> np.ndarray:
+    """int64 nanoseconds (:data:`NAT` for missing) as ``timedelta64[ns]``."""
+    return np.asarray(ns, dtype=np.int64).view("timedelta64[ns]")
+
+
+def names(values: Any, codes: np.ndarray) -> np.ndarray:
+    """``values[codes]`` as an object array, with code -1 giving None."""
+    table = np.empty(len(values) + 1, dtype=object)
+    table[:-1] = list(values)
+    table[-1] = None
+    return table[codes]
+
+
+def first_and_last(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted distinct keys, and the index of each one's first and last occurrence."""
+    uniq, first = np.unique(key, return_index=True)
+    _, rev_first = np.unique(key[::-1], return_index=True)
+    last = key.shape[0] - 1 - rev_first
+    return uniq, first, last
+
+
+def concat_by_case(frames: Sequence[pd.DataFrame], case: str = "case") -> pd.DataFrame:
+    """Concatenate per-partition per-case tables and order them by case as one log would.
+
+    A log orders cases by their sorted ids and each partial table is already
+    in log order, so a stable sort by the global order of the case ids gives
+    the table of the whole log. The index is reset.
+    """
+    frames = [f for f in frames if f is not None]
+    out = pd.concat(frames) if len(frames) > 1 else frames[0]
+    if len(out):
+        keys = out.index if case == "index" else out[case]
+        codes, _ = factorize(keys)
+        if (np.diff(codes) < 0).any():
+            out = out.iloc[np.argsort(codes, kind="stable")]
+    return out if case == "index" else out.reset_index(drop=True)

@@ -1,0 +1,488 @@
+"""How far journeys get and how long they take: the funnel and the time in each stage."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, run, segmented
+from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
+from journeymine.errors import ParameterError
+from journeymine.log import JourneyLog
+from journeymine.model import JourneyModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.scale import DaskJourneyLog
+
+__all__ = ["funnel", "stage_durations"]
+
+
+def _first_visits(
+    log: JourneyLog, st: np.ndarray, n_stages: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct (case, stage) among known events, sorted by (case, stage).
+
+    Returns the case codes, stage indices, the event index of the first and
+    the last event in the stage, and the known-event positions of the last
+    events (for finding the next known event).
+    """
+    known = np.flatnonzero(st >= 0)
+    key = log.case_codes[known] * np.int64(n_stages) + st[known]
+    uniq, first, last = first_and_last(key)
+    return uniq // n_stages, uniq % n_stages, known[first], known[last], known
+
+
+def funnel(
+    log: JourneyLog | DaskJourneyLog,
+    model: JourneyModel,
+    *,
+    as_of: Any = None,
+    open_window: str | pd.Timedelta | _dt.timedelta | None = None,
+    segment: Any = None,
+) -> pd.DataFrame:
+    """How many cases reach each stage, how fast, and where they stop.
+
+    Parameters
+    ----------
+    log : JourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey: its stages in order and the stage of each
+        activity. Events of activities it does not know are ignored.
+    as_of : timestamp or str, optional
+        When the data was extracted (naive times are taken as UTC; aware
+        ones are compared in UTC). It must not be before the log's last
+        event. With it, cases whose last event is recent are counted as
+        ``open`` rather than as drop-outs.
+    open_window : str or Timedelta, default="30D"
+        With ``as_of``: a case is open when its last event (of any
+        activity) is at most this long before ``as_of``.
+    segment : str or pandas.Series, optional
+        Group the cases: a column (a case's group is its value on its first
+        event) or a Series indexed by case id. The table then has a leading
+        ``group`` column and one block of stages per group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage of the model, in model order, with the columns:
+
+        ``stage``
+            The stage.
+        ``reached``
+            Cases with at least one event in the stage (int64).
+        ``share``
+            ``reached`` over all cases of the log (float).
+        ``conversion``
+            ``reached`` over the previous stage's ``reached``; for the first
+            stage, over all cases (so it equals ``share``). NaN when the
+            previous stage has no case. It can exceed 1 when cases skip the
+            previous stage.
+        ``median_time_to_reach``
+            Median, over the cases that reach the stage, of the time from
+            the case's first event (of any activity) to its first event in
+            the stage (NaT when no case reaches it).
+        ``dropped_out``
+            Cases whose furthest stage (the latest in model order among
+            their known events, as ``report.cases.furthest_stage``) is this
+            one (int64), excluding open ones with ``as_of``. At the last
+            stage these are the cases that went all the way.
+        ``open``
+            Only with ``as_of``: cases whose furthest stage is this one and
+            whose last event is within ``open_window`` before ``as_of``
+            (int64).
+
+        Cases without any known event reach no stage and are counted in
+        no row, but count in the denominator of ``share``.
+
+    Raises
+    ------
+    ParameterError
+        If ``log`` is not a JourneyLog or ``model`` not a JourneyModel, if
+        ``as_of`` is not a time or is before the log's last event, if
+        ``open_window`` is not a non-negative duration, or if
+        ``open_window`` is given without ``as_of``.
+
+    See Also
+    --------
+    stage_durations : How long cases stay in each stage.
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> from journeymine.funnel import funnel
+    >>> from journeymine.model import JourneyModel
+    >>> model = JourneyModel(
+    ...     stages=["Awareness", "Consideration", "Purchase"],
+    ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
+    ... )
+    >>> df = pd.DataFrame({
+    ...     "customer": ["a", "a", "a", "b", "b", "c"],
+    ...     "touchpoint": ["ad", "view", "buy", "ad", "view", "ad"],
+    ...     "ts": ["2025-01-01", "2025-01-02", "2025-01-04", "2025-01-01", "2025-01-03",
+    ...            "2025-01-01"],
+    ... })
+    >>> log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
+    >>> result = funnel(log, model)
+    >>> result[["stage", "reached", "share", "conversion", "dropped_out"]].round(2)
+               stage  reached  share  conversion  dropped_out
+    0      Awareness        3   1.00        1.00            1
+    1  Consideration        2   0.67        0.67            1
+    2       Purchase        1   0.33        0.50            1
+    >>> result["median_time_to_reach"].astype(str).tolist()
+    ['0 days 00:00:00', '1 days 12:00:00', '3 days 00:00:00']
+
+    With ``as_of``, the cases active in the last ``open_window`` are open:
+
+    >>> funnel(log, model, as_of="2025-01-05", open_window="2D")[["dropped_out", "open"]]
+       dropped_out  open
+    0            1     0
+    1            0     1
+    2            0     1
+    """
+    kernel = _Funnel(model, as_of, open_window)
+    return run(segmented(kernel, segment), log)
+
+
+class _Funnel(Kernel[dict, pd.DataFrame]):
+    """funnel: per-stage counts that add up, and each case's time to reach each stage."""
+
+    name = "funnel"
+
+    def __init__(self, model: Any, as_of: Any, open_window: Any) -> None:
+        self.model = model
+        self.as_of = as_of
+        self.open_window = open_window
+
+    def check(self, meta: LogMeta) -> None:
+        v.check_model(self.model, "funnel")
+        if self.open_window is not None and self.as_of is None:
+            raise ParameterError(
+                "The 'open_window' parameter of funnel() needs as_of=, the time the data was "
+                "extracted, e.g. funnel(log, model, as_of='2026-01-01', open_window='30D')."
+            )
+        self.as_of_ns = v.as_of_ns(self.as_of, meta, "funnel") if self.as_of is not None else None
+        self.window_ns = v.window_ns(self.open_window, "funnel")
+
+    def part(self, log: JourneyLog) -> dict:
+        model = self.model
+        n_stages, n_cases = len(model.stages), log.n_cases
+        st = model.event_stages(log)
+        case, stage, first_ev, _, _ = _first_visits(log, st, n_stages)
+        starts = log.case_offsets[:-1]
+        furthest = (
+            np.maximum.reduceat(st, starts) if n_cases else np.empty(0, dtype=np.int64)
+        )  # -1 when the case has no known event
+        has_stage = furthest >= 0
+        is_open = np.zeros(n_cases, dtype=bool)
+        if self.as_of_ns is not None:
+            last = log.time[log.case_offsets[1:] - 1]
+            is_open = last >= self.as_of_ns - self.window_ns
+        return {
+            "cases": n_cases,
+            "stage": stage,
+            "to_reach": log.time[first_ev] - log.time[log.case_offsets[case]],
+            "dropped": np.bincount(furthest[has_stage & ~is_open], minlength=n_stages),
+            "open": np.bincount(furthest[has_stage & is_open], minlength=n_stages),
+        }
+
+    def merge(self, a: dict, b: dict) -> dict:
+        return {
+            "cases": a["cases"] + b["cases"],
+            "stage": np.concatenate([a["stage"], b["stage"]]),
+            "to_reach": np.concatenate([a["to_reach"], b["to_reach"]]),
+            "dropped": a["dropped"] + b["dropped"],
+            "open": a["open"] + b["open"],
+        }
+
+    def finish(self, merged: dict, meta: LogMeta) -> pd.DataFrame:
+        n_stages, n_cases = len(self.model.stages), merged["cases"]
+        stage = merged["stage"]
+        reached = np.bincount(stage, minlength=n_stages).astype(np.int64)
+        to_reach = pd.Series(timedeltas(merged["to_reach"]))
+        median = to_reach.groupby(stage).median().reindex(range(n_stages))
+        previous = np.concatenate([[n_cases], reached[:-1]]).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = reached / n_cases if n_cases else np.full(n_stages, np.nan)
+            conversion = np.where(previous > 0, reached / np.maximum(previous, 1), np.nan)
+        out = pd.DataFrame(
+            {
+                "stage": list(self.model.stages),
+                "reached": reached,
+                "share": np.asarray(share, dtype=float),
+                "conversion": conversion.astype(float),
+                "median_time_to_reach": median.to_numpy(dtype="timedelta64[ns]"),
+                "dropped_out": merged["dropped"].astype(np.int64),
+            }
+        )
+        if self.as_of_ns is not None:
+            out["open"] = merged["open"].astype(np.int64)
+        return out
+
+
+# -- stage durations ------------------------------------------------------
+def stage_durations(
+    log: JourneyLog | DaskJourneyLog,
+    model: JourneyModel,
+    *,
+    by: str | None = None,
+    as_of: Any = None,
+    summary: bool = False,
+    segment: Any = None,
+) -> pd.DataFrame:
+    """How long each case stays in each stage it reaches.
+
+    Parameters
+    ----------
+    log : JourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey: its stages in order and the stage of each
+        activity. Events of activities it does not know are ignored.
+    by : str, optional
+        Also report a column of the entering event: ``"channel"`` (the
+        log's channel column, reported as ``channel``) or the name of any
+        column of the log (reported under that name).
+    as_of : timestamp or str, optional
+        When the data was extracted (naive times are taken as UTC). It must
+        not be before the log's last event. With it, a stage the case has
+        not left is ``open`` and its duration runs to ``as_of``.
+    summary : bool, default=False
+        Return the distribution per stage (and per ``by`` value) instead of
+        one row per case and stage.
+    segment : str or pandas.Series, optional
+        Group the cases: a column (a case's group is its value on its first
+        event) or a Series indexed by case id. The table then has a leading
+        ``group`` column and one block per group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        By default, one row per case and stage reached, sorted by case (in
+        log order) and time of entry, with the columns:
+
+        ``case``
+            The case id.
+        ``stage``
+            The stage (categorical, ordered as in the model).
+        ``entered``
+            Time of the case's first event in the stage.
+        ``left``
+            Time of the first known event after the case's last event in
+            the stage (necessarily in another stage); NaT if there is none.
+        ``duration``
+            ``left - entered``. When the case has not left the stage: NaT,
+            or with ``as_of``, ``as_of - entered``.
+        ``channel`` (or the ``by`` column)
+            Only with ``by``: its value at the entering event.
+        ``open``
+            Only with ``as_of``: True when the case has not left the stage.
+
+        With ``summary=True``, one row per stage in model order (per
+        stage and ``by`` value with ``by``): ``stage``, the ``by`` column,
+        ``count`` (stage visits that ended, i.e. have a ``left`` time),
+        and the ``mean``, ``median`` and ``p90`` (90th percentile, linear
+        interpolation) of their durations; with ``as_of`` also ``open``,
+        the number of visits still open, which are not in the statistics.
+
+    Raises
+    ------
+    ParameterError
+        If ``log`` is not a JourneyLog or ``model`` not a JourneyModel, if
+        ``as_of`` is not a time or is before the log's last event, or if
+        ``by`` is ``"channel"`` for a log without a channel column.
+    LogError
+        If ``by`` is not a column of the log.
+
+    See Also
+    --------
+    funnel : How many cases reach each stage.
+
+    Notes
+    -----
+    A stage's visit runs from the first entry into it to the moment the
+    case moves on after its last event there, so going back to a stage
+    extends its visit rather than starting a new one. Moving on means the
+    next event whose activity the model knows; a stage is never left by an
+    event of an unknown activity.
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> from journeymine.funnel import stage_durations
+    >>> from journeymine.model import JourneyModel
+    >>> model = JourneyModel(
+    ...     stages=["Awareness", "Consideration", "Purchase"],
+    ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
+    ... )
+    >>> df = pd.DataFrame({
+    ...     "customer": ["a", "a", "a", "a"],
+    ...     "touchpoint": ["ad", "view", "view", "buy"],
+    ...     "ts": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-06"],
+    ... })
+    >>> log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
+    >>> stage_durations(log, model)[["stage", "entered", "left", "duration"]]
+               stage    entered       left duration
+    0      Awareness 2025-01-01 2025-01-02   1 days
+    1  Consideration 2025-01-02 2025-01-06   4 days
+    2       Purchase 2025-01-06        NaT      NaT
+    >>> stage_durations(log, model, summary=True)
+               stage  count   mean median    p90
+    0      Awareness      1 1 days 1 days 1 days
+    1  Consideration      1 4 days 4 days 4 days
+    2       Purchase      0    NaT    NaT    NaT
+    """
+    v.check_bool(summary, "summary", "stage_durations")
+    kernel = _StageDurations(model, by, as_of, summary)
+    return run(segmented(kernel, segment), log)
+
+
+class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):
+    """stage_durations: one row per case and stage reached; the summary is taken at the end."""
+
+    name = "stage_durations"
+
+    def __init__(self, model: Any, by: Any, as_of: Any, summary: bool) -> None:
+        self.model = model
+        self.by = by
+        self.as_of = as_of
+        self.summary = summary
+
+    def check(self, meta: LogMeta) -> None:
+        v.check_model(self.model, "stage_durations")
+        self.by_col, self.by_name = _resolve_by(meta, self.by)
+        self.as_of_ns = (
+            v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
+        )
+
+    def part(self, log: JourneyLog) -> pd.DataFrame:
+        model, as_of_ns = self.model, self.as_of_ns
+        n_stages = len(model.stages)
+        st = model.event_stages(log)
+        case, stage, first_ev, last_ev, known = _first_visits(log, st, n_stages)
+        # The next known event after the last event in the stage, if in the same case.
+        nxt = np.searchsorted(known, last_ev) + 1
+        nxt_ev = known[np.minimum(nxt, known.size - 1)] if known.size else nxt
+        has_next = (nxt < known.size) & (log.case_codes[nxt_ev] == case)
+        entered = log.time[first_ev]
+        left = np.where(has_next, log.time[nxt_ev], NAT)
+        if as_of_ns is not None:
+            duration = np.where(has_next, left - entered, as_of_ns - entered)
+        else:
+            duration = np.where(has_next, left - entered, NAT)
+
+        order = np.lexsort((first_ev, case))  # by case, then entry (first events are distinct)
+        stage_dtype = pd.CategoricalDtype(list(model.stages), ordered=True)
+        out = pd.DataFrame(
+            {
+                "case": log.case_labels.take(case[order]),
+                "stage": pd.Categorical.from_codes(stage[order], dtype=stage_dtype),
+                "entered": datetimes(log.tz_aware, entered[order]),
+                "left": datetimes(log.tz_aware, left[order]),
+                "duration": timedeltas(duration[order]),
+            }
+        )
+        if self.by_col is not None:
+            out[self.by_name] = log.column(self.by_col)[first_ev[order]]
+        if as_of_ns is not None:
+            out["open"] = ~has_next[order]
+        return out
+
+    def merge(self, a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([a, b], ignore_index=True)
+
+    def finish(self, merged: pd.DataFrame, meta: LogMeta) -> pd.DataFrame:
+        out = concat_by_case([merged])
+        if self.summary:
+            by = self.by_name if self.by_col is not None else None
+            return _summarise(out, by, self.as_of_ns is not None)
+        return out
+
+
+def _resolve_by(log: LogMeta, by: Any) -> tuple[str | None, str]:
+    """The log column to report, and the name of the result column."""
+    if by is None:
+        return None, ""
+    if not isinstance(by, str):
+        raise ParameterError(
+            f"The 'by' parameter of stage_durations() must be None, 'channel' or a column "
+            f"name. Got {by!r} instead."
+        )
+    if by == "channel":
+        if log.channel is not None:
+            return log.channel, "channel"
+        if "channel" in log.columns:
+            return "channel", "channel"
+        raise ParameterError(
+            "stage_durations(by='channel') needs a channel column, but the log has none. "
+            f"Build the log with channel='<column>' (columns: {list(log.columns)}), or pass "
+            "by='<column>'."
+        )
+    if by in (log.case, log.timestamp):
+        raise ParameterError(
+            f"stage_durations(by={by!r}): the case or timestamp column cannot be a grouping."
+        )
+    v.check_column(log, by, "requested")
+    return by, by
+
+
+def _exact_quantile(frame: pd.DataFrame, keys: list[str], q: Fraction) -> pd.Series:
+    """Per-group quantile of the ``duration`` column (linear interpolation), in whole ns.
+
+    pandas interpolates in float64, which is off by a few nanoseconds on
+    durations of months; this interpolates the int64 nanoseconds with the
+    exact fraction ``q`` instead.
+    """
+    grouped = frame.groupby(keys, observed=True, sort=True)
+    index = grouped.size().index
+    values = frame["duration"].to_numpy().view(np.int64)
+    if values.size == 0:
+        return pd.Series(np.empty(0, dtype="timedelta64[ns]"), index=index)
+    group = grouped.ngroup().to_numpy()
+    order = np.lexsort((values, group))
+    values = values[order]
+    counts = np.bincount(group, minlength=len(index))
+    starts = np.cumsum(counts) - counts
+    num, den = q.numerator, q.denominator
+    lo, rem = np.divmod((counts - 1) * num, den)
+    hi = np.minimum(lo + 1, counts - 1)
+    low, high = values[starts + lo], values[starts + hi]
+    result = low + ((high - low) * rem + den // 2) // den
+    return pd.Series(timedeltas(result), index=index)
+
+
+def _summarise(durations: pd.DataFrame, by: str | None, with_open: bool) -> pd.DataFrame:
+    keys = ["stage"] if by is None else ["stage", by]
+    ended = durations["left"].notna()
+    closed = durations.loc[ended, keys + ["duration"]]
+    grouped = closed.groupby(keys, observed=True, sort=True)["duration"]
+    stats = pd.DataFrame(
+        {
+            "count": grouped.size().astype(np.int64),
+            "mean": grouped.mean(),
+            "median": grouped.median(),
+            "p90": _exact_quantile(closed, keys, Fraction(9, 10)),
+        }
+    )
+    if with_open:
+        opened = durations.loc[durations["open"], keys].groupby(keys, observed=True).size()
+        stats = stats.join(opened.rename("open"), how="outer")
+    if by is None:
+        stats = stats.reindex(
+            pd.CategoricalIndex(
+                durations["stage"].cat.categories, dtype=durations["stage"].dtype, name="stage"
+            )
+        )
+    else:
+        stats = stats.sort_index()
+    stats["count"] = stats["count"].fillna(0).astype(np.int64)
+    if with_open:
+        stats["open"] = stats["open"].fillna(0).astype(np.int64)
+    for col in ("mean", "median", "p90"):
+        stats[col] = stats[col].astype("timedelta64[ns]")
+    return stats.reset_index()

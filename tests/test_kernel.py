@@ -1,0 +1,172 @@
+"""The kernel pattern: every analysis is part/merge/finish, and engines cannot drift.
+
+For each kernel, a hypothesis test splits a random log into groups of whole
+cases (some empty), runs ``part`` on each, merges them in a tree and checks
+that ``finish`` gives what the one-partition run gives. A second set of tests
+runs every public analysis on Dask logs with one partition, many partitions,
+an empty partition and unknown divisions, and compares with memory.
+
+Add a new analysis to ``KERNELS`` (and to ``PUBLIC``) when you write it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import journeymine as jm
+from journeymine import _kernel
+from journeymine.conformance import ConformanceReport, _Check
+from journeymine.funnel import _Funnel, _StageDurations
+from journeymine.loops import _FindLoops, _LoopSummary
+from journeymine.model import JourneyModel
+
+from strategies import logs_for, models
+
+# -- comparing results --------------------------------------------------------------
+
+
+def assert_same(got: Any, want: Any) -> None:
+    """Equal results: DataFrames exactly, reports and graphs table by table."""
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want)
+    elif isinstance(want, ConformanceReport):
+        for name in ("cases", "deviations", "summary", "compare"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
+    elif hasattr(want, "nodes") and hasattr(want, "edges"):
+        pd.testing.assert_frame_equal(got.nodes, want.nodes, obj="nodes")
+        pd.testing.assert_frame_equal(got.edges, want.edges, obj="edges")
+    else:  # pragma: no cover - a new result type: teach this function about it
+        raise AssertionError(f"cannot compare results of type {type(want).__name__}")
+
+
+# -- the kernels, each built from a model -----------------------------------------------
+KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
+    "check": lambda m: _Check(m, "stages"),
+    "check_segment": lambda m: _Check(m, "stages", "segment"),
+    "find_loops": lambda m: _FindLoops("find_loops", m, None, None, None),
+    "loop_summary": lambda m: _LoopSummary("loop_summary", m, None, None, None),
+    "funnel": lambda m: _Funnel(m, None, None),
+    "stage_durations": lambda m: _StageDurations(m, None, None, False),
+    "stage_durations_summary": lambda m: _StageDurations(m, None, None, True),
+    "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
+}
+
+
+def split_run(kernel: _kernel.Kernel[Any, Any], log: jm.JourneyLog, groups: np.ndarray) -> Any:
+    """finish(tree_merge(part(each group of cases))) -- what the Dask engine computes."""
+    kernel.check(log.meta)
+    parts = [kernel.part(log.select_cases(np.flatnonzero(groups == g))) for g in range(4)]
+    return kernel.finish(_kernel.tree_merge(kernel, parts), log.meta)
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_split_merge_equals_whole(name: str, data: st.DataObject) -> None:
+    model = data.draw(models())
+    frame = data.draw(logs_for(model, max_cases=6))
+    frame["segment"] = frame["case"].map(lambda c: "odd" if int(str(c)[-1]) % 2 else "even")
+    log = jm.from_pandas(frame, case="case", activity="activity", timestamp="timestamp")
+    groups = np.asarray(
+        data.draw(st.lists(st.integers(0, 3), min_size=log.n_cases, max_size=log.n_cases)),
+        dtype=np.int64,
+    )
+    whole = _kernel.run_local(KERNELS[name](model), log)
+    assert_same(split_run(KERNELS[name](model), log, groups), whole)
+
+
+def test_run_refuses_what_is_not_a_log() -> None:
+    with pytest.raises(jm.ParameterError, match=r"funnel\(\) expects a JourneyLog"):
+        jm.funnel(pd.DataFrame(), jm.datasets.shop_model())
+
+
+def test_arguments_are_checked_on_metadata_only() -> None:
+    """check() sees LogMeta, not events: a bad as_of fails before any partition is read."""
+    log = jm.datasets.load_shop()
+    kernel = _Funnel(jm.datasets.shop_model(), "2000-01-01", None)
+    with pytest.raises(jm.ParameterError, match="before the log's last event"):
+        kernel.check(log.meta)
+
+
+# -- the Dask engine runs the same kernels ---------------------------------------------
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+
+
+@pytest.fixture(scope="module")
+def shop() -> tuple[jm.JourneyLog, pd.DataFrame]:
+    log = jm.datasets.load_shop()
+    cases = log.case_labels[:400]
+    frame = log.to_pandas()
+    frame = frame[frame[log.case].isin(cases)].sample(frac=1.0, random_state=1)
+    frame = frame.reset_index(drop=True)
+    mem = jm.from_pandas(
+        frame,
+        case=log.case,
+        activity=log.activity,
+        timestamp=log.timestamp,
+        stage="stage",
+        channel="channel",
+    )
+    return mem, frame
+
+
+PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
+    "discover": lambda log, m: jm.discover(log),
+    "discover_stage": lambda log, m: jm.discover(log, by="stage"),
+    "variants": lambda log, m: jm.variants(log),
+    "check": lambda log, m: jm.check(log, m),
+    "check_segment": lambda log, m: jm.check(log, m, segment="channel"),
+    "find_loops": lambda log, m: jm.find_loops(log, model=m),
+    "loop_summary": lambda log, m: jm.loop_summary(log, model=m),
+    "loop_summary_segment": lambda log, m: jm.loop_summary(log, model=m, segment="channel"),
+    "funnel": lambda log, m: jm.funnel(log, m),
+    "funnel_segment": lambda log, m: jm.funnel(log, m, segment="channel"),
+    "stage_durations": lambda log, m: jm.stage_durations(log, m),
+    "stage_durations_summary": lambda log, m: jm.stage_durations(log, m, summary=True),
+}
+
+
+@pytest.mark.parametrize("layout", ["one", "many", "empty", "unknown_divisions"])
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_dask_equals_memory(shop, name: str, layout: str) -> None:
+    mem, frame = shop
+    model = jm.datasets.shop_model()
+    if layout == "one":
+        ddf = dd.from_pandas(frame, npartitions=1)
+    elif layout == "many":
+        ddf = dd.from_pandas(frame, npartitions=5)
+    elif layout == "empty":
+        ddf = dd.concat(
+            [dd.from_pandas(frame.iloc[:0], npartitions=1), dd.from_pandas(frame, npartitions=3)]
+        )
+    else:
+        ddf = dd.from_pandas(frame, npartitions=4).clear_divisions()
+    with dask.config.set({"scheduler": "sync", "dataframe.shuffle.method": "tasks"}):
+        dlog = jm.from_dask(
+            ddf,
+            case=mem.case,
+            activity=mem.activity,
+            timestamp=mem.timestamp,
+            stage="stage",
+            channel="channel",
+            npartitions=6 if layout == "empty" else None,
+        )
+        got = PUBLIC[name](dlog, model)
+    want = PUBLIC[name](mem, model)
+    if name.startswith("discover"):
+        # a Dask graph is merged from partitions: medians may use the mergeable summary
+        cols = [
+            c for c in want.edges.columns if not c.endswith(("median_duration", "p90_duration"))
+        ]
+        pd.testing.assert_frame_equal(got.nodes, want.nodes)
+        pd.testing.assert_frame_equal(got.edges[cols], want.edges[cols])
+    else:
+        assert_same(got, want)
