@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine import _kernel
 from journeymine.conformance import ConformanceReport, _Check
-from journeymine.funnel import _Funnel, _StageDurations
+from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
 
@@ -53,8 +53,8 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "find_loops": lambda m: _FindLoops("find_loops", m, None, None, None),
     "loop_summary": lambda m: _LoopSummary("loop_summary", m, None, None, None),
     "funnel": lambda m: _Funnel(m, None, None),
-    "stage_durations": lambda m: _StageDurations(m, None, None, False),
-    "stage_durations_summary": lambda m: _StageDurations(m, None, None, True),
+    "stage_durations": lambda m: _StageDurations(m, None, None),
+    "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
 }
 

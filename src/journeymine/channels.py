@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine import _args
-from journeymine._kernel import Kernel, LogMeta, concat_by_case, run
+from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._tables import concat_by_case, names
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel
 
@@ -107,12 +108,12 @@ def channel_switches(
     1          web      store         1      1
     """
     func = "channel_switches"
-    model = _args.model_arg(model, func, optional=True)
-    buy = _args.activity_list(purchase, "purchase", func)
+    model = v.check_model(model, func, optional=True)
+    buy = v.activity_list(purchase, "purchase", func)
     if buy is None and model is not None:
         buy = model.purchase
-    summary = _args.bool_arg(summary, "summary", func)
-    on = _args.activity_list(online, "online", func)
+    v.check_bool(summary, "summary", func)
+    on = v.activity_list(online, "online", func)
     if on is not None and not buy:
         raise ParameterError(
             "channel_switches(online=...) flags purchases made offline after online research, "
@@ -179,14 +180,14 @@ class _CaseChannels(Kernel[pd.DataFrame, pd.DataFrame]):
         matrix[fc, rank] = fch
         # distinct channel sequences are few: build each tuple once
         uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        names = np.asarray(labels, dtype=object)
+        label_arr = np.asarray(labels, dtype=object)
         seqs = np.empty(len(uniq), dtype=object)
-        seqs[:] = [tuple(names[row[row >= 0]]) for row in uniq]
+        seqs[:] = [tuple(label_arr[row[row >= 0]]) for row in uniq]
         channels = seqs[np.asarray(inverse).reshape(-1)] if n_cases else seqs[:0]
         same = case[1:] == case[:-1]
-        switches = np.bincount(
-            case[1:][same & (ch[1:] != ch[:-1])], minlength=n_cases
-        ).astype(np.int64)
+        switches = np.bincount(case[1:][same & (ch[1:] != ch[:-1])], minlength=n_cases).astype(
+            np.int64
+        )
         first_ev = np.full(n_cases, -1, dtype=np.int64)
         last_ev = np.full(n_cases, -1, dtype=np.int64)
         if idx.size:
@@ -202,8 +203,8 @@ class _CaseChannels(Kernel[pd.DataFrame, pd.DataFrame]):
                 "channels": channels,
                 "n_channels": n_channels,
                 "switches": switches,
-                "first_channel": _label(names, first_ev),
-                "last_channel": _label(names, last_ev),
+                "first_channel": pd.Series(names(labels, first_ev), dtype=object),
+                "last_channel": pd.Series(names(labels, last_ev), dtype=object),
             }
         )
         if self.purchase is not None:
@@ -211,9 +212,9 @@ class _CaseChannels(Kernel[pd.DataFrame, pd.DataFrame]):
             pch = np.full(n_cases, -1, dtype=np.int64)
             bi = _firsts(case, buy_known)
             pch[case[bi]] = ch[bi]
-            out["purchase_channel"] = _label(names, pch)
+            out["purchase_channel"] = pd.Series(names(labels, pch), dtype=object)
             if self.online is not None:
-                is_on = np.isin(names, np.asarray(self.online, dtype=object))[ch]
+                is_on = np.isin(label_arr, np.asarray(self.online, dtype=object))[ch]
                 first_on = np.full(n_cases, idx.size, dtype=np.int64)
                 oi = _firsts(case, is_on)
                 first_on[case[oi]] = oi
@@ -245,13 +246,6 @@ def _firsts(case: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return sel[head]
 
 
-def _label(names: np.ndarray, codes: np.ndarray) -> pd.Series:
-    table = np.empty(names.size + 1, dtype=object)
-    table[:-1] = names
-    table[-1] = None
-    return pd.Series(table[codes], dtype=object)
-
-
 class _SwitchPairs(Kernel[pd.DataFrame, pd.DataFrame]):
     name = "channel_switches"
 
@@ -268,11 +262,10 @@ class _SwitchPairs(Kernel[pd.DataFrame, pd.DataFrame]):
         cases = np.bincount(
             np.searchsorted(keys, per_case % (n_ch * n_ch)), minlength=keys.size
         ).astype(np.int64)
-        names = np.asarray(labels, dtype=object)
         return pd.DataFrame(
             {
-                "from_channel": pd.Series(names[keys // n_ch], dtype=object),
-                "to_channel": pd.Series(names[keys % n_ch], dtype=object),
+                "from_channel": pd.Series(names(labels, keys // n_ch), dtype=object),
+                "to_channel": pd.Series(names(labels, keys % n_ch), dtype=object),
                 "switches": switches.astype(np.int64),
                 "cases": cases,
             }

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _args
-from journeymine._kernel import Kernel, LogMeta, Segmented, run
+from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel
 
@@ -107,14 +108,10 @@ def conformance_drift(
     1  2025-01-13/2025-01-19      1           1   1.0               0.0    False
     """
     func = "conformance_drift"
-    model = _args.model_arg(model, func)
-    assert model is not None
+    v.check_model(model, func)
     ci = _args.level_arg(ci, func)
     freq = freq_arg(freq, func)
-    kernel: Kernel[Any, pd.DataFrame] = _Drift(model, freq, ci)
-    if segment is not None:
-        kernel = Segmented(kernel, segment)
-    return run(kernel, log)
+    return run(segmented(_Drift(model, freq, ci), segment), log)
 
 
 def freq_arg(freq: Any, func: str) -> str:

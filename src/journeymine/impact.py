@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _args
-from journeymine._kernel import Kernel, LogMeta, concat_by_case, run
+from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._tables import concat_by_case
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel
 
@@ -167,8 +169,7 @@ def deviation_impact(
     0  unknown_activity  None          20           0.0  -1.0 -1.0 -1.0   -20.0
     """
     func = "deviation_impact"
-    model = _args.model_arg(model, func)
-    assert model is not None
+    v.check_model(model, func)
     ci = _args.level_arg(ci, func)
     if outcome is None:
         if not model.purchase:
@@ -178,9 +179,7 @@ def deviation_impact(
                 "outcome='<numeric column>' or a Series of outcomes indexed by case id."
             )
     elif isinstance(outcome, pd.Series):
-        if not (
-            pd.api.types.is_numeric_dtype(outcome) or pd.api.types.is_bool_dtype(outcome)
-        ):
+        if not (pd.api.types.is_numeric_dtype(outcome) or pd.api.types.is_bool_dtype(outcome)):
             raise ParameterError(
                 f"The 'outcome' Series of deviation_impact() must be numeric (or boolean). "
                 f"Got dtype {outcome.dtype} instead; convert it with pd.to_numeric(outcome)."
@@ -196,11 +195,7 @@ def deviation_impact(
             "The 'outcome' parameter of deviation_impact() must be None (conversion), a "
             f"column name or a Series indexed by case id. Got {type(outcome).__name__} instead."
         )
-    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
-        raise ParameterError(
-            "The 'seed' parameter of deviation_impact() must be an int, a "
-            f"numpy.random.Generator or None. Got {seed!r} instead."
-        )
+    _args.seed_arg(seed, func)
     return run(_Impact(model, outcome, ci, seed), log)
 
 
@@ -351,9 +346,7 @@ class _Impact(Kernel[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame]):
             stats = _compare(y, furthest, idx[sel], context[sel], n_stages, rng, self.ci)
             rows.append((KINDS[k], self.model.stages[s - 1] if s else None, *stats))
         out = pd.DataFrame(rows, columns=_COLUMNS)
-        out = out.astype(
-            {"cases_with": np.int64, "cases_without": np.int64, "unmatched": np.int64}
-        )
+        out = out.astype({"cases_with": np.int64, "cases_without": np.int64, "unmatched": np.int64})
         for col in ("outcome_with", "outcome_without", "diff", "lo", "hi", "p_value", "impact"):
             out[col] = out[col].astype(np.float64)
         out["kind"] = pd.Series([r[0] for r in rows], dtype=object)

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _args
-from journeymine._kernel import Kernel, LogMeta, concat_by_case, run
+from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._tables import concat_by_case
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,9 +115,7 @@ def representatives(
     1     (x, y, z)      2       0.166667
     """
     func = "representatives"
-    if k is not None and (
-        isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) < 1
-    ):
+    if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) < 1):
         raise ParameterError(
             f"The 'k' parameter of {func}() must be a positive int or None. Got {k!r} instead."
         )
@@ -137,12 +137,8 @@ def representatives(
             f"The 'tolerance' parameter of {func}() must be a normalised edit distance in "
             f"[0, 1]. Got {tolerance!r} instead, e.g. tolerance=0.3."
         )
-    assign = _args.bool_arg(assign, "assign", func)
-    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
-        raise ParameterError(
-            f"The 'seed' parameter of {func}() must be an int, a numpy.random.Generator or "
-            f"None. Got {seed!r} instead."
-        )
+    v.check_bool(assign, "assign", func)
+    _args.seed_arg(seed, func)
     kernel = _Representatives(
         None if k is None else int(k), float(coverage), float(tolerance), seed
     )
@@ -150,7 +146,9 @@ def representatives(
     return (table, assignment) if assign else table
 
 
-_Partial = tuple[pd.DataFrame, pd.DataFrame]  # variants (sequence, cases), cases (case, variant, duration)
+_Partial = tuple[
+    pd.DataFrame, pd.DataFrame
+]  # variants (sequence, cases), cases (case, variant, duration)
 
 
 class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
@@ -174,9 +172,7 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
             {"sequence": seqs, "cases": np.bincount(vid, minlength=rep.size).astype(np.int64)}
         )
         n = log.n_cases
-        duration = (
-            log.time[off[1:] - 1] - log.time[off[:-1]] if n else np.empty(0, dtype=np.int64)
-        )
+        duration = log.time[off[1:] - 1] - log.time[off[:-1]] if n else np.empty(0, dtype=np.int64)
         cases = pd.DataFrame({"case": log.case_labels, "variant": vid, "duration": duration})
         return variants, cases
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine import _args
-from journeymine._kernel import Kernel, LogMeta, concat_by_case, run
+from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel
 
@@ -17,8 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
 
 __all__ = ["stage_visits"]
-
-_NAT = np.iinfo(np.int64).min
 
 
 def stage_visits(
@@ -107,25 +106,24 @@ def stage_visits(
     4       Purchase      0 2025-01-09   0 days   True
     """
     func = "stage_visits"
-    model = _args.model_arg(model, func)
-    assert model is not None
+    v.check_model(model, func)
     if open_window is not None and as_of is None:
         raise ParameterError(
             "The 'open_window' parameter of stage_visits() needs as_of=, the time the data "
             "was extracted, e.g. stage_visits(log, model, as_of='2026-01-01', "
             "open_window='30D')."
         )
-    window = _args.window_arg(open_window, func)
+    window = v.window_ns(open_window, func)
     return run(_Visits(model, as_of, window), log)
 
 
 def visit_arrays(log: JourneyLog, model: JourneyModel) -> dict[str, np.ndarray]:
     """The visits of an in-memory log as parallel arrays, in log order.
 
-    Keys: ``case`` (code), ``stage`` (index), ``visit``, ``enter`` and
-    ``leave`` (int64 ns, ``leave`` = int64 min when none), ``last`` (the
-    case's last event time, any activity) and ``is_last`` (the case's last
-    visit).
+    Keys: ``case`` (code), ``stage`` (index), ``visit``, ``first`` (index
+    of the visit's first event), ``enter`` and ``leave`` (int64 ns,
+    ``leave`` = int64 min when none), ``last`` (the case's last event time,
+    any activity) and ``is_last`` (the case's last visit).
     """
     st = model.event_stages(log)
     known = np.flatnonzero(st >= 0)
@@ -139,7 +137,7 @@ def visit_arrays(log: JourneyLog, model: JourneyModel) -> dict[str, np.ndarray]:
     enter = log.time[known[heads]]
     is_last = np.ones(heads.size, dtype=bool)
     is_last[:-1] = case[1:] != case[:-1]
-    leave = np.full(heads.size, _NAT, dtype=np.int64)
+    leave = np.full(heads.size, NAT, dtype=np.int64)
     leave_idx = np.flatnonzero(~is_last)
     leave[leave_idx] = log.time[known[heads[leave_idx + 1]]]
     # visit number within (case, stage): rank among runs of that pair
@@ -157,6 +155,7 @@ def visit_arrays(log: JourneyLog, model: JourneyModel) -> dict[str, np.ndarray]:
         "case": case,
         "stage": stage,
         "visit": visit,
+        "first": known[heads],
         "enter": enter,
         "leave": leave,
         "last": last[case] if case.size else np.empty(0, dtype=np.int64),
@@ -186,19 +185,19 @@ class _Visits(Kernel[pd.DataFrame, pd.DataFrame]):
 
     def check(self, meta: LogMeta) -> None:
         if self.as_of is not None:
-            _args.as_of_arg(self.as_of, meta, self.name)
+            v.as_of_ns(self.as_of, meta, self.name)
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
-        v = visit_arrays(log, self.model)
+        arr = visit_arrays(log, self.model)
         return pd.DataFrame(
             {
-                "case": log.case_labels.take(v["case"]),
-                "stage": v["stage"],
-                "visit": v["visit"],
-                "enter": v["enter"],
-                "leave": v["leave"],
-                "_last": v["last"],
-                "_is_last": v["is_last"],
+                "case": log.case_labels.take(arr["case"]),
+                "stage": arr["stage"],
+                "visit": arr["visit"],
+                "enter": arr["enter"],
+                "leave": arr["leave"],
+                "_last": arr["last"],
+                "_is_last": arr["is_last"],
             }
         )
 
@@ -207,23 +206,25 @@ class _Visits(Kernel[pd.DataFrame, pd.DataFrame]):
 
     def finish(self, merged: pd.DataFrame, meta: LogMeta) -> pd.DataFrame:
         t = concat_by_case([merged])
-        as_of_ns = None if self.as_of is None else _args.as_of_arg(self.as_of, meta, self.name)
-        v = {
+        as_of_ns = None if self.as_of is None else v.as_of_ns(self.as_of, meta, self.name)
+        arr = {
             "enter": t["enter"].to_numpy(np.int64),
             "leave": t["leave"].to_numpy(np.int64),
             "last": t["_last"].to_numpy(np.int64),
             "is_last": t["_is_last"].to_numpy(bool),
         }
-        duration, is_open = close_visits(v, as_of_ns, self.window, meta.time_max or 0)
+        duration, is_open = close_visits(arr, as_of_ns, self.window, meta.time_max or 0)
         stage_dtype = pd.CategoricalDtype(list(self.model.stages), ordered=True)
         return pd.DataFrame(
             {
                 "case": t["case"].to_numpy(),
-                "stage": pd.Categorical.from_codes(t["stage"].to_numpy(np.int64), dtype=stage_dtype),
+                "stage": pd.Categorical.from_codes(
+                    t["stage"].to_numpy(np.int64), dtype=stage_dtype
+                ),
                 "visit": t["visit"].to_numpy(np.int64),
-                "enter": _args.datetimes(v["enter"], meta.tz_aware),
-                "leave": _args.datetimes(v["leave"], meta.tz_aware),
-                "duration": duration.view("timedelta64[ns]"),
+                "enter": datetimes(meta.tz_aware, arr["enter"]),
+                "leave": datetimes(meta.tz_aware, arr["leave"]),
+                "duration": timedeltas(duration),
                 "open": is_open,
             }
         )
@@ -246,8 +247,9 @@ def km_summary(
         sel = stage == s
         d, o = duration[sel], is_open[sel]
         rows.append((name, int(sel.sum()), int(o.sum()), *_km_quantiles(d, o, ci)))
-    out = pd.DataFrame(rows, columns=["stage", "visits", "open", "median", "median_lo",
-                                      "median_hi", "p90"])
+    out = pd.DataFrame(
+        rows, columns=["stage", "visits", "open", "median", "median_lo", "median_hi", "p90"]
+    )
     for col in ("median", "median_lo", "median_hi", "p90"):
         out[col] = pd.to_timedelta(out[col].astype("float64"), unit="ns").astype("timedelta64[ns]")
     out["stage"] = pd.Categorical(out["stage"], categories=list(stages), ordered=True)
