@@ -85,11 +85,11 @@ def sim_log(df: pd.DataFrame) -> JourneyLog:
 
 def split_merge(kernel: Kernel[Any, Any], log: JourneyLog, cuts: list[int]) -> Any:
     """``finish(merge(part(A), part(B), ...))`` over a split of ``log`` at case codes ``cuts``."""
+    kernel.check(log.meta)
     bounds = [0, *sorted(set(cuts)), log.n_cases]
     parts = [
         kernel.part(log.select_cases(np.arange(a, b))) for a, b in zip(bounds[:-1], bounds[1:])
     ]
-    kernel.check(log.meta)
     return kernel.finish(tree_merge(kernel, parts), log.meta)
 
 

@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sowhat_helpers import SIM_MODEL, engines_agree, journeys, sim_log, split_merge
 
 import journeymine as jm
 from journeymine.conformance import KINDS
 from journeymine.drift import _Drift
 from journeymine.errors import ParameterError
-from sowhat_helpers import SIM_MODEL, engines_agree, journeys, sim_log, split_merge
+
 from strategies import logs_for, models
 
 NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp", "channel": "channel"}

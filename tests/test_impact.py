@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sowhat_helpers import SIM_MODEL, engines_agree, journeys, sim_log, split_merge
 
 import journeymine as jm
 from journeymine.errors import ParameterError
 from journeymine.impact import _Impact
-from sowhat_helpers import SIM_MODEL, engines_agree, journeys, sim_log, split_merge
+
 from strategies import logs_for, models
 
 NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp", "channel": "channel"}
@@ -143,9 +144,7 @@ def model_and_log(draw):
         purchase=purchase or None,
     )
     df = draw(logs_for(model, max_cases=6))
-    df["revenue"] = draw(
-        st.lists(st.integers(0, 3), min_size=len(df), max_size=len(df))
-    )
+    df["revenue"] = draw(st.lists(st.integers(0, 3), min_size=len(df), max_size=len(df)))
     return model, df
 
 
@@ -214,9 +213,12 @@ def test_stratification_removes_survivorship_bias():
     del rng
     log = sim_log(df)
     row = jm.deviation_impact(log, SIM_MODEL).set_index("kind").loc["stage_regression"]
-    naive = row["outcome_with"] - jm.check(log, SIM_MODEL).cases.assign(
-        conv=lambda t: t["furthest_stage"] == "S4"
-    )["conv"].mean()
+    naive = (
+        row["outcome_with"]
+        - jm.check(log, SIM_MODEL)
+        .cases.assign(conv=lambda t: t["furthest_stage"] == "S4")["conv"]
+        .mean()
+    )
     assert naive > 0.3  # the regression looks great without strata
     assert row["lo"] <= 0 <= row["hi"]
 
