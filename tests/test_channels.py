@@ -21,7 +21,7 @@ def channel_logs(draw):
     n_cases = draw(st.integers(1, 6))
     rows = []
     for c in range(n_cases):
-        for i in range(draw(st.integers(1, 7))):
+        for _i in range(draw(st.integers(1, 7))):
             rows.append(
                 (
                     f"c{c}",
@@ -53,7 +53,7 @@ def reference(log):
                 seq.append(c)
         switches = 0
         seen_pairs = set()
-        for (_, c1), (_, c2) in zip(known, known[1:]):
+        for (_, c1), (_, c2) in zip(known, known[1:], strict=False):
             if c1 != c2:
                 switches += 1
                 pairs.setdefault((c1, c2), [0, 0])[0] += 1

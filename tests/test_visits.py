@@ -19,7 +19,7 @@ from strategies import logs_for, models
 NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
 
 
-def reference(log, model, as_of=None, window=pd.Timedelta("30D")):
+def reference(log, model, as_of=None, window=None):
     events = log.to_pandas()
     end = events["timestamp"].max()
     rows = []
