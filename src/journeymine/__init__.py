@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from journeymine import datasets, stages
 from journeymine.channels import channel_switches
+from journeymine.charts_sowhat import (
+    plot_channel_switches,
+    plot_drift,
+    plot_impact,
+    plot_representatives,
+    plot_time_in_stage,
+)
 from journeymine.conformance import ConformanceReport, check
-from journeymine.drift import conformance_drift
 from journeymine.discovery import discover, variants
-from journeymine.impact import deviation_impact
+from journeymine.drift import conformance_drift
 from journeymine.errors import (
     JourneymineError,
     JourneymineWarning,
@@ -22,6 +28,7 @@ from journeymine.errors import (
 )
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import JourneyGraph
+from journeymine.impact import deviation_impact
 from journeymine.io import read_csv, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
@@ -64,10 +71,15 @@ __all__ = [
     "from_pm4py",
     "funnel",
     "loop_summary",
+    "plot_channel_switches",
     "plot_conformance",
+    "plot_drift",
     "plot_funnel",
     "plot_graph",
+    "plot_impact",
+    "plot_representatives",
     "plot_stage_durations",
+    "plot_time_in_stage",
     "plot_variants",
     "read_csv",
     "read_parquet",
