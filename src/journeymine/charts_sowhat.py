@@ -415,10 +415,10 @@ def plot_representatives(
     for r, boxes in enumerate(placed):
         y = float(height - 1 - r)
         row: list[tuple[float, float, int]] = []
-        for col, act, k in boxes:
-            x: float = col_x[int(col)] + k * slot + 0.25 if model is not None else col * slot
+        for pos, act, k in boxes:
+            x: float = col_x[int(pos)] + k * slot + 0.25 if model is not None else pos * slot
             colour = (
-                _STAGE_COLOURS[int(col) % len(_STAGE_COLOURS)]
+                _STAGE_COLOURS[int(pos) % len(_STAGE_COLOURS)]
                 if model is not None and (act in stage_of)
                 else _GREY
             )
@@ -435,7 +435,7 @@ def plot_representatives(
             )
             label = "\n".join(textwrap.wrap(str(act), 11)[:3])
             ax.text(x + box_w / 2, y, label, ha="center", va="center", fontsize=7, color="white")
-            row.append((float(x), float(y), int(col)))
+            row.append((float(x), float(y), int(pos)))
         for (x0, y0, c0), (x1, y1, c1) in zip(row, row[1:], strict=False):
             back = model is not None and c1 < c0
             if back:
