@@ -76,7 +76,9 @@ def test_report_without_model_has_log_graph_variants_and_loops():
         assert f"<section id='{anchor}'>" in page
     assert "<section id='conformance'>" not in page
     assert "Tiny &lt;b&gt;log&lt;/b&gt;" in page
-    assert page.count("<svg") == 2  # graph and variants
+    # graph, variants and (issue 15) the representative journeys
+    assert page.count("<svg") == 3
+    assert "<section id='representatives'>" in page
     assert "<div class='value'>15</div><div class='label'>events</div>" in page
     assert "<caption>Activities</caption>" in page
 
@@ -103,12 +105,16 @@ def test_report_with_model_has_every_section():
         "Deviations by stage and kind",
         "Funnel",
         "Loops by kind",
-        "Time in stage (visits that ended)",
         "Stage moves where design and reality differ",
+        "Conformance by period",
+        "Representative journeys",
     ):
         assert f"<caption>{caption}</caption>" in page
+    # issue 15: time in stage is per visit, Kaplan-Meier, in one unit for table and picture
+    assert "Time in stage per visit, in " in page and "Kaplan–Meier" in page
     assert "25.0%" in page  # conformance rate card
-    assert page.count("<svg") == 5  # graph, variants, overlay, funnel, durations
+    # graph, variants, overlay, funnel, durations; impact, drift, representatives (issue 15)
+    assert page.count("<svg") == 8
     assert "returns after a purchase" in page
 
 
