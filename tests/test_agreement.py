@@ -1,8 +1,9 @@
 """Exact agreement with pm4py on the real logs in ../shared/data.
 
 For every log: events, cases, activities, every directly-follows count,
-start and end counts, and every variant with its case count must equal
-pm4py's. pm4py reads each XES file itself, so the XES reader is checked too.
+start and end counts, every variant with its case count, and every edge's
+mean, median, min and max duration (pm4py's ``discover_performance_dfg``)
+must equal pm4py's. pm4py reads each XES file itself, so the XES reader is checked too.
 """
 
 from __future__ import annotations
@@ -71,6 +72,22 @@ def assert_agrees(log: jm.JourneyLog, pm_df: pd.DataFrame, name: str) -> None:
         n_variants,
     )
     assert graph.edges["events"].sum() == log.n_events - log.n_cases
+    assert_durations_agree(graph, pm_df)
+
+
+def assert_durations_agree(graph: jm.JourneyGraph, pm_df: pd.DataFrame) -> None:
+    """Mean, median, min and max of every edge equal pm4py's (seconds, to the microsecond)."""
+    perf, _, _ = pm4py.discover_performance_dfg(pm_df, perf_aggregation_key="all")
+    edges = graph.edges.set_index(["source", "target"])
+    assert set(perf) == set(edges.index)
+    rows = [(key, m, value[m]) for key, value in perf.items() for m in MEASURES]
+    got = [edges.at[key, f"{m}_duration"].total_seconds() for key, m, _ in rows]
+    want = [float(v) for _, _, v in rows]
+    bad = [(r[:2], g, w) for r, g, w in zip(rows, got, want, strict=True) if abs(g - w) > 1e-6]
+    assert not bad, f"{len(bad)} of {len(rows)} durations differ, e.g. {bad[:3]}"
+
+
+MEASURES = ("mean", "median", "min", "max")
 
 
 @pytest.mark.parametrize("name", XES)

@@ -38,6 +38,7 @@ PUBLIC = sorted(
         "plot_impact",
         "plot_representatives",
         "plot_stage_durations",
+        "plot_stage_flow",
         "plot_time_in_stage",
         "plot_variants",
         "read_csv",

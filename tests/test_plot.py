@@ -132,7 +132,8 @@ def test_plot_graph_prunes_large_graphs_and_says_so():
     g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
     ax = plot_graph(g, max_nodes=10, max_edges=None)
     assert len(_boxes(ax)) == 10
-    assert "pruned to the 10 most frequent of 30 nodes" in ax.get_title()
+    assert "showing 10 of 30 touchpoints" in ax.get_title()
+    assert "% of events" in ax.get_title()
     ax = plot_graph(g, max_edges=20)
     assert len(_arrows(ax)) <= 30 and "most frequent" in ax.get_title()
 
@@ -202,9 +203,7 @@ def _compare():
 
 
 def test_plot_conformance_overlays_three_styles_with_a_legend():
-    report = SimpleNamespace(
-        compare=_compare(), model=MODEL, cases=pd.DataFrame({"conforms": [True, False, True, True]})
-    )
+    report = SimpleNamespace(compare=_compare(), model=MODEL, conformance_rate=0.75)
     ax = plot_conformance(report)
     legend = [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()]
     assert legend == ["both", "designed_only", "observed_only"]
@@ -331,3 +330,227 @@ def test_import_journeymine_plot_does_not_import_pyplot():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- readability: nothing collides, nothing is too small ---------------------------------
+def _layered_log() -> jm.JourneyLog:
+    """A log without stages: a forward web journey with branches, skips and loops back."""
+    rng = np.random.default_rng(3)
+    pages = [
+        "home",
+        "search",
+        "category",
+        "product page",
+        "size guide",
+        "reviews",
+        "wishlist",
+        "basket",
+        "login",
+        "register",
+        "delivery options",
+        "payment",
+        "order confirmation",
+        "order tracking",
+        "help centre",
+    ]
+    rows = []
+    for case in range(400):
+        k = 0
+        t = 0
+        while True:
+            rows.append((case, pages[k], t))
+            t += 1
+            if k == len(pages) - 1 or rng.random() < 0.08:
+                break
+            step = rng.choice([1, 1, 1, 2, 3, -1, -2], p=[0.35, 0.2, 0.1, 0.15, 0.05, 0.1, 0.05])
+            k = int(min(max(k + step, 0), len(pages) - 1))
+    df = pd.DataFrame(rows, columns=["c", "a", "t"])
+    df["t"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["t"], unit="min")
+    return jm.from_pandas(df, case="c", activity="a", timestamp="t")
+
+
+def _many_activities_log(n_activities: int = 5000, n_cases: int = 3000) -> jm.JourneyLog:
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(2, 9, n_cases)
+    case = np.repeat(np.arange(n_cases), sizes)
+    ranks = np.minimum(rng.zipf(1.3, len(case)), n_activities) - 1
+    names = np.array([f"product {i:04d}" for i in range(n_activities)])
+    # every activity occurs at least once
+    ranks[:n_activities] = np.arange(n_activities) if len(ranks) >= n_activities else ranks[:0]
+    df = pd.DataFrame({"c": case, "a": names[ranks]})
+    df["t"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(len(df)), unit="s")
+    return jm.from_pandas(df, case="c", activity="a", timestamp="t")
+
+
+def _assert_readable(ax) -> None:
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in _boxes(ax)]
+    legend = ax.get_legend()
+    texts = [t for t in ax.texts if t.get_text().strip()]
+    texts += [t for t in (legend.get_texts() if legend else []) if t.get_text().strip()]
+    if ax.get_title():
+        texts.append(ax.title)
+    extents = [t.get_window_extent(renderer) for t in texts]
+    for t in texts:
+        assert t.get_fontsize() >= 8, (t.get_text(), t.get_fontsize())
+    shrink = 0.5  # pixels: touching is not overlapping
+
+    def overlap(a, b, tol=shrink):
+        return a.x0 + tol < b.x1 and b.x0 + tol < a.x1 and a.y0 + tol < b.y1 and b.y0 + tol < a.y1
+
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            assert not overlap(extents[i], extents[j]), (texts[i].get_text(), texts[j].get_text())
+    for t, e in zip(texts, extents, strict=True):
+        cx, cy = (e.x0 + e.x1) / 2, (e.y0 + e.y1) / 2
+        for b in boxes:
+            own = t.get_gid() == "node-label" and b.contains(cx, cy)
+            if own:
+                assert b.x0 <= e.x0 and e.x1 <= b.x1, t.get_text()  # the label fits its box
+            else:
+                assert not overlap(e, b), (t.get_text(), t.get_gid())
+    for arrow in [p for p in _arrows(ax) if p.get_gid() == "edge"]:
+        path = arrow.get_transform().transform_path(arrow.get_path())
+        polys = path.to_polygons(closed_only=False)
+        line = polys[0]
+        pts = np.concatenate(
+            [line[:-1] + (line[1:] - line[:-1]) * f for f in np.linspace(0, 1, 6)[:-1]]
+            + [polys[-1]]
+        )
+        first, last = line[0], line[-1]
+        for b in boxes:
+            if b.contains(*first) or b.contains(*last):
+                continue
+            near = (
+                min(
+                    abs(first[0] - b.x0),
+                    abs(first[0] - b.x1),
+                    abs(last[0] - b.x0),
+                    abs(last[0] - b.x1),
+                )
+                < 2
+            )
+            inside = (
+                (pts[:, 0] > b.x0 + 1.5)
+                & (pts[:, 0] < b.x1 - 1.5)
+                & (pts[:, 1] > b.y0 + 1.5)
+                & (pts[:, 1] < b.y1 - 1.5)
+            )
+            if near and (b.y0 - 2 <= first[1] <= b.y1 + 2 or b.y0 - 2 <= last[1] <= b.y1 + 2):
+                continue  # an end box
+            assert not inside.any(), "an edge runs through a box"
+
+
+def test_shop_graph_is_readable():
+    g = jm.discover(jm.datasets.load_shop())
+    ax = plot_graph(g, model=jm.datasets.shop_model())
+    _assert_readable(ax)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "not in the design" in legend and "backward (loop, regression)" in legend
+    w, h = ax.figure.get_size_inches()
+    assert w * 110 > 1200  # grows with the graph (the old picture was 858 px wide)
+
+
+def test_layered_graph_without_stages_is_readable():
+    g = jm.discover(_layered_log())
+    assert "stage" not in g.nodes.columns
+    ax = plot_graph(g)
+    _assert_readable(ax)
+    xs = {round(p.get_x(), 3) for p in _boxes(ax)}
+    assert len(xs) >= 5  # layers, not one column
+
+
+def test_graph_of_5000_activities_shows_the_frequent_part_and_says_what_it_hid():
+    log = _many_activities_log()
+    g = jm.discover(log)
+    assert len(g.nodes) == 5000
+    ax = plot_graph(g)
+    _assert_readable(ax)
+    assert len(_boxes(ax)) <= 40
+    title = ax.get_title()
+    assert "of 5,000 touchpoints" in title and "% of events" in title and "prune()" in title
+
+
+def test_small_axes_given_by_the_user_keep_everything_inside():
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    plot_graph(jm.discover(_log()), ax=ax)
+    fig.canvas.draw()
+    assert len(_boxes(ax)) == 5
+
+
+# -- stage flow ------------------------------------------------------------------------
+def _reference_stage_flow(log, model):
+    """Visits, starts, ends and moves by a plain loop over cases."""
+    df = log.to_pandas()
+    stage_of = model.activities
+    visits, starts, ends, moves = {}, {}, {}, {}
+    for _, events in df.groupby(log.case, sort=False):
+        runs = []
+        for a in events[log.activity]:
+            s = stage_of.get(a)
+            if s is not None and (not runs or runs[-1] != s):
+                runs.append(s)
+        for s in runs:
+            visits[s] = visits.get(s, 0) + 1
+        if runs:
+            starts[runs[0]] = starts.get(runs[0], 0) + 1
+            ends[runs[-1]] = ends.get(runs[-1], 0) + 1
+        for a, b in zip(runs[:-1], runs[1:], strict=True):
+            moves[(a, b)] = moves.get((a, b), 0) + 1
+    return visits, starts, ends, moves
+
+
+@pytest.mark.parametrize("stage", [False, True])
+def test_stage_flow_table_matches_a_plain_loop(stage):
+    from journeymine.plot.overlay import stage_flow_table
+
+    for log, model in ((_log(stage), MODEL), (jm.datasets.load_shop(), jm.datasets.shop_model())):
+        table, flows = stage_flow_table(log, model)
+        visits, starts, ends, moves = _reference_stage_flow(log, model)
+        assert table["stage"].tolist() == list(model.stages)
+        for r in table.itertuples(index=False):
+            assert (r.visits, r.starts, r.ends) == (
+                visits.get(r.stage, 0),
+                starts.get(r.stage, 0),
+                ends.get(r.stage, 0),
+            )
+        assert (
+            dict(
+                zip(zip(flows["source"], flows["target"], strict=True), flows["moves"], strict=True)
+            )
+            == moves
+        )
+
+
+def test_plot_stage_flow_draws_bars_bands_and_readable_labels():
+    log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    ax = jm.plot_stage_flow(log, model)
+    assert len([p for p in ax.patches if p.get_gid() == "stage-bar"]) == len(model.stages)
+    assert [p for p in ax.patches if p.get_gid() == "flow"]
+    assert [p for p in ax.patches if p.get_gid() == "flow-back"]
+    _assert_readable(ax)
+    assert "3,293" in {t.get_text() for t in _texts(ax, "flow-label")}  # Awareness -> Consideration
+
+
+def test_plot_stage_flow_bad_arguments():
+    with pytest.raises(ParameterError, match="expects a JourneyLog"):
+        jm.plot_stage_flow(pd.DataFrame(), MODEL)
+    with pytest.raises(ParameterError, match="'model' parameter of plot_stage_flow"):
+        jm.plot_stage_flow(_log(), "model.yaml")
+    with pytest.raises(ParameterError, match="'ax' parameter of plot_stage_flow"):
+        jm.plot_stage_flow(_log(), MODEL, ax="axes")
+
+
+def test_interactive_map_data_has_one_layout_per_slider_step_and_escapes_names():
+    from journeymine.plot.interactive import graph_map_html, map_data
+
+    g = jm.discover(_log(names={"ad": "</script><b>ad</b>"}))
+    data = map_data(g)
+    sizes = [len(level["nodes"]) for level in data["levels"]]
+    assert sizes[0] == len(g.nodes) and sizes == sorted(sizes, reverse=True)
+    assert data["total_edges"] == len(g.edges)
+    fragment = graph_map_html(g, static="<p>static</p>")
+    assert "</script><b>" not in fragment and "<p>static</p>" in fragment

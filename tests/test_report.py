@@ -63,10 +63,15 @@ def _log() -> jm.JourneyLog:
 
 def _assert_self_contained(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
-    assert "<script" not in page.lower()
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE)
+    for tag in re.findall(r"<script[^>]*>", page, re.IGNORECASE):
+        assert "src" not in tag.lower()  # inline scripts only
+    scripts = "".join(re.findall(r"<script[^>]*>(.*?)</script>", page, re.DOTALL | re.IGNORECASE))
+    for call in ("fetch(", "XMLHttpRequest", "WebSocket", "sendBeacon", "EventSource", "import("):
+        assert call not in scripts
+    assert not re.search(r"""(src|href|action)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE)
     assert "<link" not in page.lower()
     assert "@import" not in page
+    assert not re.search(r"url\(\s*['\"]?\s*(https?:)?//", page, re.IGNORECASE)  # url(#id) is local
 
 
 def test_report_without_model_has_log_graph_variants_and_loops():
@@ -76,8 +81,9 @@ def test_report_without_model_has_log_graph_variants_and_loops():
         assert f"<section id='{anchor}'>" in page
     assert "<section id='conformance'>" not in page
     assert "Tiny &lt;b&gt;log&lt;/b&gt;" in page
-    # graph, variants and (issue 15) the representative journeys
-    assert page.count("<svg") == 3
+    # graph (static and map), variants and (issue 15) the representative journeys
+    assert page.count("<svg") == 4
+    assert "class='jm-map'" in page
     assert "<section id='representatives'>" in page
     assert "<div class='value'>15</div><div class='label'>events</div>" in page
     assert "<caption>Activities</caption>" in page
@@ -113,8 +119,9 @@ def test_report_with_model_has_every_section():
     # issue 15: time in stage is per visit, Kaplan-Meier, in one unit for table and picture
     assert "Time in stage per visit, in " in page and "Kaplan–Meier" in page
     assert "25.0%" in page  # conformance rate card
-    # graph, variants, overlay, funnel, durations; impact, drift, representatives (issue 15)
-    assert page.count("<svg") == 8
+    # graph (static and map), variants, overlay, stage flow, funnel, durations;
+    # impact, drift, representatives (issue 15)
+    assert page.count("<svg") == 10
     assert "returns after a purchase" in page
 
 
@@ -200,12 +207,14 @@ def test_html_table_formats_and_escapes():
     assert "1 more rows" in out
 
 
-def test_report_renders_in_headless_chromium(tmp_path):
+def _chromium() -> str:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install chromium): no browser check")
-    page = write_report(_log(), tmp_path / "report.html", model=MODEL)
-    shot = tmp_path / "shot.png"
+    return chromium
+
+
+def _run_chromium(chromium: str, profile: Path, *args: str) -> str:
     cmd = [
         chromium,
         "--headless",
@@ -216,14 +225,86 @@ def test_report_renders_in_headless_chromium(tmp_path):
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        f"--screenshot={shot}",
-        "--window-size=1280,2000",
-        page.resolve().as_uri(),
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
     ]
     try:
-        subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+        done = subprocess.run(cmd, capture_output=True, timeout=120, check=False, text=True)
     except subprocess.TimeoutExpired:
         pytest.skip("chromium did not finish within 120 s")
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def shop_report(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("shop-report") / "report.html"
+    return write_report(jm.datasets.load_shop(), out, model=jm.datasets.shop_model())
+
+
+def _drawn(dom: str, what: str) -> int:
+    m = re.search(rf"data-{what}-drawn=\"(\d+)\"", dom)
+    assert m, f"the map did not draw (no data-{what}-drawn in the page)"
+    return int(m.group(1))
+
+
+def test_report_map_renders_in_headless_chromium_and_the_sliders_prune(shop_report, tmp_path):
+    chromium = _chromium()
+    uri = shop_report.resolve().as_uri()
+    shot = tmp_path / "shot.png"
+    _run_chromium(chromium, tmp_path / "p0", f"--screenshot={shot}", "--window-size=1280,2000", uri)
     assert shot.exists() and shot.stat().st_size > 10_000
-    assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    budget = "--virtual-time-budget=5000"
+    dom = _run_chromium(chromium, tmp_path / "p1", budget, "--dump-dom", uri)
+    assert 'data-ready="1"' in dom  # the script ran
+    assert "jm-static" in dom and 'class="jm-static" style="display: none;"' in dom
+    edges_default = _drawn(dom, "edges")
+    assert edges_default > 0
+    # moving the paths slider (set from the address, through the slider's own input event)
+    dom_all = _run_chromium(chromium, tmp_path / "p2", budget, "--dump-dom", uri + "#jm-paths=100")
+    dom_few = _run_chromium(chromium, tmp_path / "p3", budget, "--dump-dom", uri + "#jm-paths=5")
+    assert _drawn(dom_few, "edges") < edges_default < _drawn(dom_all, "edges")
+    # and the activities slider: fewer touchpoints
+    dom_act = _run_chromium(
+        chromium, tmp_path / "p4", budget, "--dump-dom", uri + "#jm-activities=0"
+    )
+    assert _drawn(dom_act, "nodes") < _drawn(dom, "nodes")
+
+
+def test_report_makes_no_network_request(shop_report, tmp_path):
+    page = shop_report.read_text(encoding="utf-8")
+    _assert_self_contained(page)
+    chromium = _chromium()
+    netlog = tmp_path / "net.json"
+    _run_chromium(
+        chromium,
+        tmp_path / "p",
+        f"--log-net-log={netlog}",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        shop_report.resolve().as_uri() + "#jm-paths=50&jm-mode=time",
+    )
+    import json
+
+    log = json.loads(netlog.read_text())
+    names = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    from_page = [
+        e["params"]["url"]
+        for e in log["events"]
+        if names.get(e["type"]) == "URL_REQUEST_START_JOB"
+        and "url" in e.get("params", {})
+        # the browser's own requests carry no origin; a page's carry its own ("null" for file:)
+        and e.get("params", {}).get("initiator") != "not an origin"
+    ]
+    assert from_page == []
+
+
+def test_graph_to_html_writes_the_same_map_on_its_own(tmp_path):
+    g = jm.discover(jm.datasets.load_shop())
+    out = g.to_html(tmp_path / "map" / "graph.html", model=jm.datasets.shop_model())
+    page = out.read_text(encoding="utf-8")
+    _assert_self_contained(page)
+    assert "class='jm-map'" in page and "class='jm-static'" in page and "<noscript>" in page
+    with pytest.raises(ParameterError, match="'weight' parameter of to_html"):
+        g.to_html(tmp_path / "x.html", weight="minutes")

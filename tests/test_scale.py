@@ -175,9 +175,21 @@ def test_each_case_in_one_partition(dlog):
 def test_discover_equals_in_memory(dlog, mem, by):
     log, _ = dlog
     got, want = jm.discover(log, by=by), jm.discover(mem, by=by)
-    pd.testing.assert_frame_equal(got.nodes, want.nodes)
-    pd.testing.assert_frame_equal(got.edges, want.edges)
+    assert_graphs_agree(got, want)
     assert (got.n_cases, got.n_events, got.by) == (want.n_cases, want.n_events, want.by)
+
+
+def assert_graphs_agree(got, want):
+    """A Dask graph merges its partitions' graphs: all exact but median and p90 (within 1 %)."""
+    pd.testing.assert_frame_equal(got.nodes, want.nodes)
+    exact = ["source", "target", "events", "cases", "mean_duration", "min_duration"]
+    pd.testing.assert_frame_equal(
+        got.edges[[*exact, "max_duration"]], want.edges[[*exact, "max_duration"]]
+    )
+    for col in ("median_duration", "p90_duration"):
+        a = got.edges[col].to_numpy(dtype=np.int64).astype(float)
+        b = want.edges[col].to_numpy(dtype=np.int64).astype(float)
+        assert (np.abs(a - b) <= 0.01 * b + 1).all(), col
 
 
 def test_discover_modal_stage_across_partitions(sync):
@@ -349,8 +361,7 @@ def test_read_parquet_folder(client, tmp_path, data):
     assert isinstance(log, DaskJourneyLog) and log.source == str(tmp_path)
     mem = from_pandas(data, case="customer", activity="touchpoint", timestamp="ts")
     got, want = jm.discover(log), jm.discover(mem)
-    pd.testing.assert_frame_equal(got.edges, want.edges)
-    pd.testing.assert_frame_equal(got.nodes, want.nodes)
+    assert_graphs_agree(got, want)
 
 
 def test_read_parquet_missing_path(tmp_path):

@@ -38,6 +38,7 @@ from journeymine.plot import (
     plot_funnel,
     plot_graph,
     plot_stage_durations,
+    plot_stage_flow,
     plot_variants,
 )
 from journeymine.report import write_report
@@ -79,6 +80,7 @@ __all__ = [
     "plot_impact",
     "plot_representatives",
     "plot_stage_durations",
+    "plot_stage_flow",
     "plot_time_in_stage",
     "plot_variants",
     "read_csv",

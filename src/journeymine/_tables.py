@@ -55,7 +55,36 @@ def concat_by_case(frames: Sequence[pd.DataFrame], case: str = "case") -> pd.Dat
     out = pd.concat(frames) if len(frames) > 1 else frames[0]
     if len(out):
         keys = out.index if case == "index" else out[case]
+        if _non_decreasing(keys):  # one partition: in log order already
+            return out if case == "index" else out.reset_index(drop=True)
         codes, _ = factorize(keys)
         if (np.diff(codes) < 0).any():
             out = out.iloc[np.argsort(codes, kind="stable")]
     return out if case == "index" else out.reset_index(drop=True)
+
+
+def _non_decreasing(keys: Any) -> bool:
+    """Whether case ids are in non-decreasing order (False when they cannot be compared).
+
+    Arrow-backed strings are compared by pyarrow in place (code-point order, as
+    Python compares str), numbers by numpy; other values by pandas.
+    """
+    values = keys.array if isinstance(keys, (pd.Series, pd.Index)) else keys
+    if len(values) < 2:
+        return True
+    try:
+        if hasattr(values, "_pa_array"):
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            arr = values._pa_array
+            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            if arr.null_count == 0:
+                return bool(
+                    pc.all(pc.greater_equal(arr.slice(1), arr.slice(0, len(arr) - 1))).as_py()
+                )
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+            return bool((values[1:] >= values[:-1]).all())
+        return bool(pd.Index(values).is_monotonic_increasing)
+    except (TypeError, ValueError, NotImplementedError):  # mixed types: ordered by their text
+        return False

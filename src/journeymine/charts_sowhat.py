@@ -46,7 +46,7 @@ _UNITS = (
 
 
 def _axes(ax: Any, func: str, figsize: tuple[float, float]) -> Axes:
-    from journeymine.plot import _check_ax, _new_axes
+    from journeymine.plot._base import _check_ax, _new_axes
 
     _check_ax(ax, func)
     return ax if ax is not None else _new_axes(figsize)

@@ -442,7 +442,6 @@ class _Check(Kernel[dict, ConformanceReport]):
             method=self.method,
         )
 
-
     def _group_summaries(self, cases: pd.DataFrame, deviations: pd.DataFrame) -> pd.DataFrame:
         """One summary block per group of cases, groups sorted, with a leading group column."""
         groups = cases[_GROUP]

@@ -16,6 +16,8 @@ from journeymine._validation import check_option
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     import matplotlib.axes
     import networkx
 
@@ -43,6 +45,166 @@ def _sort_labels(df: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.D
         ).reset_index(drop=True)
 
 
+@dataclass(frozen=True, eq=False)
+class _CaseState:
+    """Per case, what merging two graphs exactly needs (compact integer arrays).
+
+    ``first``/``last`` are node codes (into ``nodes``) of the case's first and
+    last event that has a node, -1 when none; ``first_time``/``last_time``
+    their int64 UTC nanosecond times. ``node_pairs`` are the distinct
+    (case, node) pairs and ``edge_pairs`` the distinct (case, source, target)
+    triples, so cases shared by two graphs are counted once.
+    """
+
+    cases: pd.Index
+    nodes: pd.Index
+    first: np.ndarray
+    last: np.ndarray
+    first_time: np.ndarray
+    last_time: np.ndarray
+    node_pairs: np.ndarray
+    edge_pairs: np.ndarray
+
+
+def _rows_key(rows: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+    """One int64 key per row of small non-negative ints (rows compare as keys)."""
+    if rows.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    total = 1
+    for d in dims:
+        total *= max(int(d), 1)
+    if total < (1 << 62):
+        return np.ravel_multi_index(tuple(rows.T), tuple(max(int(d), 1) for d in dims)).astype(
+            np.int64
+        )
+    # too many combinations for one int64: rank the rows instead (same order, same equality)
+    _, inverse = np.unique(rows, axis=0, return_inverse=True)
+    return np.asarray(inverse, dtype=np.int64).reshape(-1)
+
+
+def _merge_states(
+    a: _CaseState, b: _CaseState
+) -> tuple[_CaseState, dict[str, np.ndarray], np.ndarray]:
+    """Merge the per-case state of two graphs whose logs may share cases.
+
+    Returns the merged state, per-node corrections (``cases``, ``start``,
+    ``end`` to subtract; indexed by the merged node codes), and the boundary
+    edges ``(case, source, target, duration, new)`` joining a shared case's
+    earlier part to its later part (``new``: the case did not have that edge
+    in either graph). A shared case whose events of the two graphs interleave
+    in time cannot be merged exactly and raises ParameterError.
+    """
+    nodes = a.nodes.append(b.nodes[~b.nodes.isin(a.nodes)])
+    k = len(nodes)
+    nmap_b = np.asarray(nodes.get_indexer(b.nodes), dtype=np.int64)
+    pos = np.asarray(a.cases.get_indexer(b.cases), dtype=np.int64)
+    fresh = pos < 0
+    na = len(a.cases)
+    cmap_b = np.where(fresh, na + np.cumsum(fresh) - 1, pos)
+    cases = a.cases.append(b.cases[fresh])
+    n = len(cases)
+
+    def mapped(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+        return np.where(codes >= 0, table[np.maximum(codes, 0)], -1)
+
+    first = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    first_time = np.zeros(n, dtype=np.int64)
+    last_time = np.zeros(n, dtype=np.int64)
+    first[:na], last[:na] = a.first, a.last
+    first_time[:na], last_time[:na] = a.first_time, a.last_time
+    bf, bl = mapped(b.first, nmap_b), mapped(b.last, nmap_b)
+    new_rows = cmap_b[fresh]
+    first[new_rows], last[new_rows] = bf[fresh], bl[fresh]
+    first_time[new_rows], last_time[new_rows] = b.first_time[fresh], b.last_time[fresh]
+
+    # shared cases: which part comes first (ties: the left graph's events first)
+    sb = np.flatnonzero(~fresh)
+    sa = pos[sb]
+    has_a, has_b = a.first[sa] >= 0, b.first[sb] >= 0
+    only_b = ~has_a & has_b
+    rows = sa[only_b]
+    first[rows], last[rows] = bf[sb[only_b]], bl[sb[only_b]]
+    first_time[rows], last_time[rows] = b.first_time[sb[only_b]], b.last_time[sb[only_b]]
+    both = has_a & has_b
+    sa, sb = sa[both], sb[both]
+    a_first = a.last_time[sa] <= b.first_time[sb]
+    b_first = b.last_time[sb] < a.first_time[sa]
+    clash = ~(a_first | b_first)
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        case = a.cases[sa[i]]
+        case = case.item() if isinstance(case, np.generic) else case
+        ts = [
+            str(pd.Timestamp(int(t)))
+            for t in (
+                a.first_time[sa[i]],
+                a.last_time[sa[i]],
+                b.first_time[sb[i]],
+                b.last_time[sb[i]],
+            )
+        ]
+        raise ParameterError(
+            f"Cannot merge the graphs exactly: {int(clash.sum())} case(s) have events in both "
+            f"logs whose times interleave (e.g. case {case!r}: {ts[0]} .. {ts[1]} in "
+            f"the left graph, {ts[2]} .. {ts[3]} in the right one), so the order of their "
+            "events is unknown to the graphs. Split logs by case or by a time cut, or "
+            "concatenate the events and discover the whole log."
+        )
+    e_last = np.where(a_first, a.last[sa], bl[sb])
+    l_first = np.where(a_first, bf[sb], a.first[sa])
+    gap = np.where(a_first, b.first_time[sb] - a.last_time[sa], a.first_time[sa] - b.last_time[sb])
+    # the merged case runs from the earlier part's first event to the later part's last
+    first[sa] = np.where(a_first, a.first[sa], bf[sb])
+    first_time[sa] = np.where(a_first, a.first_time[sa], b.first_time[sb])
+    last[sa] = np.where(a_first, bl[sb], a.last[sa])
+    last_time[sa] = np.where(a_first, b.last_time[sb], a.last_time[sa])
+
+    # distinct (case, node) pairs: a shared case visiting a node in both counts once
+    pa, pb = a.node_pairs, b.node_pairs
+    pb = np.stack([cmap_b[pb[:, 0]], nmap_b[pb[:, 1]]], axis=1) if len(pb) else pb.reshape(0, 2)
+    keys_n = _rows_key(np.concatenate([pa, pb]), (n, k))
+    ka, kb = keys_n[: len(pa)], keys_n[len(pa) :]
+    dup = np.isin(kb, ka)
+    node_overlap = np.bincount(pb[dup, 1], minlength=k) if dup.any() else np.zeros(k, np.int64)
+    node_pairs = np.concatenate([pa, pb[~dup]])
+
+    ea, eb = a.edge_pairs, b.edge_pairs
+    if len(eb):
+        eb = np.stack([cmap_b[eb[:, 0]], nmap_b[eb[:, 1]], nmap_b[eb[:, 2]]], axis=1)
+    else:
+        eb = eb.reshape(0, 3)
+    boundary = np.stack([sa, e_last, l_first], axis=1) if len(sa) else np.empty((0, 3), np.int64)
+    keys = _rows_key(np.concatenate([ea, eb, boundary]), (n, k, k))
+    key_a, key_b, key_bd = np.split(keys, [len(ea), len(ea) + len(eb)])
+    dup_e = np.isin(key_b, key_a)
+    edge_union = np.concatenate([key_a, key_b[~dup_e]])
+    new = ~np.isin(key_bd, edge_union)
+    edge_pairs = np.concatenate([ea, eb[~dup_e], boundary[new]])
+
+    start_fix = np.bincount(l_first, minlength=k) if len(sa) else np.zeros(k, np.int64)
+    end_fix = np.bincount(e_last, minlength=k) if len(sa) else np.zeros(k, np.int64)
+    edge_overlap = eb[dup_e]
+    fixes = {
+        "cases": node_overlap,
+        "start": start_fix,
+        "end": end_fix,
+        "edge_overlap": edge_overlap,
+    }
+    state = _CaseState(
+        cases=cases,
+        nodes=nodes,
+        first=first,
+        last=last,
+        first_time=first_time,
+        last_time=last_time,
+        node_pairs=node_pairs,
+        edge_pairs=edge_pairs,
+    )
+    bounds = np.column_stack([boundary, gap, new.astype(np.int64)]) if len(sa) else None
+    return state, fixes, bounds if bounds is not None else np.empty((0, 5), np.int64)
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class JourneyGraph:
     """The directly-follows graph of a journey log, with frequencies and times.
@@ -62,8 +224,10 @@ class JourneyGraph:
         One row per edge: ``source``, ``target``, ``events``, ``cases`` and
         ``mean_duration``, ``median_duration``, ``p90_duration``,
         ``min_duration``, ``max_duration`` (:class:`pandas.Timedelta`).
-        Mean, min and max are exact; median and p90 are read from a
-        log-bucketed histogram and are within 1 % of the exact value.
+        All are exact on a discovered graph (median and p90 interpolate
+        linearly, as numpy, pandas and pm4py do); on a merged graph
+        (``g1 + g2``, or a Dask log's graph) median and p90 are read from a
+        mergeable log-bucketed histogram and are within 1 % of the exact value.
     by : str
         What the nodes are: ``"activity"``, ``"stage"``, ``"channel"`` or a column.
     n_cases, n_events : int
@@ -89,6 +253,7 @@ class JourneyGraph:
     _stats: pd.DataFrame = field(repr=False)
     _hist: pd.DataFrame = field(repr=False)
     pruned: dict[str, float] | None = None
+    _cases: _CaseState | None = field(default=None, repr=False)
 
     # -- construction -----------------------------------------------------
     @classmethod
@@ -102,22 +267,36 @@ class JourneyGraph:
         hist: pd.DataFrame,
         n_cases: int,
         n_events: int,
+        cases: _CaseState | None = None,
     ) -> JourneyGraph:
-        """Build the public tables from label-keyed parts (shared by discover and merge)."""
+        """Build the public tables from label-keyed parts (shared by discover and merge).
+
+        When ``stats`` has ``median`` and ``p90`` columns (exact values, from
+        :func:`discover`) they are used; otherwise both are read from the
+        histogram (a merged graph).
+        """
         nodes = _sort_labels(nodes, ["events", "node"], [False, True])
         edges = counts.merge(stats, on=["source", "target"], how="left")
         edges = _sort_labels(edges, ["events", "source", "target"], [False, True, True])
         stats = edges[_STAT_COLUMNS].copy()
-        n = len(edges)
-        key = pd.MultiIndex.from_frame(edges[["source", "target"]])
-        group = key.get_indexer(pd.MultiIndex.from_frame(hist[["source", "target"]]))
-        h = pd.DataFrame(
-            {"group": group, "bucket": hist["bucket"].to_numpy(), "count": hist["count"].to_numpy()}
-        )
-        h = h.sort_values(["group", "bucket"], kind="stable")
         lo = edges["min"].to_numpy(dtype=np.float64)
         hi = edges["max"].to_numpy(dtype=np.float64)
-        med, p90 = _sketch.quantiles(h, n, (0.5, 0.9), lo, hi)
+        if "median" in edges.columns:
+            med = edges["median"].to_numpy(dtype=np.float64)
+            p90 = edges["p90"].to_numpy(dtype=np.float64)
+        else:
+            n = len(edges)
+            key = pd.MultiIndex.from_frame(edges[["source", "target"]])
+            group = key.get_indexer(pd.MultiIndex.from_frame(hist[["source", "target"]]))
+            h = pd.DataFrame(
+                {
+                    "group": group,
+                    "bucket": hist["bucket"].to_numpy(),
+                    "count": hist["count"].to_numpy(),
+                }
+            )
+            h = h.sort_values(["group", "bucket"], kind="stable")
+            med, p90 = _sketch.quantiles(h, n, (0.5, 0.9), lo, hi)
         parts = edges[["s0", "s1", "s2"]].to_numpy(dtype=np.float64)
         mean = _sketch.mean_from_parts(parts, edges["events"].to_numpy(dtype=np.float64))
         public = edges[["source", "target", "events", "cases"]].copy()
@@ -133,25 +312,38 @@ class JourneyGraph:
             n_events=int(n_events),
             _stats=stats,
             _hist=hist.reset_index(drop=True),
+            _cases=cases,
         )
 
     # -- merging ----------------------------------------------------------
     def __add__(self, other: JourneyGraph) -> JourneyGraph:
-        """Merge the graphs of two logs over disjoint sets of cases.
+        """Merge the graphs of two logs: split by case, by time, or both.
 
-        The result equals :func:`discover` on the union of the two logs:
-        counts, mean, min and max exactly, and median and p90 too (the
-        duration histograms add up exactly).
+        The result is the graph of the two logs' events together (the left
+        graph's events first where times tie). Cases in both logs are
+        counted once: the edge from a case's last event in the earlier log
+        to its first event in the later one is added (with its duration),
+        and its start and end are counted once. Counts, mean, min and max
+        are exact; median and p90 come from the merged duration histograms,
+        within 1 % of the exact values.
+
+        Raises
+        ------
+        ParameterError
+            If the graphs group nodes differently (``by``), if either was
+            built without its per-case state (:meth:`from_pm4py`, or after
+            :meth:`prune`), or if a case has events in both logs whose times
+            interleave (the merged order is then unknown).
 
         Examples
         --------
-        >>> import journeymine as jm
+        >>> import numpy as np, journeymine as jm
         >>> log = jm.datasets.load_shop()
         >>> half = log.n_cases // 2
-        >>> import numpy as np
         >>> a = jm.discover(log.select_cases(np.arange(half)))
         >>> b = jm.discover(log.select_cases(np.arange(half, log.n_cases)))
-        >>> (a + b).edges.equals(jm.discover(log).edges)
+        >>> cols = ["source", "target", "events", "cases"]
+        >>> (a + b).edges[cols].equals(jm.discover(log).edges[cols])
         True
         """
         if not isinstance(other, JourneyGraph):
@@ -161,21 +353,78 @@ class JourneyGraph:
                 f"Cannot merge a graph by {self.by!r} with a graph by {other.by!r}. "
                 "Discover both with the same by=."
             )
+        for side, g in (("left", self), ("right", other)):
+            if g._cases is None:
+                why = (
+                    "it was pruned (prune after merging)"
+                    if g.pruned
+                    else "it was not discovered from a log (e.g. JourneyGraph.from_pm4py)"
+                )
+                raise ParameterError(
+                    f"Cannot merge the graphs exactly: the {side} graph has no per-case "
+                    f"information because {why}, so cases shared by both logs would be "
+                    "counted twice and the edges between their events lost. Merge graphs "
+                    "returned by jm.discover()."
+                )
+        assert self._cases is not None and other._cases is not None
+        state, fixes, bounds = _merge_states(self._cases, other._cases)
+        labels = np.asarray(state.nodes, dtype=object)
+
         node_cols = ["events", "cases", "start", "end"]
         both = pd.concat([self.nodes, other.nodes], ignore_index=True)
         nodes = both.groupby("node", sort=False, dropna=False)[node_cols].sum().reset_index()
+        at = state.nodes.get_indexer(pd.Index(nodes["node"]))
+        for col in ("cases", "start", "end"):
+            nodes[col] = nodes[col].to_numpy() - fixes[col][at]
         if "stage" in both.columns:
             stage = both.dropna(subset=["stage"]).drop_duplicates("node").set_index("node")["stage"]
             nodes["stage"] = nodes["node"].map(stage)
-        e = pd.concat(
-            [
-                self.edges[["source", "target", "events", "cases"]],
-                other.edges[["source", "target", "events", "cases"]],
-            ],
-            ignore_index=True,
-        )
+
+        cols = ["source", "target", "events", "cases"]
+        frames = [self.edges[cols], other.edges[cols]]
+        overlap = fixes["edge_overlap"]
+        if len(overlap):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "source": labels[overlap[:, 1]],
+                        "target": labels[overlap[:, 2]],
+                        "events": 0,
+                        "cases": -1,
+                    }
+                )
+            )
+        stat_frames = [self._stats, other._stats]
+        hist_frames = [self._hist, other._hist]
+        if len(bounds):
+            src, dst = labels[bounds[:, 1]], labels[bounds[:, 2]]
+            gap = bounds[:, 3]
+            one = np.arange(len(bounds))
+            frames.append(
+                pd.DataFrame({"source": src, "target": dst, "events": 1, "cases": bounds[:, 4]})
+            )
+            parts = _sketch.sum_parts(one, gap, len(bounds))
+            stat_frames.append(
+                pd.DataFrame(
+                    {
+                        "source": src,
+                        "target": dst,
+                        "s0": parts[:, 0],
+                        "s1": parts[:, 1],
+                        "s2": parts[:, 2],
+                        "min": gap.astype(np.float64),
+                        "max": gap.astype(np.float64),
+                    }
+                )
+            )
+            hist_frames.append(
+                pd.DataFrame(
+                    {"source": src, "target": dst, "bucket": _sketch.bucket_of(gap), "count": 1}
+                )
+            )
+        e = pd.concat(frames, ignore_index=True)
         counts = e.groupby(["source", "target"], sort=False).sum().reset_index()
-        s = pd.concat([self._stats, other._stats], ignore_index=True)
+        s = pd.concat(stat_frames, ignore_index=True)
         stats = (
             s.groupby(["source", "target"], sort=False)
             .agg(
@@ -187,7 +436,7 @@ class JourneyGraph:
             )
             .reset_index()
         )
-        h = pd.concat([self._hist, other._hist], ignore_index=True)
+        h = pd.concat(hist_frames, ignore_index=True)
         hist = h.groupby(["source", "target", "bucket"], sort=False)["count"].sum().reset_index()
         return JourneyGraph._assemble(
             by=self.by,
@@ -195,8 +444,9 @@ class JourneyGraph:
             counts=counts,
             stats=stats,
             hist=hist,
-            n_cases=self.n_cases + other.n_cases,
+            n_cases=len(state.cases),
             n_events=self.n_events + other.n_events,
+            cases=state,
         )
 
     def __radd__(self, other: Any) -> JourneyGraph:
@@ -310,6 +560,7 @@ class JourneyGraph:
             _stats=stats,
             _hist=hist,
             pruned={"activities": float(activities), "paths": float(paths)},
+            _cases=None,
         )
 
     # -- exports ----------------------------------------------------------
@@ -503,7 +754,7 @@ class JourneyGraph:
         >>> import journeymine as jm
         >>> ax = jm.discover(jm.datasets.load_shop()).prune(activities=0.6).plot()
         """
-        from journeymine.plot import plot_graph
+        from journeymine.plot.graph import plot_graph
 
         return plot_graph(self, ax=ax, **kwargs)
 
@@ -531,6 +782,40 @@ class JourneyGraph:
             f"JourneyGraph(by={self.by!r}, nodes={len(self.nodes)}, edges={len(self.edges)}, "
             f"n_cases={self.n_cases}, n_events={self.n_events}{note})"
         )
+
+    def to_html(self, path: str | Path, **kwargs: Any) -> Path:
+        """Write the interactive journey map of this graph as a self-contained HTML page.
+
+        The page pans and zooms, shows counts and times on hover, and has
+        Disco-style sliders (activities, paths) and a frequency/time switch;
+        all code is inline (no network access) and the static picture of
+        :func:`journeymine.plot_graph` shows where scripts are off. It is the
+        map of the HTML report's journey graph section.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write; missing folders are created.
+        **kwargs
+            ``model``, ``stages``, ``weight`` ("cases" or "events"),
+            ``max_nodes`` (default 60) and ``title``.
+
+        Returns
+        -------
+        pathlib.Path
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, journeymine as jm
+        >>> g = jm.discover(jm.datasets.load_shop())
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     out = g.to_html(pathlib.Path(d) / "map.html")
+        ...     "jm-map" in out.read_text(encoding="utf-8")
+        True
+        """
+        from journeymine.plot.interactive import write_graph_map
+
+        return write_graph_map(self, path, **kwargs)
 
 
 def _fmt_td(value: Any) -> str:

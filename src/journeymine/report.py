@@ -80,9 +80,9 @@ class Analysis:
     @property
     def conformance_rate(self) -> float | None:
         """Share of conforming cases, when checked."""
-        from journeymine.plot import conformance_rate
-
-        return conformance_rate(self.conformance) if self.conformance is not None else None
+        if self.conformance is None:
+            return None
+        return float(self.conformance.conformance_rate)
 
 
 def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) -> None:
@@ -131,12 +131,14 @@ def analyse(
     """Compute the tables and draw the figures of the report (private to the package)."""
     from journeymine.conformance import check
     from journeymine.discovery import discover, variants
-    from journeymine.patterns import find_loops, funnel, loop_summary, stage_durations
+    from journeymine.funnel import funnel, stage_durations
+    from journeymine.loops import find_loops, loop_summary
     from journeymine.plot import (
         detached_figures,
         plot_conformance,
         plot_funnel,
         plot_graph,
+        plot_stage_flow,
         plot_variants,
     )
 
@@ -202,6 +204,13 @@ def analyse(
                     "designed and taken, designed but never taken, and taken but not designed.",
                     overlay,
                 )
+        if model is not None:
+            figs["stage_flow"] = Figure(
+                "stage_flow",
+                "How customers flow between the stages: bars are stage visits, bands the moves "
+                "forward (as wide as their number), dashed arcs the moves back.",
+                plot_stage_flow(log, model),
+            )
         if a.funnel is not None:
             figs["funnel"] = Figure(
                 "funnel",
@@ -430,6 +439,13 @@ def _figure(fig: Figure | None) -> str:
     )
 
 
+def _figure_pair(first: Figure | None, second: Figure | None) -> str:
+    """Two figures side by side on wide screens (one under the other on narrow ones)."""
+    if first is None or second is None:
+        return _figure(first) + _figure(second)
+    return f"<div class='two'><div>{_figure(first)}</div><div>{_figure(second)}</div></div>"
+
+
 def _section(anchor: str, heading: str, body: str, intro: str = "") -> str:
     intro_html = f"<p class='intro'>{_e(intro)}</p>" if intro else ""
     return f"<section id='{anchor}'><h2>{_e(heading)}</h2>{intro_html}{body}</section>"
@@ -552,11 +568,17 @@ def _graph_section(a: Analysis) -> str:
     top = g.edges.head(15)[["source", "target", "events", "cases", "median_duration"]].rename(
         columns={"median_duration": "median time"}
     )
-    body = _figure(a.figures.get("graph")) + html_table(
-        top, caption="The most frequent moves (directly-follows pairs)"
-    )
+    from journeymine.plot.interactive import graph_map_html
+
+    figure = _figure(a.figures.get("graph"))
+    journey_map = graph_map_html(g, model=a.model, static=figure) if figure else ""
+    body = journey_map + html_table(top, caption="The most frequent moves (directly-follows pairs)")
     return _section(
-        "graph", "Journey graph", body, "Which touchpoint directly follows which, and how often."
+        "graph",
+        "Journey graph",
+        body,
+        "Which touchpoint directly follows which, and how often. Drag to pan, scroll to zoom, "
+        "hover for counts and times; the sliders keep the most frequent touchpoints and moves.",
     )
 
 
@@ -661,7 +683,7 @@ def _conformance_section(a: Analysis) -> str:
     cards.append(("deviations", f"{len(dev):,}"))
     if "case" in dev.columns:
         cards.append(("cases with a deviation", f"{dev['case'].nunique():,}"))
-    body = _cards(cards) + _figure(a.figures.get("conformance"))
+    body = _cards(cards) + _figure_pair(a.figures.get("conformance"), a.figures.get("stage_flow"))
     compare = getattr(rep, "compare", None)
     if isinstance(compare, pd.DataFrame) and "status" in compare.columns:
         stage_moves = compare

@@ -38,14 +38,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
 
     from journeymine._kernel import Kernel, LogMeta
-    from journeymine.graph import JourneyGraph
 
 __all__ = [
     "DaskJourneyLog",
-    "discover_dask",
     "from_dask",
     "read_parquet_dask",
-    "variants_dask",
 ]
 
 OnError = Literal["raise", "collect"]
@@ -472,17 +469,6 @@ class DaskJourneyLog:
         else:  # pragma: no cover - a log always has events
             self._cache["activities"] = []
 
-    def _partition_results(self, func: Callable[..., Any], *args: Any) -> list[Any]:
-        """``func(partition_log, *args)`` on every non-empty partition, gathered to the client."""
-        dask = _import_dask("DaskJourneyLog")
-        tasks = [
-            dask.delayed(_apply)(p, self._spec, func, *args) for p in self._events.to_delayed()
-        ]
-        found = [r for r in dask.compute(*tasks) if r is not None]
-        _rewarn([w for _, w, _ in found])
-        self._cache.setdefault("n_cases", sum(n for _, _, n in found))
-        return [r for r, _, _ in found]
-
     @property
     def meta(self) -> LogMeta:
         """What the log knows without reading its events: columns, names, time range."""
@@ -529,24 +515,6 @@ class DaskJourneyLog:
             _rewarn([caught])
             self._cache.setdefault("n_cases", n_cases)
         return kernel.finish(merged, meta)
-
-    def _probe(self) -> JourneyLog:
-        """A one-event in-memory log with the same columns and last time (to validate arguments)."""
-        if "probe" not in self._cache:
-            t = pd.Timestamp(self._time_max, tz="UTC" if self.tz_aware else None)
-            frame = pd.DataFrame({c: pd.Series([None], dtype=object) for c in self.columns})
-            frame[self.case] = ["probe"]
-            frame[self.activity] = ["probe"]
-            frame[self.timestamp] = [t]
-            self._cache["probe"] = from_pandas(
-                frame,
-                case=self.case,
-                activity=self.activity,
-                timestamp=self.timestamp,
-                stage=self.stage,
-                channel=self.channel,
-            )
-        return self._cache["probe"]
 
     # -- conversions ------------------------------------------------------
     def compute(self) -> JourneyLog:
@@ -963,241 +931,3 @@ def read_parquet_dask(
         npartitions=npartitions,
         _source=src,
     )
-
-
-# -- combining per-case tables ----------------------------------------------------
-def _by_case(frames: list[pd.DataFrame], cases: Callable[[pd.DataFrame], Any]) -> pd.DataFrame:
-    """Concatenate per-partition tables and order them by case as the in-memory log does.
-
-    Each case lives in one partition and each table is already in log order
-    within its partition, so a stable sort by the global case order is enough.
-    """
-    out = pd.concat(frames) if len(frames) > 1 else frames[0]
-    codes, _ = factorize(cases(out))
-    order = np.argsort(codes, kind="stable")
-    out = out.iloc[order]
-    return out
-
-
-def _check_dask_log(log: Any, func: str) -> DaskJourneyLog:
-    if not isinstance(log, DaskJourneyLog):
-        raise ParameterError(
-            f"{func}() expects a DaskJourneyLog as its first argument, got "
-            f"{type(log).__name__}. Build one with journeymine.scale.from_dask(ddf, case=..., "
-            "activity=..., timestamp=...)."
-        )
-    return log
-
-
-# -- discover ---------------------------------------------------------------------
-def _discover_part(log: JourneyLog, by: str) -> tuple[JourneyGraph, pd.DataFrame | None]:
-    from journeymine.discovery import discover
-
-    graph = discover(log, by=by)
-    table = None
-    if by == "activity" and log.stage is not None:
-        scodes, slabels = log.codes(log.stage)
-        keep = scodes >= 0
-        pairs = pd.DataFrame(
-            {
-                "activity": log.activity_labels.take(log.activity_codes[keep]),
-                "stage": slabels.take(scodes[keep]),
-            }
-        )
-        table = pairs.groupby(["activity", "stage"], sort=False).size().rename("n").reset_index()
-    return graph, table
-
-
-def _merge_discover(a: Any, b: Any) -> Any:
-    """Merge two partial discover results (graph, stage table, warnings, n_cases)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    (ga, ta), wa, na = a
-    (gb, tb), wb, nb = b
-    tables = [t for t in (ta, tb) if t is not None]
-    table = None
-    if tables:
-        table = (
-            pd.concat(tables).groupby(["activity", "stage"], sort=False)["n"].sum().reset_index()
-        )
-    return (ga + gb, table), wa + wb, na + nb
-
-
-def discover_dask(log: DaskJourneyLog, *, by: str = "activity") -> JourneyGraph:
-    """Discover the directly-follows graph of a Dask-backed log.
-
-    :func:`journeymine.discover` calls this for a :class:`DaskJourneyLog`.
-    Each partition's graph is discovered in memory on the workers and the
-    graphs are merged with ``+`` in a tree; the result equals
-    :func:`journeymine.discover` on the same data.
-
-    Parameters
-    ----------
-    log : DaskJourneyLog
-        The event log.
-    by : str, default="activity"
-        As in :func:`journeymine.discover`.
-
-    Returns
-    -------
-    JourneyGraph
-
-    Raises
-    ------
-    ParameterError, LogError
-        As :func:`journeymine.discover`.
-
-    Examples
-    --------
-    >>> import pandas as pd, dask.dataframe as dd
-    >>> from journeymine.scale import from_dask, discover_dask
-    >>> df = pd.DataFrame({"c": [1, 2, 1, 2], "a": ["ad", "ad", "buy", "view"],
-    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
-    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
-    >>> discover_dask(dlog).nodes
-       node  events  cases  start  end
-    0    ad       2      2      2    0
-    1   buy       1      1      0    1
-    2  view       1      1      0    1
-    """
-    from journeymine.discovery import discover
-
-    log = _check_dask_log(log, "discover")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        discover(log._probe(), by=by)  # validates by= on the client, as in memory
-    dask = _import_dask("discover")
-    items: list[Any] = [
-        dask.delayed(_apply)(p, log._spec, _discover_part, by) for p in log._events.to_delayed()
-    ]
-    while len(items) > 1:  # tree reduction on the workers
-        items = [
-            dask.delayed(_merge_discover)(items[i], items[i + 1])
-            if i + 1 < len(items)
-            else items[i]
-            for i in range(0, len(items), 2)
-        ]
-    (graph, table), caught, n_cases = dask.compute(items[0])[0]
-    _rewarn([caught])
-    log._cache.setdefault("n_cases", n_cases)
-    if table is not None and "stage" in graph.nodes.columns:
-        graph = replace(graph, nodes=_with_modal_stage(graph.nodes, table))
-    return graph
-
-
-def _with_modal_stage(nodes: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Set each activity's most frequent stage over the whole log (ties: first stage in order)."""
-    codes, labels = factorize(table["stage"].to_numpy())
-    ns = len(labels)
-    acts = pd.Index(nodes["node"])
-    row = acts.get_indexer(table["activity"])
-    ok = row >= 0
-    counts = np.zeros((len(acts), max(ns, 1)), dtype=np.int64)
-    np.add.at(counts, (row[ok], codes[ok]), table["n"].to_numpy()[ok])
-    out = np.full(len(acts), None, dtype=object)
-    has = counts.sum(axis=1) > 0
-    out[has] = np.asarray(labels, dtype=object)[counts[has].argmax(axis=1)]
-    nodes = nodes.copy()
-    nodes["stage"] = out
-    return nodes
-
-
-# -- variants ---------------------------------------------------------------------
-def _variants_part(
-    log: JourneyLog,
-) -> tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, np.ndarray]:
-    """Per partition: each variant's sequence and length, and each case's variant and duration."""
-    from journeymine.discovery import variant_ids
-
-    vid, rep = variant_ids(log)
-    off = log.case_offsets
-    labels = np.asarray(log.activity_labels, dtype=object)
-    seqs = [tuple(labels[log.activity_codes[off[r] : off[r + 1]]].tolist()) for r in rep]
-    duration = log.time[off[1:] - 1] - log.time[off[:-1]]
-    return seqs, log.case_sizes[rep].astype(np.int64), vid, duration
-
-
-def variants_dask(log: DaskJourneyLog, *, top: int | None = None) -> pd.DataFrame:
-    """The trace variants of a Dask-backed log.
-
-    :func:`journeymine.variants` calls this for a :class:`DaskJourneyLog`.
-    Variants are found per partition and merged by sequence; the median
-    duration is taken over the per-case durations of all partitions (one
-    number per case is brought to the client). The result equals
-    :func:`journeymine.variants` on the same data.
-
-    Parameters
-    ----------
-    log : DaskJourneyLog
-        The event log.
-    top : int, optional
-        Return only the ``top`` most frequent variants.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`journeymine.variants`.
-
-    Raises
-    ------
-    ParameterError
-        If ``top`` is not a positive int.
-
-    Examples
-    --------
-    >>> import pandas as pd, dask.dataframe as dd
-    >>> from journeymine.scale import from_dask, variants_dask
-    >>> df = pd.DataFrame({"c": [1, 2, 1, 2, 3], "a": ["ad", "ad", "buy", "buy", "ad"],
-    ...                    "t": pd.date_range("2025-01-01", periods=5, freq="D")})
-    >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
-    >>> variants_dask(dlog)
-         variant  length  cases     share median_duration
-    0  (ad, buy)       2      2  0.666667          2 days
-    1      (ad,)       1      1  0.333333          0 days
-    """
-    from journeymine.discovery import variants
-
-    log = _check_dask_log(log, "variants")
-    variants(log._probe(), top=top)  # validates top= on the client, as in memory
-    found = log._partition_results(_variants_part)
-    index: dict[tuple[Any, ...], int] = {}
-    seqs: list[tuple[Any, ...]] = []
-    lengths: list[int] = []
-    case_vid: list[np.ndarray] = []
-    case_dur: list[np.ndarray] = []
-    for part_seqs, part_len, vid, dur in found:  # a loop over variants, not cases
-        glob = np.empty(len(part_seqs), dtype=np.int64)
-        for i, s in enumerate(part_seqs):
-            g = index.get(s)
-            if g is None:
-                g = index[s] = len(seqs)
-                seqs.append(s)
-                lengths.append(int(part_len[i]))
-            glob[i] = g
-        case_vid.append(glob[vid])
-        case_dur.append(dur)
-    vid = np.concatenate(case_vid)
-    duration = np.concatenate(case_dur)
-    n_var = len(seqs)
-    n_cases = vid.size
-    cases = np.bincount(vid, minlength=n_var)
-    med = pd.Series(duration).groupby(vid).median().to_numpy()
-    out = pd.DataFrame(
-        {
-            "variant": pd.Series(seqs, dtype=object),
-            "length": np.asarray(lengths, dtype=np.int64),
-            "cases": cases.astype(np.int64),
-            "share": cases / max(n_cases, 1),
-            "median_duration": pd.to_timedelta(np.round(med), unit="ns"),
-        }
-    )
-    try:
-        order = sorted(range(n_var), key=lambda i: (-cases[i], seqs[i]))
-    except TypeError:
-        order = sorted(range(n_var), key=lambda i: (-cases[i], tuple(map(str, seqs[i]))))
-    out = out.iloc[order].reset_index(drop=True)
-    if top is not None:
-        out = out.head(int(top))
-    return out

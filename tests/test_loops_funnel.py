@@ -1,4 +1,4 @@
-"""Tests for find_loops, loop_summary, funnel and stage_durations (patterns.py)."""
+"""Tests for find_loops, loop_summary (loops.py), funnel and stage_durations (funnel.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
+from journeymine.funnel import funnel, stage_durations
 from journeymine.log import from_pandas
+from journeymine.loops import KINDS, find_loops, loop_summary
 from journeymine.model import JourneyModel
-from journeymine.patterns import KINDS, find_loops, funnel, loop_summary, stage_durations
 
 from reference_patterns import order_events, reference_funnel, reference_loops
 

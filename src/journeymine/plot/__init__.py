@@ -1,0 +1,40 @@
+"""Matplotlib pictures of journeys: graphs, designed-vs-actual overlays, charts, and the map.
+
+Every ``plot_*`` function takes ``ax=None`` and returns the
+:class:`matplotlib.axes.Axes` it drew on; none calls ``plt.show()``. Nothing
+here needs Graphviz: the layouts are computed in Python.
+:mod:`matplotlib.pyplot` is imported only inside the functions, and only
+when they have to create a figure.
+
+Modules, by figure family:
+
+- ``layout``: where boxes, arrows and labels of a journey graph go (no matplotlib);
+- ``graph``: :func:`plot_graph`;
+- ``overlay``: the designed journey against the actual one
+  (:func:`plot_model`, :func:`plot_conformance`, :func:`plot_stage_flow`);
+- ``charts``: :func:`plot_funnel`, :func:`plot_variants`, :func:`plot_stage_durations`;
+- ``export``: :func:`to_svg`, :func:`to_png`, :func:`plot_svg`;
+- ``interactive``: the pan-and-zoom journey map of the HTML report.
+"""
+
+from __future__ import annotations
+
+from journeymine.plot._base import detached_figures as detached_figures
+from journeymine.plot._base import fmt_duration as fmt_duration
+from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
+from journeymine.plot.export import plot_svg, to_png, to_svg
+from journeymine.plot.graph import plot_graph
+from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_flow
+
+__all__ = [
+    "plot_conformance",
+    "plot_funnel",
+    "plot_graph",
+    "plot_model",
+    "plot_stage_durations",
+    "plot_stage_flow",
+    "plot_svg",
+    "plot_variants",
+    "to_png",
+    "to_svg",
+]

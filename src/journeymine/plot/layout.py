@@ -1,0 +1,474 @@
+"""Where the boxes, arrows and edge labels of a journey graph go: pure geometry, no matplotlib.
+
+The layout is layered (Sugiyama style): every node gets a column (its stage,
+or its layer in a longest-path layering of the graph once the edges that
+close a cycle are turned round); edges that span several columns get one
+*dummy* slot in each column they pass, so they run between boxes, never
+through them; the order inside each column comes from barycenter sweeps
+that keep the ordering with the fewest crossings; vertical places are the
+least-squares fit to the neighbours' places under minimum gaps (a pool
+adjacent violators pass per column). Edge labels are then placed greedily,
+heaviest edge first, at the first candidate spot along the edge's route
+that touches no box, no header and no label already placed; an edge whose
+label fits nowhere keeps its arrow and loses the label.
+
+Every length is in inches, y grows upwards; a route is a list of vertices
+with matplotlib path codes (1 move, 2 line, 4 cubic Bézier) kept as plain
+ints, so that this module needs neither matplotlib nor a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+__all__ = ["GraphLayout", "Route", "layout_graph", "text_size"]
+
+MOVETO, LINETO, CURVE4 = 1, 2, 4
+
+BOX_W, BOX_H = 1.55, 0.5  # node box
+GAP_X = 1.25  # between the boxes of two neighbouring columns
+PAD_NODE, PAD_DUMMY = 0.34, 0.14  # vertical gaps: box to box, around a passing edge
+LOOP_H = 0.2  # height of a self-loop above its box
+HEADER_H = 0.42  # stage names above the columns
+
+
+def text_size(text: str, fontsize: float) -> tuple[float, float]:
+    """A generous (width, height) in inches of one-line text at ``fontsize`` points.
+
+    DejaVu Sans, matplotlib's default, is at most about 0.64 em wide for
+    digits and common letters; the label's white halo adds a little.
+    """
+    lines = text.split("\n")
+    chars = max((len(s) for s in lines), default=0)
+    return (chars * 0.64 + 0.7) * fontsize / 72.0, (len(lines) * 1.25 + 0.35) * fontsize / 72.0
+
+
+@dataclass
+class Route:
+    """The drawn path of one edge."""
+
+    source: Hashable
+    target: Hashable
+    weight: float
+    kind: str  # "forward", "backward", "within" or "self"
+    vertices: list[tuple[float, float]]
+    codes: list[int]
+    candidates: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class GraphLayout:
+    """Boxes, routes and label places of a graph, in inches."""
+
+    pos: dict[Hashable, tuple[float, float]]
+    box: tuple[float, float]
+    routes: list[Route]
+    labels: dict[int, tuple[float, float, float, float]]  # route index -> x, y, w, h
+    headers: list[tuple[float, float, str]]
+    column_x: list[float]
+    extent: tuple[float, float, float, float]  # x0, x1, y0, y1
+    dropped_labels: int = 0
+
+
+def _break_cycles(
+    names: Sequence[Hashable], edges: Sequence[tuple[Hashable, Hashable]], first: Sequence[Hashable]
+) -> set[tuple[Hashable, Hashable]]:
+    """Edges that close a cycle in a depth-first search started at ``first`` nodes."""
+    succ: dict[Hashable, list[Hashable]] = {n: [] for n in names}
+    for s, t in edges:
+        if s != t:
+            succ[s].append(t)
+    state: dict[Hashable, int] = {}  # 1 on the stack, 2 done
+    back: set[tuple[Hashable, Hashable]] = set()
+    for root in [*first, *names]:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                back.add((node, nxt))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(succ[nxt])))
+    return back
+
+
+def _layers(
+    names: Sequence[Hashable],
+    edges: Sequence[tuple[Hashable, Hashable]],
+    first: Sequence[Hashable],
+) -> dict[Hashable, int]:
+    """Longest-path layers of the graph once the cycle-closing edges are turned round."""
+    back = _break_cycles(names, edges, first)
+    dag = nx.DiGraph()
+    dag.add_nodes_from(names)
+    for s, t in edges:
+        if s == t:
+            continue
+        dag.add_edge(*((t, s) if (s, t) in back else (s, t)))
+    layer = {}
+    for i, generation in enumerate(nx.topological_generations(dag)):
+        for n in generation:
+            layer[n] = i
+    # pull sources towards their successors: a late entry point sits next to where it leads
+    for n in sorted(names, key=lambda n: -layer[n]):
+        if dag.in_degree(n) == 0 and dag.out_degree(n) > 0:
+            layer[n] = min(layer[t] for t in dag.successors(n)) - 1
+    low = min(layer.values(), default=0)
+    layer = {n: v - low for n, v in layer.items()}
+    # nodes without edges go to the emptiest columns instead of piling up in the first
+    lonely = [n for n in names if dag.degree(n) == 0]
+    if lonely and len(lonely) < len(names):
+        size = np.bincount([layer[n] for n in names if dag.degree(n)], minlength=1)
+        for n in lonely:
+            c = int(np.argmin(size))
+            layer[n] = c
+            size[c] += 1
+    return layer
+
+
+def _crossings(order: dict[Any, int], pairs: list[tuple[Any, Any]]) -> int:
+    if len(pairs) < 2:
+        return 0
+    a = np.array([order[u] for u, _ in pairs])
+    b = np.array([order[v] for _, v in pairs])
+    da = a[:, None] - a[None, :]
+    db = b[:, None] - b[None, :]
+    return int(np.count_nonzero(da * db < 0) // 2)
+
+
+def _pava(target: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Least-squares non-decreasing fit (pool adjacent violators)."""
+    values: list[float] = []
+    weights: list[float] = []
+    sizes: list[int] = []
+    for v, w in zip(target.tolist(), weight.tolist(), strict=True):
+        values.append(v)
+        weights.append(w)
+        sizes.append(1)
+        while len(values) > 1 and values[-2] > values[-1]:
+            w2 = weights[-2] + weights[-1]
+            v2 = (values[-2] * weights[-2] + values[-1] * weights[-1]) / w2
+            n2 = sizes[-2] + sizes[-1]
+            del values[-1], weights[-1], sizes[-1]
+            values[-1], weights[-1], sizes[-1] = v2, w2, n2
+    return np.repeat(values, sizes)
+
+
+def layout_graph(
+    names: Sequence[Hashable],
+    weights: Sequence[float],
+    edges: Sequence[tuple[Hashable, Hashable, float]],
+    *,
+    column: dict[Hashable, int] | None = None,
+    headers: Sequence[str] = (),
+    first: Sequence[Hashable] = (),
+    label_texts: dict[int, str] | None = None,
+    fontsize: float = 8.0,
+    obstacles: Sequence[tuple[float, float, float, float]] = (),
+) -> GraphLayout:
+    """Lay out a directed graph in columns; see the module docstring.
+
+    Parameters
+    ----------
+    names, weights
+        The nodes and their sizes (heavier nodes start higher in a column).
+    edges
+        ``(source, target, weight)``; self-loops allowed.
+    column
+        A column per node (stages); by default layers are computed.
+    headers
+        A title per column (drawn above it).
+    first
+        Nodes to start the cycle-breaking search from (where cases start).
+    label_texts
+        Text per edge index to place as a label.
+    fontsize
+        Label size in points, for their extents.
+    obstacles
+        Extra rectangles (x0, y0, x1, y1) that labels must avoid, in the
+        coordinates before placement (rarely needed).
+    """
+    names = list(names)
+    node_w = dict(zip(names, (float(w) for w in weights), strict=True))
+    pairs = [(s, t) for s, t, _ in edges]
+    if column is None:
+        column = _layers(names, pairs, first)
+    n_cols = max(column.values(), default=0) + 1
+    hw, hh = BOX_W / 2, BOX_H / 2
+    loops = {s for s, t, _ in edges if s == t}
+
+    # -- items per column: nodes, then one dummy per edge per column passed ------------
+    items: list[list[Any]] = [[] for _ in range(n_cols)]
+    for n in sorted(names, key=lambda n: (-node_w[n], str(n))):
+        items[column[n]].append(n)
+    chains: list[list[Any]] = []  # per edge: its items from source to target
+    links: list[set[tuple[Any, Any]]] = [set() for _ in range(max(n_cols - 1, 0))]
+    for i, (s, t, _) in enumerate(edges):
+        cs, ct = column[s], column[t]
+        if s == t or cs == ct:
+            chains.append([s, t])
+            continue
+        step = 1 if ct > cs else -1
+        chain: list[Any] = [s]
+        for c in range(cs + step, ct, step):
+            d = ("__dummy__", i, c)
+            items[c].append(d)
+            chain.append(d)
+        chain.append(t)
+        chains.append(chain)
+        for u, v in zip(chain[:-1], chain[1:], strict=True):
+            cu, cv = _col(u, column), _col(v, column)
+            links[min(cu, cv)].add((u, v) if cu < cv else (v, u))
+
+    # -- order inside columns: barycenter sweeps, keep the best ----------------------
+    left: dict[Any, list[Any]] = {}
+    right: dict[Any, list[Any]] = {}
+    for link in links:
+        for u, v in link:
+            right.setdefault(u, []).append(v)
+            left.setdefault(v, []).append(u)
+    order = {x: k for col in items for k, x in enumerate(col)}
+
+    def total() -> int:
+        return sum(_crossings(order, sorted(link, key=str)) for link in links)
+
+    best, best_items = total(), [list(col) for col in items]
+    for sweep in range(8):
+        cols = range(1, n_cols) if sweep % 2 == 0 else range(n_cols - 2, -1, -1)
+        side = left if sweep % 2 == 0 else right
+        for c in cols:
+            keyed = []
+            for k, x in enumerate(items[c]):
+                nb = side.get(x)
+                bary = float(np.mean([order[u] for u in nb])) if nb else float(k)
+                keyed.append((bary, k, x))
+            keyed.sort(key=lambda e: (e[0], e[1]))
+            items[c] = [x for *_, x in keyed]
+            for k, x in enumerate(items[c]):
+                order[x] = k
+        now = total()
+        if now < best:
+            best, best_items = now, [list(col) for col in items]
+        if best == 0:
+            break
+    items = best_items
+    order = {x: k for col in items for k, x in enumerate(col)}
+
+    # -- vertical places: r grows downwards ------------------------------------------
+    def height(x: Any) -> tuple[float, float]:  # (above centre, below centre)
+        if isinstance(x, tuple) and len(x) == 3 and x[0] == "__dummy__":
+            return 0.0, 0.0
+        return hh + (LOOP_H if x in loops else 0.0), hh
+
+    def gap(a: Any, b: Any) -> float:
+        da, db = height(a), height(b)
+        pad = PAD_NODE if da[1] > 0 and db[0] > 0 else PAD_DUMMY
+        if da[1] == 0 and db[0] == 0:
+            pad = PAD_DUMMY * 0.8
+        return da[1] + db[0] + pad
+
+    r: dict[Any, float] = {}
+    for col in items:
+        acc = 0.0
+        for k, x in enumerate(col):
+            if k:
+                acc += gap(col[k - 1], x)
+            r[x] = acc
+    for _ in range(6):
+        for c in list(range(n_cols)) + list(range(n_cols - 1, -1, -1)):
+            col = items[c]
+            if not col:
+                continue
+            offs = np.zeros(len(col))
+            for k in range(1, len(col)):
+                offs[k] = offs[k - 1] + gap(col[k - 1], col[k])
+            want = np.empty(len(col))
+            wts = np.empty(len(col))
+            for k, x in enumerate(col):
+                nb = left.get(x, []) + right.get(x, [])
+                want[k] = float(np.mean([r[u] for u in nb])) if nb else r[x]
+                wts[k] = 1.0 if nb else 0.3
+            fit = _pava(want - offs, wts) + offs
+            for k, x in enumerate(col):
+                r[x] = float(fit[k])
+    top = min((r[x] - height(x)[0] for x in r), default=0.0)
+    y = {x: -(v - top) - hh for x, v in r.items()}  # top box edge at y = 0 (loops above)
+    x_of = [c * (BOX_W + GAP_X) for c in range(n_cols)]
+    pos = {n: (x_of[column[n]], y[n]) for n in names}
+
+    # -- ports: edges leave and enter box sides spread by the height of their next point
+    ends: dict[tuple[Any, str], list[tuple[float, int, str]]] = {}
+    kinds: list[str] = []
+    for i, (s, t, _) in enumerate(edges):
+        chain = chains[i]
+        cs, ct = column[s], column[t]
+        if s == t:
+            kind = "self"
+        elif cs == ct:
+            kind = "within"
+        else:
+            kind = "forward" if ct > cs else "backward"
+        kinds.append(kind)
+        if kind in ("forward", "backward"):
+            out_side = "R" if kind == "forward" else "L"
+            in_side = "L" if kind == "forward" else "R"
+            ends.setdefault((s, out_side), []).append((y[chain[1]], i, "out"))
+            ends.setdefault((t, in_side), []).append((y[chain[-2]], i, "in"))
+        elif kind == "within":
+            side = "R" if y[t] < y[s] else "L"
+            ends.setdefault((s, side), []).append((y[t], i, "out"))
+            ends.setdefault((t, side), []).append((y[s], i, "in"))
+    port: dict[tuple[int, str], tuple[float, float]] = {}
+    for (n, side), lst in ends.items():
+        lst.sort(key=lambda e: -e[0])  # highest first
+        k = len(lst)
+        span = 0.7 * BOX_H
+        x0, y0 = pos[n]
+        px = x0 + hw if side == "R" else x0 - hw
+        for j, (_, i, what) in enumerate(lst):
+            off = span * (0.5 - (j + 0.5) / k) if k > 1 else 0.0
+            port[(i, what)] = (px, y0 + off)
+
+    routes: list[Route] = []
+    for i, (s, t, w) in enumerate(edges):
+        kind = kinds[i]
+        xs, ys = pos[s]
+        if kind == "self":
+            a, b = (xs - 0.22 * BOX_W, ys + hh), (xs + 0.22 * BOX_W, ys + hh)
+            up = LOOP_H / 0.75
+            verts = [a, (a[0], a[1] + up), (b[0], b[1] + up), b]
+            codes = [MOVETO, CURVE4, CURVE4, CURVE4]
+            apex = (xs, ys + hh + LOOP_H)
+            routes.append(Route(s, t, w, kind, verts, codes, [apex]))
+            continue
+        a, b = port[(i, "out")], port[(i, "in")]
+        if kind == "within":
+            sign = 1.0 if a[0] > xs else -1.0
+            bulge = sign * min(0.55 * GAP_X, 0.25 + 0.12 * abs(a[1] - b[1]))
+            verts = [a, (a[0] + bulge, a[1]), (b[0] + bulge, b[1]), b]
+            codes = [MOVETO, CURVE4, CURVE4, CURVE4]
+            apex = (a[0] + 0.75 * bulge, (a[1] + b[1]) / 2)
+            routes.append(Route(s, t, w, kind, verts, codes, [apex]))
+            continue
+        pts = [a]
+        step = 1 if kind == "forward" else -1
+        for d in chains[i][1:-1]:
+            xd, yd = x_of[d[2]], y[d]
+            pts += [(xd - step * hw, yd), (xd + step * hw, yd)]
+        pts.append(b)
+        verts, codes = [pts[0]], [MOVETO]
+        cands: list[tuple[float, float]] = []
+        for k in range(0, len(pts) - 1, 2):  # gap curve, then a straight run past a column
+            p, q = pts[k], pts[k + 1]
+            mx = (p[0] + q[0]) / 2
+            c1, c2 = (mx, p[1]), (mx, q[1])
+            verts += [c1, c2, q]
+            codes += [CURVE4, CURVE4, CURVE4]
+            for tt in (0.5, 0.32, 0.68, 0.18, 0.82):
+                cands.append(_cubic(p, c1, c2, q, tt))
+            if k + 2 < len(pts):
+                verts.append(pts[k + 2])
+                codes.append(LINETO)
+        routes.append(Route(s, t, w, kind, verts, codes, cands))
+
+    # -- headers, extent ----------------------------------------------------------------
+    y_top = max((p[1] + hh + (LOOP_H if n in loops else 0.0) for n, p in pos.items()), default=hh)
+    for rt in routes:
+        y_top = max(y_top, max(v[1] for v in rt.vertices))
+    head = [(x_of[c], y_top + HEADER_H / 2 + 0.08, str(h)) for c, h in enumerate(headers)]
+    if head:
+        y_top += HEADER_H + 0.1
+
+    # -- labels: greedy, heaviest first ---------------------------------------------------
+    rects: list[tuple[float, float, float, float]] = [
+        (p[0] - hw - 0.1, p[1] - hh - 0.02, p[0] + hw + 0.1, p[1] + hh + 0.02) for p in pos.values()
+    ]
+    for hx, hy, text in head:
+        w_h, h_h = text_size(text, fontsize * 1.15)
+        rects.append((hx - w_h / 2, hy - h_h / 2, hx + w_h / 2, hy + h_h / 2))
+    rects += list(obstacles)
+    placed: dict[int, tuple[float, float, float, float]] = {}
+    dropped = 0
+    texts = label_texts or {}
+    for i in sorted(texts, key=lambda i: -float(edges[i][2])):
+        lw_, lh_ = text_size(texts[i], fontsize)
+        rt = routes[i]
+        spots = []
+        for cx, cy in rt.candidates:
+            spots += [(cx, cy), (cx, cy + lh_ * 0.6), (cx, cy - lh_ * 0.6)]
+            if rt.kind == "self":
+                spots += [(cx, cy + lh_ / 2 + 0.02), (cx + hw + lw_ / 2, cy - LOOP_H)]
+            if rt.kind == "within":
+                spots += [(cx + np.sign(cx - pos[rt.source][0]) * lw_ / 2, cy)]
+        arr = np.array(rects) if rects else np.zeros((0, 4))
+        for cx, cy in spots:
+            box = (cx - lw_ / 2, cy - lh_ / 2, cx + lw_ / 2, cy + lh_ / 2)
+            if box[3] > y_top + 0.001 and head:
+                continue
+            if len(arr) and np.any(
+                (arr[:, 0] < box[2])
+                & (arr[:, 2] > box[0])
+                & (arr[:, 1] < box[3])
+                & (arr[:, 3] > box[1])
+            ):
+                continue
+            placed[i] = (cx, cy, lw_, lh_)
+            rects.append((box[0] - 0.03, box[1] - 0.02, box[2] + 0.03, box[3] + 0.02))
+            break
+        else:
+            dropped += 1
+
+    xs_all = [x for p in pos.values() for x in (p[0] - hw, p[0] + hw)]
+    ys_all = [y for p in pos.values() for y in (p[1] - hh, p[1] + hh)]
+    for rt in routes:
+        xs_all += [v[0] for v in rt.vertices]
+        ys_all += [v[1] for v in rt.vertices]
+    for cx, cy, lw_, lh_ in placed.values():
+        xs_all += [cx - lw_ / 2, cx + lw_ / 2]
+        ys_all += [cy - lh_ / 2, cy + lh_ / 2]
+    for hx, _, text in head:
+        w_h = text_size(text, fontsize * 1.15)[0]
+        xs_all += [hx - w_h / 2, hx + w_h / 2]
+    ys_all.append(y_top)
+    extent = (min(xs_all) - 0.2, max(xs_all) + 0.2, min(ys_all) - 0.12, max(ys_all) + 0.08)
+    return GraphLayout(
+        pos=pos,
+        box=(BOX_W, BOX_H),
+        routes=routes,
+        labels=placed,
+        headers=head,
+        column_x=x_of,
+        extent=extent,
+        dropped_labels=dropped,
+    )
+
+
+def _col(x: Any, column: dict[Hashable, int]) -> int:
+    if isinstance(x, tuple) and len(x) == 3 and x[0] == "__dummy__":
+        return int(x[2])
+    return column[x]
+
+
+def _cubic(
+    p: tuple[float, float],
+    c1: tuple[float, float],
+    c2: tuple[float, float],
+    q: tuple[float, float],
+    t: float,
+) -> tuple[float, float]:
+    u = 1 - t
+    x = u**3 * p[0] + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t**3 * q[0]
+    y = u**3 * p[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t**3 * q[1]
+    return (x, y)
