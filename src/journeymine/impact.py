@@ -10,8 +10,9 @@ import pandas as pd
 from journeymine import _args
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run
-from journeymine._tables import concat_by_case
+from journeymine.conformance import KINDS
 from journeymine.errors import ParameterError
+from journeymine.log import factorize
 from journeymine.model import JourneyModel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -293,21 +294,24 @@ class _Impact(Kernel[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame]):
         y = case_outcomes(log, self.model, self.outcome, self.name)
         before, furthest = context_stages(log, self.model)
         cases = pd.DataFrame({"case": log.case_labels, "furthest": furthest, "y": y})
-        dev = check(log, self.model).deviations
-        code = log.case_labels.get_indexer(dev["case"])
+        report = check(log, self.model)
+        dev = report.deviations
+        # deviations are sorted by case in log order: their case codes from the counts
+        per_case = report.cases["deviations"].to_numpy(np.int64)
+        code = np.repeat(np.arange(log.n_cases, dtype=np.int64), per_case)
         ev = log.case_offsets[code] + dev["position"].to_numpy(np.int64)
-        index = {s: i for i, s in enumerate(self.model.stages)}
-        stage = dev["stage"].map(index).fillna(-1).to_numpy(np.int64)
+        stage = pd.Categorical(dev["stage"], categories=list(self.model.stages)).codes
+        stage = stage.astype(np.int64)
         kind = dev["kind"].cat.codes.to_numpy(np.int64)
-        # first deviation of each (kind, stage) per case (deviations are sorted by case)
+        # first deviation of each (kind, stage) per case
         n_st = np.int64(len(self.model.stages) + 1)
-        key = (code.astype(np.int64) * np.int64(8) + kind) * n_st + stage + 1
+        key = (code * np.int64(len(KINDS)) + kind) * n_st + stage + 1
         _, first = np.unique(key, return_index=True)
         first.sort()
         devs = pd.DataFrame(
             {
-                "case": dev["case"].to_numpy()[first],
-                "kind": dev["kind"].astype(object).to_numpy()[first],
+                "row": code[first],  # the case's row in ``cases``
+                "kind": kind[first],
                 "stage": stage[first],
                 "context": np.maximum(before[ev[first]], 0) if first.size else ev[first],
             }
@@ -317,33 +321,48 @@ class _Impact(Kernel[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame]):
     def merge(
         self, a: tuple[pd.DataFrame, pd.DataFrame], b: tuple[pd.DataFrame, pd.DataFrame]
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        moved = b[1].assign(row=b[1]["row"].to_numpy() + len(a[0]))
         return (
             pd.concat([a[0], b[0]], ignore_index=True),
-            pd.concat([a[1], b[1]], ignore_index=True),
+            pd.concat([a[1], moved], ignore_index=True),
         )
 
     def finish(self, merged: tuple[pd.DataFrame, pd.DataFrame], meta: LogMeta) -> pd.DataFrame:
-        from journeymine.conformance import KINDS
-
-        cases = concat_by_case([merged[0]])
-        devs = concat_by_case([merged[1]])
+        cases, devs = merged
+        # cases in the order of one log (sorted ids), whatever the partitions were
+        codes, _ = factorize(cases["case"])
+        perm = np.argsort(codes, kind="stable")
+        where = np.empty_like(perm)
+        where[perm] = np.arange(perm.size)
+        cases = cases.iloc[perm].reset_index(drop=True)
         if isinstance(self.outcome, pd.Series):
             y = series_outcomes(self.outcome, cases["case"], self.name)
         else:
             y = cases["y"].to_numpy(np.float64)
         furthest = cases["furthest"].to_numpy(np.int64)
-        idx = pd.Index(cases["case"]).get_indexer(devs["case"])
-        kind_code = pd.Categorical(devs["kind"], categories=list(KINDS)).codes.astype(np.int64)
+        idx = where[devs["row"].to_numpy(np.int64)]
+        kind_code = devs["kind"].to_numpy(np.int64)
         stage = devs["stage"].to_numpy(np.int64)
         context = devs["context"].to_numpy(np.int64)
+        values, y_code = np.unique(y, return_inverse=True)
         rng = np.random.default_rng(self.seed)
         n_stages = len(self.model.stages)
         rows = []
-        types = np.unique(kind_code * np.int64(n_stages + 1) + stage + 1)
-        for t in types:  # one pass per deviation type (a handful), not per case
+        type_key = kind_code * np.int64(n_stages + 1) + stage + 1
+        for t in np.unique(type_key):  # one pass per deviation type (a handful), not per case
             k, s = divmod(int(t), n_stages + 1)
-            sel = (kind_code == k) & (stage == s - 1)
-            stats = _compare(y, furthest, idx[sel], context[sel], n_stages, rng, self.ci)
+            sel = type_key == t
+            stats = _compare(
+                y,
+                values,
+                y_code.reshape(-1),
+                furthest,
+                idx[sel],
+                context[sel],
+                n_stages,
+                rng,
+                self.ci,
+            )
             rows.append((KINDS[k], self.model.stages[s - 1] if s else None, *stats))
         out = pd.DataFrame(rows, columns=_COLUMNS)
         out = out.astype({"cases_with": np.int64, "cases_without": np.int64, "unmatched": np.int64})
@@ -357,6 +376,8 @@ class _Impact(Kernel[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame]):
 
 def _compare(
     y: np.ndarray,
+    values: np.ndarray,
+    y_code: np.ndarray,
     furthest: np.ndarray,
     with_idx: np.ndarray,
     context: np.ndarray,
@@ -369,15 +390,18 @@ def _compare(
     Every case falls in a stratum (F, G): F = its furthest stage + 1 (0 = no
     known event), G = the context stage of its first deviation of this type
     (``n_stages`` = none). The cases with the deviation at stage c are those
-    with G = c; the comparison cases at c those with F > c and G > c.
+    with G = c; the comparison cases at c those with F > c and G > c. All
+    the counting goes through one bincount over (G, F, outcome value).
     """
-    n = y.size
     size = n_stages + 1
-    g = np.full(n, n_stages, dtype=np.int64)
+    n_y = values.size
+    g = np.full(y.size, n_stages, dtype=np.int64)
     g[with_idx] = context
-    key = (furthest + 1) * size + g
-    count = np.bincount(key, minlength=size * size).reshape(size, size)  # [F, G]
-    total = np.bincount(key, weights=y, minlength=size * size).reshape(size, size)
+    cells = np.bincount(
+        (g * size + furthest + 1) * n_y + y_code, minlength=size * size * n_y
+    ).reshape(size, size, n_y)  # [G, F, value]
+    count = cells.sum(axis=2).T.astype(np.float64)  # [F, G]
+    total = (cells @ values).T  # [F, G]
     upper = np.triu(np.ones((size, size), dtype=bool), k=1)  # G > c, per (c, G)
     later = np.tril(np.ones((size, size), dtype=bool), k=-1)  # F > c, per (F, c)
 
@@ -388,7 +412,7 @@ def _compare(
 
     n_c = count[:, :n_stages].sum(axis=0)
     sum_c = total[:, :n_stages].sum(axis=0)
-    m_c = comparison(count.astype(np.float64))
+    m_c = comparison(count)
     s_c = comparison(total)
     matched = (n_c > 0) & (m_c > 0)
     unmatched = int(n_c[(n_c > 0) & ~matched].sum())
@@ -397,7 +421,7 @@ def _compare(
     if not matched.any():
         return (with_idx.size, 0, float(y_with.mean()), nan, nan, nan, nan, nan, nan, unmatched)
     cs = np.flatnonzero(matched)
-    w = n_c[cs].astype(np.float64)
+    w = n_c[cs]
     without_c = s_c[cs] / m_c[cs]
     diff = float(np.sum(w * (sum_c[cs] / n_c[cs] - without_c)) / w.sum())
     without = float(np.sum(w * without_c) / w.sum())
@@ -408,8 +432,7 @@ def _compare(
     boot_n = np.zeros((N_BOOT, size, size))
     boot_s = np.zeros((N_BOOT, size, size))
     for stratum in np.flatnonzero(count.sum(axis=0)):  # at most stages + 1 strata
-        members = np.flatnonzero(g == stratum)
-        n_draw, n_sum = _resampled_by_stage(furthest[members] + 1, y[members], size, rng)
+        n_draw, n_sum = _resampled_by_stage(cells[stratum], values, rng)
         boot_n[:, :, stratum] = n_draw
         boot_s[:, :, stratum] = n_sum
     boot_with = boot_s[:, :, cs].sum(axis=1)
@@ -439,17 +462,20 @@ def _compare(
 
 
 def _resampled_by_stage(
-    stage: np.ndarray, values: np.ndarray, size: int, rng: np.random.Generator
+    cells: np.ndarray, values: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """``N_BOOT`` resamples (with replacement, same size) of the cases of one stratum.
 
-    Returns the resampled number of cases and sum of ``values`` per ``stage``
-    (``N_BOOT x size`` each). Cases are drawn through the multinomial counts
-    of their distinct (stage, value) pairs, which is the same distribution as
-    drawing the cases themselves at a cost set by the number of pairs.
+    ``cells[F, v]`` counts the stratum's cases with furthest stage F - 1 and
+    outcome ``values[v]``. Returns the resampled number of cases and sum of
+    outcomes per F (``N_BOOT x stages + 1`` each). Drawing the multinomial
+    counts of the (F, value) cells has the distribution of drawing the cases
+    themselves, at a cost set by the number of cells.
     """
-    pairs, counts = np.unique(np.c_[stage, values], axis=0, return_counts=True)
-    draws = rng.multinomial(values.size, counts / values.size, size=N_BOOT)
-    onehot = np.zeros((len(pairs), size))
-    onehot[np.arange(len(pairs)), pairs[:, 0].astype(np.int64)] = 1.0
-    return draws @ onehot, draws @ (onehot * pairs[:, 1:2])
+    f, v = np.nonzero(cells)
+    counts = cells[f, v]
+    n = counts.sum()
+    draws = rng.multinomial(n, counts / n, size=N_BOOT)
+    onehot = np.zeros((f.size, cells.shape[0]))
+    onehot[np.arange(f.size), f] = 1.0
+    return draws @ onehot, draws @ (onehot * values[v][:, None])
