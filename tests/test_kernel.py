@@ -131,6 +131,14 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "funnel_segment": lambda log, m: jm.funnel(log, m, segment="channel"),
     "stage_durations": lambda log, m: jm.stage_durations(log, m),
     "stage_durations_summary": lambda log, m: jm.stage_durations(log, m, summary=True),
+    # issue 15
+    "deviation_impact": lambda log, m: jm.deviation_impact(log, m),
+    "conformance_drift": lambda log, m: jm.conformance_drift(log, m, freq="M"),
+    "conformance_drift_segment": lambda log, m: jm.conformance_drift(log, m, segment="channel"),
+    "channel_switches": lambda log, m: jm.channel_switches(log, model=m, online=["web", "app"]),
+    "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
+    "stage_visits": lambda log, m: jm.stage_visits(log, m),
+    "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
 }
 
 
