@@ -179,7 +179,13 @@ class _CaseChannels(Kernel[pd.DataFrame, pd.DataFrame]):
         matrix = np.full((n_cases, width), -1, dtype=np.int64)
         matrix[fc, rank] = fch
         # distinct channel sequences are few: build each tuple once
-        uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        base = len(labels) + 1
+        if width and width * np.log2(base) < 62:  # each row as one int64 (digits = channels)
+            code = (matrix + 1) @ (base ** np.arange(width, dtype=np.int64))
+            _, first_row, inverse = np.unique(code, return_index=True, return_inverse=True)
+            uniq = matrix[first_row]
+        else:
+            uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
         label_arr = np.asarray(labels, dtype=object)
         seqs = np.empty(len(uniq), dtype=object)
         seqs[:] = [tuple(label_arr[row[row >= 0]]) for row in uniq]
