@@ -262,12 +262,16 @@ class _SwitchPairs(Kernel[pd.DataFrame, pd.DataFrame]):
         case, src, dst, labels = _switch_pairs(log)
         n_ch = np.int64(max(len(labels), 1))
         pair = src * n_ch + dst
-        keys, switches = np.unique(pair, return_counts=True)
-        # cases with at least one such switch: distinct (case, pair)
-        per_case = np.unique(case * (n_ch * n_ch) + pair)
-        cases = np.bincount(
-            np.searchsorted(keys, per_case % (n_ch * n_ch)), minlength=keys.size
-        ).astype(np.int64)
+        all_switches = np.bincount(pair, minlength=int(n_ch * n_ch))
+        keys = np.flatnonzero(all_switches)
+        switches = all_switches[keys]
+        # cases with at least one such switch: distinct (case, pair); cases are sorted,
+        # so a pair seen earlier in the same case is found by a stable sort of the pairs
+        order = np.argsort(pair, kind="stable")
+        key = pair[order]
+        new = np.ones(order.size, dtype=bool)
+        new[1:] = (key[1:] != key[:-1]) | (case[order][1:] != case[order][:-1])
+        cases = np.bincount(key[new], minlength=int(n_ch * n_ch))[keys].astype(np.int64)
         return pd.DataFrame(
             {
                 "from_channel": pd.Series(names(labels, keys // n_ch), dtype=object),
