@@ -268,27 +268,33 @@ def _choose(
     # ties in gain: the more frequent variant, then a seeded random order
     tiebreak = weight.astype(np.float64) * n + rng.permutation(n) / n
     uncovered = np.ones(n, dtype=bool)
-    total = weight.sum()
-    target = total * coverage
+    target = weight.sum() * coverage
     chosen: list[int] = []
     covered = 0
+    # gains are kept up to date: covering variants U takes their weight off every
+    # candidate within tolerance of them (the relation is symmetric), so the total
+    # update work is the number of pairs within tolerance, not iterations x pairs
+    gain = np.asarray(covers @ weight.astype(np.float64), dtype=np.float64)
+    taken = np.zeros(n, dtype=bool)
     while True:
         if k is not None and len(chosen) >= k:
             break
         if k is None and (covered >= target - 1e-9 or not uncovered.any()):
             break
-        gain = covers @ (weight * uncovered)
-        if k is None and gain.max() <= 0:
+        open_gain = np.where(taken, -1.0, gain)
+        top = open_gain.max()
+        if k is None and top <= 0:
             break
-        gain = gain.astype(np.float64)
-        gain[chosen] = -1.0
-        best = np.flatnonzero(gain == gain.max())
+        best = np.flatnonzero(open_gain == top)
         j = int(best[np.argmax(tiebreak[best])])
         chosen.append(j)
-        newly = np.zeros(n, dtype=bool)
-        newly[covers[j].indices] = True
-        covered += int(weight[newly & uncovered].sum())
-        uncovered &= ~newly
+        taken[j] = True
+        newly = covers[j].indices
+        newly = newly[uncovered[newly]]
+        if newly.size:
+            covered += int(weight[newly].sum())
+            uncovered[newly] = False
+            gain -= np.asarray(covers[newly].T @ weight[newly].astype(np.float64)).ravel()
     return chosen, within
 
 
@@ -302,17 +308,18 @@ def _tables(
     meta: LogMeta,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = len(seqs)
-    # nearest chosen representative of every variant (ties: chosen first)
+    # nearest chosen representative of every variant (ties: chosen first), on the sparse
+    # pairs within tolerance: sort them by (variant, distance, choice order), keep the first
+    nearest = np.full(n, -1, dtype=np.int64)
+    near_d = np.full(n, np.inf)
     if chosen:
-        d = within[chosen].toarray()
-        d[d == 0] = np.inf  # not within tolerance
-        d -= 1.0
-        nearest = np.argmin(d, axis=0)
-        near_d = d[nearest, np.arange(n)]
-        nearest = np.where(np.isfinite(near_d), nearest, -1)
-    else:
-        nearest = np.full(n, -1, dtype=np.int64)
-        near_d = np.full(n, np.inf)
+        pairs = within[chosen].tocoo()
+        order = np.lexsort((pairs.row, pairs.data, pairs.col))
+        col = pairs.col[order]
+        head = np.ones(col.size, dtype=bool)
+        head[1:] = col[1:] != col[:-1]
+        nearest[col[head]] = pairs.row[order][head]
+        near_d[col[head]] = pairs.data[order][head] - 1.0
     per_case = nearest[case_var] if case_var.size else np.empty(0, dtype=np.int64)
     dist_case = near_d[case_var] if case_var.size else np.empty(0)
     counts = np.bincount(per_case[per_case >= 0], minlength=len(chosen)).astype(np.int64)
