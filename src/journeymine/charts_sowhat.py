@@ -433,7 +433,7 @@ def plot_representatives(
                     alpha=0.9,
                 )
             )
-            label = "\n".join(textwrap.wrap(str(act), 11)[:3])
+            label = "\n".join(textwrap.wrap(str(act), 11, break_long_words=False)[:3])
             ax.text(x + box_w / 2, y, label, ha="center", va="center", fontsize=7, color="white")
             row.append((float(x), float(y), int(pos)))
         for (x0, y0, c0), (x1, y1, c1) in zip(row, row[1:], strict=False):
