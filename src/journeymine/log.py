@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
+from journeymine import _quality
 from journeymine import _validation as v
 from journeymine.errors import (
     JourneymineWarning,
@@ -340,8 +342,24 @@ class JourneyLog:
             timestamp_key="time:timestamp",
         )
 
-    def select_cases(self, case_codes: np.ndarray) -> JourneyLog:
-        """A new log with only the given cases (by code), keeping everything else.
+    def select_cases(self, case_codes: Any) -> JourneyLog:
+        """A new log with only the given cases, keeping everything else.
+
+        Parameters
+        ----------
+        case_codes : array-like of int, or array-like of bool
+            Case codes (positions in :attr:`cases`, ``0 .. n_cases - 1``; order
+            and repeats do not matter), or a boolean mask with one entry per case.
+
+        Returns
+        -------
+        JourneyLog
+
+        Raises
+        ------
+        ParameterError
+            For codes out of range (negative codes too), floats, or a mask of
+            the wrong length.
 
         Examples
         --------
@@ -349,9 +367,10 @@ class JourneyLog:
         >>> log = jm.datasets.load_shop()
         >>> log.select_cases(np.array([0, 1])).n_cases
         2
+        >>> log.select_cases(log.case_sizes > 20).n_cases == int((log.case_sizes > 20).sum())
+        True
         """
-        keep = np.zeros(self.n_cases, dtype=bool)
-        keep[np.asarray(case_codes, dtype=np.int64)] = True
+        keep = self._case_mask(case_codes)
         mask = keep[self.case_codes]
         order = self._order[mask]
         return _build(
@@ -367,6 +386,43 @@ class JourneyLog:
             self.rejected,
             self.source,
         )
+
+    def _case_mask(self, case_codes: Any) -> np.ndarray:
+        """A boolean mask over cases from codes or a mask (see :meth:`select_cases`)."""
+        n = self.n_cases
+        how = (
+            f"Pass case codes (ints in 0..{n - 1}, positions in log.cases) or a boolean mask "
+            f"of length n_cases={n}; to select by case id, use "
+            "np.flatnonzero(log.cases.isin(ids))."
+        )
+        values = np.asarray(case_codes)
+        if values.ndim != 1:
+            raise ParameterError(
+                f"select_cases() expects a 1-d array; got shape {values.shape}. {how}"
+            )
+        if values.dtype == bool:
+            if values.size != n:
+                raise ParameterError(
+                    f"select_cases() got a boolean mask of length {values.size}, but the log "
+                    f"has {n} cases. {how}"
+                )
+            return values.copy()
+        if values.size == 0:
+            return np.zeros(n, dtype=bool)
+        if not np.issubdtype(values.dtype, np.integer):
+            raise ParameterError(
+                f"select_cases() expects integer case codes or a boolean mask; got "
+                f"{values.dtype} values (e.g. {values[0]!r}). {how}"
+            )
+        bad = (values < 0) | (values >= n)
+        if bad.any():
+            raise ParameterError(
+                f"select_cases() got {int(bad.sum())} case code(s) out of range (e.g. "
+                f"{int(values[bad][0])}); the log has {n} cases. {how}"
+            )
+        keep = np.zeros(n, dtype=bool)
+        keep[values.astype(np.int64)] = True
+        return keep
 
     def __len__(self) -> int:
         return self.n_events
@@ -397,8 +453,10 @@ class JourneyLog:
             ("columns", ", ".join(self.columns)),
             ("rejected rows", f"{len(self.rejected):,}"),
         ]
+        # every value is escaped: column names (and the file name) are user text
         body = "".join(
-            f"<tr><th style='text-align:left'>{k}</th><td>{val}</td></tr>" for k, val in rows
+            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(val)}</td></tr>"
+            for k, val in rows
         )
         return f"<table><caption>JourneyLog</caption>{body}</table>"
 
@@ -680,6 +738,7 @@ def from_pandas(
             fix = v.bad_rows_fix(
                 unparseable="parsed" in what,
                 datetimes=pd.api.types.is_datetime64_any_dtype(frame[ts_col]),
+                samples=frame[col].iloc[idx[:3]].tolist(),
             )
             raise LogError(
                 f"{len(idx)} event{'s' if len(idx) != 1 else ''}{v.where(src)} "
@@ -706,7 +765,7 @@ def from_pandas(
             "no event is left. Check the column mapping.",
             path=src,
         )
-    return _build(
+    log = _build(
         frame,
         keep,
         ns[keep],
@@ -720,6 +779,8 @@ def from_pandas(
         src,
         coded,
     )
+    _quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates, ...
+    return log
 
 
 def _stacklevel() -> int:
