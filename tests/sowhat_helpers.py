@@ -77,6 +77,13 @@ def journeys(
     return df
 
 
+def shop_frame(rows: int) -> pd.DataFrame:
+    """The first ``rows`` events of the shop data, without its exact duplicate events
+    (from_pandas warns about those, and the test config turns warnings into errors)."""
+    df = jm.datasets.load_shop().to_pandas().head(rows)
+    return df.drop_duplicates(["customer_id", "touchpoint", "timestamp"]).reset_index(drop=True)
+
+
 def sim_log(df: pd.DataFrame) -> JourneyLog:
     return jm.from_pandas(
         df, case="case", activity="activity", timestamp="timestamp", channel="channel"

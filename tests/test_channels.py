@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sowhat_helpers import engines_agree, split_merge
+from sowhat_helpers import engines_agree, shop_frame, split_merge
 
 import journeymine as jm
 from journeymine.channels import _CaseChannels, _SwitchPairs
@@ -35,9 +37,11 @@ def channel_logs(draw):
 
 
 def to_log(df):
-    return jm.from_pandas(
-        df, case="case", activity="activity", timestamp="timestamp", channel="channel"
-    )
+    with warnings.catch_warnings():  # random logs repeat events on purpose
+        warnings.simplefilter("ignore", jm.JourneymineWarning)
+        return jm.from_pandas(
+            df, case="case", activity="activity", timestamp="timestamp", channel="channel"
+        )
 
 
 def reference(log):
@@ -114,7 +118,7 @@ def test_split_by_cases_merges_exactly(df, cuts):
 
 def test_engines_agree():
     pytest.importorskip("dask")
-    df = jm.datasets.load_shop().to_pandas().head(3000)
+    df = shop_frame(3000)
     names = dict(
         case="customer_id", activity="touchpoint", timestamp="timestamp", channel="channel"
     )

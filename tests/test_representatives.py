@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sowhat_helpers import engines_agree, split_merge
+from sowhat_helpers import engines_agree, shop_frame, split_merge
 
 import journeymine as jm
 from journeymine.errors import ParameterError
@@ -122,14 +122,14 @@ def test_greedy_by_hand():
 
 def test_engines_agree():
     pytest.importorskip("dask")
-    df = jm.datasets.load_shop().to_pandas().head(4000)
+    df = shop_frame(4000)
     names = dict(case="customer_id", activity="touchpoint", timestamp="timestamp")
     engines_agree(lambda log: jm.representatives(log, assign=True), df, **names)
 
 
 def test_bounded_by_variants_not_cases():
     """Duplicating every case 50 times changes no sequence and no share."""
-    df = jm.datasets.load_shop().to_pandas().head(3000)
+    df = shop_frame(3000)
     base = jm.from_pandas(df, case="customer_id", activity="touchpoint", timestamp="timestamp")
     copies = pd.concat(
         [df.assign(customer_id=df["customer_id"] + f"-{i}") for i in range(50)], ignore_index=True

@@ -237,6 +237,7 @@ def _within(seqs: np.ndarray, tolerance: float) -> Any:
             scorer=Levenshtein.normalized_distance,
             dtype=np.float32,
             workers=2,
+            score_cutoff=tolerance + _EPS,  # lets rapidfuzz stop early on far pairs
         )
         r, c = np.nonzero(block <= tolerance + _EPS)
         rows.append(r + start)
