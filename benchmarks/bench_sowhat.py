@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-memory", action="store_true", help="skip the traced-memory run")
     args = p.parse_args(argv)
     memory = not args.no_memory
+    warnings.simplefilter("ignore", jm.JourneymineWarning)  # synthetic data repeats events
 
     print(f"# bench_sowhat, {time.strftime('%Y-%m-%d %H:%M %Z')}; {load_average()}")
     print(f"# {versions()}")
