@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"# bench_sowhat, {time.strftime('%Y-%m-%d %H:%M %Z')}; {load_average()}")
     print(f"# {versions()}")
+    analyses(args, memory)
+    representatives(args)
+
+
+def analyses(args: argparse.Namespace, memory: bool) -> None:
+    """The table of the analyses that scan the log once, against the numpy floor."""
     df = journey_log(args.customers)
     rng = np.random.default_rng(0)
     df["channel"] = CHANNELS[rng.integers(0, CHANNELS.size, len(df))]
@@ -107,7 +113,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(fmt_table("", rows, t_np, input_bytes).split("\n", 1)[1])
 
-    del log, df
+
+def representatives(args: argparse.Namespace) -> None:
+    """representatives on ``--variants`` variants, one case each and over ``--customers``."""
     vdf = variant_log(args.customers, args.variants)
     vlog = jm.from_pandas(vdf, **COLS)
     n_var = len(jm.variants(vlog))
@@ -117,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         out, t, m = measure(lambda lg=lg: jm.representatives(lg), repeat=1, memory=False)
         reps.append((f"jm representatives, {label}", t, m, f"{len(out)} journeys"))
     print(f"## representatives, {n_var:,} variants; after: {load_average()}")
-    print(fmt_table("", reps, None, input_bytes).split("\n", 1)[1])
+    print(fmt_table("", reps, None, 1.0).split("\n", 1)[1])
 
 
 if __name__ == "__main__":
