@@ -14,7 +14,7 @@ from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog
-from journeymine.model import JourneyModel
+from journeymine.model import JourneyModel, covered
 from journeymine.visits import close_visits, km_summary, visit_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -117,7 +117,7 @@ def funnel(
     --------
     >>> import pandas as pd, journeymine as jm
     >>> from journeymine.funnel import funnel
-    >>> from journeymine.model import JourneyModel
+    >>> from journeymine.model import JourneyModel, covered
     >>> model = JourneyModel(
     ...     stages=["Awareness", "Consideration", "Purchase"],
     ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
@@ -147,7 +147,7 @@ def funnel(
     2            0     1
     """
     kernel = _Funnel(model, as_of, open_window)
-    return run(segmented(kernel, segment), log)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
 class _Funnel(Kernel[dict, pd.DataFrame]):
@@ -344,7 +344,7 @@ def stage_durations(
     --------
     >>> import pandas as pd, journeymine as jm
     >>> from journeymine.funnel import stage_durations
-    >>> from journeymine.model import JourneyModel
+    >>> from journeymine.model import JourneyModel, covered
     >>> model = JourneyModel(
     ...     stages=["Awareness", "Consideration", "Purchase"],
     ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
@@ -376,7 +376,7 @@ def stage_durations(
                 "summary of visits: pass summary=True (and as_of= for open_window)."
             )
         kernel = _StageDurations(model, by, as_of)
-    return run(segmented(kernel, segment), log)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
 class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
