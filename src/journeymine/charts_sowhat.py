@@ -518,7 +518,7 @@ def plot_time_in_stage(
     -------
     matplotlib.axes.Axes
         One row per stage: the median (dot), its interval (thick line) and
-        the 90th percentile (tick), in the unit :func:`duration_unit` picks
+        the 90th percentile (tick), in the unit ``duration_unit`` picks
         for the medians (the report's table uses the same).
 
     Raises

@@ -298,6 +298,7 @@ def stage_durations(
         summarising the visits of :func:`stage_visits`:
 
         ``stage`` (and the ``by`` column)
+            The stage, categorical in model order (and the ``by`` value).
         ``visits``
             Number of visits (int64).
         ``open``

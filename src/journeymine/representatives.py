@@ -92,7 +92,7 @@ def representatives(
     -----
     The distance is Levenshtein's (insertions, deletions, substitutions
     each cost 1) over activity sequences, computed by
-    :func:`rapidfuzz.process.cdist` between all pairs of variants, in
+    ``rapidfuzz.process.cdist`` between all pairs of variants, in
     blocks, keeping only the pairs within ``tolerance``. Time and memory
     grow with the square of the number of variants, not with the number of
     cases: about 3 s on two cores for 10,000 variants.
