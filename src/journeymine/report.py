@@ -44,6 +44,9 @@ LOOP_KINDS = ("self_loop", "rework", "return", "repeat_purchase", "stage_regress
 
 Progress = Callable[[str], None]
 
+#: the report's representative journeys are skipped above this many variants
+MAX_REPRESENTATIVE_VARIANTS = 20_000
+
 
 def _quiet(_: str) -> None:
     return None
@@ -77,6 +80,8 @@ class Analysis:
     durations_summary: pd.DataFrame | None = None
     #: the so-what tables (issue 15): impact, drift, channels, representatives
     so_what: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: why a so-what table was not computed
+    so_what_skipped: dict[str, str] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
 
     @property
@@ -253,7 +258,17 @@ def _so_what(a: Analysis, outcome: str | None) -> None:
     if log.channel is not None:
         a.so_what["channels"] = channel_switches(log, summary=True)
     if log.n_cases:
-        a.so_what["representatives"] = representatives(log, coverage=0.8)
+        from journeymine.discovery import variant_ids
+
+        n_variants = variant_ids(log)[1].size
+        if n_variants <= MAX_REPRESENTATIVE_VARIANTS:  # the cost grows with variants squared
+            a.so_what["representatives"] = representatives(log, coverage=0.8)
+        else:
+            a.so_what_skipped["representatives"] = (
+                f"The log has {n_variants:,} variants; representative journeys are computed up "
+                f"to {MAX_REPRESENTATIVE_VARIANTS:,} (their cost grows with the square of the "
+                "number of variants). Filter the log, then call jm.representatives(log)."
+            )
 
 
 def so_what_lines(a: Analysis) -> list[str]:
@@ -872,7 +887,15 @@ def _channels_section(a: Analysis) -> str:
 def _representatives_section(a: Analysis) -> str:
     t = a.so_what.get("representatives")
     if t is None:
-        return ""
+        note = a.so_what_skipped.get("representatives")
+        if note is None:
+            return ""
+        return _section(
+            "representatives",
+            "Representative journeys",
+            f"<p class='note'>{_e(note)}</p>",
+            "The fewest journeys that represent 80 % of the cases.",
+        )
     body = _figure(a.figures.get("representatives")) + html_table(
         t.round({"share": 4, "cumulative_share": 4, "mean_distance": 3}),
         caption="Representative journeys",
