@@ -125,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--top", type=int, default=10, metavar="K", help="number of variants to show (default: 10)"
     )
+    common.add_argument(
+        "--segment",
+        metavar="COLUMN",
+        help="add a section comparing the groups of cases by COLUMN (its value on each case's "
+        "first event), e.g. --segment channel",
+    )
     common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
     log_opts = argparse.ArgumentParser(add_help=False)
@@ -189,6 +195,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MODEL",
         help="the designed journey: a YAML file (or .bpmn, needs pm4py)",
     )
+    p.add_argument(
+        "--outcome",
+        metavar="COLUMN",
+        help="numeric column (e.g. revenue) summed per case as the outcome of the "
+        "deviation-impact section (default: conversion, a purchase of the model)",
+    )
     p.set_defaults(out_default="journeymine-report")
     return parser
 
@@ -247,7 +259,7 @@ def _read_model(path: Path) -> Any:
 def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     from journeymine.discovery import discover
     from journeymine.errors import ParameterError
-    from journeymine.report import analyse, write_analysis
+    from journeymine.report import analyse, so_what_lines, write_analysis
 
     if args.top < 1:
         raise ParameterError(f"--top must be a positive number. Got {args.top} instead.")
@@ -277,6 +289,8 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         top_variants=args.top,
         progress=status,
         func=args.command,
+        segment=args.segment,
+        outcome=getattr(args, "outcome", None),
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
@@ -290,6 +304,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         rate = a.conformance_rate
         if rate is not None:
             lines.append(f"conformance: {rate:.1%} of cases follow the designed journey")
+        lines += so_what_lines(a)
         lines.append(f"report: {path.resolve()}")
         out.write("\n".join(lines) + "\n")
     return 0

@@ -330,6 +330,21 @@ class JourneyLog:
             timestamp_key="time:timestamp",
         )
 
+    def case_table(self) -> pd.DataFrame:
+        """One row per case: size, start, end, duration, first and last activity, first values.
+
+        See :func:`journeymine.case_table` for the columns.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.datasets.load_shop().case_table().columns[:5].tolist()
+        ['case', 'events', 'start', 'end', 'duration']
+        """
+        from journeymine.cases import case_table
+
+        return case_table(self)
+
     def select_cases(self, case_codes: Any) -> JourneyLog:
         """A new log with only the given cases, keeping everything else.
 
