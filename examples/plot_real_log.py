@@ -2,36 +2,26 @@
 A real log: Sepsis patients' journeys
 =====================================
 
-journeymine reads any event log, not only customer journeys. Here, the
-public Sepsis log (1,050 hospital patients, from the 4TU.ResearchData
-collection) read from XES. When the log is not available next to the
-repository (in ``../shared/data``), the example falls back to the bundled
-shop data.
+journeymine reads any event log, not only customer journeys. Here, real
+recorded data that ships with the package: the journeys of 300 sepsis
+patients through a Dutch hospital, from registration at the emergency room
+to release, cut from the public Sepsis Cases log (F. Mannhardt,
+4TU.ResearchData, https://doi.org/10.4121/uuid:915d2bfb-7e84-49ad-a286-dc35f063a460,
+CC BY 4.0). The whole log (1,050 patients) reads the same way with
+``jm.read_xes("sepsis.xes.gz")``.
 """
-
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 
 import journeymine as jm
 
 # %%
-# Find the log
+# Load the log
 # ------------
-# Look for ``shared/data/sepsis.xes.gz`` from this script's folder upwards
-# (sphinx-gallery may run the script without ``__file__``; then from the
-# working folder).
+# :func:`journeymine.datasets.load_sepsis` returns a
+# :class:`~journeymine.JourneyLog` with one case per patient.
 
-here = Path(globals().get("__file__", Path.cwd() / "script.py")).resolve().parent
-candidates = [folder / "shared" / "data" / "sepsis.xes.gz" for folder in (here, *here.parents)]
-path = next((p for p in candidates if p.is_file()), None)
-
-if path is not None:
-    log = jm.read_xes(path)  # XES keys: case:concept:name, concept:name, time:timestamp
-    print(f"Read {path.name}")
-else:
-    print("sepsis.xes.gz not found next to the repository: using the shop data instead.")
-    log = jm.datasets.load_shop()
+log = jm.datasets.load_sepsis()
 log
 
 # %%

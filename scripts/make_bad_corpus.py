@@ -157,6 +157,20 @@ def corpus() -> dict[str, bytes]:
     files["duplicate_events.csv"] = HEADER + (
         "c1,ad,2025-01-01 10:00\n" * 3 + "c1,buy,2025-01-02\nc1,buy,2025-01-02\n"
     )
+    # a placeholder date: the case spans more than int64 nanoseconds can hold
+    files["span_over_292_years.csv"] = HEADER + (
+        "c1,ad,1678-01-01 00:00:00\nc1,buy,2261-12-31 00:00:00\nc2,ad,2025-01-01\n"
+    )
+    # activity codes that YAML reads as numbers unless quoted
+    files["numeric_activities.csv"] = HEADER + (
+        "c1,101,2025-01-01\nc1,102,2025-01-02\nc1,201,2025-01-03\nc2,101,2025-01-01\n"
+    )
+    files["model_numeric_activities.yaml"] = (
+        "name: codes\nstages:\n  Awareness: [101, 102]\n  Purchase: [201]\n"
+    )
+    files["model_quoted_activities.yaml"] = (
+        "name: codes\nstages:\n  Awareness: ['101', '102']\n  Purchase: ['201']\n"
+    )
     files["unicode_activities.csv"] = HEADER + (
         "c1,Anuncio en televisión,2025-01-01\n"
         "c1,浏览商品,2025-01-02\n"
@@ -258,6 +272,24 @@ def corpus() -> dict[str, bytes]:
         "stages: [Awareness, Purchase]\n"
         "activities: {ad: Awareness, buy: Purchase}\n"
         "loops: [[Purchase, Retention]]\n"
+    )
+    # SCHEDULE/START/COMPLETE events of one activity (as in BPI Challenge 2012)
+    lifecycle_events = "".join(
+        f"""    <event>
+      <string key="concept:name" value="{act}"/>
+      <string key="lifecycle:transition" value="{tr}"/>
+      <date key="time:timestamp" value="2025-01-01T1{i}:00:00Z"/>
+    </event>
+"""
+        for i, (act, tr) in enumerate(
+            [("apply", "SCHEDULE"), ("apply", "START"), ("apply", "COMPLETE"), ("pay", "COMPLETE")]
+        )
+    )
+    files["lifecycle_mixed.xes"] = (
+        XES_HEAD
+        + '<log xes.version="1.0">\n  <trace>\n    <string key="concept:name" value="c1"/>\n'
+        + lifecycle_events
+        + "  </trace>\n</log>\n"
     )
     files["model_not_a_mapping.yaml"] = "- Awareness\n- Purchase\n"
     files["model_invalid_yaml.yaml"] = "stages: [Awareness, Purchase\nactivities: {\n"

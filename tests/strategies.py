@@ -12,6 +12,25 @@ from hypothesis import strategies as st
 
 from journeymine.model import JourneyModel
 
+# -- helpers -------------------------------------------------------------------
+
+
+def spread_duplicates(df: pd.DataFrame, case: str, activity: str, timestamp: str) -> pd.DataFrame:
+    """Move exact duplicate events (same case, activity and time) apart by whole seconds.
+
+    journeymine warns about exact duplicates (they usually come from loading
+    data twice), and the tests treat that warning as an error; the k-th copy
+    of an event moves k seconds later, so ties between different activities
+    and runs of one activity (self-loops) stay in the data.
+    """
+    k = df.groupby([case, activity, timestamp], sort=False).cumcount().to_numpy()
+    if not k.any():
+        return df
+    out = df.copy()
+    out[timestamp] = out[timestamp] + pd.to_timedelta(k, unit="s")
+    return out
+
+
 # -- models and the logs they judge -------------------------------------------
 
 ACTIVITY_POOL = ("a", "b", "c", "d", "e", "f")
@@ -54,7 +73,8 @@ def logs_for(
     """Small event tables for ``model``: columns ``case``, ``activity``, ``timestamp``.
 
     Activities are the model's plus a few it does not know; timestamps are
-    minutes with many ties, and the rows are shuffled.
+    minutes with many ties (exact duplicates spread by seconds, see
+    :func:`spread_duplicates`), and the rows are shuffled.
     """
     pool = sorted(model.activities) + list(UNKNOWN_ACTIVITIES)
 
@@ -70,7 +90,7 @@ def logs_for(
             acts += draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size))
             minutes += draw(st.lists(st.integers(0, 5), min_size=size, max_size=size))
         perm = draw(st.permutations(range(len(cases))))
-        return pd.DataFrame(
+        df = pd.DataFrame(
             {
                 "case": [cases[i] for i in perm],
                 "activity": [acts[i] for i in perm],
@@ -78,5 +98,38 @@ def logs_for(
                 + pd.to_timedelta([minutes[i] for i in perm], unit="min"),
             }
         )
+        return spread_duplicates(df, "case", "activity", "timestamp")
 
     return _logs()
+
+
+# -- plain journeys with a channel, for slicing ------------------------------------------
+
+SLICE_ACTIVITIES = ("ad", "view", "cart", "buy", "return")
+SLICE_CHANNELS = ("web", "app", "store")
+
+
+@st.composite
+def journey_frames(draw: Any, max_cases: int = 8, max_events: int = 7) -> pd.DataFrame:
+    """Event tables ``case, activity, timestamp, channel``: few activities, ties in time, and a
+    channel that sometimes changes within a case; rows shuffled."""
+    n_cases = draw(st.integers(1, max_cases))
+    rows: list[tuple[str, str, pd.Timestamp, str]] = []
+    for c in range(n_cases):
+        size = draw(st.integers(1, max_events))
+        day = draw(st.integers(0, 20))
+        for _ in range(size):
+            rows.append(
+                (
+                    f"c{c}",
+                    draw(st.sampled_from(SLICE_ACTIVITIES)),
+                    pd.Timestamp("2025-01-01")
+                    + pd.Timedelta(days=day)
+                    + pd.Timedelta(hours=draw(st.integers(0, 60))),
+                    draw(st.sampled_from(SLICE_CHANNELS)),
+                )
+            )
+    perm = draw(st.permutations(range(len(rows))))
+    return pd.DataFrame(
+        [rows[i] for i in perm], columns=["case", "activity", "timestamp", "channel"]
+    )

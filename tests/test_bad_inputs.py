@@ -24,7 +24,13 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
-from journeymine.errors import JourneymineError, LogError, ModelError, ParameterError
+from journeymine.errors import (
+    JourneymineError,
+    JourneymineWarning,
+    LogError,
+    ModelError,
+    ParameterError,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
@@ -81,6 +87,7 @@ def test_corpus_is_current_and_small():
 
 def test_every_corpus_file_has_a_test():
     tested = {case[0] for case in ERRORS} | {case[0] for case in VALID} | WAITING_FOR_FIXES
+    tested |= {case[0] for case in WARNS} | MODELS
     assert {p.name for p in BAD.iterdir()} - tested == set()
 
 
@@ -93,6 +100,13 @@ _PARQUET = ["could not be read as Parquet", "magic bytes", "really Parquet"]
 
 # (file, reader keywords, exception class, regexes the message must all match)
 ERRORS: list[tuple[str, dict[str, Any], type[Exception], list[str]]] = [
+    (
+        "span_over_292_years.csv",
+        {},
+        LogError,
+        ["1 case in .*span_over_292_years.csv spans more than 292 years", "case 'c1'"]
+        + ["1678-01-01 00:00:00 to 2261-12-31", "placeholders", 'on_error="collect"'],
+    ),
     ("empty.csv", {}, LogError, ["is empty", "no header and no rows"]),
     ("blank_lines_only.csv", {}, LogError, ["is empty", "no header and no rows"]),
     ("header_only.csv", {}, LogError, [r"columns \['customer', 'touchpoint', 'ts'\] but no rows"]),
@@ -524,7 +538,9 @@ def test_epoch_seconds_are_utc():
 
 
 def test_duplicate_events_are_kept_and_counted():
-    log = read("duplicate_events.csv")
+    # issue 13 item 6: kept, but said, with the count and the call that drops them
+    with pytest.warns(JourneymineWarning, match=r"3 events .* repeat .*dedupe=True"):
+        log = read("duplicate_events.csv")
     edges = jm.discover(log).edges.set_index(["source", "target"])["events"]
     assert edges.to_dict() == {("ad", "ad"): 2, ("ad", "buy"): 1, ("buy", "buy"): 1}
 
@@ -573,6 +589,7 @@ CSV_OPTIONS: dict[str, dict[str, Any]] = {
 }
 CSV_FAILS_EVEN_WITH_COLLECT = {
     "empty.csv",
+    "span_over_292_years.csv",  # a whole case: fixed at the source, not per row
     "blank_lines_only.csv",
     "header_only.csv",
     "duplicate_columns.csv",
@@ -672,6 +689,52 @@ def test_yaml_alias_bomb_fails_fast():
 
 
 WAITING_FOR_FIXES: set[str] = set()
+
+# ---------------------------------------------------------------------------
+# valid inputs that silently distort results unless said: warnings with the fix
+
+# (file, reader keywords, regexes one warning must all match)
+WARNS: list[tuple[str, dict[str, Any], list[str]]] = [
+    (
+        "duplicate_events.csv",
+        {},
+        [r"3 events in .*duplicate_events.csv repeat the event just before them", "in 1 case"]
+        + [r"jm.filter_events\(log, dedupe=True\)"],
+    ),
+    (
+        "lifecycle_mixed.xes",
+        {},
+        ["mixes lifecycle transitions in column 'lifecycle:transition'"]
+        + ["complete: 2, schedule: 1, start: 1", 'jm.filter_events\\(log, lifecycle="complete"\\)'],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "patterns"), WARNS, ids=[w[0] for w in WARNS])
+def test_distorting_file_warns_with_the_fix(name, kwargs, patterns):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read(name, **kwargs)
+    messages = [str(w.message) for w in caught if issubclass(w.category, JourneymineWarning)]
+    assert any(all(re.search(p, m) for p in patterns) for m in messages), messages
+
+
+MODELS = {"model_numeric_activities.yaml", "model_quoted_activities.yaml", "numeric_activities.csv"}
+
+
+def test_model_with_numbers_for_activities_says_so():
+    # issue 13 item 5: YAML reads unquoted 101 as a number, the CSV has the text "101"
+    from journeymine.model import _coverage_warning, log_coverage
+
+    log = read("numeric_activities.csv")
+    model = read("model_numeric_activities.yaml")
+    text = _coverage_warning(model, *log_coverage(model, log))
+    assert text is not None
+    for pattern in ["None of the log's 3 activities", "model 'codes'", "'101', '102', '201'"]:
+        assert re.search(pattern, text), text
+    assert "model activities: 101, 102, 201" in text and "quote them in the YAML" in text
+    quoted = read("model_quoted_activities.yaml")
+    assert _coverage_warning(quoted, *log_coverage(quoted, log)) is None
 
 
 def test_xes_unknown_encoding_gives_log_error():
@@ -781,7 +844,8 @@ def test_out_of_range_datetimes_are_rejected_not_crashed():
     edge = pd.Series(
         np.array(["2262-04-11T23:47:16", "1677-09-21T00:12:44"], dtype="datetime64[s]")
     )
-    assert _from(edge).n_events == 2
+    with pytest.raises(LogError, match="spans more than 292 years"):  # one case: overflow
+        _from(edge)
 
 
 def test_epoch_edge_values():

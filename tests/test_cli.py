@@ -309,3 +309,47 @@ def test_rejected_rows_are_a_warning_line_not_a_python_warning(tmp_path, capsys)
     assert "JourneymineWarning" not in captured.err and "sys.exit" not in captured.err
     assert main([*argv, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
+
+
+# -- issue 13: hints in command-line syntax, verified formats, model coverage --------
+
+
+def test_hints_use_command_line_syntax(tmp_path, capsys):
+    out = ["--out", str(tmp_path / "o")]
+    path = _csv(tmp_path)
+    assert main(["discover", str(path), "--case", "cust", "--activity", "touchpoint", *out]) == 1
+    err = capsys.readouterr().err
+    assert "Did you mean --case customer_id?" in err and "case='" not in err
+    assert main(["discover", str(path), "--activity", "touchpoint", "--timestamp", "ts", *out]) == 1
+    err = capsys.readouterr().err
+    assert "Pass --case customer_id." in err
+    spaced = tmp_path / "spaced.csv"
+    pd.read_csv(path).rename(columns={"customer_id": "Household ID"}).to_csv(spaced, index=False)
+    assert main(["discover", str(spaced), "--case", "household", *out]) == 1
+    assert "Did you mean --case 'Household ID'?" in capsys.readouterr().err
+
+
+def test_suggested_timestamp_format_reads_the_values_shown(tmp_path, capsys):
+    path = tmp_path / "dates.csv"
+    path.write_text("customer_id,touchpoint,ts\nc1,ad,13/01/2025\nc1,buy,14/01/2025\n")
+    argv = ["discover", str(path), *COLUMNS, "--out", str(tmp_path / "o")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "'13/01/2025'" in err
+    assert "--timestamp-format %d/%m/%Y (it reads '13/01/2025')" in err
+    assert "--on-error collect" in err and "%H:%M" not in err
+    # and the suggestion works
+    assert main([*argv[:-2], "--timestamp-format", "%d/%m/%Y", "--out", str(tmp_path / "o")]) == 0
+
+
+def test_check_warns_when_the_model_knows_no_activity(tmp_path, capsys):
+    # YAML reads 101 as a number; the CSV's activities are text: nothing matches
+    path = tmp_path / "codes.csv"
+    path.write_text("customer_id,touchpoint,ts\nc1,101,2025-01-01\nc1,201,2025-01-02\n")
+    model = tmp_path / "codes.yaml"
+    model.write_text("stages:\n  Awareness: [101]\n  Purchase: [201]\n")
+    argv = ["check", str(path), *COLUMNS, "--model", str(model), "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "journeymine: warning: None of the log's 2 activities" in err
+    assert "quote them in the YAML" in err

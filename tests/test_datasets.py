@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -250,6 +251,7 @@ def test_load_shop_rejects_a_non_bool(as_frame: object) -> None:
 
 def test_exported_names() -> None:
     assert sorted(jm.datasets.__all__) == [
+        "load_sepsis",
         "load_shop",
         "shop_model",
         "shop_model_dict",
@@ -269,3 +271,39 @@ def test_script_regenerates_the_file_byte_for_byte(tmp_path: Path) -> None:
         text=True,
     )
     assert out.read_bytes() == DATA_FILE.read_bytes()
+
+
+# -- the real log (issue 13 item 10) ------------------------------------------------
+
+
+def test_sepsis_sample_is_real_small_and_attributed() -> None:
+    import journeymine as jm
+
+    raw = jm.datasets.load_sepsis(as_frame=True)
+    assert list(raw.columns) == ["patient", "activity", "timestamp", "department", "age"]
+    log = jm.datasets.load_sepsis()  # no warning: no duplicates, one lifecycle
+    assert (log.n_cases, log.n_events, len(log.activities)) == (300, 4178, 16)
+    assert log.tz_aware and log.to_pandas()["age"].notna().sum() == 300
+    doc = jm.datasets.load_sepsis.__doc__ or ""
+    assert "CC BY 4.0" in doc and "10.4121/uuid:915d2bfb-7e84-49ad-a286-dc35f063a460" in doc
+    path = Path(jm.datasets.__file__).with_name("sepsis_sample.csv.gz")
+    assert path.stat().st_size < 60_000
+
+
+def test_sepsis_sample_equals_the_first_cases_of_the_shared_log() -> None:
+    import warnings
+
+    import journeymine as jm
+
+    from conftest import shared_data
+
+    path = shared_data("sepsis.xes.gz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jm.JourneymineWarning)  # 4 duplicates in the full log
+        full = jm.read_xes(path)
+    small = jm.datasets.load_sepsis()
+    first = pd.unique(full._frame["case:concept:name"])[:300]
+    cut = full.select_cases(np.flatnonzero(full.cases.isin(first)))
+    g_cut, g_small = jm.discover(cut), jm.discover(small)
+    pd.testing.assert_frame_equal(g_cut.edges, g_small.edges)
+    pd.testing.assert_frame_equal(g_cut.nodes, g_small.nodes)

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine.errors import LogError, ParameterError
 
+from strategies import spread_duplicates
+
 
 def log_of(rows, **kw):
     df = pd.DataFrame(rows, columns=["c", "a", "t"])
@@ -218,7 +220,7 @@ def frames(draw, min_cases=1):
         rows += [(f"c{c}", a, m) for a, m in zip(acts, sorted(mins), strict=True)]
     df = pd.DataFrame(rows, columns=["c", "a", "t"])
     df["t"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["t"], unit="min")
-    return df
+    return spread_duplicates(df, "c", "a", "t")  # exact duplicates warn
 
 
 def disc(df, **kw):

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 
+from conftest import shared_data
+from strategies import spread_duplicates
+
 
 def make(df: pd.DataFrame, **kw):
     return jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts", **kw)
@@ -219,7 +222,7 @@ def test_case_ids_like_na_stay_strings():
     df = pd.DataFrame(
         {
             "customer": ["NA", "null", "None", "NA"],
-            "touchpoint": ["x"] * 4,
+            "touchpoint": ["x", "x", "x", "y"],
             "ts": ["2025-01-01"] * 4,
         }
     )
@@ -254,7 +257,8 @@ def event_frames(draw):
     acts = draw(st.lists(st.sampled_from(["x", "y", "z"]), min_size=n, max_size=n))
     minutes = draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
     ts = pd.Timestamp("2025-01-01") + pd.to_timedelta(minutes, unit="min")
-    return pd.DataFrame({"customer": cases, "touchpoint": acts, "ts": ts, "row": range(n)})
+    df = pd.DataFrame({"customer": cases, "touchpoint": acts, "ts": ts, "row": range(n)})
+    return spread_duplicates(df, "customer", "touchpoint", "ts")  # exact duplicates warn
 
 
 @settings(max_examples=60, deadline=None)
@@ -393,6 +397,102 @@ def test_factorize_many_ids_takes_the_radix_path_and_agrees():
     want_codes, want_labels = pd.factorize(ids, sort=True)
     np.testing.assert_array_equal(codes, want_codes)
     assert labels.equals(pd.Index(want_labels))
+
+
+# -- issue 13: select_cases arguments, overflowing spans, duplicates, lifecycles ----------
+
+
+def test_select_cases_takes_codes_or_a_mask(tiny_df):
+    log = make(tiny_df)  # cases a, b, c
+    assert log.select_cases(np.array([True, False, True])).cases.tolist() == ["a", "c"]
+    assert log.select_cases(np.ones(3, dtype=bool)).n_cases == 3  # not "case 1"
+    assert log.select_cases([2, 0, 2]).cases.tolist() == ["a", "c"]
+    assert log.select_cases(np.array([], dtype=np.int64)).n_cases == 0
+    for bad, match in [
+        (np.array([-1]), r"out of range \(e.g. -1\); the log has 3 cases"),
+        (np.array([3]), r"out of range \(e.g. 3\)"),
+        (np.array([True, False]), r"boolean mask of length 2, but the log has 3 cases"),
+        (np.array([0.0, 1.0]), "expects integer case codes or a boolean mask; got float64"),
+        (np.array([[0]]), "expects a 1-d array"),
+    ]:
+        with pytest.raises(ParameterError, match=match):
+            log.select_cases(bad)
+
+
+def test_select_every_case_keeps_the_event_order():
+    # rows of one case out of input order: selecting all cases used to lose the order
+    df = pd.DataFrame(
+        {
+            "customer": ["c0", "c0", "c0", "c1"],
+            "touchpoint": ["a", "a", "b", "a"],
+            "ts": ["2025-01-01 00:00", "2025-01-01 00:01", "2025-01-01 00:00", "2025-01-01 00:00"],
+        }
+    )
+    log = make(df)
+    every = log.select_cases(np.arange(log.n_cases))
+    np.testing.assert_array_equal(every.activity_codes, log.activity_codes)
+    assert every.to_pandas().equals(log.to_pandas())
+
+
+def test_case_spanning_more_than_292_years_is_refused():
+    df = pd.DataFrame(
+        {
+            "customer": ["old", "old", "new"],
+            "touchpoint": ["ad", "buy", "ad"],
+            "ts": pd.to_datetime(["1678-01-01", "2261-12-31", "2025-01-01"]),
+        }
+    )
+    with pytest.raises(LogError, match=r"1 case spans more than 292 years") as info:
+        make(df)
+    assert "case 'old' runs from 1678-01-01 00:00:00 to 2261-12-31 00:00:00" in str(info.value)
+    assert info.value.column == "ts" and info.value.rows == [0, 1]
+    # up to 292 years is fine, and the duration is right
+    df["ts"] = pd.to_datetime(["1800-01-01", "2091-01-01", "2025-01-01"])
+    log = make(df)
+    assert jm.variants(log)["median_duration"].max() == pd.Timestamp("2091-01-01") - pd.Timestamp(
+        "1800-01-01"
+    )
+
+
+def test_exact_duplicates_warn_with_count_and_fix():
+    df = pd.DataFrame(
+        {
+            "customer": ["c1", "c1", "c1", "c1", "c1"],
+            "touchpoint": ["ad", "ad", "view", "view", "buy"],
+            "ts": ["2025-01-01 10:00", "2025-01-01 10:00", "2025-01-01 11:00"]
+            + ["2025-01-01 11:00", "2025-01-01 12:00"],
+        }
+    )
+    with pytest.warns(JourneymineWarning, match=r"2 events repeat .* in 1 case") as caught:
+        log = make(df)
+    assert "jm.filter_events(log, dedupe=True)" in str(caught[0].message)
+    assert log.n_events == 5  # kept, not dropped behind the user's back
+    # the same activity at another time is a self-loop, not a duplicate
+    df.loc[1, "ts"] = "2025-01-01 10:30"
+    df.loc[3, "ts"] = "2025-01-01 11:30"
+    make(df)
+
+
+def test_mixed_lifecycles_warn_with_counts_and_fix():
+    df = pd.DataFrame(
+        {
+            "customer": ["c1"] * 4,
+            "touchpoint": ["apply", "apply", "apply", "pay"],
+            "ts": ["2025-01-01 10:00", "2025-01-01 11:00", "2025-01-01 12:00", "2025-01-02"],
+            "lifecycle:transition": ["SCHEDULE", "START", "COMPLETE", "complete"],
+        }
+    )
+    with pytest.warns(JourneymineWarning, match="complete: 2, schedule: 1, start: 1") as caught:
+        make(df)
+    assert 'jm.filter_events(log, lifecycle="complete")' in str(caught[0].message)
+    make(df.assign(**{"lifecycle:transition": ["complete", "COMPLETE", "Complete", None]}))
+
+
+def test_bpic_xes_mixing_lifecycles_warns():
+    path = shared_data("bpic2013_open_problems.xes.gz")
+    with pytest.warns(JourneymineWarning, match="mixes lifecycle transitions") as caught:
+        jm.read_xes(path)
+    assert 'jm.filter_events(log, lifecycle="' in str(caught[0].message)
 
 
 def test_select_every_case_keeps_activities_in_log_order():

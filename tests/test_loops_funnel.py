@@ -15,6 +15,7 @@ from journeymine.loops import KINDS, find_loops, loop_summary
 from journeymine.model import JourneyModel
 
 from reference_patterns import order_events, reference_funnel, reference_loops
+from strategies import spread_duplicates
 
 DAY = pd.Timedelta(days=1)
 
@@ -274,7 +275,7 @@ def small_logs(draw):
             "ts": [pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=minutes[i]) for i in perm],
         }
     )
-    return df
+    return spread_duplicates(df, "case", "act", "ts")  # exact duplicates warn
 
 
 PROPERTY_MODEL = JourneyModel(

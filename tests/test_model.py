@@ -503,3 +503,75 @@ def test_pm4py_missing(monkeypatch):
         JourneyModel.from_bpmn(MODELS / "journey.bpmn")
     with pytest.raises(MissingDependencyError, match=r"from_petri_net\(\) needs pm4py"):
         JourneyModel.from_petri_net(None, None, None)
+
+
+# -- issue 13: a model with only stages; does a model fit a log? -----------------------
+
+
+def test_stages_are_the_only_required_key():
+    model = JourneyModel(stages=["Awareness", "Purchase"])
+    assert model.activities == {} and model.required == ("Awareness", "Purchase")
+    assert model == JourneyModel.from_dict({"stages": ["Awareness", "Purchase"]})
+
+
+@pytest.mark.parametrize(
+    ("model", "log_acts", "known", "patterns"),
+    [
+        (
+            JourneyModel(stages=["A"], activities={101: "A", 102: "A"}),
+            ["101", "102", "9"],
+            0,
+            ["None of the log's 3 activities", "'101', '102', '9'", "model activities: 101, 102"]
+            + ["numbers while the log's are text", "quote them in the YAML"],
+        ),
+        (
+            JourneyModel(stages=["A"], activities={"101": "A"}),
+            [101, 102],
+            0,
+            ["The log's activities are numbers while the model's are text", "astype\\(str\\)"],
+        ),
+        (
+            JourneyModel(stages=["A"], activities={"View product": "A"}, name="shop"),
+            ["view product", "Buy"],
+            0,
+            ["activity of model 'shop'", "differ only in upper/lower case"],
+        ),
+        (
+            JourneyModel(stages=["A"], activities={"x": "A", "q": "A"}),
+            ["x", "y"],
+            3,
+            [r"Only 3 of 100 events \(3.0%\)", "written for this log"],
+        ),
+        (
+            JourneyModel(stages=["A"]),
+            ["x"],
+            0,
+            ["model activities: none", "The model lists no activities"],
+        ),
+    ],
+)
+def test_coverage_warning_names_both_sides_and_the_cause(model, log_acts, known, patterns):
+    import re
+
+    from journeymine.model import _coverage_warning
+
+    text = _coverage_warning(model, log_acts, known, 100)
+    assert text is not None
+    for pattern in patterns:
+        assert re.search(pattern, text), (pattern, text)
+
+
+def test_coverage_warning_is_silent_when_the_model_fits():
+    import warnings
+
+    from journeymine.errors import JourneymineWarning
+    from journeymine.model import _coverage_warning, warn_coverage
+
+    model = JourneyModel(stages=["A"], activities={"x": "A"})
+    assert _coverage_warning(model, ["x", "y"], 5, 100) is None  # 5 % is enough
+    assert _coverage_warning(model, ["x"], 0, 0) is None  # an empty log
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_coverage(model, ["x"], 10, 10)
+    with pytest.warns(JourneymineWarning, match="None of the log's 1 activities"):
+        warn_coverage(model, ["y"], 0, 10)

@@ -7,6 +7,14 @@ against the designed journey, and find loops, returns and drop-outs.
 from __future__ import annotations
 
 from journeymine import datasets, stages
+from journeymine.cases import case_table
+from journeymine.charts_explore import (
+    plot_compare,
+    plot_graph_compare,
+    plot_paths,
+    plot_step_matrix,
+)
+from journeymine.compare import compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
 from journeymine.errors import (
@@ -17,12 +25,14 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
+from journeymine.filters import filter_cases, filter_events, filter_time
 from journeymine.funnel import funnel, stage_durations
-from journeymine.graph import JourneyGraph
+from journeymine.graph import GraphComparison, JourneyGraph
 from journeymine.io import from_arrow, from_polars, read_csv, read_log, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
+from journeymine.paths import paths, step_matrix
 from journeymine.plot import (
     plot_conformance,
     plot_funnel,
@@ -39,6 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConformanceReport",
+    "GraphComparison",
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
@@ -48,9 +59,14 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "ParameterError",
+    "case_table",
     "check",
+    "compare",
     "datasets",
     "discover",
+    "filter_cases",
+    "filter_events",
+    "filter_time",
     "find_loops",
     "from_arrow",
     "from_dask",
@@ -59,10 +75,15 @@ __all__ = [
     "from_polars",
     "funnel",
     "loop_summary",
+    "paths",
+    "plot_compare",
     "plot_conformance",
     "plot_funnel",
     "plot_graph",
+    "plot_graph_compare",
+    "plot_paths",
     "plot_stage_durations",
+    "plot_step_matrix",
     "plot_stage_flow",
     "plot_variants",
     "read_csv",
@@ -72,6 +93,7 @@ __all__ = [
     "simulate",
     "stage_durations",
     "stages",
+    "step_matrix",
     "variants",
     "write_report",
 ]

@@ -46,11 +46,13 @@ def sample_repr(values: Sequence[Any]) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
-def bad_rows_fix(*, unparseable: bool, datetimes: bool) -> str:
+def bad_rows_fix(*, unparseable: bool, datetimes: bool, samples: Sequence[Any] = ()) -> str:
     """How to fix rows with a missing value or, if ``unparseable``, a bad timestamp.
 
     ``datetimes`` says the column already holds datetimes (as from XES or
     Parquet), where no format can help: such values are out of range.
+    ``samples`` are bad values the message shows: a ``timestamp_format`` is
+    suggested only if it parses every one of them (:func:`suggest_format`).
     """
     if unparseable and datetimes:
         return (
@@ -58,11 +60,46 @@ def bad_rows_fix(*, unparseable: bool, datetimes: bool) -> str:
             'timestamps. Fix them, or pass on_error="collect" to set them aside.'
         )
     if unparseable:
-        return (
-            "Fix the values, pass timestamp_format= with their format (e.g. "
-            "'%d/%m/%Y %H:%M'), or pass on_error=\"collect\" to set them aside."
+        fmt = suggest_format(samples)
+        how = (
+            f"pass timestamp_format={fmt!r} (it reads {str(samples[0]).strip()!r})"
+            if fmt is not None
+            else "pass timestamp_format= with their strftime format"
         )
+        return f'Fix the values, {how}, or pass on_error="collect" to set them aside.'
     return 'Drop or fill them, or pass on_error="collect" to set them aside.'
+
+
+#: formats :func:`suggest_format` tries, most common first (day first before month first)
+_FORMATS = tuple(
+    date + time
+    for date in (
+        "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
+        "%d/%m/%y", "%m/%d/%y", "%d.%m.%y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y",
+        "%Y%m%d", "%d-%b-%Y", "%d-%b-%y",
+    )
+    for time in ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p", "T%H:%M:%S")
+)  # fmt: skip
+
+
+def suggest_format(samples: Sequence[Any]) -> str | None:
+    """A strftime format that parses every one of ``samples`` (text), or None.
+
+    Tried in the order of ``_FORMATS``; a suggestion is only made when it
+    is verified on the values themselves, so a hint never proposes a format
+    that fails on the values it is shown with.
+    """
+    texts = [s.strip() for s in samples if isinstance(s, str) and s.strip()]
+    if not texts or len(texts) != len(samples):
+        return None
+    values = pd.Series(texts, dtype=object)
+    for fmt in _FORMATS:
+        try:
+            pd.to_datetime(values, format=fmt, errors="raise")
+        except (ValueError, TypeError, OverflowError):
+            continue
+        return fmt
+    return None
 
 
 def format_rows(
@@ -141,7 +178,9 @@ class RowReport:
         if kind in (BAD_TIME, OUT_OF_RANGE):
             what += f" (e.g. {sample_repr(sample[:3])})"
         fix = bad_rows_fix(
-            unparseable=kind in (BAD_TIME, OUT_OF_RANGE), datetimes=kind == OUT_OF_RANGE
+            unparseable=kind in (BAD_TIME, OUT_OF_RANGE),
+            datetimes=kind == OUT_OF_RANGE,
+            samples=sample[:3] if kind == BAD_TIME else (),
         )
         return LogError(
             f"{count} event{'s' if count != 1 else ''}{where(source)} "
@@ -705,3 +744,8 @@ def check_column(meta: Any, name: str, role: str) -> str:
     """``name`` if it is a column of the log described by ``meta``; else a LogError with a fix."""
     frame = pd.DataFrame(columns=list(meta.columns))
     return str(resolve_column(frame, name, role, source=meta.source))
+
+
+def optional_duration_ns(value: Any, name: str, func: str) -> int | None:
+    """``None``, or a non-negative duration (Timedelta or a string such as '30D') as int64 ns."""
+    return None if value is None else duration_ns(value, name, func)

@@ -8,6 +8,8 @@ without a traceback.
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import sys
 import warnings
 from collections.abc import Sequence
@@ -19,6 +21,34 @@ from journeymine.errors import JourneymineError, JourneymineWarning
 __all__ = ["main"]
 
 PROG = "journeymine"
+
+#: keyword arguments of the readers and analyses that are options of the command
+_CLI_OPTIONS: tuple[str, ...] = ("case", "activity", "timestamp", "stage", "channel", "sep", "by")
+_CLI_OPTIONS += ("timestamp_format", "on_error")
+_KEYWORD_VALUE = re.compile(
+    r"(?<![\w.])(?P<key>" + "|".join(_CLI_OPTIONS) + r")=(?P<q>['\"])(?P<value>.*?)(?P=q)"
+)
+_KEYWORD_BARE = re.compile(r"(?<![\w.])(?P<key>" + "|".join(_CLI_OPTIONS) + r")=(?=\s)")
+
+
+def _cli_syntax(message: str) -> str:
+    """Hints written for Python (``Pass case='household_id'``) in command-line syntax.
+
+    ``case='household_id'`` becomes ``--case household_id`` (quoted for the
+    shell when needed) and a bare ``timestamp_format= with ...`` becomes
+    ``--timestamp-format with ...``; keywords that are not options of the
+    command, and Python calls such as ``jm.filter_events(log, dedupe=True)``,
+    are left as they are.
+    """
+
+    def option(key: str) -> str:
+        return "--" + key.replace("_", "-")
+
+    def with_value(m: re.Match[str]) -> str:
+        return f"{option(m['key'])} {shlex.quote(m['value'])}"
+
+    message = _KEYWORD_VALUE.sub(with_value, message)
+    return _KEYWORD_BARE.sub(lambda m: option(m["key"]), message)
 
 
 class _Status:
@@ -94,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--title", help="title of the report")
     common.add_argument(
         "--top", type=int, default=10, metavar="K", help="number of variants to show (default: 10)"
+    )
+    common.add_argument(
+        "--segment",
+        metavar="COLUMN",
+        help="add a section comparing the groups of cases by COLUMN (its value on each case's "
+        "first event), e.g. --segment channel",
     )
     common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
@@ -247,6 +283,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         top_variants=args.top,
         progress=status,
         func=args.command,
+        segment=args.segment,
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
@@ -294,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
         # a warning the user can act on, said like the errors (no source line)
         status.clear()
-        text = " ".join(str(message).split())
+        text = _cli_syntax(" ".join(str(message).split()))
         if not args.quiet or not issubclass(category, JourneymineWarning):
             sys.stderr.write(f"{PROG}: warning: {text}\n")
 
@@ -305,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, sys.stdout, status)
     except JourneymineError as exc:
         status.clear()
-        message = " ".join(str(exc).split()) or type(exc).__name__
+        message = _cli_syntax(" ".join(str(exc).split())) or type(exc).__name__
         sys.stderr.write(f"{PROG}: error: {message}\n")
         return 1
     except OSError as exc:

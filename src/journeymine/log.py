@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
+from journeymine import _quality
 from journeymine import _validation as v
 from journeymine._codes import factorize, order_events
 from journeymine.errors import (
@@ -19,6 +21,7 @@ from journeymine.errors import (
     MissingDependencyError,
     ParameterError,
 )
+from journeymine.errors import user_stacklevel as _stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
     import pm4py  # noqa: F401
@@ -327,8 +330,39 @@ class JourneyLog:
             timestamp_key="time:timestamp",
         )
 
-    def select_cases(self, case_codes: np.ndarray) -> JourneyLog:
-        """A new log with only the given cases (by code), keeping everything else.
+    def case_table(self) -> pd.DataFrame:
+        """One row per case: size, start, end, duration, first and last activity, first values.
+
+        See :func:`journeymine.case_table` for the columns.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.datasets.load_shop().case_table().columns[:5].tolist()
+        ['case', 'events', 'start', 'end', 'duration']
+        """
+        from journeymine.cases import case_table
+
+        return case_table(self)
+
+    def select_cases(self, case_codes: Any) -> JourneyLog:
+        """A new log with only the given cases, keeping everything else.
+
+        Parameters
+        ----------
+        case_codes : array-like of int, or array-like of bool
+            Case codes (positions in :attr:`cases`, ``0 .. n_cases - 1``; order
+            and repeats do not matter), or a boolean mask with one entry per case.
+
+        Returns
+        -------
+        JourneyLog
+
+        Raises
+        ------
+        ParameterError
+            For codes out of range (negative codes too), floats, or a mask of
+            the wrong length.
 
         Examples
         --------
@@ -336,9 +370,10 @@ class JourneyLog:
         >>> log = jm.datasets.load_shop()
         >>> log.select_cases(np.array([0, 1])).n_cases
         2
+        >>> log.select_cases(log.case_sizes > 20).n_cases == int((log.case_sizes > 20).sum())
+        True
         """
-        keep = np.zeros(self.n_cases, dtype=bool)
-        keep[np.asarray(case_codes, dtype=np.int64)] = True
+        keep = self._case_mask(case_codes)
         mask = keep[self.case_codes]
         order = self._order[mask]
         return _build(
@@ -354,6 +389,43 @@ class JourneyLog:
             self.rejected,
             self.source,
         )
+
+    def _case_mask(self, case_codes: Any) -> np.ndarray:
+        """A boolean mask over cases from codes or a mask (see :meth:`select_cases`)."""
+        n = self.n_cases
+        how = (
+            f"Pass case codes (ints in 0..{n - 1}, positions in log.cases) or a boolean mask "
+            f"of length n_cases={n}; to select by case id, use "
+            "np.flatnonzero(log.cases.isin(ids))."
+        )
+        values = np.asarray(case_codes)
+        if values.ndim != 1:
+            raise ParameterError(
+                f"select_cases() expects a 1-d array; got shape {values.shape}. {how}"
+            )
+        if values.dtype == bool:
+            if values.size != n:
+                raise ParameterError(
+                    f"select_cases() got a boolean mask of length {values.size}, but the log "
+                    f"has {n} cases. {how}"
+                )
+            return values.copy()
+        if values.size == 0:
+            return np.zeros(n, dtype=bool)
+        if not np.issubdtype(values.dtype, np.integer):
+            raise ParameterError(
+                f"select_cases() expects integer case codes or a boolean mask; got "
+                f"{values.dtype} values (e.g. {values[0]!r}). {how}"
+            )
+        bad = (values < 0) | (values >= n)
+        if bad.any():
+            raise ParameterError(
+                f"select_cases() got {int(bad.sum())} case code(s) out of range (e.g. "
+                f"{int(values[bad][0])}); the log has {n} cases. {how}"
+            )
+        keep = np.zeros(n, dtype=bool)
+        keep[values.astype(np.int64)] = True
+        return keep
 
     def __len__(self) -> int:
         return self.n_events
@@ -384,8 +456,10 @@ class JourneyLog:
             ("columns", ", ".join(self.columns)),
             ("rejected rows", f"{len(self.rejected):,}"),
         ]
+        # every value is escaped: column names (and the file name) are user text
         body = "".join(
-            f"<tr><th style='text-align:left'>{k}</th><td>{val}</td></tr>" for k, val in rows
+            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(val)}</td></tr>"
+            for k, val in rows
         )
         return f"<table><caption>JourneyLog</caption>{body}</table>"
 
@@ -615,7 +689,7 @@ def from_pandas(
         if len(report.bad) == n:
             raise report.all_rejected(src)
     keep = np.flatnonzero(~bad) if report.problems else np.arange(n, dtype=np.int64)
-    return _build(
+    log = _build(
         frame,
         keep,
         ns[keep] if report.problems else ns,
@@ -629,18 +703,8 @@ def from_pandas(
         src,
         coded,
     )
-
-
-def _stacklevel() -> int:
-    """Stack level that points at the user's call, through the readers."""
-    import inspect
-
-    level = 1
-    frame = inspect.currentframe()
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("journeymine"):
-        frame = frame.f_back
-        level += 1
-    return max(level - 1, 2)
+    _quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates, ...
+    return log
 
 
 def _reason_column(frame: pd.DataFrame) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import io
+import warnings
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from journeymine.errors import MissingDependencyError, ModelError, ParameterError
+from journeymine._kernel import Kernel
+from journeymine.errors import (
+    JourneymineWarning,
+    MissingDependencyError,
+    ModelError,
+    ParameterError,
+    user_stacklevel,
+)
 
 __all__ = ["JourneyModel"]
 
@@ -45,9 +53,10 @@ class JourneyModel:
     ----------
     stages : sequence of str
         The stages in their designed order.
-    activities : mapping of str to str
+    activities : mapping of str to str, optional
         The stage of each activity (touchpoint). Activities not listed are
-        ``unknown_activity`` deviations when checking a log.
+        ``unknown_activity`` deviations when checking a log. Default: none
+        yet (every activity of a log is then unknown, and the analyses warn).
     required : sequence of str, optional
         Stages a journey must not skip. Default: every stage.
     start : sequence of str, optional
@@ -95,7 +104,7 @@ class JourneyModel:
     """
 
     stages: tuple[str, ...]
-    activities: Mapping[str, str]
+    activities: Mapping[str, str] = field(default_factory=dict)
     required: tuple[str, ...] | None = None
     start: tuple[str, ...] | None = None
     loops: tuple[tuple[str, str], ...] = ()
@@ -859,6 +868,111 @@ class JourneyModel:
         )
 
 
+# -- does a model fit a log? -----------------------------------------------------
+#: below this share of a log's events with an activity of the model, the analyses warn
+COVERAGE_WARN_SHARE = 0.05
+
+
+def _examples(values: Iterable[Any], k: int = 3) -> str:
+    items = list(values)
+    if not items:
+        return "none"
+    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in items[:k])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > k else "")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _coverage_warning(
+    model: JourneyModel, activities: Iterable[Any], n_known: int, n_events: int
+) -> str | None:
+    """The warning text when a model hardly fits a log, else None.
+
+    ``activities`` are the log's distinct activities, ``n_known`` the number
+    of its events whose activity the model maps to a stage and ``n_events``
+    all its events. The text names examples from both sides and the likely
+    cause: numbers on one side and text on the other (a YAML file that reads
+    ``101`` as a number while the CSV has the text ``"101"``), names that
+    differ only in upper/lower case or spaces, or a model made for another log.
+    """
+    if n_events <= 0 or n_known >= COVERAGE_WARN_SHARE * n_events:
+        return None
+    log_acts = list(activities)
+    model_acts = list(model.activities)
+    name = f"model {model.name!r}" if model.name else "the model"
+    if n_known == 0:
+        what = (
+            f"None of the log's {len(log_acts)} activities is an activity of {name}, so "
+            "every event is an unknown activity: conformance is 0 %, and funnel and stage "
+            "times are empty."
+        )
+    else:
+        what = (
+            f"Only {n_known:,} of {n_events:,} events ({n_known / n_events:.1%}) have an "
+            f"activity of {name}; the others are unknown activities."
+        )
+    sides = f" Log activities: {_examples(log_acts)}; model activities: {_examples(model_acts)}."
+    if not model_acts:
+        return (
+            f"{what}{sides} The model lists no activities: map each activity to its stage "
+            "(activities={activity: stage}, or stages: {stage: [activity, ...]} in YAML)."
+        )
+    log_text = {str(a) for a in log_acts}
+    model_numbers = [a for a in model_acts if _is_number(a)]
+    log_numbers = [a for a in log_acts if _is_number(a)]
+    if model_numbers and {str(a) for a in model_numbers} & log_text:
+        cause = (
+            " The model's activities are numbers while the log's are text (YAML reads an "
+            "unquoted 101 as a number): quote them in the YAML file ('101': Awareness, or "
+            "stages: {Awareness: ['101', '102']})."
+        )
+    elif log_numbers and {str(a) for a in model_acts} & {str(a) for a in log_numbers}:
+        cause = (
+            " The log's activities are numbers while the model's are text: read the log "
+            "with the activity column as text (e.g. jm.read_csv(path, dtype={column: str}) "
+            "or df[column].astype(str)), or write the model's activities as numbers."
+        )
+    else:
+
+        def norm(x: Any) -> str:
+            return " ".join(str(x).split()).casefold()
+
+        exact = set(model_acts) & set(log_acts)
+        if len({norm(a) for a in model_acts} & {norm(a) for a in log_acts}) > len(exact):
+            cause = (
+                " Some names differ only in upper/lower case or spaces: activity names "
+                "must match exactly."
+            )
+        else:
+            cause = (
+                " Check that the model was written for this log and that activity= names "
+                "the column with the touchpoints."
+            )
+    return what + sides + cause
+
+
+def warn_coverage(
+    model: JourneyModel,
+    activities: Iterable[Any],
+    n_known: int,
+    n_events: int,
+    *,
+    stacklevel: int = 3,
+) -> None:
+    """Warn (:class:`JourneymineWarning`) when a model hardly fits a log; see :func:`_coverage_warning`."""
+    text = _coverage_warning(model, activities, n_known, n_events)
+    if text is not None:
+        warnings.warn(text, JourneymineWarning, stacklevel=stacklevel)
+
+
+def log_coverage(model: JourneyModel, log: Any) -> tuple[list[Any], int, int]:
+    """``(activities, n_known, n_events)`` of an in-memory log, for :func:`warn_coverage`."""
+    known = int((model.event_stages(log) >= 0).sum())
+    return list(log.activity_labels), known, int(log.n_events)
+
+
 # -- helpers ------------------------------------------------------------------
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     if value is None:
@@ -1188,3 +1302,42 @@ def _net_levels(net: Any, im: Any) -> tuple[dict[Any, int], dict[Any, set[Any]]]
                 else:
                     stack.extend(a.target for a in u.out_arcs)
     return level, succ
+
+
+class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
+    """Any kernel of an analysis with a model, plus the model's coverage of the log.
+
+    The partial result carries, next to the analysis's own, a few of the log's
+    activities and the counts of known and all events, which add up over
+    partitions; ``finish`` warns once (see :func:`warn_coverage`) when the
+    model hardly fits the log, then finishes the analysis.
+    """
+
+    _SAMPLE = 20  # activities kept per partial, for the warning's examples
+
+    def __init__(self, inner: Kernel[Any, Any], model: JourneyModel) -> None:
+        self.inner = inner
+        self.model = model
+        self.name = inner.name
+
+    def check(self, meta: Any) -> None:
+        self.inner.check(meta)
+
+    def part(self, log: Any) -> tuple[Any, tuple[list[Any], int, int]]:
+        acts, known, events = log_coverage(self.model, log)
+        return self.inner.part(log), (acts[: self._SAMPLE], known, events)
+
+    def merge(self, a: Any, b: Any) -> Any:
+        (pa, (acts_a, ka, na)), (pb, (acts_b, kb, nb)) = a, b
+        acts = acts_a + [x for x in acts_b if x not in acts_a]
+        return self.inner.merge(pa, pb), (acts[: self._SAMPLE], ka + kb, na + nb)
+
+    def finish(self, merged: Any, meta: Any) -> Any:
+        inner, (acts, known, events) = merged
+        warn_coverage(self.model, acts, known, events, stacklevel=user_stacklevel())
+        return self.inner.finish(inner, meta)
+
+
+def covered(kernel: Kernel[Any, Any], model: Any) -> Kernel[Any, Any]:
+    """``kernel`` that also warns when ``model`` hardly fits the log (``kernel`` if no model)."""
+    return _Covered(kernel, model) if isinstance(model, JourneyModel) else kernel

@@ -1,9 +1,11 @@
 """The self-contained HTML report: one file with the log, the journey, conformance and loops.
 
 The report embeds its pictures as inline SVG and its tables as HTML tables,
-with a small inline style sheet: no JavaScript, no remote assets, so it can be
-mailed or attached to a ticket as is. Every user string (activity names,
-case ids, column names) is escaped.
+with a small inline style sheet, and the interactive journey map of
+:mod:`journeymine.plot.interactive` (its script inline too, the static
+picture shown where scripts are off): no remote assets, no network request,
+so it can be mailed or attached to a ticket as is. Every user string
+(activity names, case ids, column names) is escaped.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class Analysis:
     funnel: pd.DataFrame | None = None
     durations: pd.DataFrame | None = None
     durations_summary: pd.DataFrame | None = None
+    segment: str | None = None
+    segments: pd.DataFrame | None = None
     figures: dict[str, Figure] = field(default_factory=dict)
 
     @property
@@ -124,6 +128,7 @@ def analyse(
     top_variants: int = 10,
     progress: Progress = _quiet,
     func: str = "build_report_html",
+    segment: str | None = None,
 ) -> Analysis:
     """Compute the tables and draw the figures of the report (private to the package)."""
     from journeymine.conformance import check
@@ -170,6 +175,12 @@ def analyse(
         a.funnel = funnel(log, model)
         a.durations = stage_durations(log, model)
         a.durations_summary = stage_durations(log, model, summary=True)
+    if segment is not None:
+        from journeymine.compare import compare
+
+        progress(f"comparing the groups of {segment!r}")
+        a.segment = segment
+        a.segments = compare(log, segment, model=model)
 
     progress("drawing")
     figs = a.figures
@@ -217,6 +228,16 @@ def analyse(
                 "Time spent in each stage, from the first event in the stage to the first event "
                 "after it (visits still open are left out).",
                 plot_stage_durations(a.durations, model=model),
+            )
+        if a.segments is not None:
+            from journeymine.charts_explore import plot_compare
+
+            figs["segments"] = Figure(
+                "segments",
+                f"Each group of {segment!r} (its value on the case's first event): dots are "
+                "shares of the group's cases, bars their 95 % Wilson intervals, rings a "
+                "difference to the other cases with p < 0.05.",
+                plot_compare(a.segments),
             )
     return a
 
@@ -604,6 +625,49 @@ def _funnel_section(a: Analysis) -> str:
     )
 
 
+def _segment_section(a: Analysis) -> str:
+    """Segments compared: one column per group, value and interval per metric."""
+    table = a.segments
+    if table is None:
+        return ""
+
+    def cell(row: Any) -> str:
+        if row.metric == "median_duration":
+            text = f"{row.value:.1f} d ({row.lo:.1f}–{row.hi:.1f})"
+        elif row.metric == "median_events":
+            text = f"{row.value:g} ({row.lo:g}–{row.hi:g})"
+        else:
+            text = f"{row.value:.1%} ({row.lo:.1%}–{row.hi:.1%})"
+        return text + (" *" if row.p_value < 0.05 else "")
+
+    cells = pd.DataFrame(
+        {
+            "group": table["group"].astype(str),
+            "metric": table["metric"],
+            "text": [cell(r) for r in table.itertuples(index=False)],
+        }
+    )
+    wide = cells.pivot(index="metric", columns="group", values="text")
+    wide = wide.reindex(list(dict.fromkeys(table["metric"]))).reset_index()
+    sizes = table.groupby(table["group"].astype(str), sort=False)["cases"].first()
+    wide.columns = ["metric"] + [f"{g} ({sizes[g]:,} cases)" for g in wide.columns[1:]]
+    body = (
+        _figure(a.figures.get("segments"))
+        + html_table(wide, caption=f"Groups of {a.segment!r}", max_rows=100)
+        + "<p class='note'>Value (95 % interval): Wilson intervals for shares, a seeded "
+        "bootstrap for medians (durations in days). * the group differs from all other cases "
+        "with p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median test).</p>"
+    )
+    return _section(
+        "segments",
+        "Segments compared",
+        body,
+        f"The cases grouped by {a.segment!r}: conversion, conformance, deviations, loops and "
+        "durations per group, with intervals and a test against the other cases "
+        "(jm.compare).",
+    )
+
+
 def _loops_section(a: Analysis) -> str:
     loops = a.loops
     kind = loops["kind"].astype(str)
@@ -721,6 +785,9 @@ def _render(a: Analysis) -> str:
     else:
         sections.append(_loops_section(a))
         nav.append(("loops", "Loops"))
+    if a.segments is not None:
+        sections.append(_segment_section(a))
+        nav.append(("segments", "Segments"))
     try:
         from journeymine import __version__ as version
     except ImportError:  # pragma: no cover
@@ -794,7 +861,7 @@ def build_report_html(
     >>> df = pd.DataFrame({"c": [1, 1, 2, 2], "a": ["ad", "buy", "ad", "view"],
     ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
     >>> page = build_report_html(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
-    >>> page.startswith("<!DOCTYPE html>") and "<script" not in page
+    >>> page.startswith("<!DOCTYPE html>") and "class='jm-map'" in page
     True
     """
     a = analyse(log, model=model, graph=graph, title=title, top_variants=top_variants)
@@ -810,17 +877,22 @@ def write_report(
     title: str | None = None,
     top_variants: int = 10,
     out_dir: str | Path | None = None,
+    segment: str | None = None,
 ) -> Path:
     """Write a self-contained HTML report of a log (and optionally its plots and tables).
 
-    The report is one HTML file with inline CSS and inline SVG figures, no
-    JavaScript and no remote assets. It holds:
+    The report is one HTML file with inline CSS, inline SVG figures and an
+    inline script for the journey map; it loads nothing from the network.
+    It holds:
 
     - the log: cases, events, activities, time span, rejected rows, columns;
-    - the journey graph (pruned when large) and the most frequent moves;
+    - the journey graph as an interactive map (pan, zoom, hover for counts
+      and times, sliders for the share of touchpoints and moves, frequency or
+      time; the static picture, pruned when large, where scripts are off) and
+      the most frequent moves;
     - the top variants, as a table and a picture;
     - with ``model``: the conformance summary, the designed-vs-actual
-      overlay, deviations by kind and by stage, the funnel (table and
+      overlay next to the stage flow, deviations by kind and by stage, the funnel (table and
       picture), loops (returns, repeat purchases, self-loops, rework,
       moves back) and the time in stage. Without a model, the loops that
       need none (self-loops, rework).
@@ -835,10 +907,13 @@ def write_report(
         As in ``journeymine.report.build_report_html``.
     out_dir : str or path-like, optional
         Also write the figures as PNG (``graph.png``, ``variants.png``, and
-        with a model ``conformance.png``, ``funnel.png``,
+        with a model ``conformance.png``, ``stage_flow.png``, ``funnel.png``,
         ``stage_durations.png``) and the tables as CSV (``variants.csv``,
         ``loops.csv``, and with a model ``deviations.csv``, ``cases.csv``,
         ``funnel.csv``, ``stage_durations.csv``) to this folder.
+    segment : str, optional
+        A column of the log: adds a "Segments compared" section with
+        :func:`journeymine.compare` by that column (a table and a picture).
 
     Returns
     -------
@@ -865,7 +940,13 @@ def write_report(
     ('report.html', True)
     """
     a = analyse(
-        log, model=model, graph=graph, title=title, top_variants=top_variants, func="write_report"
+        log,
+        model=model,
+        graph=graph,
+        title=title,
+        top_variants=top_variants,
+        func="write_report",
+        segment=segment,
     )
     return write_analysis(a, path, out_dir=out_dir)
 
@@ -916,6 +997,7 @@ def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> l
         "loops": a.loops,
         "funnel": a.funnel,
         "stage_durations": a.durations,
+        "segments": a.segments,
     }
     rep = a.conformance
     if rep is not None:

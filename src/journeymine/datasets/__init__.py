@@ -1,14 +1,18 @@
-"""Demo data: an omnichannel shop's customer journeys over 2025 and its designed journey.
+"""Demo data: an omnichannel shop's customer journeys and its designed journey, and a real log.
 
 The event log (:func:`load_shop`) has one row per touchpoint of 6,000
 customers; the designed journey (:func:`shop_model`) says which stage each
 touchpoint belongs to, which stages are required and which moves back are
 allowed. The log follows the design mostly and deviates from it on purpose,
 so every analysis of journeymine has something to find.
+
+:func:`load_sepsis` is real, recorded data: 300 patients' journeys through a
+Dutch hospital, cut from the public Sepsis Cases log (CC BY 4.0).
 """
 
 from __future__ import annotations
 
+import warnings
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -16,15 +20,17 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import pandas as pd
 import yaml
 
-from journeymine.errors import ParameterError
+from journeymine._quality import DUPLICATES_WARNING as _DUPLICATES_WARNING
+from journeymine.errors import JourneymineWarning, ParameterError
 
 if TYPE_CHECKING:
     from journeymine.log import JourneyLog
     from journeymine.model import JourneyModel
 
-__all__ = ["load_shop", "shop_model", "shop_model_dict", "shop_model_path"]
+__all__ = ["load_sepsis", "load_shop", "shop_model", "shop_model_dict", "shop_model_path"]
 
 _LOG_FILE = "shop.csv.gz"
+_SEPSIS_FILE = "sepsis_sample.csv.gz"
 _MODEL_FILE = "shop_model.yaml"
 
 
@@ -97,7 +103,11 @@ def load_shop(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
       reading reviews (rework), support contacts, newsletters, reviews;
     - two touchpoints the design does not know (``Chatbot session`` and
       ``Price drop alert``), and a few events of one customer logged in the
-      same second (an order and its payment).
+      same second (an order and its payment), among them 40 double-clicked
+      ``Add to cart`` events: exact duplicates, kept on purpose (they show as
+      self-loops; ``jm.filter_events(log, dedupe=True)`` drops them), so
+      this loader does not warn about them as :func:`~journeymine.from_pandas`
+      would.
 
     Examples
     --------
@@ -128,14 +138,88 @@ def load_shop(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
         return df
     from journeymine.log import from_pandas
 
-    return from_pandas(
-        df,
-        case="customer_id",
-        activity="touchpoint",
-        timestamp="timestamp",
-        stage="stage",
-        channel="channel",
-    )
+    with warnings.catch_warnings():
+        # the double-clicked "Add to cart" events are part of the demo (self-loops)
+        warnings.filterwarnings("ignore", _DUPLICATES_WARNING, JourneymineWarning)
+        return from_pandas(
+            df,
+            case="customer_id",
+            activity="touchpoint",
+            timestamp="timestamp",
+            stage="stage",
+            channel="channel",
+        )
+
+
+@overload
+def load_sepsis(*, as_frame: Literal[False] = ...) -> JourneyLog: ...
+@overload
+def load_sepsis(*, as_frame: Literal[True]) -> pd.DataFrame: ...
+@overload
+def load_sepsis(*, as_frame: bool) -> JourneyLog | pd.DataFrame: ...
+def load_sepsis(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
+    """Load a small real event log: 300 sepsis patients' journeys through a hospital.
+
+    Real, recorded data, so the gallery and the docs work on it anywhere: the
+    first 300 patients (4,178 events, 16 activities, from October 2014) of
+    the public Sepsis Cases log of a Dutch hospital's ERP system. Each case
+    is a patient, from registration at the emergency room through triage,
+    lab tests (``Leucocytes``, ``CRP``, ``LacticAcid``), antibiotics and
+    admission to a ward or intensive care, to release and, for some, a
+    return to the emergency room. Many events of a patient share a
+    timestamp (lab results entered at once): they keep their file order,
+    as pm4py does.
+
+    Columns: ``patient`` (the case id, anonymised letters), ``activity``,
+    ``timestamp`` (UTC), ``department`` (the anonymised ``org:group``) and
+    ``age`` (in five-year steps, on the patient's first event only).
+
+    Parameters
+    ----------
+    as_frame : bool, default=False
+        Return the raw table (as text, the way it is stored) instead of a
+        :class:`~journeymine.JourneyLog`.
+
+    Returns
+    -------
+    JourneyLog or pandas.DataFrame
+
+    See Also
+    --------
+    load_shop : Synthetic customer journeys with a designed journey to check.
+
+    Notes
+    -----
+    Source: F. Mannhardt, *Sepsis Cases - Event Log*, Eindhoven University of
+    Technology, 4TU.ResearchData, 2016,
+    https://doi.org/10.4121/uuid:915d2bfb-7e84-49ad-a286-dc35f063a460,
+    licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).
+    Changes: only the first 300 cases, five of the columns, renamed; built
+    by ``scripts/make_sepsis_sample.py``. The whole log and other real logs
+    are read from ``../shared/data/`` by the agreement tests (see README).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_sepsis()
+    >>> log.n_cases, log.n_events, len(log.activities)
+    (300, 4178, 16)
+    >>> jm.variants(log).iloc[0]["variant"][:3]
+    ('ER Registration', 'ER Triage', 'ER Sepsis Triage')
+    """
+    if not isinstance(as_frame, bool):
+        raise ParameterError(
+            f"The 'as_frame' parameter of load_sepsis() must be a bool. Got {as_frame!r} instead."
+        )
+    with files(__name__).joinpath(_SEPSIS_FILE).open("rb") as f:
+        df = pd.read_csv(f, compression="gzip", dtype=str, keep_default_na=False)
+    if as_frame:
+        return df
+    from journeymine.log import from_pandas
+
+    df["age"] = pd.to_numeric(df["age"], errors="coerce").astype("Int64")
+    df["department"] = df["department"].replace("", None)
+    return from_pandas(df, case="patient", activity="activity", timestamp="timestamp")
 
 
 def shop_model_path() -> Path:
