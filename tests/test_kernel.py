@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine import _kernel
 from journeymine.conformance import ConformanceReport, _Check
-from journeymine.funnel import _Funnel, _StageDurations
+from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
 
@@ -54,8 +54,8 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "find_loops": lambda m: _FindLoops("find_loops", m, None, None, None),
     "loop_summary": lambda m: _LoopSummary("loop_summary", m, None, None, None),
     "funnel": lambda m: _Funnel(m, None, None),
-    "stage_durations": lambda m: _StageDurations(m, None, None, False),
-    "stage_durations_summary": lambda m: _StageDurations(m, None, None, True),
+    "stage_durations": lambda m: _StageDurations(m, None, None),
+    "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
 }
 
@@ -134,6 +134,14 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "funnel_segment": lambda log, m: jm.funnel(log, m, segment="channel"),
     "stage_durations": lambda log, m: jm.stage_durations(log, m),
     "stage_durations_summary": lambda log, m: jm.stage_durations(log, m, summary=True),
+    # issue 15
+    "deviation_impact": lambda log, m: jm.deviation_impact(log, m),
+    "conformance_drift": lambda log, m: jm.conformance_drift(log, m, freq="M"),
+    "conformance_drift_segment": lambda log, m: jm.conformance_drift(log, m, segment="channel"),
+    "channel_switches": lambda log, m: jm.channel_switches(log, model=m, online=["web", "app"]),
+    "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
+    "stage_visits": lambda log, m: jm.stage_visits(log, m),
+    "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
 }
 
 

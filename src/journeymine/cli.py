@@ -195,6 +195,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MODEL",
         help="the designed journey: a YAML file (or .bpmn, needs pm4py)",
     )
+    p.add_argument(
+        "--outcome",
+        metavar="COLUMN",
+        help="numeric column (e.g. revenue) summed per case as the outcome of the "
+        "deviation-impact section (default: conversion, a purchase of the model)",
+    )
     p.set_defaults(out_default="journeymine-report")
     return parser
 
@@ -253,7 +259,7 @@ def _read_model(path: Path) -> Any:
 def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     from journeymine.discovery import discover
     from journeymine.errors import ParameterError
-    from journeymine.report import analyse, write_analysis
+    from journeymine.report import analyse, so_what_lines, write_analysis
 
     if args.top < 1:
         raise ParameterError(f"--top must be a positive number. Got {args.top} instead.")
@@ -284,6 +290,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         progress=status,
         func=args.command,
         segment=args.segment,
+        outcome=getattr(args, "outcome", None),
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
@@ -297,6 +304,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         rate = a.conformance_rate
         if rate is not None:
             lines.append(f"conformance: {rate:.1%} of cases follow the designed journey")
+        lines += so_what_lines(a)
         lines.append(f"report: {path.resolve()}")
         out.write("\n".join(lines) + "\n")
     return 0
