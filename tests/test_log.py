@@ -504,3 +504,40 @@ def test_select_every_case_keeps_activities_in_log_order():
     whole = log.select_cases(np.array([0]))
     assert whole.to_pandas()["a"].tolist() == log.to_pandas()["a"].tolist() == ["x", "y"]
     np.testing.assert_array_equal(whole.activity_codes, log.activity_codes)
+
+
+def test_factorize_sliced_arrow_text_with_missing_values():
+    """Arrow arrays with an offset (sliced frames) and nulls code as pandas does."""
+    from journeymine._codes import factorize
+
+    rng = np.random.default_rng(0)
+    values = np.char.add("C", rng.integers(0, 10**5, 20_000).astype(str)).astype(object)
+    values[rng.integers(0, 20_000, 500)] = None
+    whole = pd.Series(values, dtype="str")
+    for part in (whole, whole.iloc[777:15_000], whole.iloc[::3], whole.dropna().iloc[10:]):
+        codes, labels = factorize(part)
+        want_codes, want_labels = pd.factorize(part, sort=True)
+        np.testing.assert_array_equal(codes, want_codes)
+        assert labels.equals(pd.Index(want_labels))
+
+
+def test_text_dtypes_give_the_same_log():
+    df = pd.DataFrame(
+        {
+            "c": ["k10", "k2", "k10", None, "k2", "é"],
+            "a": ["x", "y", "x", "x", "z", "y"],
+            "t": pd.date_range("2025-01-01", periods=6, freq="h")[::-1],
+        }
+    )
+    logs = []
+    for dtype in ("object", "str", "string[pyarrow]"):
+        frame = df.astype({"c": dtype, "a": dtype})
+        with pytest.warns(JourneymineWarning):
+            logs.append(
+                jm.from_pandas(frame, case="c", activity="a", timestamp="t", on_error="collect")
+            )
+    for log in logs[1:]:
+        assert log.cases.tolist() == logs[0].cases.tolist()
+        np.testing.assert_array_equal(log.rows, logs[0].rows)
+        np.testing.assert_array_equal(log.case_codes, logs[0].case_codes)
+        np.testing.assert_array_equal(log.activity_codes, logs[0].activity_codes)

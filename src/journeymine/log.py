@@ -653,8 +653,10 @@ def from_pandas(
     frame = df.copy(deep=False)
     n = len(frame)
 
+    case_values = frame[case_col]  # columns are taken here, never from two threads
+
     def code_cases() -> tuple[np.ndarray, pd.Index]:
-        return _factorize_column(frame[case_col], case_col, src)
+        return _factorize_column(case_values, case_col, src)
 
     # the case ids (the costliest column) are coded on a second thread; numpy,
     # pandas and pyarrow release the GIL in the heavy loops
