@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,12 @@ COLUMNS = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
 
 
 def to_log(df: pd.DataFrame, **kwargs: Any) -> JourneyLog:
-    return jm.from_pandas(df, **COLUMNS, **kwargs)
+    """The log of ``df``; exact duplicate events are wanted here (dedupe is tested)."""
+    from journeymine._quality import DUPLICATES_WARNING
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", DUPLICATES_WARNING, jm.JourneymineWarning)
+        return jm.from_pandas(df, **COLUMNS, **kwargs)
 
 
 def traces(df: pd.DataFrame) -> dict[Any, list[tuple[Any, pd.Timestamp]]]:

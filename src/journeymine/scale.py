@@ -104,16 +104,20 @@ def _part_log(part: pd.DataFrame, spec: _Spec) -> JourneyLog | None:
         return None
     part = part.sort_values(spec.row, kind="stable")  # input order: ties keep it
     part = _default_strings(part.drop(columns=spec.row).reset_index(drop=True))
-    log = from_pandas(
-        part,
-        case=spec.case,
-        activity=spec.activity,
-        timestamp=spec.timestamp,
-        stage=spec.stage,
-        channel=spec.channel,
-        timestamp_format=spec.timestamp_format,
-        _source=spec.source,
-    )
+    with warnings.catch_warnings():
+        # the rows are valid already; the quality checks of a new log (duplicates, lifecycles)
+        # are not repeated for every partition of every analysis
+        warnings.simplefilter("ignore", JourneymineWarning)
+        log = from_pandas(
+            part,
+            case=spec.case,
+            activity=spec.activity,
+            timestamp=spec.timestamp,
+            stage=spec.stage,
+            channel=spec.channel,
+            timestamp_format=spec.timestamp_format,
+            _source=spec.source,
+        )
     if spec.aware and not log.tz_aware:
         # naive text in a partition of a log whose other partitions have time zones: the
         # in-memory reader takes naive values as UTC then, which gives the same times
