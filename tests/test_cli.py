@@ -342,11 +342,6 @@ def test_suggested_timestamp_format_reads_the_values_shown(tmp_path, capsys):
     assert main([*argv[:-2], "--timestamp-format", "%d/%m/%Y", "--out", str(tmp_path / "o")]) == 0
 
 
-@pytest.mark.xfail(
-    reason="needs the lead's call of journeymine.model.warn_coverage in the check/funnel/loops/"
-    "stage_durations kernels (issue 13 item 5); remove this mark once wired",
-    strict=False,
-)
 def test_check_warns_when_the_model_knows_no_activity(tmp_path, capsys):
     # YAML reads 101 as a number; the CSV's activities are text: nothing matches
     path = tmp_path / "codes.csv"

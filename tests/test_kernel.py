@@ -11,6 +11,7 @@ Add a new analysis to ``KERNELS`` (and to ``PUBLIC``) when you write it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -107,14 +108,16 @@ def shop() -> tuple[jm.JourneyLog, pd.DataFrame]:
     frame = log.to_pandas()
     frame = frame[frame[log.case].isin(cases)].sample(frac=1.0, random_state=1)
     frame = frame.reset_index(drop=True)
-    mem = jm.from_pandas(
-        frame,
-        case=log.case,
-        activity=log.activity,
-        timestamp=log.timestamp,
-        stage="stage",
-        channel="channel",
-    )
+    with warnings.catch_warnings():  # the shop data has a few exact duplicate events
+        warnings.simplefilter("ignore", jm.JourneymineWarning)
+        mem = jm.from_pandas(
+            frame,
+            case=log.case,
+            activity=log.activity,
+            timestamp=log.timestamp,
+            stage="stage",
+            channel="channel",
+        )
     return mem, frame
 
 
@@ -170,3 +173,28 @@ def test_dask_equals_memory(shop, name: str, layout: str) -> None:
         pd.testing.assert_frame_equal(got.edges[cols], want.edges[cols])
     else:
         assert_same(got, want)
+
+
+@pytest.mark.parametrize("name", ["check", "funnel", "find_loops", "stage_durations"])
+def test_model_that_fits_no_activity_warns_once_on_every_engine(shop, name: str) -> None:
+    mem, frame = shop
+    model = JourneyModel(stages=["A", "B"], activities={101: "A", 201: "B"})
+    func = {
+        "check": lambda log: jm.check(log, model),
+        "funnel": lambda log: jm.funnel(log, model),
+        "find_loops": lambda log: jm.find_loops(log, model=model),
+        "stage_durations": lambda log: jm.stage_durations(log, model),
+    }[name]
+    with pytest.warns(jm.JourneymineWarning, match="None of the log's") as caught:
+        func(mem)
+    assert len(caught) == 1
+    with dask.config.set({"scheduler": "sync", "dataframe.shuffle.method": "tasks"}):
+        dlog = jm.from_dask(
+            dd.from_pandas(frame, npartitions=3),
+            case=mem.case,
+            activity=mem.activity,
+            timestamp=mem.timestamp,
+        )
+        with pytest.warns(jm.JourneymineWarning, match="None of the log's") as caught:
+            func(dlog)
+    assert len([w for w in caught if "None of the log" in str(w.message)]) == 1

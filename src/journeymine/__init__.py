@@ -27,7 +27,7 @@ from journeymine.errors import (
 from journeymine.filters import case_table, filter_cases, filter_events, filter_time
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import JourneyGraph
-from journeymine.io import read_csv, read_parquet, read_xes
+from journeymine.io import from_arrow, from_polars, read_csv, read_log, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
@@ -67,9 +67,11 @@ __all__ = [
     "filter_events",
     "filter_time",
     "find_loops",
+    "from_arrow",
     "from_dask",
     "from_pandas",
     "from_pm4py",
+    "from_polars",
     "funnel",
     "loop_summary",
     "paths",
@@ -84,6 +86,7 @@ __all__ = [
     "plot_stage_flow",
     "plot_variants",
     "read_csv",
+    "read_log",
     "read_parquet",
     "read_xes",
     "simulate",

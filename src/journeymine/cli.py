@@ -23,7 +23,7 @@ __all__ = ["main"]
 PROG = "journeymine"
 
 #: keyword arguments of the readers and analyses that are options of the command
-_CLI_OPTIONS = ("case", "activity", "timestamp", "stage", "channel", "sep", "by")
+_CLI_OPTIONS: tuple[str, ...] = ("case", "activity", "timestamp", "stage", "channel", "sep", "by")
 _CLI_OPTIONS += ("timestamp_format", "on_error")
 _KEYWORD_VALUE = re.compile(
     r"(?<![\w.])(?P<key>" + "|".join(_CLI_OPTIONS) + r")=(?P<q>['\"])(?P<value>.*?)(?P=q)"
@@ -202,9 +202,9 @@ def _parser() -> argparse.ArgumentParser:
 def _read_log(args: argparse.Namespace, status: _Status | None = None) -> Any:
     from journeymine._validation import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP
     from journeymine.errors import LogError
+    from journeymine.io.auto import log_format, read_log
 
     path: Path = args.log
-    name = path.name.lower()
     kw: dict[str, Any] = {
         k: getattr(args, k)
         for k in ("case", "activity", "timestamp", "stage", "channel")
@@ -214,36 +214,29 @@ def _read_log(args: argparse.Namespace, status: _Status | None = None) -> Any:
         raise LogError(f"File {str(path)!r} not found. Check the path.", path=str(path))
     if path.is_dir():
         raise LogError(f"{str(path)!r} is a folder, not a log file.", path=str(path))
-    if name.endswith((".xes", ".xes.gz")):
-        from journeymine.io.xes import read_xes
-
+    kind = log_format(path)
+    if kind == "xes":
         for opt in ("sep", "timestamp_format"):
             if getattr(args, opt) is not None:
                 raise LogError(f"--{opt.replace('_', '-')} does not apply to XES files.")
         kw.setdefault("case", XES_CASE)
         kw.setdefault("activity", XES_ACTIVITY)
         kw.setdefault("timestamp", XES_TIMESTAMP)
-        progress = None
         if status is not None and status.enabled:
             label = f"reading {path.name}"
 
             def progress(fraction: float) -> None:
                 status.bar(label, fraction)
 
-        return read_xes(path, on_error=args.on_error, _progress=progress, **kw)
-    if args.timestamp_format is not None:
-        kw["timestamp_format"] = args.timestamp_format
-    if name.endswith((".parquet", ".pq", ".parq")):
-        from journeymine.io.tabular import read_parquet
-
+            kw["_progress"] = progress
+    else:
+        if args.timestamp_format is not None:
+            kw["timestamp_format"] = args.timestamp_format
         if args.sep is not None:
-            raise LogError("--sep does not apply to Parquet files.")
-        return read_parquet(path, on_error=args.on_error, **kw)
-    from journeymine.io.tabular import read_csv
-
-    if args.sep is not None:
-        kw["sep"] = args.sep
-    return read_csv(path, on_error=args.on_error, **kw)
+            if kind == "parquet":
+                raise LogError("--sep does not apply to Parquet files.")
+            kw["sep"] = args.sep
+    return read_log(path, on_error=args.on_error, **kw)
 
 
 def _read_model(path: Path) -> Any:

@@ -15,7 +15,7 @@ from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog
-from journeymine.model import JourneyModel
+from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.scale import DaskJourneyLog
@@ -139,7 +139,7 @@ def funnel(
     --------
     >>> import pandas as pd, journeymine as jm
     >>> from journeymine.funnel import funnel
-    >>> from journeymine.model import JourneyModel
+    >>> from journeymine.model import JourneyModel, covered
     >>> model = JourneyModel(
     ...     stages=["Awareness", "Consideration", "Purchase"],
     ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
@@ -186,7 +186,7 @@ def funnel(
     1       Purchase        1       0.333
     """
     kernel = _Funnel(model, as_of, open_window, steps=steps, ordered=ordered, within=within)
-    return run(segmented(kernel, segment), log)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
 class _Funnel(Kernel[dict, pd.DataFrame]):
@@ -458,7 +458,7 @@ def stage_durations(
     --------
     >>> import pandas as pd, journeymine as jm
     >>> from journeymine.funnel import stage_durations
-    >>> from journeymine.model import JourneyModel
+    >>> from journeymine.model import JourneyModel, covered
     >>> model = JourneyModel(
     ...     stages=["Awareness", "Consideration", "Purchase"],
     ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
@@ -482,7 +482,7 @@ def stage_durations(
     """
     v.check_bool(summary, "summary", "stage_durations")
     kernel = _StageDurations(model, by, as_of, summary)
-    return run(segmented(kernel, segment), log)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
 class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):

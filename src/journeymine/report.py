@@ -1,9 +1,11 @@
 """The self-contained HTML report: one file with the log, the journey, conformance and loops.
 
 The report embeds its pictures as inline SVG and its tables as HTML tables,
-with a small inline style sheet: no JavaScript, no remote assets, so it can be
-mailed or attached to a ticket as is. Every user string (activity names,
-case ids, column names) is escaped.
+with a small inline style sheet, and the interactive journey map of
+:mod:`journeymine.plot.interactive` (its script inline too, the static
+picture shown where scripts are off): no remote assets, no network request,
+so it can be mailed or attached to a ticket as is. Every user string
+(activity names, case ids, column names) is escaped.
 """
 
 from __future__ import annotations
@@ -859,7 +861,7 @@ def build_report_html(
     >>> df = pd.DataFrame({"c": [1, 1, 2, 2], "a": ["ad", "buy", "ad", "view"],
     ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
     >>> page = build_report_html(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
-    >>> page.startswith("<!DOCTYPE html>") and "<script" not in page
+    >>> page.startswith("<!DOCTYPE html>") and "class='jm-map'" in page
     True
     """
     a = analyse(log, model=model, graph=graph, title=title, top_variants=top_variants)
@@ -879,14 +881,18 @@ def write_report(
 ) -> Path:
     """Write a self-contained HTML report of a log (and optionally its plots and tables).
 
-    The report is one HTML file with inline CSS and inline SVG figures, no
-    JavaScript and no remote assets. It holds:
+    The report is one HTML file with inline CSS, inline SVG figures and an
+    inline script for the journey map; it loads nothing from the network.
+    It holds:
 
     - the log: cases, events, activities, time span, rejected rows, columns;
-    - the journey graph (pruned when large) and the most frequent moves;
+    - the journey graph as an interactive map (pan, zoom, hover for counts
+      and times, sliders for the share of touchpoints and moves, frequency or
+      time; the static picture, pruned when large, where scripts are off) and
+      the most frequent moves;
     - the top variants, as a table and a picture;
     - with ``model``: the conformance summary, the designed-vs-actual
-      overlay, deviations by kind and by stage, the funnel (table and
+      overlay next to the stage flow, deviations by kind and by stage, the funnel (table and
       picture), loops (returns, repeat purchases, self-loops, rework,
       moves back) and the time in stage. Without a model, the loops that
       need none (self-loops, rework).
@@ -901,7 +907,7 @@ def write_report(
         As in ``journeymine.report.build_report_html``.
     out_dir : str or path-like, optional
         Also write the figures as PNG (``graph.png``, ``variants.png``, and
-        with a model ``conformance.png``, ``funnel.png``,
+        with a model ``conformance.png``, ``stage_flow.png``, ``funnel.png``,
         ``stage_durations.png``) and the tables as CSV (``variants.csv``,
         ``loops.csv``, and with a model ``deviations.csv``, ``cases.csv``,
         ``funnel.csv``, ``stage_durations.csv``) to this folder.
