@@ -16,11 +16,11 @@ COLUMNS = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
 
 
 def to_log(df: pd.DataFrame, **kwargs: Any) -> JourneyLog:
-    """The log of a drawn frame; drawn frames may hold exact duplicates, on purpose."""
+    """The log of ``df``; exact duplicate events are wanted here (dedupe is tested)."""
+    from journeymine._quality import DUPLICATES_WARNING
+
     with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", "[0-9,]+ events? repeats? the event", jm.JourneymineWarning
-        )
+        warnings.filterwarnings("ignore", DUPLICATES_WARNING, jm.JourneymineWarning)
         return jm.from_pandas(df, **COLUMNS, **kwargs)
 
 

@@ -214,3 +214,27 @@ def test_report_and_cli_segment_section(tmp_path):
     assert (tmp_path / "segments.csv").exists() and (tmp_path / "segments.png").exists()
     assert main(["demo", "--segment", "stage", "--out", str(tmp_path / "cli"), "-q"]) == 0
     assert "id='segments'" in (tmp_path / "cli" / "report.html").read_text(encoding="utf-8")
+
+
+@SETTINGS
+@given(journey_frames(), journey_frames())
+def test_graph_compare_matches_reference(df_a, df_b):
+    def edge_cases(df):
+        found = {}
+        for case, events in traces(df).items():
+            for (x, _), (y, _) in zip(events, events[1:], strict=False):
+                found.setdefault((x, y), set()).add(case)
+        return {k: len(v) for k, v in found.items()}, len(traces(df))
+
+    comp = jm.discover(to_log(df_a)).compare(jm.discover(to_log(df_b)))
+    (ea, na), (eb, nb) = edge_cases(df_a), edge_cases(df_b)
+    got = {
+        (r.source, r.target): (r.share_a, r.share_b, r.diff)
+        for r in comp.edges.itertuples(index=False)
+    }
+    assert set(got) == set(ea) | set(eb)
+    for key, (sa, sb, diff) in got.items():
+        assert sa == pytest.approx(ea.get(key, 0) / na)
+        assert sb == pytest.approx(eb.get(key, 0) / nb)
+        assert diff == pytest.approx(sa - sb)
+    assert (np.diff(comp.edges["diff"].abs().to_numpy()) <= 1e-12).all()

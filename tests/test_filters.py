@@ -238,7 +238,7 @@ def test_filter_events_lifecycle():
             "lifecycle:transition": ["start", "COMPLETE", "complete", "start"],
         }
     )
-    with pytest.warns(JourneymineWarning, match="lifecycle"):  # the log mixes transitions
+    with pytest.warns(JourneymineWarning, match="mixes lifecycle transitions"):
         log = to_log(df)
     got = jm.filter_events(log, lifecycle="complete")
     assert got.to_pandas()["activity"].tolist() == ["a", "b"]

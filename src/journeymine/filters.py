@@ -243,8 +243,7 @@ def sequence_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         x ^= x >> np.uint64(29)
         x *= m
         x ^= x >> np.uint64(32)
-        total = np.zeros(n_seq, dtype=np.uint64)
-        np.add.at(total, seq, x)
+        total = np.add.reduceat(x, offsets[:-1])  # sequences are never empty
         return total ^ (sizes.astype(np.uint64) * salt)
 
 
