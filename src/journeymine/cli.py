@@ -23,7 +23,7 @@ __all__ = ["main"]
 PROG = "journeymine"
 
 #: keyword arguments of the readers and analyses that are options of the command
-_CLI_OPTIONS = ("case", "activity", "timestamp", "stage", "channel", "sep", "by")
+_CLI_OPTIONS: tuple[str, ...] = ("case", "activity", "timestamp", "stage", "channel", "sep", "by")
 _CLI_OPTIONS += ("timestamp_format", "on_error")
 _KEYWORD_VALUE = re.compile(
     r"(?<![\w.])(?P<key>" + "|".join(_CLI_OPTIONS) + r")=(?P<q>['\"])(?P<value>.*?)(?P=q)"
