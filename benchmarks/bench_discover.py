@@ -59,6 +59,15 @@ def bare_numpy(df: pd.DataFrame) -> np.ndarray:
     return np.bincount(a[:-1][same] * k + a[1:][same], minlength=k * k)
 
 
+def sorted_floor(df: pd.DataFrame) -> np.ndarray:
+    """The floor on rows already sorted by case and time: factorize, then one pass."""
+    case, _ = pd.factorize(df["customer_id"])
+    act, acts = pd.factorize(df["touchpoint"])
+    same = case[1:] == case[:-1]
+    k = len(acts)
+    return np.bincount(act[:-1][same] * k + act[1:][same], minlength=k * k)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--customers", type=int, default=1_000_000)

@@ -61,15 +61,17 @@ durations = jm.stage_durations(log, model)
 durations.head(8)
 
 # %%
-# The distribution per stage: count, mean, median and 90th percentile.
+# The summary counts each *visit* to a stage (a customer coming back starts a
+# new visit) and keeps the visits still under way as censored observations:
+# Kaplan–Meier medians with their 95 % interval and the 90th percentile.
 
-jm.stage_durations(log, model, summary=True)
+jm.stage_durations(log, model, summary=True, as_of="2026-01-01")
 
 # %%
-# Per channel of the entering touchpoint, for the Decision stage: do app
-# users decide faster?
+# Per channel of the touchpoint that starts the visit, for the Decision
+# stage: do app users decide faster?
 
-by_channel = jm.stage_durations(log, model, by="channel", summary=True)
+by_channel = jm.stage_durations(log, model, by="channel", summary=True, as_of="2026-01-01")
 by_channel[by_channel["stage"] == "Decision"]
 
 # %%

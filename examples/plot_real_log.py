@@ -82,3 +82,18 @@ ax.set_xscale("symlog", linthresh=0.1)
 ax.set_xlabel("median time (hours)")
 ax.set_title("Time between consecutive steps")
 fig.tight_layout()
+
+# %%
+# Representative journeys
+# -----------------------
+# The Sepsis log has a variant for almost every patient, so a table of
+# variants says little. :func:`journeymine.representatives` picks the few
+# paths that stand for most patients instead: each patient is represented by
+# a path within 30 % edit distance of their own.
+
+reps = jm.representatives(log, coverage=0.6, tolerance=0.3)
+print(f"{len(reps)} paths represent {reps['cumulative_share'].iloc[-1]:.0%} of the cases")
+reps[["rep", "cases", "share", "mean_distance", "median_duration"]].head(8)
+
+# %%
+ax = jm.plot_representatives(reps.head(6), max_steps=12)

@@ -138,6 +138,11 @@ def corpus() -> dict[str, bytes]:
         HEADER + "c1,ad,2025-01-01\nc1,visit,3000-01-01\nc2,ad,1500-06-01\nc2,buy,2025-01-02\n"
     )
     files["yyyymmdd_integers.csv"] = HEADER + "c1,ad,20250131\nc1,buy,20250201\nc2,ad,20250105\n"
+    # epoch nanoseconds a few ns apart: exact only if they stay int64 (float64 ties them)
+    files["epoch_nanoseconds.csv"] = (
+        HEADER + "c1,ad,1735725600000000100\nc1,buy,1735725600000000000\n"
+        "c1,visit,1735725600000000001\nc2,ad,1735725600000000000\n"
+    )
 
     # -- CSV: case ids and activities ---------------------------------------
     files["null_case_ids.csv"] = HEADER + "c1,ad,2025-01-01\n,visit,2025-01-02\n  ,ad,2025-01-03\n"

@@ -362,6 +362,14 @@ ERRORS: list[tuple[str, dict[str, Any], type[Exception], list[str]]] = [
         ModelError,
         ["repeats the key 'stages'", "lines 1 and 3", "List it once"],
     ),
+    (
+        "out_of_range_timestamps.csv",
+        {"on_error": "raise"},
+        LogError,
+        ["2 events", "out of range", r"outside 1677-09-21 \.\. 2262-04-11", 'on_error="collect"'],
+    ),
+    ("null_case_ids.csv", {"chunksize": 1}, ParameterError, ["chunksize=1", "whole file", "Dask"]),
+    ("null_case_ids.csv", {"iterator": True}, ParameterError, ["iterator=True", "whole file"]),
 ]
 
 
@@ -488,6 +496,7 @@ VALID: list[tuple[str, dict[str, Any], int, int, list[str], list[str] | None, in
     ("valid.xes.gz", {}, 3, 2, ["ad", "buy"], ["c1", "c2"], 0),
     ("xes_missing_case.xes", {"on_error": "collect"}, 2, 1, ["ad", "buy"], ["c1"], 1),
     ("xes_na_case.xes", {}, 3, 2, ["ad", "buy"], ["NA", "null"], 0),
+    ("epoch_nanoseconds.csv", {"timestamp_format": "ns"}, 4, 2, ABC, ["c1", "c2"], 0),
 ]
 
 
@@ -576,6 +585,7 @@ CSV_OPTIONS: dict[str, dict[str, Any]] = {
     "epoch_seconds.csv": {"timestamp_format": "s"},
     "yyyymmdd_integers.csv": {"timestamp_format": "%Y%m%d"},
     "day_first_dates.csv": {"timestamp_format": "%d/%m/%Y %H:%M"},
+    "epoch_nanoseconds.csv": {"timestamp_format": "ns"},
 }
 CSV_FAILS_EVEN_WITH_COLLECT = {
     "empty.csv",
@@ -753,7 +763,7 @@ def test_xes_dates_outside_the_timestamp_range_give_log_error(tmp_path, value):
         '<event><string key="concept:name" value="buy"/>'
         f'<date key="time:timestamp" value="{value}"/></event></trace></log>'
     )
-    with pytest.raises(LogError, match=r"cannot be parsed.*(row|events) 1\b") as err:
+    with pytest.raises(LogError, match=r"(cannot be parsed|out of range).*(row|events) 1\b") as err:
         jm.read_xes(path)
     assert "timestamp_format" not in str(err.value)
     with pytest.warns(jm.JourneymineWarning, match="1 of 2 rows"):
@@ -834,13 +844,14 @@ def test_out_of_range_datetimes_are_rejected_not_crashed():
     edge = pd.Series(
         np.array(["2262-04-11T23:47:16", "1677-09-21T00:12:44"], dtype="datetime64[s]")
     )
-    assert _from(edge).n_events == 2
+    with pytest.raises(LogError, match="spans more than 292 years"):  # one case: overflow
+        _from(edge)
 
 
 def test_epoch_edge_values():
     with pytest.raises(LogError, match="cannot be parsed"):
         _from([np.inf, 1.0], timestamp_format="s")
-    with pytest.raises(LogError, match="cannot be parsed"):
+    with pytest.raises(LogError, match="out of range.*outside 1677-09-21 .. 2262-04-11"):
         _from([10**18, 1], timestamp_format="s")
     assert _from(["1735725600", "1735729200"], timestamp_format="s").n_events == 2
     assert _from([-1, 0], timestamp_format="s").timestamps().iloc[0] == pd.Timestamp(
@@ -956,3 +967,55 @@ def test_allowed_yaml_load_uses_a_safe_loader():
         assert line in (SRC / name).read_text(encoding="utf-8"), (
             f"stale ALLOWED entry {name}: {line}"
         )
+
+
+def test_epoch_nanoseconds_stay_exact_and_ordered():
+    """Regression: epoch integers went through float64, tying events < 256 ns apart."""
+    log = read("epoch_nanoseconds.csv", timestamp_format="ns")
+    assert log.to_pandas()["touchpoint"].tolist() == ["buy", "visit", "ad", "ad"]
+    assert log.time.tolist() == [
+        1735725600000000000,
+        1735725600000000001,
+        1735725600000000100,
+        1735725600000000000,
+    ]
+    durations = jm.discover(log).edges.set_index(["source", "target"])["mean_duration"]
+    assert durations[("buy", "visit")] == pd.Timedelta(1, "ns")
+    assert durations[("visit", "ad")] == pd.Timedelta(99, "ns")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_integer_epochs_are_exact_in_every_unit(unit):
+    base = {"s": 1_735_725_600, "ms": 1_735_725_600_000, "us": 1_735_725_600_000_000}.get(
+        unit, 1_735_725_600_000_000_000
+    )
+    log = _from(pd.Series([base + 1, base], dtype="int64"), timestamp_format=unit)
+    per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
+    assert log.time.tolist() == [base * per, (base + 1) * per]
+
+
+def _bytes_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"customer": [b"ok", b"\xff\xfeid"], "touchpoint": ["ad", "buy"], "ts": ["2025-01-01"] * 2}
+    )
+
+
+def test_non_utf8_bytes_case_ids_give_log_error(tmp_path):
+    want = r"Column 'customer'.*bytes that are not UTF-8 text.*\\xff\\xfeid.*decode"
+    with pytest.raises(LogError, match=want):
+        jm.from_pandas(_bytes_frame(), **CSV_COLUMNS)
+    path = tmp_path / "binary_ids.parquet"
+    _bytes_frame().to_parquet(path)  # a Parquet binary column
+    with pytest.raises(LogError, match=want) as info:
+        jm.read_parquet(path, **CSV_COLUMNS)
+    assert info.value.path == str(path)
+    ok = _bytes_frame().assign(customer=[b"ok", b"id"])
+    assert jm.from_pandas(ok, **CSV_COLUMNS).cases.tolist() == [b"id", b"ok"]
+
+
+def test_non_utf8_bytes_in_dask_give_the_same_log_error():
+    dd = pytest.importorskip("dask.dataframe")
+    from journeymine.scale import from_dask
+
+    with pytest.raises(LogError, match="bytes that are not UTF-8 text"):
+        from_dask(dd.from_pandas(_bytes_frame(), npartitions=1), **CSV_COLUMNS)

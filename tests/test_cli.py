@@ -311,6 +311,27 @@ def test_rejected_rows_are_a_warning_line_not_a_python_warning(tmp_path, capsys)
     assert capsys.readouterr().err == ""
 
 
+def test_check_outcome_column_and_so_what_lines(tmp_path, capsys):
+    """Issue 15: --outcome measures deviation impact on a numeric column; the summary says so."""
+    events = pd.read_csv(_csv(tmp_path))
+    events = pd.concat(
+        [events, pd.DataFrame({"customer_id": ["d"], "touchpoint": ["chat"], "ts": ["2025-01-05"]})]
+    )
+    events["revenue"] = (events["touchpoint"] == "buy") * 40.0
+    path = tmp_path / "revenue.csv"
+    events.to_csv(path, index=False)
+    out = tmp_path / "out"
+    argv = ["check", str(path), "--model", str(_model(tmp_path)), *COLUMNS, "--out", str(out)]
+    assert main([*argv, "--outcome", "revenue"]) == 0
+    impact = pd.read_csv(out / "impact.csv")
+    assert impact["kind"].tolist() == ["unknown_activity"]
+    assert {"drift.csv", "representatives.csv", "impact.png"} <= {p.name for p in out.iterdir()}
+    text = capsys.readouterr().out
+    assert "conformance over time:" in text and "representative journeys:" in text
+    assert main([*argv, "--outcome", "stage"]) == 1
+    assert "must be numeric" in capsys.readouterr().err
+
+
 # -- issue 13: hints in command-line syntax, verified formats, model coverage --------
 
 
@@ -342,11 +363,6 @@ def test_suggested_timestamp_format_reads_the_values_shown(tmp_path, capsys):
     assert main([*argv[:-2], "--timestamp-format", "%d/%m/%Y", "--out", str(tmp_path / "o")]) == 0
 
 
-@pytest.mark.xfail(
-    reason="needs the lead's call of journeymine.model.warn_coverage in the check/funnel/loops/"
-    "stage_durations kernels (issue 13 item 5); remove this mark once wired",
-    strict=False,
-)
 def test_check_warns_when_the_model_knows_no_activity(tmp_path, capsys):
     # YAML reads 101 as a number; the CSV's activities are text: nothing matches
     path = tmp_path / "codes.csv"

@@ -163,3 +163,83 @@ def test_sepsis_csv_keeps_case_na():
         )
     assert log.n_events == 15214 and log.n_cases == 1050
     assert "NA" in set(log.cases)
+
+
+# -- Arrow and Polars input, read_log ------------------------------------------------
+
+
+def _events() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer": ["c2", "c10", None, "c2", "c1", "c10", "c1"],
+            "touchpoint": ["ad", "view", "ad", "buy", "ad", "ad", "view"],
+            "ts": pd.to_datetime(
+                ["2025-01-02", "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-03"]
+                + ["2025-01-01", "2025-01-03"],
+                utc=True,
+            ),
+            "channel": ["web", "app", "web", "web", "shop", "app", "web"],
+        }
+    )
+
+
+def _same(a: jm.JourneyLog, b: jm.JourneyLog) -> None:
+    assert a.cases.tolist() == b.cases.tolist()
+    assert a.activities == b.activities
+    assert a.time.tolist() == b.time.tolist()
+    assert a.rows.tolist() == b.rows.tolist()
+    assert a.rejected.index.tolist() == b.rejected.index.tolist()
+    pd.testing.assert_frame_equal(jm.discover(a).edges, jm.discover(b).edges)
+    pd.testing.assert_frame_equal(
+        jm.discover(a, by="channel").nodes, jm.discover(b, by="channel").nodes
+    )
+
+
+def test_from_arrow_equals_from_pandas():
+    pa = pytest.importorskip("pyarrow")
+    df = _events()
+    with pytest.warns(JourneymineWarning, match="1 of 7 rows"):
+        want = jm.from_pandas(df, **KW, channel="channel", on_error="collect")
+    with pytest.warns(JourneymineWarning, match="1 of 7 rows"):
+        got = jm.from_arrow(pa.Table.from_pandas(df), **KW, channel="channel", on_error="collect")
+    _same(got, want)
+    with pytest.raises(LogError, match="1 event has no case id"):
+        jm.from_arrow(pa.Table.from_pandas(df), **KW)
+
+
+def test_from_polars_equals_from_pandas():
+    pl = pytest.importorskip("polars")
+    df = _events().dropna()
+    want = jm.from_pandas(df, **KW, channel="channel")
+    frame = pl.from_pandas(df)
+    _same(jm.from_polars(frame, **KW, channel="channel"), want)
+    _same(jm.from_polars(frame.lazy(), **KW, channel="channel"), want)
+
+
+def test_from_arrow_and_polars_refuse_other_objects():
+    with pytest.raises(jm.ParameterError, match="expects a pyarrow.Table.*jm.from_pandas"):
+        jm.from_arrow(_events(), **KW)
+    with pytest.raises(jm.ParameterError, match="expects a polars.DataFrame.*jm.from_pandas"):
+        jm.from_polars(_events(), **KW)
+
+
+def test_read_log_chooses_the_reader_by_extension(tmp_path):
+    df = _events().dropna()
+    csv = write(tmp_path, df.to_csv(index=False))
+    parquet = tmp_path / "events.parquet"
+    df.to_parquet(parquet)
+    want = jm.read_csv(csv, **KW)
+    assert jm.read_log(csv, **KW).n_events == want.n_events
+    _same(jm.read_log(parquet, **KW), jm.read_parquet(parquet, **KW))
+    with pytest.raises(jm.ParameterError, match="sep= does not apply to Parquet"):
+        jm.read_log(parquet, sep=";", **KW)
+    xes = tmp_path / "events.XES"
+    xes.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0">'
+        '<trace><string key="concept:name" value="c1"/>'
+        '<event><string key="concept:name" value="ad"/>'
+        '<date key="time:timestamp" value="2025-01-01T10:00:00Z"/></event></trace></log>'
+    )
+    assert jm.read_log(xes).n_events == 1
+    with pytest.raises(jm.ParameterError, match="timestamp_format= does not apply to XES"):
+        jm.read_log(xes, timestamp_format="%Y")

@@ -11,6 +11,7 @@ Add a new analysis to ``KERNELS`` (and to ``PUBLIC``) when you write it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine import _kernel
 from journeymine.conformance import ConformanceReport, _Check
-from journeymine.funnel import _Funnel, _StageDurations
+from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
 
@@ -53,8 +54,8 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "find_loops": lambda m: _FindLoops("find_loops", m, None, None, None),
     "loop_summary": lambda m: _LoopSummary("loop_summary", m, None, None, None),
     "funnel": lambda m: _Funnel(m, None, None),
-    "stage_durations": lambda m: _StageDurations(m, None, None, False),
-    "stage_durations_summary": lambda m: _StageDurations(m, None, None, True),
+    "stage_durations": lambda m: _StageDurations(m, None, None),
+    "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
 }
 
@@ -109,14 +110,16 @@ def shop() -> tuple[jm.JourneyLog, pd.DataFrame]:
     # without the demo's double clicks: exact duplicates warn (issue 13), on every engine
     frame = frame.drop_duplicates([log.case, log.activity, log.timestamp])
     frame = frame.reset_index(drop=True)
-    mem = jm.from_pandas(
-        frame,
-        case=log.case,
-        activity=log.activity,
-        timestamp=log.timestamp,
-        stage="stage",
-        channel="channel",
-    )
+    with warnings.catch_warnings():  # the shop data has a few exact duplicate events
+        warnings.simplefilter("ignore", jm.JourneymineWarning)
+        mem = jm.from_pandas(
+            frame,
+            case=log.case,
+            activity=log.activity,
+            timestamp=log.timestamp,
+            stage="stage",
+            channel="channel",
+        )
     return mem, frame
 
 
@@ -133,6 +136,14 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "funnel_segment": lambda log, m: jm.funnel(log, m, segment="channel"),
     "stage_durations": lambda log, m: jm.stage_durations(log, m),
     "stage_durations_summary": lambda log, m: jm.stage_durations(log, m, summary=True),
+    # issue 15
+    "deviation_impact": lambda log, m: jm.deviation_impact(log, m),
+    "conformance_drift": lambda log, m: jm.conformance_drift(log, m, freq="M"),
+    "conformance_drift_segment": lambda log, m: jm.conformance_drift(log, m, segment="channel"),
+    "channel_switches": lambda log, m: jm.channel_switches(log, model=m, online=["web", "app"]),
+    "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
+    "stage_visits": lambda log, m: jm.stage_visits(log, m),
+    "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
 }
 
 
@@ -172,3 +183,28 @@ def test_dask_equals_memory(shop, name: str, layout: str) -> None:
         pd.testing.assert_frame_equal(got.edges[cols], want.edges[cols])
     else:
         assert_same(got, want)
+
+
+@pytest.mark.parametrize("name", ["check", "funnel", "find_loops", "stage_durations"])
+def test_model_that_fits_no_activity_warns_once_on_every_engine(shop, name: str) -> None:
+    mem, frame = shop
+    model = JourneyModel(stages=["A", "B"], activities={101: "A", 201: "B"})
+    func = {
+        "check": lambda log: jm.check(log, model),
+        "funnel": lambda log: jm.funnel(log, model),
+        "find_loops": lambda log: jm.find_loops(log, model=model),
+        "stage_durations": lambda log: jm.stage_durations(log, model),
+    }[name]
+    with pytest.warns(jm.JourneymineWarning, match="None of the log's") as caught:
+        func(mem)
+    assert len(caught) == 1
+    with dask.config.set({"scheduler": "sync", "dataframe.shuffle.method": "tasks"}):
+        dlog = jm.from_dask(
+            dd.from_pandas(frame, npartitions=3),
+            case=mem.case,
+            activity=mem.activity,
+            timestamp=mem.timestamp,
+        )
+        with pytest.warns(jm.JourneymineWarning, match="None of the log's") as caught:
+            func(dlog)
+    assert len([w for w in caught if "None of the log" in str(w.message)]) == 1

@@ -335,14 +335,70 @@ def test_pm4py_conversion_round_trips(df):
     pd.testing.assert_frame_equal(jm.discover(back).edges, jm.discover(log).edges)
 
 
-@pytest.mark.parametrize("distinct", [1, 3, 50, 10_000])
-def test_stable_argsort_equals_numpys_stable_sort(distinct):
-    from journeymine.log import _stable_argsort
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 6)), min_size=0, max_size=300),
+    st.booleans(),
+)
+def test_order_events_equals_a_stable_lexsort(pairs, presort):
+    """Cases grouped in O(n), then only out-of-order cases sorted: same as a full lexsort."""
+    from journeymine._codes import order_events
 
-    rng = np.random.default_rng(distinct)
-    values = rng.integers(0, distinct, 20_000).astype(np.int64)
-    np.testing.assert_array_equal(_stable_argsort(values), np.argsort(values, kind="stable"))
-    np.testing.assert_array_equal(_stable_argsort(values[:0]), np.empty(0, dtype=np.intp))
+    if presort:
+        pairs = sorted(pairs, key=lambda p: p[0])
+    case = np.array([c for c, _ in pairs], dtype=np.int64)
+    time = np.array([t for _, t in pairs], dtype=np.int64)
+    n_cases = int(case.max()) + 1 if len(case) else 0
+    got = order_events(case, time, np.bincount(case, minlength=n_cases))
+    want = np.lexsort((np.arange(len(case)), time, case))
+    order, sorted_time = (np.arange(len(case)), time) if got is None else got
+    np.testing.assert_array_equal(order, want)
+    np.testing.assert_array_equal(sorted_time, time[want])
+
+
+def test_order_events_with_long_cases():
+    from journeymine._codes import order_events
+
+    rng = np.random.default_rng(0)
+    case = rng.integers(0, 20, 5_000)
+    time = rng.integers(0, 50, 5_000)
+    got = order_events(case, time, np.bincount(case, minlength=20))
+    assert got is not None
+    want = np.lexsort((np.arange(5_000), time, case))
+    np.testing.assert_array_equal(got[0], want)
+    np.testing.assert_array_equal(got[1], time[want])
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab0Z é\u00e9\u4e2d\t")), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(_TEXT, st.none(), st.text(min_size=30, max_size=40)), max_size=200),
+    st.sampled_from(["str", "string[pyarrow]", "large_string[pyarrow]", "object"]),
+)
+def test_factorize_equals_pandas_sorted_factorize(values, dtype):
+    """Arrow-native coding (mixed-radix keys or dictionary encoding) = pd.factorize(sort=True)."""
+    from journeymine._codes import factorize
+
+    series = pd.Series(values, dtype=dtype)
+    codes, labels = factorize(series)
+    want_codes, want_labels = pd.factorize(series, sort=True, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert labels.equals(pd.Index(want_labels))
+    assert labels.dtype == pd.Index(want_labels).dtype
+
+
+def test_factorize_many_ids_takes_the_radix_path_and_agrees():
+    from journeymine._codes import _radix_keys, arrow_strings, factorize
+
+    rng = np.random.default_rng(1)
+    ids = pd.Series(np.char.add("C", rng.integers(0, 10**6, 50_000).astype(str)), dtype="str")
+    assert _radix_keys(arrow_strings(ids)) is not None
+    codes, labels = factorize(ids)
+    want_codes, want_labels = pd.factorize(ids, sort=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert labels.equals(pd.Index(want_labels))
 
 
 # -- issue 13: select_cases arguments, overflowing spans, duplicates, lifecycles ----------

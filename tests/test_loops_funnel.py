@@ -526,21 +526,48 @@ def test_stage_durations_as_of_and_by_channel():
 
 
 def test_stage_durations_summary():
+    """The summary is over visits (issue 15), with open visits censored (Kaplan-Meier).
+
+    Before issue 15 it summarised one row per case and stage (first entry to leaving
+    after the last event) and left open ones out: a's two Awareness stays were one
+    5-day row. Now they are two 1-day visits, and b's open Consideration visit
+    (censored at the log's last event, 4 days) keeps the median at a's 3 days.
+    """
     summary = stage_durations(durations_log(), FUNNEL_MODEL, summary=True)
-    assert list(summary.columns) == ["stage", "count", "mean", "median", "p90"]
+    assert list(summary.columns) == [
+        "stage",
+        "visits",
+        "open",
+        "median",
+        "median_lo",
+        "median_hi",
+        "p90",
+    ]
     assert summary["stage"].astype(str).tolist() == list(FUNNEL_MODEL.stages)
-    assert summary["count"].tolist() == [2, 1, 0]
-    # Awareness: a 5 days, b 1 day
-    assert summary.loc[0, "mean"] == 3 * DAY
-    assert summary.loc[0, "median"] == 3 * DAY
-    assert summary.loc[0, "p90"] == pd.Timedelta("4 days 14:24:00")  # 1 + 0.9 * 4 days
-    assert pd.isna(summary.loc[2, "p90"])
+    assert summary["visits"].tolist() == [3, 2, 1]
+    assert summary["open"].tolist() == [0, 1, 1]
+    assert summary.loc[0, "median"] == DAY
+    assert summary.loc[0, "p90"] == DAY
+    assert summary.loc[1, "median"] == 3 * DAY
+    assert pd.isna(summary.loc[1, "p90"])  # the curve stays at 1/2 after the censored visit
+    assert summary.loc[2, ["median", "median_lo", "median_hi", "p90"]].isna().all()
     by = stage_durations(
         durations_log(), FUNNEL_MODEL, summary=True, by="channel", as_of="2025-01-20"
     )
-    assert list(by.columns) == ["stage", "channel", "count", "mean", "median", "p90", "open"]
+    assert list(by.columns) == [
+        "stage",
+        "channel",
+        "visits",
+        "open",
+        "median",
+        "median_lo",
+        "median_hi",
+        "p90",
+    ]
     assert by["open"].sum() == 2
-    assert by["count"].sum() == 3
+    assert by["visits"].sum() == 6
+    aw = by[by["stage"] == "Awareness"].set_index("channel")
+    assert aw["visits"].to_dict() == {"email": 1, "web": 2}
 
 
 def test_stage_durations_by_any_column():

@@ -11,11 +11,13 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 import journeymine as jm  # noqa: E402
-from journeymine.errors import ParameterError  # noqa: E402
+from journeymine.errors import MissingDependencyError, ParameterError  # noqa: E402
 from journeymine.model import JourneyModel  # noqa: E402
 from journeymine.plot import (  # noqa: E402
     detached_figures,
@@ -28,6 +30,9 @@ from journeymine.plot import (  # noqa: E402
     plot_variants,
     to_svg,
 )
+from journeymine.plot.layout import dot_available  # noqa: E402
+
+from strategies import logs_for, models  # noqa: E402
 
 MODEL = JourneyModel(
     stages=["Awareness", "Consideration", "Purchase", "Retention"],
@@ -172,6 +177,7 @@ def test_journey_graph_plot_delegates():
     ("kwargs", "match"),
     [
         ({"layout": "circle"}, "'layout' parameter of plot_graph"),
+        ({"engine": "neato"}, "'engine' parameter of plot_graph"),
         ({"weight": "x"}, "'weight' parameter"),
         ({"label": "mean"}, "'label' parameter"),
         ({"max_nodes": 0}, "'max_nodes' parameter of plot_graph"),
@@ -382,8 +388,19 @@ def _many_activities_log(n_activities: int = 5000, n_cases: int = 3000) -> jm.Jo
     return jm.from_pandas(df, case="c", activity="a", timestamp="t")
 
 
+def _distance(point, box) -> float:
+    """Pixels from a point to a box (0 inside)."""
+    dx = max(box.x0 - point[0], 0.0, point[0] - box.x1)
+    dy = max(box.y0 - point[1], 0.0, point[1] - box.y1)
+    return float(np.hypot(dx, dy))
+
+
 def _assert_readable(ax) -> None:
     fig = ax.figure
+    if not hasattr(fig.canvas, "get_renderer"):  # a figure pyplot never saw
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     boxes = [p.get_window_extent(renderer) for p in _boxes(ax)]
@@ -421,31 +438,32 @@ def _assert_readable(ax) -> None:
         )
         first, last = line[0], line[-1]
         for b in boxes:
-            if b.contains(*first) or b.contains(*last):
-                continue
-            near = (
-                min(
-                    abs(first[0] - b.x0),
-                    abs(first[0] - b.x1),
-                    abs(last[0] - b.x0),
-                    abs(last[0] - b.x1),
-                )
-                < 2
-            )
+            if _distance(first, b) < 4 or _distance(last, b) < 4:
+                continue  # an end box
             inside = (
                 (pts[:, 0] > b.x0 + 1.5)
                 & (pts[:, 0] < b.x1 - 1.5)
                 & (pts[:, 1] > b.y0 + 1.5)
                 & (pts[:, 1] < b.y1 - 1.5)
             )
-            if near and (b.y0 - 2 <= first[1] <= b.y1 + 2 or b.y0 - 2 <= last[1] <= b.y1 + 2):
-                continue  # an end box
             assert not inside.any(), "an edge runs through a box"
 
 
-def test_shop_graph_is_readable():
+ENGINES = [
+    "builtin",
+    pytest.param(
+        "dot",
+        marks=pytest.mark.skipif(
+            not dot_available(), reason="Graphviz dot or pydot not installed: built-in layout only"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_shop_graph_is_readable(engine):
     g = jm.discover(jm.datasets.load_shop())
-    ax = plot_graph(g, model=jm.datasets.shop_model())
+    ax = plot_graph(g, model=jm.datasets.shop_model(), engine=engine)
     _assert_readable(ax)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "not in the design" in legend and "backward (loop, regression)" in legend
@@ -453,20 +471,22 @@ def test_shop_graph_is_readable():
     assert w * 110 > 1200  # grows with the graph (the old picture was 858 px wide)
 
 
-def test_layered_graph_without_stages_is_readable():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_layered_graph_without_stages_is_readable(engine):
     g = jm.discover(_layered_log())
     assert "stage" not in g.nodes.columns
-    ax = plot_graph(g)
+    ax = plot_graph(g, engine=engine)
     _assert_readable(ax)
     xs = {round(p.get_x(), 3) for p in _boxes(ax)}
     assert len(xs) >= 5  # layers, not one column
 
 
-def test_graph_of_5000_activities_shows_the_frequent_part_and_says_what_it_hid():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_graph_of_5000_activities_shows_the_frequent_part_and_says_what_it_hid(engine):
     log = _many_activities_log()
     g = jm.discover(log)
     assert len(g.nodes) == 5000
-    ax = plot_graph(g)
+    ax = plot_graph(g, engine=engine)
     _assert_readable(ax)
     assert len(_boxes(ax)) <= 40
     title = ax.get_title()
@@ -554,3 +574,32 @@ def test_interactive_map_data_has_one_layout_per_slider_step_and_escapes_names()
     assert data["total_edges"] == len(g.edges)
     fragment = graph_map_html(g, static="<p>static</p>")
     assert "</script><b>" not in fragment and "<p>static</p>" in fragment
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("engine", ENGINES)
+@given(data=st.data(), staged=st.booleans(), long_names=st.booleans())
+def test_random_graphs_are_readable(engine, data, staged, long_names):
+    model = data.draw(models())
+    df = data.draw(logs_for(model, max_cases=12, max_events=10))
+    if long_names:
+        long = {a: f"{a} — a touchpoint with a rather long name" for a in df["activity"].unique()}
+        df["activity"] = df["activity"].map(long)
+        model = JourneyModel(
+            stages=list(model.stages),
+            activities={long.get(a, a): s for a, s in model.activities.items()},
+        )
+    log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
+    with detached_figures():
+        ax = plot_graph(jm.discover(log), model=model if staged else None, engine=engine)
+    _assert_readable(ax)
+
+
+def test_engine_dot_without_graphviz_says_how_to_install_it(monkeypatch):
+    import journeymine.plot.layout as layout
+
+    monkeypatch.setattr(layout, "dot_available", lambda: False)
+    g = jm.discover(_log())
+    with pytest.raises(MissingDependencyError, match=r"journeymine\[graphviz\]"):
+        plot_graph(g, engine="dot")
+    assert _boxes(plot_graph(g, engine="auto"))  # falls back to the built-in layout

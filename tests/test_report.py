@@ -81,8 +81,10 @@ def test_report_without_model_has_log_graph_variants_and_loops():
         assert f"<section id='{anchor}'>" in page
     assert "<section id='conformance'>" not in page
     assert "Tiny &lt;b&gt;log&lt;/b&gt;" in page
-    assert page.count("<svg") == 3  # graph (static and map) and variants
+    # graph (static and map), variants and (issue 15) the representative journeys
+    assert page.count("<svg") == 4
     assert "class='jm-map'" in page
+    assert "<section id='representatives'>" in page
     assert "<div class='value'>15</div><div class='label'>events</div>" in page
     assert "<caption>Activities</caption>" in page
 
@@ -109,13 +111,17 @@ def test_report_with_model_has_every_section():
         "Deviations by stage and kind",
         "Funnel",
         "Loops by kind",
-        "Time in stage (visits that ended)",
         "Stage moves where design and reality differ",
+        "Conformance by period",
+        "Representative journeys",
     ):
         assert f"<caption>{caption}</caption>" in page
+    # issue 15: time in stage is per visit, Kaplan-Meier, in one unit for table and picture
+    assert "Time in stage per visit, in " in page and "Kaplan–Meier" in page
     assert "25.0%" in page  # conformance rate card
-    # graph (static and map), variants, overlay, stage flow, funnel, durations
-    assert page.count("<svg") == 7
+    # graph (static and map), variants, overlay, stage flow, funnel, durations;
+    # impact, drift, representatives (issue 15)
+    assert page.count("<svg") == 10
     assert "returns after a purchase" in page
 
 

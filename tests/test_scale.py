@@ -530,3 +530,44 @@ def test_out_of_range_datetimes_raise_like_in_memory(sync):
             dd.from_pandas(df, npartitions=2, sort=False), case="c", activity="a", timestamp="t"
         )
     assert str(got.value) == str(want.value)
+
+
+def test_all_rows_rejected_names_the_reason_not_the_users_reason_column(sync):
+    """Regression: from_pandas quoted the user's own `reason` column here; from_dask did not."""
+    df = pd.DataFrame(
+        {"c": [None, None], "a": ["ad", "buy"], "t": ["2025-01-01"] * 2, "reason": ["x", "y"]}
+    )
+    want = r"All 2 rows were rejected \(missing case id in column 'c', \.\.\.\)"
+    with pytest.warns(jm.JourneymineWarning), pytest.raises(LogError, match=want) as mem:
+        jm.from_pandas(df, case="c", activity="a", timestamp="t", on_error="collect")
+    with pytest.warns(jm.JourneymineWarning), pytest.raises(LogError, match=want) as dsk:
+        from_dask(
+            dd.from_pandas(df, npartitions=2),
+            case="c",
+            activity="a",
+            timestamp="t",
+            on_error="collect",
+        )
+    assert str(mem.value) == str(dsk.value)
+
+
+def test_row_reports_merge_in_input_order():
+    """One classifier: reports of two halves merged = the report of the whole frame."""
+    from journeymine import _validation as v
+
+    ts = pd.Series(["2025-01-01", "bad", None, "2025-01-02", "worse", None])
+    case = np.array([False, False, True, True, False, False])
+
+    def report(lo, hi):
+        masks = {v.NO_CASE: case[lo:hi], v.BAD_TIME: ts[lo:hi].isin(["bad", "worse"]).to_numpy()}
+        return v.classify_rows(masks, ts.iloc[lo:hi].reset_index(drop=True), ("c", "a", "t"))[0]
+
+    whole, merged = report(0, 6), report(0, 3).merge(report(3, 6))
+    assert merged.problems.keys() == whole.problems.keys()
+    for kind, (count, rows, sample) in whole.problems.items():
+        assert merged.problems[kind][0] == count
+        np.testing.assert_array_equal(merged.problems[kind][1], rows)
+        assert merged.problems[kind][2] == sample
+    np.testing.assert_array_equal(merged.bad, whole.bad)
+    assert merged.reasons.tolist() == whole.reasons.tolist()
+    assert str(merged.error("f.csv")) == str(whole.error("f.csv"))

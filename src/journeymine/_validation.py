@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -101,17 +102,144 @@ def suggest_format(samples: Sequence[Any]) -> str | None:
     return None
 
 
-def format_rows(rows: Sequence[int] | np.ndarray, *, line_offset: int | None = None) -> str:
-    """Describe up to five 0-based row numbers, e.g. ``rows 3, 17 and 2 more``."""
-    rows = [int(r) for r in rows]
-    shown = ", ".join(str(r) for r in rows[:5])
-    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-    noun = "row" if len(rows) == 1 else "rows"
+def format_rows(
+    rows: Sequence[int] | np.ndarray, *, line_offset: int | None = None, total: int | None = None
+) -> str:
+    """Describe up to five 0-based row numbers, e.g. ``rows 3, 17 and 2 more``.
+
+    ``total`` is the number of rows when ``rows`` holds only the first of them.
+    """
+    count = len(rows) if total is None else total
+    rows = [int(r) for r in rows[:5]]
+    shown = ", ".join(str(r) for r in rows)
+    more = f" and {count - 5} more" if count > 5 else ""
+    noun = "row" if count == 1 else "rows"
     text = f"{noun} {shown}{more}"
     if line_offset is not None:
         lines = ", ".join(str(r + line_offset) for r in rows[:5])
-        text += f" (file line{'s' if len(rows) > 1 else ''} {lines}{more and ', ...'})"
+        text += f" (file line{'s' if count > 1 else ''} {lines}{more and ', ...'})"
     return text
+
+
+# -- bad rows: one classifier, one message ---------------------------------------
+#: kinds of bad row, in the order they are reported
+NO_CASE, NO_ACTIVITY, NO_TIME, BAD_TIME, OUT_OF_RANGE = range(5)
+KEEP_ROWS = 100  # row numbers kept per kind (for LogError.rows and messages)
+_WHAT = {
+    NO_CASE: ("no case id", "missing case id"),
+    NO_ACTIVITY: ("no activity", "missing activity"),
+    NO_TIME: ("no timestamp", "missing timestamp"),
+    BAD_TIME: ("a timestamp that cannot be parsed", "unparseable timestamp"),
+    OUT_OF_RANGE: ("a timestamp out of range", "timestamp out of range"),
+}
+
+
+@dataclass
+class RowReport:
+    """What is wrong with the rows of a frame (or of one partition): mergeable.
+
+    ``problems`` maps a kind to ``(count, first row numbers, sample values)``;
+    ``bad`` holds every rejected row number and ``reasons`` the reason of each
+    (the first kind that applies). Row numbers are 0-based from the start of
+    the input once reports are merged in input order with :meth:`merge`.
+    """
+
+    n: int
+    columns: tuple[str, str, str]
+    problems: dict[int, tuple[int, np.ndarray, list[Any]]] = field(default_factory=dict)
+    bad: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    reasons: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+    def merge(self, other: RowReport) -> RowReport:
+        """The report of this frame followed by ``other`` (its rows numbered after ours)."""
+        problems = dict(self.problems)
+        for kind, (count, rows, sample) in other.problems.items():
+            if kind in problems:
+                c0, r0, s0 = problems[kind]
+                rows = np.concatenate([r0, rows + self.n])[:KEEP_ROWS]
+                problems[kind] = (c0 + count, rows, (s0 + sample)[:3])
+            else:
+                problems[kind] = (count, rows + self.n, sample)
+        return RowReport(
+            self.n + other.n,
+            self.columns,
+            dict(sorted(problems.items())),
+            np.concatenate([self.bad, other.bad + self.n]),
+            np.concatenate([self.reasons, other.reasons]),
+        )
+
+    def error(self, source: str | None, line_offset: int | None = None) -> LogError:
+        """The LogError for the first kind of bad row (the report must have one)."""
+        kind = min(self.problems)
+        count, rows, sample = self.problems[kind]
+        case, activity, timestamp = self.columns
+        col = case if kind == NO_CASE else activity if kind == NO_ACTIVITY else timestamp
+        what = _WHAT[kind][0]
+        if kind in (BAD_TIME, OUT_OF_RANGE):
+            what += f" (e.g. {sample_repr(sample[:3])})"
+        fix = bad_rows_fix(
+            unparseable=kind in (BAD_TIME, OUT_OF_RANGE),
+            datetimes=kind == OUT_OF_RANGE,
+            samples=sample[:3] if kind == BAD_TIME else (),
+        )
+        return LogError(
+            f"{count} event{'s' if count != 1 else ''}{where(source)} "
+            f"{'has' if count == 1 else 'have'} {what}: "
+            f"{format_rows(rows, line_offset=line_offset, total=count)}, column {col!r}. {fix}",
+            column=col,
+            rows=[int(r) for r in rows[:KEEP_ROWS]],
+            path=source,
+        )
+
+    def all_rejected(self, source: str | None) -> LogError:
+        """The LogError when no row is left."""
+        return LogError(
+            f"All {self.n} rows{where(source)} were rejected ({self.reasons[0]}, ...); "
+            "no event is left. Check the column mapping.",
+            path=source,
+        )
+
+
+def classify_rows(
+    masks: dict[int, np.ndarray],
+    timestamps: pd.Series,
+    columns: tuple[str, str, str],
+) -> tuple[RowReport, np.ndarray]:
+    """Report the bad rows given one boolean mask per kind; also returns the bad-row mask.
+
+    Kinds without a mask (or with an all-False one) are fine; ``timestamps``
+    gives the sample values shown for unparseable and out-of-range times.
+    """
+    n = len(timestamps)
+    bad = np.zeros(n, dtype=bool)
+    reasons = np.full(n, None, dtype=object)
+    problems: dict[int, tuple[int, np.ndarray, list[Any]]] = {}
+    for kind in sorted(masks):
+        mask = masks[kind]
+        if not mask.any():
+            continue
+        idx = np.flatnonzero(mask)
+        sample = timestamps.iloc[idx[:3]].tolist() if kind in (BAD_TIME, OUT_OF_RANGE) else []
+        problems[kind] = (int(idx.size), idx[:KEEP_ROWS], sample)
+        col = columns[min(kind, 2)]
+        reasons[mask & ~bad] = f"{_WHAT[kind][1]} in column {col!r}"
+        bad |= mask
+    at = np.flatnonzero(bad)
+    return RowReport(n, columns, problems, at, reasons[at].astype(str)), bad
+
+
+def timestamp_masks(
+    values: pd.Series, bad: np.ndarray, out_of_range: np.ndarray
+) -> dict[int, np.ndarray]:
+    """Split the rows :func:`parse_timestamps` marked bad into the three timestamp kinds."""
+    if not bad.any():
+        return {}
+    raw_null = null_mask(values)
+    return {
+        NO_TIME: bad & raw_null,
+        BAD_TIME: bad & ~raw_null & ~out_of_range,
+        OUT_OF_RANGE: out_of_range & ~raw_null,
+    }
 
 
 def check_option(name: str, value: Any, allowed: Iterable[Any], func: str) -> None:
@@ -218,6 +346,33 @@ def _guess(columns: list[str], role: str) -> str:
     return columns[0] if columns else role
 
 
+def check_bytes(values: Any, column: str, source: str | None) -> None:
+    """Raise LogError if ``values`` (object dtype) hold bytes that are not UTF-8 text.
+
+    pandas decodes bytes as UTF-8 when it treats them as text; other bytes
+    would end in a raw ``UnicodeDecodeError``.
+    """
+    if not pd.api.types.is_object_dtype(getattr(values, "dtype", None)):
+        return
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("bytes", "mixed"):
+        return
+    for row, value in enumerate(values):
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise LogError(
+                    f"Column {column!r}{where(source)} holds bytes that are not UTF-8 text "
+                    f"(e.g. {value[:20]!r}: {exc.reason} at byte {exc.start}). Decode them "
+                    f"with their encoding first, e.g. df[{column!r}] = "
+                    f"df[{column!r}].str.decode('latin-1'), or turn them into text ids with "
+                    f"df[{column!r}].map(bytes.hex).",
+                    column=column,
+                    rows=[row] if isinstance(values, pd.Series) else None,
+                    path=source,
+                ) from None
+
+
 def null_mask(values: pd.Series) -> np.ndarray:
     """Missing values: NA/NaN/None, and empty or blank strings."""
     mask = values.isna().to_numpy()
@@ -228,6 +383,29 @@ def null_mask(values: pd.Series) -> np.ndarray:
     return mask
 
 
+def _blank_labels(labels: pd.Index) -> np.ndarray:
+    """:func:`null_mask` of distinct labels; Arrow text is screened without Python objects.
+
+    A blank label is empty or starts with whitespace or a control character;
+    only labels that are empty or start with a byte outside printable ASCII
+    are looked at one by one.
+    """
+    from journeymine._codes import arrow_strings
+
+    arr = arrow_strings(pd.Series(labels, copy=False)) if len(labels) > 1000 else None
+    if arr is None:
+        return null_mask(pd.Series(labels, dtype=object))
+    import pyarrow.compute as pc
+
+    maybe = np.flatnonzero(
+        np.asarray(pc.match_substring_regex(arr, r"^([^\x21-\x7e]|$)").fill_null(True))
+    )
+    blank = np.zeros(len(labels), dtype=bool)
+    if maybe.size:
+        blank[maybe] = null_mask(pd.Series(labels[maybe], dtype=object))
+    return blank
+
+
 def missing_codes(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
     """Rows that :func:`null_mask` would flag, from factorized ``codes`` and their ``labels``.
 
@@ -236,7 +414,7 @@ def missing_codes(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
     """
     missing = codes < 0
     if labels.dtype == object or pd.api.types.is_string_dtype(labels.dtype):
-        blank = null_mask(pd.Series(labels, dtype=object))
+        blank = _blank_labels(labels)
         if blank.any():
             missing |= blank[np.maximum(codes, 0)] & ~missing
     return missing
@@ -249,11 +427,12 @@ def parse_timestamps(
     fmt: str | None,
     source: str | None,
     line_offset: int | None,
-) -> tuple[np.ndarray, np.ndarray, bool, str | None]:
+) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray]:
     """Parse a timestamp column to int64 nanoseconds since the epoch (UTC).
 
-    Returns ``(ns, bad, aware, reason)``: ``bad`` marks rows that could not be
-    parsed (their ``ns`` is undefined) and ``reason`` says why for the message.
+    Returns ``(ns, bad, aware, out_of_range)``: ``bad`` marks rows that could not
+    be parsed or lie outside the nanosecond range (their ``ns`` is undefined),
+    ``out_of_range`` the latter.
     Raises LogError for problems of the whole column (mixed time zones, numbers
     without a unit).
     """
@@ -284,37 +463,61 @@ def parse_timestamps(
                 path=source,
             )
         else:
-            parsed = _from_epoch(values, fmt)
-            aware = True
+            return (*_epoch_ns(values, fmt), True, _epoch_out_of_range(values, fmt))
     elif fmt in _UNITS:
         # epoch numbers stored as text
-        parsed = _from_epoch(pd.to_numeric(values.astype("string"), errors="coerce"), fmt)
-        aware = True
+        numbers = pd.to_numeric(values.astype("string"), errors="coerce")
+        return (*_epoch_ns(numbers, fmt), True, _epoch_out_of_range(numbers, fmt))
     else:
         parsed, aware = _parse_strings(values, column, fmt, source, line_offset)
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     ns, bad, out_of_range = _to_ns(parsed)
-    reason = None
-    if out_of_range.any():
-        reason = (
-            "timestamps outside the range pandas can store in nanoseconds "
-            f"({pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d})"
-        )
-    return ns, bad, aware, reason
+    return ns, bad, aware, out_of_range
 
 
 _UNITS = ("s", "ms", "us", "ns")
 _NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
-def _from_epoch(values: pd.Series, unit: str) -> pd.Series:
-    """Epoch numbers to UTC datetimes; non-finite and out-of-range values become NaT."""
+def _epoch_ns(values: pd.Series, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch numbers to int64 nanoseconds, and the rows that are missing or out of range.
+
+    Integers are scaled in int64 (no float64 detour, so nanoseconds stay
+    exact); other numbers are converted through float64.
+    """
+    per = _NS_PER[unit]
+    hi = pd.Timestamp.max.value // per
+    lo = -hi
+    if pd.api.types.is_integer_dtype(values.dtype):
+        missing = values.isna().to_numpy()
+        if pd.api.types.is_unsigned_integer_dtype(values.dtype):
+            big = values.to_numpy(dtype=np.uint64, na_value=0)
+            bad = missing | (big > hi)
+            raw = np.where(bad, 0, big).astype(np.int64)
+        else:
+            raw = values.to_numpy(dtype=np.int64, na_value=0)
+            bad = missing | (raw > hi) | (raw < lo)
+        return np.where(bad, 0, raw) * per, bad
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    limit = 2**63 / _NS_PER[unit]
-    finite = np.isfinite(numbers.to_numpy()) & (numbers.abs().to_numpy() < limit)
-    numbers = numbers.where(finite)
-    return pd.to_datetime(numbers, unit=unit, utc=True, errors="coerce")
+    arr = numbers.to_numpy(na_value=np.nan)
+    ok = np.isfinite(arr) & (arr <= hi) & (arr >= lo)
+    parsed = pd.to_datetime(numbers.where(ok), unit=unit, errors="coerce").to_numpy()
+    nat = np.isnat(parsed)
+    return np.where(nat, 0, parsed.view(np.int64)), nat
+
+
+def _epoch_out_of_range(values: pd.Series, unit: str) -> np.ndarray:
+    """Epoch numbers that are finite but outside the nanosecond range."""
+    hi = pd.Timestamp.max.value // _NS_PER[unit]
+    if pd.api.types.is_unsigned_integer_dtype(values.dtype):
+        return values.to_numpy(dtype=np.uint64, na_value=0) > hi
+    if pd.api.types.is_integer_dtype(values.dtype):
+        raw = values.to_numpy(dtype=np.int64, na_value=0)
+        return (raw > hi) | (raw < -hi)
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(numbers) & (np.abs(numbers) > hi)
 
 
 def _numbers_as_text(values: pd.Series, column: str, fmt: str, source: str | None) -> pd.Series:
@@ -541,3 +744,8 @@ def check_column(meta: Any, name: str, role: str) -> str:
     """``name`` if it is a column of the log described by ``meta``; else a LogError with a fix."""
     frame = pd.DataFrame(columns=list(meta.columns))
     return str(resolve_column(frame, name, role, source=meta.source))
+
+
+def optional_duration_ns(value: Any, name: str, func: str) -> int | None:
+    """``None``, or a non-negative duration (Timedelta or a string such as '30D') as int64 ns."""
+    return None if value is None else duration_ns(value, name, func)

@@ -125,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--top", type=int, default=10, metavar="K", help="number of variants to show (default: 10)"
     )
+    common.add_argument(
+        "--segment",
+        metavar="COLUMN",
+        help="add a section comparing the groups of cases by COLUMN (its value on each case's "
+        "first event), e.g. --segment channel",
+    )
     common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
     log_opts = argparse.ArgumentParser(add_help=False)
@@ -189,6 +195,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MODEL",
         help="the designed journey: a YAML file (or .bpmn, needs pm4py)",
     )
+    p.add_argument(
+        "--outcome",
+        metavar="COLUMN",
+        help="numeric column (e.g. revenue) summed per case as the outcome of the "
+        "deviation-impact section (default: conversion, a purchase of the model)",
+    )
     p.set_defaults(out_default="journeymine-report")
     return parser
 
@@ -196,9 +208,9 @@ def _parser() -> argparse.ArgumentParser:
 def _read_log(args: argparse.Namespace, status: _Status | None = None) -> Any:
     from journeymine._validation import XES_ACTIVITY, XES_CASE, XES_TIMESTAMP
     from journeymine.errors import LogError
+    from journeymine.io.auto import log_format, read_log
 
     path: Path = args.log
-    name = path.name.lower()
     kw: dict[str, Any] = {
         k: getattr(args, k)
         for k in ("case", "activity", "timestamp", "stage", "channel")
@@ -208,36 +220,29 @@ def _read_log(args: argparse.Namespace, status: _Status | None = None) -> Any:
         raise LogError(f"File {str(path)!r} not found. Check the path.", path=str(path))
     if path.is_dir():
         raise LogError(f"{str(path)!r} is a folder, not a log file.", path=str(path))
-    if name.endswith((".xes", ".xes.gz")):
-        from journeymine.io.xes import read_xes
-
+    kind = log_format(path)
+    if kind == "xes":
         for opt in ("sep", "timestamp_format"):
             if getattr(args, opt) is not None:
                 raise LogError(f"--{opt.replace('_', '-')} does not apply to XES files.")
         kw.setdefault("case", XES_CASE)
         kw.setdefault("activity", XES_ACTIVITY)
         kw.setdefault("timestamp", XES_TIMESTAMP)
-        progress = None
         if status is not None and status.enabled:
             label = f"reading {path.name}"
 
             def progress(fraction: float) -> None:
                 status.bar(label, fraction)
 
-        return read_xes(path, on_error=args.on_error, _progress=progress, **kw)
-    if args.timestamp_format is not None:
-        kw["timestamp_format"] = args.timestamp_format
-    if name.endswith((".parquet", ".pq", ".parq")):
-        from journeymine.io.tabular import read_parquet
-
+            kw["_progress"] = progress
+    else:
+        if args.timestamp_format is not None:
+            kw["timestamp_format"] = args.timestamp_format
         if args.sep is not None:
-            raise LogError("--sep does not apply to Parquet files.")
-        return read_parquet(path, on_error=args.on_error, **kw)
-    from journeymine.io.tabular import read_csv
-
-    if args.sep is not None:
-        kw["sep"] = args.sep
-    return read_csv(path, on_error=args.on_error, **kw)
+            if kind == "parquet":
+                raise LogError("--sep does not apply to Parquet files.")
+            kw["sep"] = args.sep
+    return read_log(path, on_error=args.on_error, **kw)
 
 
 def _read_model(path: Path) -> Any:
@@ -254,7 +259,7 @@ def _read_model(path: Path) -> Any:
 def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     from journeymine.discovery import discover
     from journeymine.errors import ParameterError
-    from journeymine.report import analyse, write_analysis
+    from journeymine.report import analyse, so_what_lines, write_analysis
 
     if args.top < 1:
         raise ParameterError(f"--top must be a positive number. Got {args.top} instead.")
@@ -284,6 +289,8 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         top_variants=args.top,
         progress=status,
         func=args.command,
+        segment=args.segment,
+        outcome=getattr(args, "outcome", None),
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
@@ -297,6 +304,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         rate = a.conformance_rate
         if rate is not None:
             lines.append(f"conformance: {rate:.1%} of cases follow the designed journey")
+        lines += so_what_lines(a)
         lines.append(f"report: {path.resolve()}")
         out.write("\n".join(lines) + "\n")
     return 0

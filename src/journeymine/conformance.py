@@ -20,7 +20,7 @@ from journeymine.errors import (
     ParameterError,
 )
 from journeymine.log import JourneyLog
-from journeymine.model import JourneyModel
+from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -369,7 +369,7 @@ def check(
     0    b         1  unknown_activity     chat           None
     1    b         2     skipped_stage      buy  Consideration
     """
-    return run(_Check(model, method, segment), log)
+    return run(covered(_Check(model, method, segment), model), log)
 
 
 class _Check(Kernel[dict, ConformanceReport]):

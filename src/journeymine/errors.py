@@ -108,3 +108,19 @@ class JourneymineWarning(UserWarning):
     >>> issubclass(jm.JourneymineWarning, UserWarning)
     True
     """
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for :func:`warnings.warn` that points at the user's call.
+
+    Walks out of every journeymine frame, so a warning raised deep in a reader
+    or an analysis names the line of the user's code.
+    """
+    import inspect
+
+    level = 1
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("journeymine"):
+        frame = frame.f_back
+        level += 1
+    return max(level - 1, 2)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as _dt
-from fractions import Fraction
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._args import level_arg
 from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog
-from journeymine.model import JourneyModel
+from journeymine.model import JourneyModel, covered
+from journeymine.visits import close_visits, km_summary, visit_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.scale import DaskJourneyLog
@@ -44,6 +46,9 @@ def funnel(
     as_of: Any = None,
     open_window: str | pd.Timedelta | _dt.timedelta | None = None,
     segment: Any = None,
+    steps: Sequence[Any] | None = None,
+    ordered: bool = False,
+    within: str | pd.Timedelta | _dt.timedelta | None = None,
 ) -> pd.DataFrame:
     """How many cases reach each stage, how fast, and where they stop.
 
@@ -66,6 +71,20 @@ def funnel(
         Group the cases: a column (a case's group is its value on its first
         event) or a Series indexed by case id. The table then has a leading
         ``group`` column and one block of stages per group.
+    steps : list of stages, optional
+        The funnel's steps, each a stage of the model, in funnel order; by
+        default the model's stages.
+    ordered : bool, default=False
+        ``False`` counts reach: a case reaches a step when it has an event in
+        that stage, in any order. ``True`` gives a strict (fallout) funnel,
+        as Adobe Analytics and Amplitude draw them: a case reaches step k
+        when it has an event in step k's stage after the event by which it
+        reached step k-1 (step 1: its first event in step 1's stage). Then
+        ``reached`` never increases and ``conversion`` is at most 1.
+    within : str or Timedelta, optional
+        Only with ``ordered=True``: the conversion window. A step counts only
+        when reached no later than ``within`` after the event by which the
+        case reached step 1, e.g. ``"30D"``.
 
     Returns
     -------
@@ -75,7 +94,8 @@ def funnel(
         ``stage``
             The stage.
         ``reached``
-            Cases with at least one event in the stage (int64).
+            Cases with at least one event in the stage (int64); with
+            ``ordered=True``, cases that reached the step in order.
         ``share``
             ``reached`` over all cases of the log (float).
         ``conversion``
@@ -91,7 +111,9 @@ def funnel(
             Cases whose furthest stage (the latest in model order among
             their known events, as ``report.cases.furthest_stage``) is this
             one (int64), excluding open ones with ``as_of``. At the last
-            stage these are the cases that went all the way.
+            stage these are the cases that went all the way. With ``steps``
+            only the listed stages count; with ``ordered=True`` it is the
+            last step the case reached in order.
         ``open``
             Only with ``as_of``: cases whose furthest stage is this one and
             whose last event is within ``open_window`` before ``as_of``
@@ -105,8 +127,10 @@ def funnel(
     ParameterError
         If ``log`` is not a JourneyLog or ``model`` not a JourneyModel, if
         ``as_of`` is not a time or is before the log's last event, if
-        ``open_window`` is not a non-negative duration, or if
-        ``open_window`` is given without ``as_of``.
+        ``open_window`` is not a non-negative duration, if
+        ``open_window`` is given without ``as_of``, if a step is not a
+        stage of the model, or if ``within`` is not a duration or is given
+        without ``ordered=True``.
 
     See Also
     --------
@@ -116,7 +140,7 @@ def funnel(
     --------
     >>> import pandas as pd, journeymine as jm
     >>> from journeymine.funnel import funnel
-    >>> from journeymine.model import JourneyModel
+    >>> from journeymine.model import JourneyModel, covered
     >>> model = JourneyModel(
     ...     stages=["Awareness", "Consideration", "Purchase"],
     ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
@@ -144,9 +168,26 @@ def funnel(
     0            1     0
     1            0     1
     2            0     1
+
+    A strict funnel: case ``d`` buys before it views, so it converts in the
+    reach funnel but not in the ordered one:
+
+    >>> df2 = pd.concat([df, pd.DataFrame({"customer": ["d", "d"], "touchpoint": ["buy", "view"],
+    ...                                    "ts": ["2025-01-01", "2025-01-02"]})])
+    >>> log2 = jm.from_pandas(df2, case="customer", activity="touchpoint", timestamp="ts")
+    >>> funnel(log2, model, steps=["Consideration", "Purchase"])[["stage", "reached"]]
+               stage  reached
+    0  Consideration        3
+    1       Purchase        2
+    >>> strict = funnel(log2, model, steps=["Consideration", "Purchase"], ordered=True,
+    ...                 within="7D")
+    >>> strict[["stage", "reached", "conversion"]].round(3)
+               stage  reached  conversion
+    0  Consideration        3       0.750
+    1       Purchase        1       0.333
     """
-    kernel = _Funnel(model, as_of, open_window)
-    return run(segmented(kernel, segment), log)
+    kernel = _Funnel(model, as_of, open_window, steps=steps, ordered=ordered, within=within)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
 class _Funnel(Kernel[dict, pd.DataFrame]):
@@ -154,13 +195,28 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
 
     name = "funnel"
 
-    def __init__(self, model: Any, as_of: Any, open_window: Any) -> None:
+    def __init__(
+        self,
+        model: Any,
+        as_of: Any,
+        open_window: Any,
+        *,
+        steps: Any = None,
+        ordered: bool = False,
+        within: Any = None,
+    ) -> None:
         self.model = model
         self.as_of = as_of
         self.open_window = open_window
+        self.steps = steps
+        self.ordered = ordered
+        self.within = within
 
     def check(self, meta: LogMeta) -> None:
         v.check_model(self.model, "funnel")
+        self.step_stages, self.within_ns = _check_steps(
+            self.model, self.steps, self.ordered, self.within
+        )
         if self.open_window is not None and self.as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of funnel() needs as_of=, the time the data was "
@@ -171,13 +227,19 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
 
     def part(self, log: JourneyLog) -> dict:
         model = self.model
-        n_stages, n_cases = len(model.stages), log.n_cases
-        st = model.event_stages(log)
-        case, stage, first_ev, _, _ = _first_visits(log, st, n_stages)
-        starts = log.case_offsets[:-1]
-        furthest = (
-            np.maximum.reduceat(st, starts) if n_cases else np.empty(0, dtype=np.int64)
-        )  # -1 when the case has no known event
+        n_stages, n_cases = len(self.step_stages), log.n_cases
+        # the step of each event: its stage's place among the steps (-1 if not a step)
+        step_of = np.full(len(model.stages) + 1, -1, dtype=np.int64)
+        step_of[[model.stages.index(s) for s in self.step_stages]] = np.arange(n_stages)
+        st = step_of[model.event_stages(log)]  # stage -1 (unknown) maps to the last slot: -1
+        if self.ordered:
+            case, stage, first_ev, furthest = _ordered_reach(log, st, n_stages, self.within_ns)
+        else:
+            case, stage, first_ev, _, _ = _first_visits(log, st, n_stages)
+            starts = log.case_offsets[:-1]
+            furthest = (
+                np.maximum.reduceat(st, starts) if n_cases else np.empty(0, dtype=np.int64)
+            )  # -1 when the case has no known event
         has_stage = furthest >= 0
         is_open = np.zeros(n_cases, dtype=bool)
         if self.as_of_ns is not None:
@@ -201,7 +263,7 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         }
 
     def finish(self, merged: dict, meta: LogMeta) -> pd.DataFrame:
-        n_stages, n_cases = len(self.model.stages), merged["cases"]
+        n_stages, n_cases = len(self.step_stages), merged["cases"]
         stage = merged["stage"]
         reached = np.bincount(stage, minlength=n_stages).astype(np.int64)
         to_reach = pd.Series(timedeltas(merged["to_reach"]))
@@ -212,7 +274,7 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
             conversion = np.where(previous > 0, reached / np.maximum(previous, 1), np.nan)
         out = pd.DataFrame(
             {
-                "stage": list(self.model.stages),
+                "stage": list(self.step_stages),
                 "reached": reached,
                 "share": np.asarray(share, dtype=float),
                 "conversion": conversion.astype(float),
@@ -225,6 +287,87 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         return out
 
 
+def _check_steps(
+    model: JourneyModel, steps: Any, ordered: Any, within: Any
+) -> tuple[list[Any], int | None]:
+    """The funnel's steps (stages of the model) and the window in ns, validated."""
+
+    v.check_bool(ordered, "ordered", "funnel")
+    if within is not None and not ordered:
+        raise ParameterError(
+            "The 'within' parameter of funnel() is a conversion window for a strict funnel: pass "
+            "ordered=True with it, e.g. funnel(log, model, ordered=True, within='30D')."
+        )
+    window = v.optional_duration_ns(within, "within", "funnel")
+    if steps is None:
+        return list(model.stages), window
+    if isinstance(steps, str) or not isinstance(steps, Sequence) or len(steps) == 0:
+        raise ParameterError(
+            "The 'steps' parameter of funnel() must be a non-empty list of stages of the model, "
+            f"in funnel order. Got {steps!r} instead, e.g. steps={list(model.stages[:3])!r}."
+        )
+    unknown = [s for s in steps if s not in model.stages]
+    if unknown:
+        raise ParameterError(
+            f"The 'steps' parameter of funnel() lists {unknown!r}, which {'is' if len(unknown) == 1 else 'are'} "
+            f"not a stage of the model. Stages: {list(model.stages)!r}."
+        )
+    dupes = sorted({str(s) for s in steps if list(steps).count(s) > 1})
+    if dupes:
+        raise ParameterError(
+            f"The 'steps' parameter of funnel() lists {dupes} more than once; each step is a "
+            "different stage."
+        )
+    return list(steps), window
+
+
+def _ordered_reach(
+    log: JourneyLog, st: np.ndarray, n_steps: int, within_ns: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Strict-funnel reach: per step, each case's first event in the step's stage after the
+    event by which it reached the previous step (and within the window of step 1's event).
+
+    Returns the case and step of every (case, step) reached, sorted by (case, step), the
+    event by which it was reached, and per case the last step reached (-1: none). One
+    vectorised pass per step (a searchsorted over that stage's events), no per-case loop.
+    """
+    n_cases = log.n_cases
+    ends = log.case_offsets[1:]
+    cases = np.arange(n_cases, dtype=np.int64)
+    current = np.full(n_cases, -1, dtype=np.int64)  # event reaching the previous step
+    start_time = np.zeros(n_cases, dtype=np.int64)
+    alive = np.ones(n_cases, dtype=bool)
+    got_case, got_step, got_event = [], [], []
+    for k in range(n_steps):
+        events = np.flatnonzero(st == k)  # sorted: by case, then position
+        if k == 0:
+            after = log.case_offsets[:-1] - 1  # anything in the case
+        else:
+            after = current
+        at = np.searchsorted(events, after, side="right")
+        ok = alive & (at < events.size)
+        ev = (
+            np.where(ok, events[np.minimum(at, max(events.size - 1, 0))], -1) if events.size else at
+        )
+        ok &= ev < ends  # the event belongs to the same case
+        if k == 0:
+            start_time = np.where(ok, log.time[np.maximum(ev, 0)] if log.n_events else 0, 0)
+        elif within_ns is not None:
+            ok &= log.time[np.maximum(ev, 0)] - start_time <= within_ns
+        alive = ok
+        current = np.where(ok, ev, -1)
+        got_case.append(cases[ok])
+        got_step.append(np.full(int(ok.sum()), k, dtype=np.int64))
+        got_event.append(current[ok])
+    case = np.concatenate(got_case) if got_case else np.empty(0, dtype=np.int64)
+    step = np.concatenate(got_step) if got_step else np.empty(0, dtype=np.int64)
+    event = np.concatenate(got_event) if got_event else np.empty(0, dtype=np.int64)
+    order = np.lexsort((step, case))
+    furthest = np.full(n_cases, -1, dtype=np.int64)
+    np.maximum.at(furthest, case, step)
+    return case[order], step[order], event[order], furthest
+
+
 # -- stage durations ------------------------------------------------------
 def stage_durations(
     log: JourneyLog | DaskJourneyLog,
@@ -234,8 +377,10 @@ def stage_durations(
     as_of: Any = None,
     summary: bool = False,
     segment: Any = None,
+    open_window: Any = None,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
-    """How long each case stays in each stage it reaches.
+    """How long cases stay in each stage: per case and stage, or per stage over visits.
 
     Parameters
     ----------
@@ -253,12 +398,19 @@ def stage_durations(
         not be before the log's last event. With it, a stage the case has
         not left is ``open`` and its duration runs to ``as_of``.
     summary : bool, default=False
-        Return the distribution per stage (and per ``by`` value) instead of
-        one row per case and stage.
+        Return Kaplan–Meier statistics of the stage *visits* per stage (and
+        per ``by`` value) instead of one row per case and stage.
     segment : str or pandas.Series, optional
         Group the cases: a column (a case's group is its value on its first
         event) or a Series indexed by case id. The table then has a leading
         ``group`` column and one block per group.
+    open_window : timedelta or str, optional
+        Only with ``summary=True`` and ``as_of``: a case's last visit is
+        open when its last event is within ``open_window`` before ``as_of``
+        (default 30 days), as in :func:`stage_visits`.
+    ci : float, default=0.95
+        With ``summary=True``: confidence level of ``median_lo`` and
+        ``median_hi``.
 
     Returns
     -------
@@ -283,39 +435,59 @@ def stage_durations(
         ``open``
             Only with ``as_of``: True when the case has not left the stage.
 
-        With ``summary=True``, one row per stage in model order (per
-        stage and ``by`` value with ``by``): ``stage``, the ``by`` column,
-        ``count`` (stage visits that ended, i.e. have a ``left`` time),
-        and the ``mean``, ``median`` and ``p90`` (90th percentile, linear
-        interpolation) of their durations; with ``as_of`` also ``open``,
-        the number of visits still open, which are not in the statistics.
+        With ``summary=True``, one row per stage in model order (per stage
+        and ``by`` value with ``by``, the value at the visit's first event),
+        summarising the visits of :func:`stage_visits`:
+
+        ``stage`` (and the ``by`` column)
+            The stage, categorical in model order (and the ``by`` value).
+        ``visits``
+            Number of visits (int64).
+        ``open``
+            Visits not over yet, right-censored in the statistics (int64).
+        ``median``, ``median_lo``, ``median_hi``
+            Kaplan–Meier median time in stage and its confidence interval;
+            NaT where the survival curve (or its confidence band) never gets
+            down to one half, e.g. when most visits are open.
+        ``p90``
+            Kaplan–Meier 90th percentile; NaT when the curve stays above 0.1.
 
     Raises
     ------
     ParameterError
         If ``log`` is not a JourneyLog or ``model`` not a JourneyModel, if
-        ``as_of`` is not a time or is before the log's last event, or if
-        ``by`` is ``"channel"`` for a log without a channel column.
+        ``as_of`` is not a time or is before the log's last event, if ``by``
+        is ``"channel"`` for a log without a channel column, or if
+        ``open_window`` or ``ci`` is given without ``summary=True``.
     LogError
         If ``by`` is not a column of the log.
 
     See Also
     --------
     funnel : How many cases reach each stage.
+    stage_visits : One row per visit to a stage.
 
     Notes
     -----
-    A stage's visit runs from the first entry into it to the moment the
-    case moves on after its last event there, so going back to a stage
-    extends its visit rather than starting a new one. Moving on means the
-    next event whose activity the model knows; a stage is never left by an
-    event of an unknown activity.
+    The per-case table measures a stage from the case's first entry into it
+    to the moment the case moves on after its last event there, so going
+    back to a stage extends its visit. The summary counts each visit
+    separately instead (a customer buying every month has twelve short
+    Purchase visits, not one of a year), and keeps the visits that are not
+    over: they are right-censored, their time so far a lower bound, and
+    ``scipy.stats.ecdf`` estimates the survival curve of the time in stage
+    from all visits (Kaplan–Meier). Leaving open visits out would bias the
+    times low. The median is the first time the curve is at or below one
+    half, its interval where the pointwise confidence band (log-log method)
+    gets there. Without ``as_of`` every case's last visit is open and
+    censored at the log's last event; pass ``as_of`` (and ``open_window``)
+    so that cases that went quiet count as having left.
 
     Examples
     --------
     >>> import pandas as pd, journeymine as jm
     >>> from journeymine.funnel import stage_durations
-    >>> from journeymine.model import JourneyModel
+    >>> from journeymine.model import JourneyModel, covered
     >>> model = JourneyModel(
     ...     stages=["Awareness", "Consideration", "Purchase"],
     ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
@@ -331,27 +503,100 @@ def stage_durations(
     0      Awareness 2025-01-01 2025-01-02   1 days
     1  Consideration 2025-01-02 2025-01-06   4 days
     2       Purchase 2025-01-06        NaT      NaT
-    >>> stage_durations(log, model, summary=True)
-               stage  count   mean median    p90
-    0      Awareness      1 1 days 1 days 1 days
-    1  Consideration      1 4 days 4 days 4 days
-    2       Purchase      0    NaT    NaT    NaT
+    >>> stage_durations(log, model, summary=True)[["stage", "visits", "open", "median"]]
+               stage  visits  open median
+    0      Awareness       1     0 1 days
+    1  Consideration       1     0 4 days
+    2       Purchase       1     1    NaT
     """
     v.check_bool(summary, "summary", "stage_durations")
-    kernel = _StageDurations(model, by, as_of, summary)
-    return run(segmented(kernel, segment), log)
+    if summary:
+        kernel: Kernel[Any, pd.DataFrame] = _VisitSummary(model, by, as_of, open_window, ci)
+    else:
+        if open_window is not None or ci != 0.95:
+            raise ParameterError(
+                "The 'open_window' and 'ci' parameters of stage_durations() apply to the "
+                "summary of visits: pass summary=True (and as_of= for open_window)."
+            )
+        kernel = _StageDurations(model, by, as_of)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
-class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):
-    """stage_durations: one row per case and stage reached; the summary is taken at the end."""
+class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
+    """stage_durations(summary=True): Kaplan–Meier statistics of the stage visits."""
 
     name = "stage_durations"
 
-    def __init__(self, model: Any, by: Any, as_of: Any, summary: bool) -> None:
+    def __init__(self, model: Any, by: Any, as_of: Any, open_window: Any, ci: Any) -> None:
         self.model = model
         self.by = by
         self.as_of = as_of
-        self.summary = summary
+        self.window = v.window_ns(open_window, "stage_durations")
+        self.ci = level_arg(ci, "stage_durations")
+        if open_window is not None and as_of is None:
+            raise ParameterError(
+                "The 'open_window' parameter of stage_durations() needs as_of=, the time the "
+                "data was extracted, e.g. stage_durations(log, model, summary=True, "
+                "as_of='2026-01-01', open_window='30D')."
+            )
+
+    def check(self, meta: LogMeta) -> None:
+        v.check_model(self.model, "stage_durations")
+        self.by_col, self.by_name = _resolve_by(meta, self.by)
+        self.as_of_ns = (
+            v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
+        )
+
+    def part(self, log: JourneyLog) -> pd.DataFrame:
+        arr = visit_arrays(log, self.model)
+        out = pd.DataFrame(
+            {
+                "stage": arr["stage"],
+                "enter": arr["enter"],
+                "leave": arr["leave"],
+                "last": arr["last"],
+                "is_last": arr["is_last"],
+            }
+        )
+        if self.by_col is not None:
+            out["by"] = log.column(self.by_col)[arr["first"]]
+        return out
+
+    def merge(self, a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([a, b], ignore_index=True)
+
+    def finish(self, merged: pd.DataFrame, meta: LogMeta) -> pd.DataFrame:
+        arr = {c: merged[c].to_numpy() for c in ("enter", "leave", "last", "is_last")}
+        end = meta.time_max if meta.time_max is not None else 0
+        duration, is_open = close_visits(arr, self.as_of_ns, self.window, end)
+        stages = list(self.model.stages)
+        stage = merged["stage"].to_numpy(np.int64)
+        if self.by_col is None:
+            return km_summary(duration, is_open, stage, stages, self.ci)
+        codes, labels = pd.factorize(merged["by"], sort=True)
+        n_by = max(len(labels), 1)
+        key = stage * n_by + codes
+        ok = codes >= 0  # visits whose by value is missing are left out
+        cells = np.unique(key[ok])  # (stage, by value) pairs that occur
+        cell = np.searchsorted(cells, key[ok])
+        table = km_summary(duration[ok], is_open[ok], cell, list(cells), self.ci)
+        out = table.drop(columns="stage")
+        out.insert(
+            0, "stage", pd.Categorical.from_codes(cells // n_by, categories=stages, ordered=True)
+        )
+        out.insert(1, self.by_name, np.asarray(labels, dtype=object)[cells % n_by])
+        return out
+
+
+class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):
+    """stage_durations: one row per case and stage reached."""
+
+    name = "stage_durations"
+
+    def __init__(self, model: Any, by: Any, as_of: Any) -> None:
+        self.model = model
+        self.by = by
+        self.as_of = as_of
 
     def check(self, meta: LogMeta) -> None:
         v.check_model(self.model, "stage_durations")
@@ -397,11 +642,7 @@ class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):
         return pd.concat([a, b], ignore_index=True)
 
     def finish(self, merged: pd.DataFrame, meta: LogMeta) -> pd.DataFrame:
-        out = concat_by_case([merged])
-        if self.summary:
-            by = self.by_name if self.by_col is not None else None
-            return _summarise(out, by, self.as_of_ns is not None)
-        return out
+        return concat_by_case([merged])
 
 
 def _resolve_by(log: LogMeta, by: Any) -> tuple[str | None, str]:
@@ -429,60 +670,3 @@ def _resolve_by(log: LogMeta, by: Any) -> tuple[str | None, str]:
         )
     v.check_column(log, by, "requested")
     return by, by
-
-
-def _exact_quantile(frame: pd.DataFrame, keys: list[str], q: Fraction) -> pd.Series:
-    """Per-group quantile of the ``duration`` column (linear interpolation), in whole ns.
-
-    pandas interpolates in float64, which is off by a few nanoseconds on
-    durations of months; this interpolates the int64 nanoseconds with the
-    exact fraction ``q`` instead.
-    """
-    grouped = frame.groupby(keys, observed=True, sort=True)
-    index = grouped.size().index
-    values = frame["duration"].to_numpy().view(np.int64)
-    if values.size == 0:
-        return pd.Series(np.empty(0, dtype="timedelta64[ns]"), index=index)
-    group = grouped.ngroup().to_numpy()
-    order = np.lexsort((values, group))
-    values = values[order]
-    counts = np.bincount(group, minlength=len(index))
-    starts = np.cumsum(counts) - counts
-    num, den = q.numerator, q.denominator
-    lo, rem = np.divmod((counts - 1) * num, den)
-    hi = np.minimum(lo + 1, counts - 1)
-    low, high = values[starts + lo], values[starts + hi]
-    result = low + ((high - low) * rem + den // 2) // den
-    return pd.Series(timedeltas(result), index=index)
-
-
-def _summarise(durations: pd.DataFrame, by: str | None, with_open: bool) -> pd.DataFrame:
-    keys = ["stage"] if by is None else ["stage", by]
-    ended = durations["left"].notna()
-    closed = durations.loc[ended, keys + ["duration"]]
-    grouped = closed.groupby(keys, observed=True, sort=True)["duration"]
-    stats = pd.DataFrame(
-        {
-            "count": grouped.size().astype(np.int64),
-            "mean": grouped.mean(),
-            "median": grouped.median(),
-            "p90": _exact_quantile(closed, keys, Fraction(9, 10)),
-        }
-    )
-    if with_open:
-        opened = durations.loc[durations["open"], keys].groupby(keys, observed=True).size()
-        stats = stats.join(opened.rename("open"), how="outer")
-    if by is None:
-        stats = stats.reindex(
-            pd.CategoricalIndex(
-                durations["stage"].cat.categories, dtype=durations["stage"].dtype, name="stage"
-            )
-        )
-    else:
-        stats = stats.sort_index()
-    stats["count"] = stats["count"].fillna(0).astype(np.int64)
-    if with_open:
-        stats["open"] = stats["open"].fillna(0).astype(np.int64)
-    for col in ("mean", "median", "p90"):
-        stats[col] = stats[col].astype("timedelta64[ns]")
-    return stats.reset_index()

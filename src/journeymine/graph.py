@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.axes
     import networkx
 
-__all__ = ["JourneyGraph"]
+
+__all__ = ["GraphComparison", "JourneyGraph", "compare_graphs"]
 
 DURATION_COLUMNS = (
     "mean_duration",
@@ -846,6 +847,24 @@ class JourneyGraph:
 
         return write_graph_map(self, path, **kwargs)
 
+    def compare(
+        self, other: JourneyGraph, *, labels: tuple[str, str] = ("a", "b")
+    ) -> GraphComparison:
+        """Edge shares of this graph and ``other`` side by side, with ``.plot()``.
+
+        Returns a :class:`~journeymine.GraphComparison`; see :func:`journeymine.compare`
+        for comparing segments of one log.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> g = jm.discover(log)
+        >>> g.compare(g).edges["diff"].abs().max()
+        np.float64(0.0)
+        """
+        return compare_graphs(self, other, labels=labels)
+
 
 def _fmt_td(value: Any) -> str:
     if value is None or pd.isna(value):
@@ -865,3 +884,101 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
             val = None
         out[k] = val
     return out
+
+
+# -- comparing two graphs -------------------------------------------------------------
+@dataclass(frozen=True)
+class GraphComparison:
+    """Where the journeys of two graphs differ: edge shares side by side.
+
+    Attributes
+    ----------
+    edges : pandas.DataFrame
+        One row per edge of either graph: ``source``, ``target``,
+        ``cases_a``, ``cases_b``, ``share_a`` and ``share_b`` (share of each
+        graph's cases that take the edge) and ``diff`` (``share_a -
+        share_b``), largest absolute difference first.
+    labels : tuple of str
+        Names of the two graphs, for plots.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_shop()
+    >>> web = jm.discover(jm.filter_cases(log, where=lambda t: t["channel"] == "web"))
+    >>> social = jm.discover(jm.filter_cases(log, where=lambda t: t["channel"] == "social"))
+    >>> comparison = web.compare(social, labels=("web", "social"))
+    >>> comparison.edges.columns.tolist()
+    ['source', 'target', 'cases_a', 'cases_b', 'share_a', 'share_b', 'diff']
+    >>> ax = comparison.plot(top=10)
+    """
+
+    edges: pd.DataFrame
+    labels: tuple[str, str] = ("a", "b")
+
+    def plot(
+        self, ax: matplotlib.axes.Axes | None = None, *, top: int = 15
+    ) -> matplotlib.axes.Axes:
+        """Draw the edges whose shares differ most (see :func:`journeymine.plot_graph_compare`)."""
+        from journeymine.charts_explore import plot_graph_compare
+
+        return plot_graph_compare(self, ax=ax, top=top)
+
+    def _repr_html_(self) -> str:
+        return str(self.edges.head(20)._repr_html_())
+
+
+def compare_graphs(
+    graph_a: JourneyGraph, graph_b: JourneyGraph, *, labels: tuple[str, str] = ("a", "b")
+) -> GraphComparison:
+    """Edge shares of two graphs side by side (``graph_a.compare(graph_b)``).
+
+    Parameters
+    ----------
+    graph_a, graph_b : JourneyGraph
+        Graphs discovered on two groups of cases (e.g. two segments).
+    labels : (str, str), default=("a", "b")
+        Names of the groups, for plots.
+
+    Returns
+    -------
+    GraphComparison
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> df = pd.DataFrame({"c": [1, 1, 2, 2, 3, 3], "a": ["ad", "buy", "ad", "view", "ad", "buy"],
+    ...                    "t": pd.date_range("2025-01-01", periods=6, freq="D")})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> a = jm.discover(jm.filter_cases(log, where=pd.Series({1: True, 2: True})))
+    >>> b = jm.discover(jm.filter_cases(log, where=pd.Series({3: True})))
+    >>> a.compare(b).edges
+      source target  cases_a  cases_b  share_a  share_b  diff
+    0     ad    buy        1        1      0.5      1.0  -0.5
+    1     ad   view        1        0      0.5      0.0   0.5
+    """
+    for name, g in (("graph_a", graph_a), ("graph_b", graph_b)):
+        if not isinstance(g, JourneyGraph):
+            raise ParameterError(
+                f"compare() of graphs expects two JourneyGraphs; {name} is "
+                f"{type(g).__name__}. Build them with jm.discover(log)."
+            )
+    if graph_a.by != graph_b.by:
+        raise ParameterError(
+            f"The graphs have different nodes (by={graph_a.by!r} and by={graph_b.by!r}); "
+            "discover both with the same by=."
+        )
+    cols = ["source", "target", "cases"]
+    a = graph_a.edges[cols].rename(columns={"cases": "cases_a"})
+    b = graph_b.edges[cols].rename(columns={"cases": "cases_b"})
+    out = a.merge(b, on=["source", "target"], how="outer")
+    for col in ("cases_a", "cases_b"):
+        out[col] = out[col].fillna(0).astype(np.int64)
+    out["share_a"] = out["cases_a"] / max(graph_a.n_cases, 1)
+    out["share_b"] = out["cases_b"] / max(graph_b.n_cases, 1)
+    out["diff"] = out["share_a"] - out["share_b"]
+    size = np.maximum(out["share_a"], out["share_b"])
+    out = out.assign(_abs=out["diff"].abs(), _size=size)
+    out = out.sort_values(["_abs", "_size"], ascending=False, kind="stable")
+    out = out.drop(columns=["_abs", "_size"]).reset_index(drop=True)
+    return GraphComparison(edges=out, labels=(str(labels[0]), str(labels[1])))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -13,12 +14,14 @@ import pandas as pd
 
 from journeymine import _quality
 from journeymine import _validation as v
+from journeymine._codes import factorize, order_events
 from journeymine.errors import (
     JourneymineWarning,
     LogError,
     MissingDependencyError,
     ParameterError,
 )
+from journeymine.errors import user_stacklevel as _stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
     import pm4py  # noqa: F401
@@ -31,23 +34,8 @@ __all__ = ["JourneyLog", "from_pandas", "from_pm4py"]
 
 OnError = Literal["raise", "collect"]
 
-
-def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (``-1`` for missing) and sorted unique labels of ``values``.
-
-    Labels are sorted so that codes do not depend on row order; labels of
-    mixed types that cannot be compared are sorted by their text.
-    """
-    try:
-        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    except TypeError:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        order = np.argsort(np.asarray([str(u) for u in uniques], dtype=object), kind="stable")
-        remap = np.empty(len(order), dtype=np.int64)
-        remap[order] = np.arange(len(order))
-        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-        uniques = pd.Index(np.asarray(uniques, dtype=object)[order])
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+# below this many rows a second thread costs more than it saves
+_THREAD_MIN_ROWS = 100_000
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -342,6 +330,21 @@ class JourneyLog:
             timestamp_key="time:timestamp",
         )
 
+    def case_table(self) -> pd.DataFrame:
+        """One row per case: size, start, end, duration, first and last activity, first values.
+
+        See :func:`journeymine.case_table` for the columns.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.datasets.load_shop().case_table().columns[:5].tolist()
+        ['case', 'events', 'start', 'end', 'duration']
+        """
+        from journeymine.cases import case_table
+
+        return case_table(self)
+
     def select_cases(self, case_codes: Any) -> JourneyLog:
         """A new log with only the given cases, keeping everything else.
 
@@ -482,18 +485,21 @@ def _build(
     """
     if coded is None:
         coded = [_factorize_column(frame[col], col, source) for col in (case, activity)]
-    (case_codes, case_labels), (act_codes, act_labels) = (
-        _codes_of_rows(codes, labels, rows) for codes, labels in coded
+    every_row = len(rows) == len(frame) and (
+        len(rows) == 0 or (rows[0] == 0 and bool((rows[1:] - rows[:-1] == 1).all()))
     )
-    order = _order(case_codes, time, len(case_labels))
-    if order is not None:
-        rows = rows[order]
-        time = time[order]
-        case_codes = case_codes[order]
-        act_codes = act_codes[order]
+    (case_codes, case_labels), (act_codes, act_labels) = (
+        _codes_of_rows(codes, labels, None if every_row else rows) for codes, labels in coded
+    )
     counts = np.bincount(case_codes, minlength=len(case_labels))
     offsets = np.zeros(len(case_labels) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
+    ordered = order_events(case_codes, time, counts)
+    if ordered is not None:
+        order, time = ordered
+        rows = order if every_row else rows[order]
+        act_codes = act_codes[order]
+        case_codes = np.repeat(np.arange(len(case_labels), dtype=np.int64), counts)
     return JourneyLog(
         _frame=frame,
         _order=np.asarray(rows, dtype=np.int64),
@@ -519,7 +525,9 @@ def _factorize_column(
 ) -> tuple[np.ndarray, pd.Index]:
     """:func:`factorize` a case or activity column, with a LogError for unhashable values."""
     try:
-        return factorize(values)
+        codes, labels = factorize(values)
+        v.check_bytes(labels, column, source)
+        return codes, labels
     except TypeError as exc:
         raise LogError(
             f"Column {column!r}{v.where(source)} holds values that cannot be compared or hashed "
@@ -531,76 +539,20 @@ def _factorize_column(
 
 
 def _codes_of_rows(
-    codes: np.ndarray, labels: pd.Index, rows: np.ndarray
+    codes: np.ndarray, labels: pd.Index, rows: np.ndarray | None
 ) -> tuple[np.ndarray, pd.Index]:
-    """Codes and labels restricted to ``rows`` (labels no kept row uses are dropped)."""
-    if len(rows) == len(codes) and (len(rows) == 0 or np.array_equal(rows, np.arange(len(rows)))):
-        return codes, labels  # every row, in input order
+    """Codes and labels restricted to ``rows`` (labels no kept row uses are dropped).
+
+    ``rows=None`` means every row, in input order.
+    """
+    if rows is None:
+        return codes, labels
     codes = codes[rows]
     used = np.bincount(codes, minlength=len(labels)) > 0
     if used.all():
         return codes, labels
     remap = np.cumsum(used) - 1
     return remap[codes], labels[used]
-
-
-def _stable_group_sort(codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Stable O(n) counting sort of integer codes in [0, n_groups)."""
-    try:
-        from pandas._libs.algos import groupsort_indexer
-    except ImportError:  # pragma: no cover - private pandas API moved
-        return np.argsort(codes, kind="stable")
-    indexer, _ = groupsort_indexer(np.asarray(codes, dtype=np.intp), int(n_groups))
-    return np.asarray(indexer, dtype=np.int64)
-
-
-def _order(case_codes: np.ndarray, time: np.ndarray, n_cases: int) -> np.ndarray | None:
-    """Permutation ordering events by (case, time, input order); None if already ordered.
-
-    Cases are grouped with a stable counting sort; only when times are out of
-    order within some case is a stable sort by time done first.
-    """
-    n = len(case_codes)
-    if n == 0 or _is_sorted(case_codes, time):
-        return None
-    by_case = _stable_group_sort(case_codes, n_cases)
-    if _is_sorted(case_codes[by_case], time[by_case]):
-        return by_case
-    by_time = _stable_argsort(time)
-    return by_time[_stable_group_sort(case_codes[by_time], n_cases)]
-
-
-def _stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")``, faster when few values tie.
-
-    An unstable sort (introsort) is about twice as fast as numpy's stable
-    sort on int64; afterwards only the runs of equal values need their
-    members put back in input order. With many ties the stable sort is used.
-    """
-    order = np.argsort(values, kind="quicksort")
-    ordered = values[order]
-    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if tied.size == 0:
-        return order
-    if tied.size > values.size // 8:
-        return np.argsort(values, kind="stable")
-    in_run = np.zeros(values.size, dtype=bool)
-    in_run[tied] = True
-    in_run[tied + 1] = True
-    at = np.flatnonzero(in_run)
-    # equal values are contiguous once sorted: a run starts where the value changes
-    run = np.cumsum(np.concatenate(([True], ordered[at[1:]] != ordered[at[:-1]])))
-    members = order[at]
-    order[at] = members[np.lexsort((members, run))]
-    return order
-
-
-def _is_sorted(case_codes: np.ndarray, time: np.ndarray) -> bool:
-    dc = np.diff(case_codes)
-    if (dc < 0).any():
-        return False
-    same = dc == 0
-    return not (np.diff(time)[same] < 0).any()
 
 
 def from_pandas(
@@ -700,75 +652,47 @@ def from_pandas(
 
     frame = df.copy(deep=False)
     n = len(frame)
-    reasons = np.full(n, None, dtype=object)
-    problems: list[tuple[str, np.ndarray, str]] = []
 
-    coded = []
-    for role, col in (("case id", case_col), ("activity", act_col)):
-        codes, labels = _factorize_column(frame[col], col, src)
-        coded.append((codes, labels))
-        missing = v.missing_codes(codes, labels)
-        if missing.any():
-            reasons[missing & (reasons == None)] = f"missing {role} in column {col!r}"  # noqa: E711
-            problems.append((col, np.flatnonzero(missing), f"no {role}"))
+    def code_cases() -> tuple[np.ndarray, pd.Index]:
+        return _factorize_column(frame[case_col], case_col, src)
 
-    ns, bad_ts, aware, _ = v.parse_timestamps(
-        frame[ts_col], column=ts_col, fmt=timestamp_format, source=src, line_offset=_line_offset
-    )
-    if bad_ts.any():
-        raw_null = v.null_mask(frame[ts_col])
-        nulls = bad_ts & raw_null
-        unparsed = bad_ts & ~raw_null
-        if nulls.any():
-            reasons[nulls & (reasons == None)] = f"missing timestamp in column {ts_col!r}"  # noqa: E711
-            problems.append((ts_col, np.flatnonzero(nulls), "no timestamp"))
-        if unparsed.any():
-            idx = np.flatnonzero(unparsed)
-            sample = frame[ts_col].iloc[idx[:3]].tolist()
-            reasons[unparsed & (reasons == None)] = f"unparseable timestamp in column {ts_col!r}"  # noqa: E711
-            problems.append(
-                (ts_col, idx, f"a timestamp that cannot be parsed (e.g. {v.sample_repr(sample)})")
-            )
-
-    bad = reasons != None  # noqa: E711
+    # the case ids (the costliest column) are coded on a second thread; numpy,
+    # pandas and pyarrow release the GIL in the heavy loops
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cases = pool.submit(code_cases) if n >= _THREAD_MIN_ROWS else None
+        acts = _factorize_column(frame[act_col], act_col, src)
+        ns, bad_ts, aware, out_of_range = v.parse_timestamps(
+            frame[ts_col],
+            column=ts_col,
+            fmt=timestamp_format,
+            source=src,
+            line_offset=_line_offset,
+        )
+        coded = [cases.result() if cases is not None else code_cases(), acts]
+    masks = {
+        v.NO_CASE: v.missing_codes(*coded[0]),
+        v.NO_ACTIVITY: v.missing_codes(*coded[1]),
+        **v.timestamp_masks(frame[ts_col], bad_ts, out_of_range),
+    }
+    report, bad = v.classify_rows(masks, frame[ts_col], (case_col, act_col, ts_col))
     rejected = _empty_rejected(frame)
-    if bad.any():
+    if report.problems:
         if on_error == "raise":
-            col, idx, what = problems[0]
-            fix = v.bad_rows_fix(
-                unparseable="parsed" in what,
-                datetimes=pd.api.types.is_datetime64_any_dtype(frame[ts_col]),
-                samples=frame[col].iloc[idx[:3]].tolist(),
-            )
-            raise LogError(
-                f"{len(idx)} event{'s' if len(idx) != 1 else ''}{v.where(src)} "
-                f"{'has' if len(idx) == 1 else 'have'} {what}: "
-                f"{v.format_rows(idx, line_offset=_line_offset)}, column {col!r}. {fix}",
-                column=col,
-                rows=idx[:100].tolist(),
-                path=src,
-            )
-        bad_idx = np.flatnonzero(bad)
-        rejected = frame.take(bad_idx)
-        rejected.index = pd.Index(bad_idx, name="row")
-        rejected[_reason_column(frame)] = reasons[bad_idx].astype(str)
+            raise report.error(src, _line_offset)
+        rejected = _rejected_rows(frame, report)
         warnings.warn(
-            f"{len(bad_idx):,} of {n:,} rows{v.where(src)} were rejected (see log.rejected for "
-            "the rows and the reason for each).",
+            f"{len(report.bad):,} of {n:,} rows{v.where(src)} were rejected (see log.rejected "
+            "for the rows and the reason for each).",
             JourneymineWarning,
             stacklevel=_stacklevel(),
         )
-    keep = np.flatnonzero(~bad)
-    if keep.size == 0:
-        raise LogError(
-            f"All {n} rows{v.where(src)} were rejected ({rejected['reason'].iloc[0]}, ...); "
-            "no event is left. Check the column mapping.",
-            path=src,
-        )
+        if len(report.bad) == n:
+            raise report.all_rejected(src)
+    keep = np.flatnonzero(~bad) if report.problems else np.arange(n, dtype=np.int64)
     log = _build(
         frame,
         keep,
-        ns[keep],
+        ns[keep] if report.problems else ns,
         case_col,
         act_col,
         ts_col,
@@ -783,23 +707,19 @@ def from_pandas(
     return log
 
 
-def _stacklevel() -> int:
-    """Stack level that points at the user's call, through the readers."""
-    import inspect
-
-    level = 1
-    frame = inspect.currentframe()
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("journeymine"):
-        frame = frame.f_back
-        level += 1
-    return max(level - 1, 2)
-
-
 def _reason_column(frame: pd.DataFrame) -> str:
     name = "reason"
     while name in frame.columns:
         name = "_" + name
     return name
+
+
+def _rejected_rows(frame: pd.DataFrame, report: v.RowReport) -> pd.DataFrame:
+    """The rejected rows of ``frame``, indexed by row number, with their reasons."""
+    rejected = frame.take(report.bad)
+    rejected.index = pd.Index(report.bad, name="row")
+    rejected[_reason_column(frame)] = report.reasons
+    return rejected
 
 
 def _empty_rejected(frame: pd.DataFrame) -> pd.DataFrame:

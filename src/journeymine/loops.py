@@ -14,7 +14,7 @@ from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
 from journeymine.errors import JourneymineWarning, ParameterError
 from journeymine.log import JourneyLog
-from journeymine.model import JourneyModel
+from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.scale import DaskJourneyLog
@@ -306,7 +306,7 @@ def find_loops(
     3         5      buy           rework    <NA>            NaT
     4         5      buy  repeat_purchase    <NA>         3 days
     """
-    return run(_FindLoops("find_loops", model, purchase, returns, stages), log)
+    return run(covered(_FindLoops("find_loops", model, purchase, returns, stages), model), log)
 
 
 class _FindLoops(_LoopArgs, Kernel[pd.DataFrame, pd.DataFrame]):
@@ -407,7 +407,7 @@ def loop_summary(
     b           0                 0          0                           NaT
     """
     kernel = _LoopSummary("loop_summary", model, purchase, returns, stages)
-    return run(segmented(kernel, segment), log)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
 class _LoopSummary(_LoopArgs, Kernel[pd.DataFrame, pd.DataFrame]):

@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from journeymine._kernel import Kernel
 from journeymine.errors import (
     JourneymineWarning,
     MissingDependencyError,
     ModelError,
     ParameterError,
+    user_stacklevel,
 )
 
 __all__ = ["JourneyModel"]
@@ -1300,3 +1302,42 @@ def _net_levels(net: Any, im: Any) -> tuple[dict[Any, int], dict[Any, set[Any]]]
                 else:
                     stack.extend(a.target for a in u.out_arcs)
     return level, succ
+
+
+class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
+    """Any kernel of an analysis with a model, plus the model's coverage of the log.
+
+    The partial result carries, next to the analysis's own, a few of the log's
+    activities and the counts of known and all events, which add up over
+    partitions; ``finish`` warns once (see :func:`warn_coverage`) when the
+    model hardly fits the log, then finishes the analysis.
+    """
+
+    _SAMPLE = 20  # activities kept per partial, for the warning's examples
+
+    def __init__(self, inner: Kernel[Any, Any], model: JourneyModel) -> None:
+        self.inner = inner
+        self.model = model
+        self.name = inner.name
+
+    def check(self, meta: Any) -> None:
+        self.inner.check(meta)
+
+    def part(self, log: Any) -> tuple[Any, tuple[list[Any], int, int]]:
+        acts, known, events = log_coverage(self.model, log)
+        return self.inner.part(log), (acts[: self._SAMPLE], known, events)
+
+    def merge(self, a: Any, b: Any) -> Any:
+        (pa, (acts_a, ka, na)), (pb, (acts_b, kb, nb)) = a, b
+        acts = acts_a + [x for x in acts_b if x not in acts_a]
+        return self.inner.merge(pa, pb), (acts[: self._SAMPLE], ka + kb, na + nb)
+
+    def finish(self, merged: Any, meta: Any) -> Any:
+        inner, (acts, known, events) = merged
+        warn_coverage(self.model, acts, known, events, stacklevel=user_stacklevel())
+        return self.inner.finish(inner, meta)
+
+
+def covered(kernel: Kernel[Any, Any], model: Any) -> Kernel[Any, Any]:
+    """``kernel`` that also warns when ``model`` hardly fits the log (``kernel`` if no model)."""
+    return _Covered(kernel, model) if isinstance(model, JourneyModel) else kernel

@@ -1,9 +1,11 @@
 """The self-contained HTML report: one file with the log, the journey, conformance and loops.
 
 The report embeds its pictures as inline SVG and its tables as HTML tables,
-with a small inline style sheet: no JavaScript, no remote assets, so it can be
-mailed or attached to a ticket as is. Every user string (activity names,
-case ids, column names) is escaped.
+with a small inline style sheet, and the interactive journey map of
+:mod:`journeymine.plot.interactive` (its script inline too, the static
+picture shown where scripts are off): no remote assets, no network request,
+so it can be mailed or attached to a ticket as is. Every user string
+(activity names, case ids, column names) is escaped.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ LOOP_KINDS = ("self_loop", "rework", "return", "repeat_purchase", "stage_regress
 
 Progress = Callable[[str], None]
 
+#: the report's representative journeys are skipped above this many variants
+MAX_REPRESENTATIVE_VARIANTS = 20_000
+
 
 def _quiet(_: str) -> None:
     return None
@@ -73,6 +78,12 @@ class Analysis:
     funnel: pd.DataFrame | None = None
     durations: pd.DataFrame | None = None
     durations_summary: pd.DataFrame | None = None
+    segment: str | None = None
+    segments: pd.DataFrame | None = None
+    #: the so-what tables (issue 15): impact, drift, channels, representatives
+    so_what: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: why a so-what table was not computed
+    so_what_skipped: dict[str, str] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
 
     @property
@@ -124,6 +135,8 @@ def analyse(
     top_variants: int = 10,
     progress: Progress = _quiet,
     func: str = "build_report_html",
+    segment: str | None = None,
+    outcome: str | None = None,
 ) -> Analysis:
     """Compute the tables and draw the figures of the report (private to the package)."""
     from journeymine.conformance import check
@@ -135,7 +148,6 @@ def analyse(
         plot_conformance,
         plot_funnel,
         plot_graph,
-        plot_stage_durations,
         plot_stage_flow,
         plot_variants,
     )
@@ -169,7 +181,17 @@ def analyse(
         progress("computing the funnel and time in stage")
         a.funnel = funnel(log, model)
         a.durations = stage_durations(log, model)
-        a.durations_summary = stage_durations(log, model, summary=True)
+        # visits, open ones censored; a case quiet for 30 days before the data ends has left
+        end = pd.Timestamp(int(log.time.max()), tz="UTC" if log.tz_aware else None)
+        a.durations_summary = stage_durations(log, model, summary=True, as_of=end)
+    if segment is not None:
+        from journeymine.compare import compare
+
+        progress(f"comparing the groups of {segment!r}")
+        a.segment = segment
+        a.segments = compare(log, segment, model=model)
+    progress("measuring what matters: impact, drift, channels, representative journeys")
+    _so_what(a, outcome)
 
     progress("drawing")
     figs = a.figures
@@ -211,14 +233,141 @@ def analyse(
                 "Cases reaching each stage, with the conversion from the stage before.",
                 plot_funnel(a.funnel),
             )
-        if a.durations is not None and len(a.durations):
+        if a.durations_summary is not None and a.durations_summary["visits"].sum():
+            from journeymine.charts_sowhat import plot_time_in_stage
+
             figs["stage_durations"] = Figure(
                 "stage_durations",
-                "Time spent in each stage, from the first event in the stage to the first event "
-                "after it (visits still open are left out).",
-                plot_stage_durations(a.durations, model=model),
+                "Time in stage per visit (a visit runs from its first event in the stage to "
+                "the next event in another stage): Kaplan–Meier median with its 95 % "
+                "interval, and the 90th percentile. Visits still under way are censored, "
+                "not left out.",
+                plot_time_in_stage(a.durations_summary),
             )
+        if a.segments is not None:
+            from journeymine.charts_explore import plot_compare
+
+            figs["segments"] = Figure(
+                "segments",
+                f"Each group of {segment!r} (its value on the case's first event): dots are "
+                "shares of the group's cases, bars their 95 % Wilson intervals, rings a "
+                "difference to the other cases with p < 0.05.",
+                plot_compare(a.segments),
+            )
+        _so_what_figures(a)
     return a
+
+
+def _so_what(a: Analysis, outcome: str | None) -> None:
+    """The tables of the so-what sections (each left out when its input is missing)."""
+    from journeymine.channels import channel_switches
+    from journeymine.drift import conformance_drift
+    from journeymine.impact import deviation_impact
+    from journeymine.representatives import representatives
+
+    log, model = a.log, a.model
+    if model is not None and (outcome is not None or model.purchase):
+        a.so_what["impact"] = deviation_impact(log, model, outcome=outcome)
+    if model is not None and log.n_cases:
+        span = pd.Timedelta(int(log.time.max() - log.time.min()))
+        freq = (
+            "D" if span < pd.Timedelta(days=60) else "W" if span < pd.Timedelta(days=730) else "M"
+        )
+        a.so_what["drift"] = conformance_drift(log, model, freq=freq)
+    if log.channel is not None:
+        a.so_what["channels"] = channel_switches(log, summary=True)
+    if log.n_cases:
+        from journeymine.discovery import variant_ids
+
+        n_variants = variant_ids(log)[1].size
+        if n_variants <= MAX_REPRESENTATIVE_VARIANTS:  # the cost grows with variants squared
+            a.so_what["representatives"] = representatives(log, coverage=0.8)
+        else:
+            a.so_what_skipped["representatives"] = (
+                f"The log has {n_variants:,} variants; representative journeys are computed up "
+                f"to {MAX_REPRESENTATIVE_VARIANTS:,} (their cost grows with the square of the "
+                "number of variants). Filter the log, then call jm.representatives(log)."
+            )
+
+
+def so_what_lines(a: Analysis) -> list[str]:
+    """One line per so-what finding, for the command line's summary."""
+    t, lines = a.so_what, []
+    impact = t.get("impact")
+    if impact is not None and impact["diff"].notna().any():
+        harmful = impact[impact["hi"] < 0]
+        if len(harmful):
+            worst = harmful.iloc[0]
+            stage = f" at {worst['stage']}" if worst["stage"] is not None else ""
+            lines.append(
+                f"most harmful deviation: {worst['kind']}{stage}, {worst['cases_with']:,} "
+                f"cases, outcome {worst['diff']:+.3g} per case [{worst['lo']:+.3g}, "
+                f"{worst['hi']:+.3g}], impact {worst['impact']:+,.1f}"
+            )
+        else:
+            lines.append("deviation impact: no deviation lowers the outcome beyond its interval")
+    drift = t.get("drift")
+    if drift is not None and len(drift):
+        changed = drift.loc[drift["changed"], "period"].astype(str).tolist()
+        lines.append(
+            f"conformance over time: {len(drift)} periods, changed in "
+            + (", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "") if changed else "none")
+        )
+    channels = t.get("channels")
+    if channels is not None and len(channels):
+        top = channels.iloc[0]
+        lines.append(
+            f"most common channel switch: {top['from_channel']} -> {top['to_channel']} "
+            f"({top['switches']:,} times)"
+        )
+    reps = t.get("representatives")
+    if reps is not None and len(reps):
+        lines.append(
+            f"representative journeys: {len(reps)} represent "
+            f"{reps['cumulative_share'].iloc[-1]:.0%} of cases"
+        )
+    return lines
+
+
+def _so_what_figures(a: Analysis) -> None:
+    from journeymine.charts_sowhat import (
+        plot_channel_switches,
+        plot_drift,
+        plot_impact,
+        plot_representatives,
+    )
+
+    t, figs = a.so_what, a.figures
+    if "impact" in t and t["impact"]["diff"].notna().any():
+        figs["impact"] = Figure(
+            "impact",
+            "Each kind of deviation against comparable cases without it, stage by stage: the "
+            "difference in outcome with its 95 % bootstrap interval; impact = difference × "
+            "cases with the deviation.",
+            plot_impact(t["impact"]),
+        )
+    if "drift" in t and len(t["drift"]):
+        figs["drift"] = Figure(
+            "drift",
+            "Share of conforming cases by the period of their first event, with Wilson 95 % "
+            "intervals; rings mark a change from the period before (p < 0.01).",
+            plot_drift(t["drift"]),
+        )
+    if "channels" in t and len(t["channels"]):
+        figs["channels"] = Figure(
+            "channels",
+            "How often customers switch from one channel (row) to another (column) between "
+            "consecutive events.",
+            plot_channel_switches(t["channels"]),
+        )
+    if "representatives" in t and len(t["representatives"]):
+        reps = t["representatives"].head(12)
+        figs["representatives"] = Figure(
+            "representatives",
+            "The journeys that stand for most cases (each case within 30 % edit distance of "
+            "its representative), one lane each.",
+            plot_representatives(reps, model=a.model),
+        )
 
 
 # -- HTML helpers -------------------------------------------------------------
@@ -604,6 +753,49 @@ def _funnel_section(a: Analysis) -> str:
     )
 
 
+def _segment_section(a: Analysis) -> str:
+    """Segments compared: one column per group, value and interval per metric."""
+    table = a.segments
+    if table is None:
+        return ""
+
+    def cell(row: Any) -> str:
+        if row.metric == "median_duration":
+            text = f"{row.value:.1f} d ({row.lo:.1f}–{row.hi:.1f})"
+        elif row.metric == "median_events":
+            text = f"{row.value:g} ({row.lo:g}–{row.hi:g})"
+        else:
+            text = f"{row.value:.1%} ({row.lo:.1%}–{row.hi:.1%})"
+        return text + (" *" if row.p_value < 0.05 else "")
+
+    cells = pd.DataFrame(
+        {
+            "group": table["group"].astype(str),
+            "metric": table["metric"],
+            "text": [cell(r) for r in table.itertuples(index=False)],
+        }
+    )
+    wide = cells.pivot(index="metric", columns="group", values="text")
+    wide = wide.reindex(list(dict.fromkeys(table["metric"]))).reset_index()
+    sizes = table.groupby(table["group"].astype(str), sort=False)["cases"].first()
+    wide.columns = ["metric"] + [f"{g} ({sizes[g]:,} cases)" for g in wide.columns[1:]]
+    body = (
+        _figure(a.figures.get("segments"))
+        + html_table(wide, caption=f"Groups of {a.segment!r}", max_rows=100)
+        + "<p class='note'>Value (95 % interval): Wilson intervals for shares, a seeded "
+        "bootstrap for medians (durations in days). * the group differs from all other cases "
+        "with p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median test).</p>"
+    )
+    return _section(
+        "segments",
+        "Segments compared",
+        body,
+        f"The cases grouped by {a.segment!r}: conversion, conformance, deviations, loops and "
+        "durations per group, with intervals and a test against the other cases "
+        "(jm.compare).",
+    )
+
+
 def _loops_section(a: Analysis) -> str:
     loops = a.loops
     kind = loops["kind"].astype(str)
@@ -685,15 +877,98 @@ def _loops_section(a: Analysis) -> str:
 def _durations_section(a: Analysis) -> str:
     if a.durations_summary is None:
         return ""
-    s = a.durations_summary.rename(columns={"count": "visits ended", "p90": "90th percentile"})
+    from journeymine.charts_sowhat import duration_unit
+
+    s = a.durations_summary
+    unit, size = duration_unit(pd.concat([s["median"], s["p90"]]))
+    table = s[["stage", "visits", "open"]].copy()
+    for col, name in (
+        ("median", "median"),
+        ("median_lo", "median, low"),
+        ("median_hi", "median, high"),
+        ("p90", "90th percentile"),
+    ):
+        table[f"{name} ({unit})"] = (pd.to_timedelta(s[col]) / size).round(2)
     body = _figure(a.figures.get("stage_durations")) + html_table(
-        s, caption="Time in stage (visits that ended)"
+        table, caption=f"Time in stage per visit, in {unit} (Kaplan–Meier, open visits censored)"
     )
     return _section(
         "durations",
         "Time in stage",
         body,
-        "How long customers stay in each stage before moving on.",
+        "How long customers stay in a stage each time they are in it. A visit is a run of "
+        "consecutive events in one stage, ending at the next event in another stage, so a "
+        "customer coming back to a stage starts a new visit. Visits of customers active in "
+        "the last 30 days of the data are still open: they count, censored, in the "
+        "Kaplan–Meier estimates instead of being left out.",
+    )
+
+
+def _impact_section(a: Analysis) -> str:
+    t = a.so_what.get("impact")
+    if t is None:
+        return ""
+    body = _figure(a.figures.get("impact")) + html_table(
+        t.round(4), caption="Deviation impact on the outcome", max_rows=20
+    )
+    return _section(
+        "impact",
+        "Which deviations matter",
+        body,
+        "The outcome (conversion unless another was asked for) of cases with each deviation "
+        "against cases that reached the same stage without it by then, so that deviations "
+        "only far-along journeys can show are not flattered by where those journeys got.",
+    )
+
+
+def _drift_section(a: Analysis) -> str:
+    t = a.so_what.get("drift")
+    if t is None:
+        return ""
+    shown = t.assign(period=t["period"].astype(str)).drop(columns=["p_value"])
+    body = _figure(a.figures.get("drift")) + html_table(
+        shown.round(4), caption="Conformance by period", max_rows=60
+    )
+    return _section(
+        "drift", "Conformance over time", body, "Since when do journeys deviate, and how much."
+    )
+
+
+def _channels_section(a: Analysis) -> str:
+    t = a.so_what.get("channels")
+    if t is None:
+        return ""
+    body = _figure(a.figures.get("channels")) + html_table(
+        t, caption="Channel switches", max_rows=20
+    )
+    return _section(
+        "channels", "Channel switches", body, "Where customers move from one channel to another."
+    )
+
+
+def _representatives_section(a: Analysis) -> str:
+    t = a.so_what.get("representatives")
+    if t is None:
+        note = a.so_what_skipped.get("representatives")
+        if note is None:
+            return ""
+        return _section(
+            "representatives",
+            "Representative journeys",
+            f"<p class='note'>{_e(note)}</p>",
+            "The fewest journeys that represent 80 % of the cases.",
+        )
+    body = _figure(a.figures.get("representatives")) + html_table(
+        t.round({"share": 4, "cumulative_share": 4, "mean_distance": 3}),
+        caption="Representative journeys",
+        max_rows=20,
+    )
+    return _section(
+        "representatives",
+        "Representative journeys",
+        body,
+        "The fewest journeys that represent 80 % of the cases, each case counted at its "
+        "nearest one.",
     )
 
 
@@ -721,6 +996,19 @@ def _render(a: Analysis) -> str:
     else:
         sections.append(_loops_section(a))
         nav.append(("loops", "Loops"))
+    if a.segments is not None:
+        sections.append(_segment_section(a))
+        nav.append(("segments", "Segments"))
+    for render, key, label in (
+        (_impact_section, "impact", "Impact"),
+        (_drift_section, "drift", "Drift"),
+        (_channels_section, "channels", "Channels"),
+        (_representatives_section, "representatives", "Representatives"),
+    ):
+        html_part = render(a)
+        if html_part:
+            sections.append(html_part)
+            nav.append((key, label))
     try:
         from journeymine import __version__ as version
     except ImportError:  # pragma: no cover
@@ -758,6 +1046,7 @@ def build_report_html(
     graph: JourneyGraph | None = None,
     title: str | None = None,
     top_variants: int = 10,
+    outcome: str | None = None,
 ) -> str:
     """Build the HTML report of a log as a string.
 
@@ -776,6 +1065,10 @@ def build_report_html(
         The report's title.
     top_variants : int, default=10
         How many variants to show.
+    outcome : str, optional
+        A numeric column (e.g. revenue) whose per-case total is the outcome
+        of the deviation-impact section; by default conversion (a purchase
+        activity of the model).
 
     Returns
     -------
@@ -794,10 +1087,12 @@ def build_report_html(
     >>> df = pd.DataFrame({"c": [1, 1, 2, 2], "a": ["ad", "buy", "ad", "view"],
     ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
     >>> page = build_report_html(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
-    >>> page.startswith("<!DOCTYPE html>") and "<script" not in page
+    >>> page.startswith("<!DOCTYPE html>") and "class='jm-map'" in page
     True
     """
-    a = analyse(log, model=model, graph=graph, title=title, top_variants=top_variants)
+    a = analyse(
+        log, model=model, graph=graph, title=title, top_variants=top_variants, outcome=outcome
+    )
     return _render(a)
 
 
@@ -810,20 +1105,29 @@ def write_report(
     title: str | None = None,
     top_variants: int = 10,
     out_dir: str | Path | None = None,
+    segment: str | None = None,
+    outcome: str | None = None,
 ) -> Path:
     """Write a self-contained HTML report of a log (and optionally its plots and tables).
 
-    The report is one HTML file with inline CSS and inline SVG figures, no
-    JavaScript and no remote assets. It holds:
+    The report is one HTML file with inline CSS, inline SVG figures and an
+    inline script for the journey map; it loads nothing from the network.
+    It holds:
 
     - the log: cases, events, activities, time span, rejected rows, columns;
-    - the journey graph (pruned when large) and the most frequent moves;
+    - the journey graph as an interactive map (pan, zoom, hover for counts
+      and times, sliders for the share of touchpoints and moves, frequency or
+      time; the static picture, pruned when large, where scripts are off) and
+      the most frequent moves;
     - the top variants, as a table and a picture;
     - with ``model``: the conformance summary, the designed-vs-actual
-      overlay, deviations by kind and by stage, the funnel (table and
+      overlay next to the stage flow, deviations by kind and by stage, the funnel (table and
       picture), loops (returns, repeat purchases, self-loops, rework,
-      moves back) and the time in stage. Without a model, the loops that
-      need none (self-loops, rework).
+      moves back), the time in stage per visit (Kaplan–Meier), which
+      deviations matter (deviation impact on conversion or ``outcome``) and
+      conformance over time. Without a model, the loops that need none
+      (self-loops, rework);
+    - channel switches (with a channel column) and representative journeys.
 
     Parameters
     ----------
@@ -831,14 +1135,17 @@ def write_report(
         The event log.
     path : str or path-like
         The HTML file to write; missing folders are created.
-    model, graph, title, top_variants
+    model, graph, title, top_variants, outcome
         As in ``journeymine.report.build_report_html``.
     out_dir : str or path-like, optional
         Also write the figures as PNG (``graph.png``, ``variants.png``, and
-        with a model ``conformance.png``, ``funnel.png``,
+        with a model ``conformance.png``, ``stage_flow.png``, ``funnel.png``,
         ``stage_durations.png``) and the tables as CSV (``variants.csv``,
         ``loops.csv``, and with a model ``deviations.csv``, ``cases.csv``,
         ``funnel.csv``, ``stage_durations.csv``) to this folder.
+    segment : str, optional
+        A column of the log: adds a "Segments compared" section with
+        :func:`journeymine.compare` by that column (a table and a picture).
 
     Returns
     -------
@@ -865,7 +1172,14 @@ def write_report(
     ('report.html', True)
     """
     a = analyse(
-        log, model=model, graph=graph, title=title, top_variants=top_variants, func="write_report"
+        log,
+        model=model,
+        graph=graph,
+        title=title,
+        top_variants=top_variants,
+        func="write_report",
+        segment=segment,
+        outcome=outcome,
     )
     return write_analysis(a, path, out_dir=out_dir)
 
@@ -916,6 +1230,8 @@ def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> l
         "loops": a.loops,
         "funnel": a.funnel,
         "stage_durations": a.durations,
+        "segments": a.segments,
+        **a.so_what,
     }
     rep = a.conformance
     if rep is not None:

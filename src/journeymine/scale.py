@@ -17,6 +17,7 @@ columns, dtypes, order and values. :func:`journeymine.discover` and
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,9 +50,6 @@ OnError = Literal["raise", "collect"]
 R = TypeVar("R")
 
 _DASK_HINT = 'Install it with: pip install "journeymine[dask]".'
-#: problem kinds of a row, in the order :func:`journeymine.from_pandas` reports them
-_NO_CASE, _NO_ACTIVITY, _NO_TIME, _BAD_TIME = range(4)
-_KEEP_ROWS = 100  # row numbers kept per problem for LogError.rows
 
 
 def _import_dask(func: str) -> Any:
@@ -104,16 +102,18 @@ def _part_log(part: pd.DataFrame, spec: _Spec) -> JourneyLog | None:
         return None
     part = part.sort_values(spec.row, kind="stable")  # input order: ties keep it
     part = _default_strings(part.drop(columns=spec.row).reset_index(drop=True))
-    log = from_pandas(
-        part,
-        case=spec.case,
-        activity=spec.activity,
-        timestamp=spec.timestamp,
-        stage=spec.stage,
-        channel=spec.channel,
-        timestamp_format=spec.timestamp_format,
-        _source=spec.source,
-    )
+    with warnings.catch_warnings():  # data-quality warnings are from_dask's to give, once
+        warnings.simplefilter("ignore", JourneymineWarning)
+        log = from_pandas(
+            part,
+            case=spec.case,
+            activity=spec.activity,
+            timestamp=spec.timestamp,
+            stage=spec.stage,
+            channel=spec.channel,
+            timestamp_format=spec.timestamp_format,
+            _source=spec.source,
+        )
     if spec.aware and not log.tz_aware:
         # naive text in a partition of a log whose other partitions have time zones: the
         # in-memory reader takes naive values as UTC then, which gives the same times
@@ -141,23 +141,22 @@ def _rewarn(found: Sequence[list[tuple[type, str]]]) -> None:
 
 # -- validation pass --------------------------------------------------------------
 def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, Any]:
-    """Validate one input partition as :func:`from_pandas` would, without raising for bad rows.
+    """Validate one input partition as :func:`from_pandas` does, without raising for bad rows.
 
-    Returns the row count, for each problem kind its count, first row numbers
-    (partition-local) and sample values, the time-zone information, the time
-    range of the good rows, and (when ``collect``) the rejected rows.
+    Returns the partition's row report (``_validation.classify_rows``), its
+    time-zone information, the time range of the good rows, and (when
+    ``collect``) the rejected rows.
     """
     df = _default_strings(df)
     n = len(df)
-    out: dict[str, Any] = {"n": n, "problems": {}, "aware": None}
-    out["tmin"] = out["tmax"] = None
-    out["rejected"] = None
+    columns = (spec.case, spec.activity, spec.timestamp)
+    out: dict[str, Any] = {"report": v.RowReport(n, columns), "aware": None}
+    out["tmin"] = out["tmax"] = out["rejected"] = None
     if n == 0:
         return out
     ts = df[spec.timestamp]
-    out["datetimes"] = pd.api.types.is_datetime64_any_dtype(ts)
-    case_missing = v.null_mask(df[spec.case])
-    act_missing = v.null_mask(df[spec.activity])
+    for col in (spec.case, spec.activity):
+        v.check_bytes(df[col], col, spec.source)
     if _is_text(ts, spec.timestamp_format):
         # classify text timestamps as from_pandas does when it finds mixed time zones
         text = ts.astype("string")
@@ -168,11 +167,11 @@ def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, An
         out["zones"] = (
             int(has_tz.sum()),
             int(naive.sum()),
-            np.flatnonzero(has_tz)[:_KEEP_ROWS],
-            np.flatnonzero(naive)[:_KEEP_ROWS],
+            np.flatnonzero(has_tz)[: v.KEEP_ROWS],
+            np.flatnonzero(naive)[: v.KEEP_ROWS],
         )
     try:
-        ns, bad_ts, aware, _ = v.parse_timestamps(
+        ns, bad_ts, aware, out_of_range = v.parse_timestamps(
             ts,
             column=spec.timestamp,
             fmt=spec.timestamp_format,
@@ -186,36 +185,18 @@ def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, An
         return out
     out["aware"] = bool(aware)
     out["parsed"] = int((~bad_ts).sum())
-    raw_null = v.null_mask(ts)
     masks = {
-        _NO_CASE: case_missing,
-        _NO_ACTIVITY: act_missing,
-        _NO_TIME: bad_ts & raw_null,
-        _BAD_TIME: bad_ts & ~raw_null,
+        v.NO_CASE: v.null_mask(df[spec.case]),
+        v.NO_ACTIVITY: v.null_mask(df[spec.activity]),
+        **v.timestamp_masks(ts, bad_ts, out_of_range),
     }
-    for kind, mask in masks.items():
-        if mask.any():
-            idx = np.flatnonzero(mask)
-            sample = ts.iloc[idx[:3]].tolist() if kind == _BAD_TIME else []
-            out["problems"][kind] = (int(idx.size), idx[:_KEEP_ROWS], sample)
-    bad = case_missing | act_missing | bad_ts
+    report, bad = v.classify_rows(masks, ts, columns)
+    out["report"] = report
     good = ~bad
     if good.any():
         out["tmin"], out["tmax"] = int(ns[good].min()), int(ns[good].max())
     if collect and bad.any():
-        reason = np.full(n, None, dtype=object)
-        labels = {
-            _NO_CASE: f"missing case id in column {spec.case!r}",
-            _NO_ACTIVITY: f"missing activity in column {spec.activity!r}",
-            _NO_TIME: f"missing timestamp in column {spec.timestamp!r}",
-            _BAD_TIME: f"unparseable timestamp in column {spec.timestamp!r}",
-        }
-        for kind, mask in masks.items():
-            reason[mask & (reason == None)] = labels[kind]  # noqa: E711
-        bad_idx = np.flatnonzero(bad)
-        out["bad"] = bad_idx
-        out["reasons"] = reason[bad_idx].astype(str)
-        out["rejected"] = df.take(bad_idx)
+        out["rejected"] = df.take(report.bad)
     return out
 
 
@@ -227,13 +208,6 @@ def _is_text(values: pd.Series, fmt: str | None) -> bool:
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return False
     return fmt not in ("s", "ms", "us", "ns")
-
-
-def _format_rows(first: Sequence[int] | np.ndarray, total: int) -> str:
-    """As ``_validation.format_rows`` for ``total`` rows of which the first are given."""
-    shown = ", ".join(str(int(r)) for r in list(first)[:5])
-    more = f" and {total - 5} more" if total > 5 else ""
-    return f"{'row' if total == 1 else 'rows'} {shown}{more}"
 
 
 def _raise_mixed_zones(results: list[dict[str, Any]], offsets: np.ndarray, spec: _Spec) -> None:
@@ -260,59 +234,17 @@ def _raise_mixed_zones(results: list[dict[str, Any]], offsets: np.ndarray, spec:
         return
     minority = naive_rows if n_naive <= n_aware else aware_rows
     total = n_naive if n_naive <= n_aware else n_aware
-    rows = np.concatenate(minority)[:_KEEP_ROWS] if minority else np.empty(0, dtype=np.int64)
+    rows = np.concatenate(minority)[: v.KEEP_ROWS] if minority else np.empty(0, dtype=np.int64)
     kind = "without" if n_naive <= n_aware else "with"
     raise LogError(
         f"Column {spec.timestamp!r}{v.where(spec.source)} mixes time-zone-aware ({n_aware}) "
-        f"and naive ({n_naive}) timestamps; e.g. {_format_rows(rows, total)} are {kind} a "
+        f"and naive ({n_naive}) timestamps; e.g. {v.format_rows(rows, total=total)} are {kind} a "
         "time zone. journeymine cannot guess the zone of the naive ones: make them all aware "
         "(add an offset such as +00:00) or all naive.",
         column=spec.timestamp,
         rows=rows.tolist(),
         path=spec.source,
     )
-
-
-def _raise_bad_rows(results: list[dict[str, Any]], offsets: np.ndarray, spec: _Spec) -> None:
-    """Raise from_pandas' error for the first kind of bad row found, with global row numbers."""
-    for kind in (_NO_CASE, _NO_ACTIVITY, _NO_TIME, _BAD_TIME):
-        total = 0
-        rows: list[np.ndarray] = []
-        sample: list[Any] = []
-        for off, r in zip(offsets, results, strict=True):
-            if kind in r["problems"]:
-                count, idx, values = r["problems"][kind]
-                total += count
-                rows.append(np.asarray(idx) + off)
-                sample += values
-        if not total:
-            continue
-        first = np.concatenate(rows)[:_KEEP_ROWS]
-        col = (
-            spec.case
-            if kind == _NO_CASE
-            else spec.activity
-            if kind == _NO_ACTIVITY
-            else spec.timestamp
-        )
-        what = {
-            _NO_CASE: "no case id",
-            _NO_ACTIVITY: "no activity",
-            _NO_TIME: "no timestamp",
-            _BAD_TIME: f"a timestamp that cannot be parsed (e.g. {v.sample_repr(sample[:3])})",
-        }[kind]
-        fix = v.bad_rows_fix(
-            unparseable=kind == _BAD_TIME,
-            datetimes=any(r.get("datetimes", False) for r in results),
-        )
-        raise LogError(
-            f"{total} event{'s' if total != 1 else ''}{v.where(spec.source)} "
-            f"{'has' if total == 1 else 'have'} {what}: "
-            f"{_format_rows(first, total)}, column {col!r}. {fix}",
-            column=col,
-            rows=first.tolist(),
-            path=spec.source,
-        )
 
 
 def _reason_column(columns: Sequence[Any]) -> str:
@@ -420,6 +352,8 @@ class DaskJourneyLog:
         ...           timestamp="t").n_events
         2
         """
+        if self._n_events < 0:  # a filtered log: counted on first use
+            return int(self._stats()["n_events"])
         return self._n_events
 
     @property
@@ -482,10 +416,51 @@ class DaskJourneyLog:
             stage=self.stage,
             channel=self.channel,
             tz_aware=self.tz_aware,
-            time_min=self._time_min,
-            time_max=self._time_max,
+            time_min=self._stats()["time_min"],
+            time_max=self._stats()["time_max"],
             source=self.source,
         )
+
+    def _stats(self) -> dict[str, Any]:
+        """Events and time range: known from the input, or counted once for a filtered log."""
+        if self._n_events >= 0:
+            return {
+                "n_events": self._n_events,
+                "time_min": self._time_min,
+                "time_max": self._time_max,
+            }
+        if "stats" not in self._cache:
+            dask = _import_dask("DaskJourneyLog")
+            found = dask.compute(
+                *[dask.delayed(_part_stats)(p, self._spec) for p in self._events.to_delayed()]
+            )
+            tmins = [lo for _, lo, _ in found if lo is not None]
+            tmaxs = [hi for _, _, hi in found if hi is not None]
+            self._cache["stats"] = {
+                "n_events": sum(n for n, _, _ in found),
+                "time_min": min(tmins) if tmins else None,
+                "time_max": max(tmaxs) if tmaxs else None,
+            }
+        return self._cache["stats"]
+
+    def _filter(self, fn: Callable[..., np.ndarray], *args: Any) -> DaskJourneyLog:
+        """A lazily filtered copy: ``fn(partition_log, *args)`` gives each partition's event mask.
+
+        The hook of :mod:`journeymine.filters`: partitions keep whole cases, so
+        a filter that judges each case on its own events runs partition-wise.
+        Sizes and the time range of the result are counted on first use.
+        """
+        meta = self._events._meta
+        events = self._events.map_partitions(_filter_part, self._spec, fn, *args, meta=meta)
+        row = self._spec.row
+        inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
+        return replace(self, _input=inputs, _events=events, _n_events=-1, _cache={})
+
+    def case_table(self) -> pd.DataFrame:
+        """One row per case, as :func:`journeymine.case_table` (through its kernel)."""
+        from journeymine.cases import _CaseTable
+
+        return self._run(_CaseTable())
 
     def _run(self, kernel: Kernel[Any, R]) -> R:
         """Run an analysis kernel: ``part`` on every partition, a tree of ``merge``, ``finish``.
@@ -587,12 +562,41 @@ class DaskJourneyLog:
             f", {k}={getattr(self, k)!r}" for k in ("stage", "channel") if getattr(self, k)
         )
         cases = f", n_cases={self._cache['n_cases']}" if "n_cases" in self._cache else ""
+        if self._n_events < 0 and "stats" not in self._cache:
+            return (
+                f"DaskJourneyLog(npartitions={self.npartitions}, filtered (sizes not counted yet), "
+                f"case={self.case!r}, activity={self.activity!r}, timestamp={self.timestamp!r})"
+            )
         rej = f", rejected={len(self.rejected)}" if len(self.rejected) else ""
         return (
             f"DaskJourneyLog(npartitions={self.npartitions}, n_events={self.n_events}{cases}, "
             f"case={self.case!r}, activity={self.activity!r}, timestamp={self.timestamp!r}"
             f"{extra}{rej})"
         )
+
+
+def _filter_part(
+    part: pd.DataFrame, spec: _Spec, fn: Callable[..., np.ndarray], *args: Any
+) -> pd.DataFrame:
+    """The rows of one partition whose events ``fn(partition_log, *args)`` keeps."""
+    log = _part_log(part, spec)
+    if log is None:
+        return part
+    mask = fn(log, *args)
+    return part.sort_values(spec.row, kind="stable").iloc[log.rows[mask]]
+
+
+def _input_order(part: pd.DataFrame, row: str) -> pd.DataFrame:
+    """A filtered partition as input rows (for ``compute``): input order, no row numbers."""
+    return part.sort_values(row, kind="stable").drop(columns=row)
+
+
+def _part_stats(part: pd.DataFrame, spec: _Spec) -> tuple[int, int | None, int | None]:
+    """Events and first and last time (int64 UTC ns) of one partition."""
+    log = _part_log(part, spec)
+    if log is None:
+        return 0, None, None
+    return log.n_events, int(log.time.min()), int(log.time.max())
 
 
 def _part_labels(part: pd.DataFrame, spec: _Spec) -> tuple[int, pd.Series | None]:
@@ -765,28 +769,37 @@ def from_dask(
     spec = _Spec(row, case_col, act_col, ts_col, stage_col, chan_col, timestamp_format, src)
 
     # one pass: row counts, bad rows, time zones, time range
-    parts = ddf.to_delayed()
     collect = on_error == "collect"
-    results = list(dask.compute(*[dask.delayed(_validate_part)(p, spec, collect) for p in parts]))
-    lengths = np.array([r["n"] for r in results], dtype=np.int64)
+    try:
+        parts = ddf.to_delayed()
+        results = list(
+            dask.compute(*[dask.delayed(_validate_part)(p, spec, collect) for p in parts])
+        )
+    except UnicodeDecodeError as exc:  # Dask turns bytes into text while building partitions
+        raise LogError(
+            f"The data{v.where(src)} holds bytes that are not UTF-8 text (e.g. "
+            f"{exc.object[:20]!r}: {exc.reason} at byte {exc.start}), which Dask cannot turn "
+            "into strings. Decode the column with its encoding first, e.g. "
+            "ddf[col] = ddf[col].str.decode('latin-1'), or turn the bytes into text ids with "
+            "bytes.hex.",
+            path=src,
+        ) from None
+    lengths = np.array([r["report"].n for r in results], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     n = int(lengths.sum())
     if n == 0:
         v.check_frame(meta, src)  # raises: the log is empty
     _raise_mixed_zones(results, offsets, spec)
-    if not collect:
-        _raise_bad_rows(results, offsets, spec)
+    report = functools.reduce(v.RowReport.merge, [r["report"] for r in results])
+    if report.problems and not collect:
+        raise report.error(src)
 
     reason_col = _reason_column(list(meta.columns))
-    rejected_parts = []
-    for off, r in zip(offsets, results, strict=True):
-        if r["rejected"] is not None:
-            rej = r["rejected"]
-            rej.index = pd.Index(r["bad"] + off, name="row")
-            rej[reason_col] = r["reasons"]
-            rejected_parts.append(rej)
+    rejected_parts = [r["rejected"] for r in results if r["rejected"] is not None]
     if rejected_parts:
         rejected = pd.concat(rejected_parts)
+        rejected.index = pd.Index(report.bad, name="row")
+        rejected[reason_col] = report.reasons
     else:
         rejected = _default_strings(meta).iloc[0:0].copy()
         rejected.index = pd.Index(np.empty(0, dtype=np.int64), name="row")
@@ -802,11 +815,7 @@ def from_dask(
             stacklevel=_stacklevel(),
         )
         if n_bad == n:
-            raise LogError(
-                f"All {n} rows{v.where(src)} were rejected ({rejected[reason_col].iloc[0]}, ...); "
-                "no event is left. Check the column mapping.",
-                path=src,
-            )
+            raise report.all_rejected(src)
 
     aware = any(r["aware"] for r in results if r["aware"] is not None)
     spec = replace(spec, aware=aware)
@@ -815,7 +824,7 @@ def from_dask(
     numbered_meta = meta.assign(**{row: np.array([], dtype=np.int64)})
     numbered = dd.from_delayed(
         [
-            dask.delayed(_number_rows)(p, int(off), r.get("bad"), row)
+            dask.delayed(_number_rows)(p, int(off), r["report"].bad, row)
             for p, off, r in zip(parts, offsets, results, strict=True)
         ],
         meta=numbered_meta,

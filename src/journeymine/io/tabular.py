@@ -104,6 +104,7 @@ def read_csv(
     >>> log.cases.tolist(), log.n_events
     (['NA'], 2)
     """
+    _check_whole_file(kwargs)
     p = _check_path(path, "read_csv")
     src = str(p)
     header = _read_header(p, kwargs)
@@ -163,6 +164,22 @@ def read_csv(
         if offset is None or exc.rows is None or _one_line_per_row(p, len(df), offset - 1, kwargs):
             raise
     return build(None)
+
+
+def _check_whole_file(kwargs: dict[str, Any]) -> None:
+    """Refuse pandas' options that return a reader of pieces instead of one frame."""
+    pieces = {
+        k: kwargs[k]
+        for k in ("chunksize", "iterator")
+        if k in kwargs and kwargs[k] is not None and kwargs[k] is not False
+    }
+    if pieces:
+        given = ", ".join(f"{k}={val!r}" for k, val in pieces.items())
+        raise ParameterError(
+            f"read_csv() got {given}: a journey log is built from the whole file at once, "
+            "so pandas' chunked reading cannot be used. Drop the keyword; for a file larger "
+            "than memory, read it with Dask: jm.from_dask(dask.dataframe.read_csv(path), ...)."
+        )
 
 
 # pandas.read_csv options after which data row r is no longer on line r + header + 1

@@ -21,7 +21,7 @@ import pandas as pd
 
 import journeymine.plot.layout as _layout
 from journeymine._validation import check_option
-from journeymine.errors import ParameterError
+from journeymine.errors import MissingDependencyError, ParameterError
 from journeymine.plot._base import (
     _BACKWARD,
     _END,
@@ -48,6 +48,21 @@ __all__ = ["graph_stages", "is_graph", "plot_graph", "shown_part"]
 
 FONT = 8.0  # points: node and edge labels
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 0.35, 0.25, 0.2  # inches around the drawing
+
+
+def resolve_engine(engine: str, func: str) -> Literal["builtin", "dot"]:
+    """The layout engine to use: ``"auto"`` is Graphviz when installed, else the built-in one."""
+    if engine == "builtin":
+        return "builtin"
+    if _layout.dot_available():
+        return "dot"
+    if engine == "dot":
+        raise MissingDependencyError(
+            f'{func}() with engine="dot" needs Graphviz and pydot. Install them with: '
+            'pip install "journeymine[graphviz]" and your system\'s graphviz package '
+            '(apt-get install graphviz, brew install graphviz), or pass engine="builtin".'
+        )
+    return "builtin"
 
 
 def is_graph(obj: Any) -> bool:
@@ -183,6 +198,7 @@ def plot_graph(
     max_edges: int | None = 90,
     max_edge_labels: int = 60,
     title: str | None = None,
+    engine: Literal["auto", "builtin", "dot"] = "auto",
 ) -> Axes:
     """Draw a journey graph: rounded boxes for touchpoints, arrows for directly-follows moves.
 
@@ -237,6 +253,13 @@ def plot_graph(
         At most this many edges, the most frequent, get a label.
     title : str, optional
         The title; by default it says what is drawn.
+    engine : {"auto", "builtin", "dot"}, default="auto"
+        Who places boxes and arrows: ``"dot"`` is Graphviz, through its
+        Python binding pydot (``pip install "journeymine[graphviz]"`` plus
+        the Graphviz programs); ``"builtin"`` the layered layout of
+        ``journeymine.plot.layout``, which needs nothing more;
+        ``"auto"`` takes Graphviz when both are installed. Labels are placed
+        by journeymine either way, with the same no-overlap rule.
 
     Returns
     -------
@@ -270,6 +293,8 @@ def plot_graph(
     check_option("layout", layout, ("stages", "layered"), "plot_graph")
     check_option("weight", weight, ("cases", "events"), "plot_graph")
     check_option("label", label, ("count", "median", "none"), "plot_graph")
+    check_option("engine", engine, ("auto", "builtin", "dot"), "plot_graph")
+    engine = resolve_engine(engine, "plot_graph")
     for name, value in (
         ("max_nodes", max_nodes),
         ("max_edges", max_edges),
@@ -328,6 +353,7 @@ def plot_graph(
         first=_start_order(graph),
         label_texts=texts,
         fontsize=FONT,
+        engine=engine,
     )
     x0, x1, y0, y1 = lay.extent
     if lay.dropped_labels:
@@ -357,6 +383,7 @@ def plot_graph(
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
     scale = _points_per_inch(ax) / 72.0
+    scale = 1.0 if scale > 0.995 else scale  # a figure made here: exactly 8 pt
     fs = FONT * min(scale, 1.0)
     _draw(ax, graph, lay, names, node_w, edge_list, texts, unknown, headers, fs, min(scale, 1.0))
     _legend(ax, lay, unknown, bool(headers) or staged is not None, fs, 4 if legend_rows == 1 else 3)

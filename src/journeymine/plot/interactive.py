@@ -35,7 +35,7 @@ from journeymine.plot._base import (
     _wrap,
     fmt_duration,
 )
-from journeymine.plot.graph import _start_order, graph_stages, is_graph
+from journeymine.plot.graph import _start_order, graph_stages, is_graph, resolve_engine
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.graph import JourneyGraph
@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["graph_map_html", "write_graph_map"]
 
-PT = 72.0  # SVG user units per layout inch: one unit is one point at zoom 1
+PT = 96.0  # SVG user units per layout inch: one unit is one CSS pixel at zoom 1
 _BLUES = ["#eef4fb", "#dce9f6", "#c9ddf0", "#b4d1ea", "#9fc4e3", "#89b5db"]
 
 
@@ -76,6 +76,7 @@ def _level(
     model: JourneyModel | None,
     stages: Sequence[Any] | None,
     weight: str,
+    engine: str,
 ) -> dict[str, Any]:
     """One layout of the map: nodes, edges, headers, extent (SVG units)."""
     names = graph.nodes["node"].tolist()
@@ -106,6 +107,7 @@ def _level(
         headers=headers,
         first=_start_order(graph),
         label_texts=texts,
+        engine=engine,
     )
     top = max(node_w, default=1.0) or 1.0
     index = {n: i for i, n in enumerate(names)}
@@ -169,8 +171,11 @@ def map_data(
     stages: Sequence[Any] | None = None,
     weight: str = "cases",
     max_nodes: int = 60,
+    max_edges: int = 240,
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """The data of the map: one layout per step of the activities slider."""
+    engine = resolve_engine(engine, "to_html")
     total_nodes = len(graph.nodes)
     base = graph
     if total_nodes > max_nodes:
@@ -183,7 +188,9 @@ def map_data(
     levels = []
     for k in counts:
         g = base if k == n else base.prune(activities=(k - 0.5) / n)
-        lv = _level(g, model, stages, weight)
+        if len(g.edges) > max_edges:  # the paths slider works within the most frequent moves
+            g = g.prune(paths=max_edges / len(g.edges))
+        lv = _level(g, model, stages, weight, engine)
         lv["kept_events"] = int(g.nodes["events"].sum())
         levels.append(lv)
     return {
@@ -247,6 +254,11 @@ function init(root){
  var state={level:0,paths:Number(pth.value)/100,mode:"frequency",vb:null,edges:[],lv:null};
  function setView(vb){state.vb=vb; svg.setAttribute("viewBox",vb.join(" "));}
  function fit(){var v=state.lv.view; var pad=12; setView([v[0]-pad,v[1]-pad,v[2]+2*pad,v[3]+2*pad]);}
+ // open at full size (text as large as in the picture) unless the whole map nearly fits
+ function home(){var r=svg.getBoundingClientRect(), v=state.lv.view, pad=12;
+  var s=Math.max((v[2]+2*pad)/Math.max(r.width,1),(v[3]+2*pad)/Math.max(r.height,1));
+  if(s<=1.3){fit();return;}
+  setView([v[0]-pad,v[1]-pad,r.width,r.height]);}
  function weightOf(e){return state.mode==="time"?(e.median||0):(data.weight==="events"?e.events:e.cases);}
  function labelOf(e){return state.mode==="time"?e.median_text:fmt(data.weight==="events"?e.events:e.cases);}
  function tipText(e,lv){var s=lv.nodes[e.s].name+" \u2192 "+lv.nodes[e.t].name;
@@ -262,7 +274,7 @@ function init(root){
   while(view.firstChild){view.removeChild(view.firstChild);}
   var bw=lv.box[0], bh=lv.box[1];
   lv.headers.forEach(function(h){var t=el("text",{x:h.x,y:h.y,"text-anchor":"middle",
-   "dominant-baseline":"middle","font-size":"9.5","font-weight":"bold",fill:"#1f2933"},view);
+   "dominant-baseline":"middle","font-size":"12.3","font-weight":"bold",fill:"#1f2933"},view);
    t.textContent=h.text;});
   var eg=el("g",{},view), lg=el("g",{},view), ng=el("g",{},view);
   state.edges=lv.edges.map(function(e){
@@ -277,25 +289,25 @@ function init(root){
    if(e.label){lab=el("g",{"class":"jm-label"},lg);
     var bg=el("rect",{fill:"#fff","fill-opacity":"0.85",rx:"2"},lab);
     var t=el("text",{x:e.label[0],y:e.label[1],"text-anchor":"middle","dominant-baseline":"central",
-     "font-size":"8",fill:e.kind==="backward"?data.colours.backward:"#1f2933"},lab);
+     "font-size":"10.7",fill:e.kind==="backward"?data.colours.backward:"#1f2933"},lab);
     lab._bg=bg; lab._t=t;}
    return {e:e,g:g,p:p,lab:lab};});
   lv.nodes.forEach(function(n){
    var g=el("g",{"class":"jm-node"},ng);
-   var r=el("rect",{x:n.x-bw/2+3,y:n.y-bh/2+3,width:bw-6,height:bh-6,rx:"6",fill:n.fill,
+   var r=el("rect",{x:n.x-bw/2+4,y:n.y-bh/2+4,width:bw-8,height:bh-8,rx:"8",fill:n.fill,
     stroke:"#486581","stroke-width":"0.9"},g);
    if(n.unknown){r.setAttribute("stroke-dasharray","4 3");}
    var lines=n.lines.concat([fmt(data.weight==="events"?n.events:n.cases)]);
-   var y0=n.y-(lines.length-1)*5;
-   lines.forEach(function(s,i){var t=el("text",{x:n.x,y:y0+i*10,"text-anchor":"middle",
-    "dominant-baseline":"central","font-size":"8",fill:"#1f2933"},g); t.textContent=s;});
-   if(n.start>0){el("path",{d:"M"+(n.x-bw/2-6)+" "+(n.y-bh/2+3)+"l5 3l-5 3z",fill:"#2f855a"},g);}
-   if(n.end>0){el("rect",{x:n.x+bw/2+1,y:n.y-bh/2+3,width:"5",height:"5",fill:"#c53030"},g);}
+   var y0=n.y-(lines.length-1)*6.5;
+   lines.forEach(function(s,i){var t=el("text",{x:n.x,y:y0+i*13,"text-anchor":"middle",
+    "dominant-baseline":"central","font-size":"10.7",fill:"#1f2933"},g); t.textContent=s;});
+   if(n.start>0){el("path",{d:"M"+(n.x-bw/2-8)+" "+(n.y-bh/2+4)+"l7 4l-7 4z",fill:"#2f855a"},g);}
+   if(n.end>0){el("rect",{x:n.x+bw/2+1,y:n.y-bh/2+4,width:"7",height:"7",fill:"#c53030"},g);}
    g.addEventListener("mousemove",function(ev){showTip(ev,n.name+"\n"+fmt(n.cases)+" cases, "+
     fmt(n.events)+" events\n"+fmt(n.start)+" start here, "+fmt(n.end)+" end here"+
     (n.unknown?"\nnot in the design":""));});
    g.addEventListener("mouseleave",hideTip);});
-  fit(); prune();
+  home(); prune();
  }
  function prune(){
   var lv=state.lv, m=state.edges.length, keep=new Array(m).fill(false);

@@ -19,6 +19,7 @@ ints, so that this module needs neither matplotlib nor a display.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -177,6 +178,7 @@ def layout_graph(
     label_texts: dict[int, str] | None = None,
     fontsize: float = 8.0,
     obstacles: Sequence[tuple[float, float, float, float]] = (),
+    engine: str = "builtin",
 ) -> GraphLayout:
     """Lay out a directed graph in columns; see the module docstring.
 
@@ -199,7 +201,97 @@ def layout_graph(
     obstacles
         Extra rectangles (x0, y0, x1, y1) that labels must avoid, in the
         coordinates before placement (rarely needed).
+    engine
+        ``"builtin"`` (this module) or ``"dot"`` (Graphviz through pydot,
+        see :func:`dot_available`); labels are placed here either way.
     """
+    names = list(names)
+    hw, hh = BOX_W / 2, BOX_H / 2
+    if engine == "dot":
+        pos, routes, x_of, loops = _dot_geometry(names, edges, column)
+    else:
+        pos, routes, x_of, loops = _builtin_geometry(names, weights, edges, column, first)
+
+    # -- headers, extent ----------------------------------------------------------------
+    y_top = max((p[1] + hh + (LOOP_H if n in loops else 0.0) for n, p in pos.items()), default=hh)
+    for rt in routes:
+        y_top = max(y_top, max(v[1] for v in rt.vertices))
+    head = [(x_of[c], y_top + HEADER_H / 2 + 0.08, str(h)) for c, h in enumerate(headers)]
+    if head:
+        y_top += HEADER_H + 0.1
+
+    # -- labels: greedy, heaviest first ---------------------------------------------------
+    rects: list[tuple[float, float, float, float]] = [
+        (p[0] - hw - 0.1, p[1] - hh - 0.02, p[0] + hw + 0.1, p[1] + hh + 0.02) for p in pos.values()
+    ]
+    for hx, hy, text in head:
+        w_h, h_h = text_size(text, fontsize * 1.15)
+        rects.append((hx - w_h / 2, hy - h_h / 2, hx + w_h / 2, hy + h_h / 2))
+    rects += list(obstacles)
+    placed: dict[int, tuple[float, float, float, float]] = {}
+    dropped = 0
+    texts = label_texts or {}
+    for i in sorted(texts, key=lambda i: -float(edges[i][2])):
+        lw_, lh_ = text_size(texts[i], fontsize)
+        rt = routes[i]
+        spots = []
+        for cx, cy in rt.candidates:
+            spots += [(cx, cy), (cx, cy + lh_ * 0.6), (cx, cy - lh_ * 0.6)]
+            if rt.kind == "self":
+                spots += [(cx, cy + lh_ / 2 + 0.02), (cx + hw + lw_ / 2, cy - LOOP_H)]
+            if rt.kind == "within":
+                spots += [(cx + np.sign(cx - pos[rt.source][0]) * lw_ / 2, cy)]
+        arr = np.array(rects) if rects else np.zeros((0, 4))
+        for cx, cy in spots:
+            box = (cx - lw_ / 2, cy - lh_ / 2, cx + lw_ / 2, cy + lh_ / 2)
+            if box[3] > y_top + 0.001 and head:
+                continue
+            if len(arr) and np.any(
+                (arr[:, 0] < box[2])
+                & (arr[:, 2] > box[0])
+                & (arr[:, 1] < box[3])
+                & (arr[:, 3] > box[1])
+            ):
+                continue
+            placed[i] = (cx, cy, lw_, lh_)
+            rects.append((box[0] - 0.03, box[1] - 0.02, box[2] + 0.03, box[3] + 0.02))
+            break
+        else:
+            dropped += 1
+
+    xs_all = [x for p in pos.values() for x in (p[0] - hw, p[0] + hw)]
+    ys_all = [y for p in pos.values() for y in (p[1] - hh, p[1] + hh)]
+    for rt in routes:
+        xs_all += [v[0] for v in rt.vertices]
+        ys_all += [v[1] for v in rt.vertices]
+    for cx, cy, lw_, lh_ in placed.values():
+        xs_all += [cx - lw_ / 2, cx + lw_ / 2]
+        ys_all += [cy - lh_ / 2, cy + lh_ / 2]
+    for hx, _, text in head:
+        w_h = text_size(text, fontsize * 1.15)[0]
+        xs_all += [hx - w_h / 2, hx + w_h / 2]
+    ys_all.append(y_top)
+    extent = (min(xs_all) - 0.2, max(xs_all) + 0.2, min(ys_all) - 0.12, max(ys_all) + 0.08)
+    return GraphLayout(
+        pos=pos,
+        box=(BOX_W, BOX_H),
+        routes=routes,
+        labels=placed,
+        headers=head,
+        column_x=x_of,
+        extent=extent,
+        dropped_labels=dropped,
+    )
+
+
+def _builtin_geometry(
+    names: list[Hashable],
+    weights: Sequence[float],
+    edges: Sequence[tuple[Hashable, Hashable, float]],
+    column: dict[Hashable, int] | None,
+    first: Sequence[Hashable],
+) -> tuple[dict[Hashable, tuple[float, float]], list[Route], list[float], set[Hashable]]:
+    """Node places and edge routes of the built-in layered layout."""
     names = list(names)
     node_w = dict(zip(names, (float(w) for w in weights), strict=True))
     pairs = [(s, t) for s, t, _ in edges]
@@ -247,11 +339,11 @@ def layout_graph(
     best, best_items = total(), [list(col) for col in items]
     for sweep in range(8):
         cols = range(1, n_cols) if sweep % 2 == 0 else range(n_cols - 2, -1, -1)
-        side = left if sweep % 2 == 0 else right
+        towards = left if sweep % 2 == 0 else right
         for c in cols:
             keyed = []
             for k, x in enumerate(items[c]):
-                nb = side.get(x)
+                nb = towards.get(x)
                 bary = float(np.mean([order[u] for u in nb])) if nb else float(k)
                 keyed.append((bary, k, x))
             keyed.sort(key=lambda e: (e[0], e[1]))
@@ -383,76 +475,7 @@ def layout_graph(
                 codes.append(LINETO)
         routes.append(Route(s, t, w, kind, verts, codes, cands))
 
-    # -- headers, extent ----------------------------------------------------------------
-    y_top = max((p[1] + hh + (LOOP_H if n in loops else 0.0) for n, p in pos.items()), default=hh)
-    for rt in routes:
-        y_top = max(y_top, max(v[1] for v in rt.vertices))
-    head = [(x_of[c], y_top + HEADER_H / 2 + 0.08, str(h)) for c, h in enumerate(headers)]
-    if head:
-        y_top += HEADER_H + 0.1
-
-    # -- labels: greedy, heaviest first ---------------------------------------------------
-    rects: list[tuple[float, float, float, float]] = [
-        (p[0] - hw - 0.1, p[1] - hh - 0.02, p[0] + hw + 0.1, p[1] + hh + 0.02) for p in pos.values()
-    ]
-    for hx, hy, text in head:
-        w_h, h_h = text_size(text, fontsize * 1.15)
-        rects.append((hx - w_h / 2, hy - h_h / 2, hx + w_h / 2, hy + h_h / 2))
-    rects += list(obstacles)
-    placed: dict[int, tuple[float, float, float, float]] = {}
-    dropped = 0
-    texts = label_texts or {}
-    for i in sorted(texts, key=lambda i: -float(edges[i][2])):
-        lw_, lh_ = text_size(texts[i], fontsize)
-        rt = routes[i]
-        spots = []
-        for cx, cy in rt.candidates:
-            spots += [(cx, cy), (cx, cy + lh_ * 0.6), (cx, cy - lh_ * 0.6)]
-            if rt.kind == "self":
-                spots += [(cx, cy + lh_ / 2 + 0.02), (cx + hw + lw_ / 2, cy - LOOP_H)]
-            if rt.kind == "within":
-                spots += [(cx + np.sign(cx - pos[rt.source][0]) * lw_ / 2, cy)]
-        arr = np.array(rects) if rects else np.zeros((0, 4))
-        for cx, cy in spots:
-            box = (cx - lw_ / 2, cy - lh_ / 2, cx + lw_ / 2, cy + lh_ / 2)
-            if box[3] > y_top + 0.001 and head:
-                continue
-            if len(arr) and np.any(
-                (arr[:, 0] < box[2])
-                & (arr[:, 2] > box[0])
-                & (arr[:, 1] < box[3])
-                & (arr[:, 3] > box[1])
-            ):
-                continue
-            placed[i] = (cx, cy, lw_, lh_)
-            rects.append((box[0] - 0.03, box[1] - 0.02, box[2] + 0.03, box[3] + 0.02))
-            break
-        else:
-            dropped += 1
-
-    xs_all = [x for p in pos.values() for x in (p[0] - hw, p[0] + hw)]
-    ys_all = [y for p in pos.values() for y in (p[1] - hh, p[1] + hh)]
-    for rt in routes:
-        xs_all += [v[0] for v in rt.vertices]
-        ys_all += [v[1] for v in rt.vertices]
-    for cx, cy, lw_, lh_ in placed.values():
-        xs_all += [cx - lw_ / 2, cx + lw_ / 2]
-        ys_all += [cy - lh_ / 2, cy + lh_ / 2]
-    for hx, _, text in head:
-        w_h = text_size(text, fontsize * 1.15)[0]
-        xs_all += [hx - w_h / 2, hx + w_h / 2]
-    ys_all.append(y_top)
-    extent = (min(xs_all) - 0.2, max(xs_all) + 0.2, min(ys_all) - 0.12, max(ys_all) + 0.08)
-    return GraphLayout(
-        pos=pos,
-        box=(BOX_W, BOX_H),
-        routes=routes,
-        labels=placed,
-        headers=head,
-        column_x=x_of,
-        extent=extent,
-        dropped_labels=dropped,
-    )
+    return pos, routes, x_of, loops
 
 
 def _col(x: Any, column: dict[Hashable, int]) -> int:
@@ -472,3 +495,99 @@ def _cubic(
     x = u**3 * p[0] + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t**3 * q[0]
     y = u**3 * p[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t**3 * q[1]
     return (x, y)
+
+
+def dot_available() -> bool:
+    """True when Graphviz ``dot`` and its Python binding pydot are both installed."""
+    import importlib.util
+    import shutil
+
+    return importlib.util.find_spec("pydot") is not None and shutil.which("dot") is not None
+
+
+def _dot_geometry(
+    names: list[Hashable],
+    edges: Sequence[tuple[Hashable, Hashable, float]],
+    column: dict[Hashable, int] | None,
+) -> tuple[dict[Hashable, tuple[float, float]], list[Route], list[float], set[Hashable]]:
+    """Node places and edge splines from Graphviz ``dot`` (left to right, fixed box sizes)."""
+    import json
+
+    import pydot
+
+    ids = {n: f"n{i}" for i, n in enumerate(names)}
+    g = pydot.Dot(
+        graph_type="digraph",
+        rankdir="LR",
+        splines="true",
+        nodesep=f"{PAD_NODE + LOOP_H:.2f}",
+        ranksep=f"{GAP_X:.2f}",
+        newrank="true",
+    )
+    box: dict[str, Any] = {
+        "shape": "box",
+        "width": f"{BOX_W}",
+        "height": f"{BOX_H}",
+        "fixedsize": "true",
+    }
+    if column is not None:  # stage columns: one rank per column, in order
+        n_cols = max(column.values(), default=0) + 1
+        for c in range(n_cols):
+            sub = pydot.Subgraph(f"col{c}", rank="same")
+            sub.add_node(pydot.Node(f"col{c}", shape="point", width="0.01", style="invis"))
+            for n in names:
+                if column[n] == c:
+                    sub.add_node(pydot.Node(ids[n], label="", **box))
+            g.add_subgraph(sub)
+        for c in range(n_cols - 1):
+            g.add_edge(pydot.Edge(f"col{c}", f"col{c + 1}", style="invis", weight="100"))
+    else:
+        for n in names:
+            g.add_node(pydot.Node(ids[n], label="", **box))
+    for i, (s, t, w) in enumerate(edges):
+        g.add_edge(pydot.Edge(ids[s], ids[t], id=f"e{i}", weight=f"{max(1, round(math.log1p(w)))}"))
+    data = json.loads(g.create(prog="dot", format="json0"))
+    by_name = {o["name"]: o for o in data.get("objects", [])}
+
+    def point(text: str) -> tuple[float, float]:
+        x, y = text.split(",")[:2]
+        return float(x) / 72.0, float(y) / 72.0
+
+    pos = {n: point(by_name[ids[n]]["pos"]) for n in names}
+    if column is not None:
+        x_of = [point(by_name[f"col{c}"]["pos"])[0] for c in range(n_cols)]
+    else:
+        x_of = sorted({round(p[0], 3) for p in pos.values()})
+    loops = {s for s, t, _ in edges if s == t}
+    routes: list[Route] = []
+    spl = {e["id"]: e["pos"] for e in data.get("edges", []) if "id" in e and "pos" in e}
+    for i, (s, t, w) in enumerate(edges):
+        tokens = spl[f"e{i}"].split()
+        tip = None
+        pts = []
+        for tok in tokens:
+            if tok.startswith("e,"):
+                tip = point(tok[2:])
+            elif not tok.startswith("s,"):
+                pts.append(point(tok))
+        verts = pts + ([tip] if tip is not None else [])
+        codes = [MOVETO] + [CURVE4] * (len(pts) - 1) + ([LINETO] if tip is not None else [])
+        cands = []
+        for k in range(0, len(pts) - 3, 3):
+            for tt in (0.5, 0.32, 0.68):
+                cands.append(_cubic(pts[k], pts[k + 1], pts[k + 2], pts[k + 3], tt))
+        xs, xt = pos[s][0], pos[t][0]
+        if s == t:
+            kind = "self"
+        elif column is not None:
+            kind = (
+                ("forward" if column[t] > column[s] else "backward")
+                if column[t] != column[s]
+                else "within"
+            )
+        else:
+            kind = (
+                "forward" if xt > xs + 1e-6 else ("within" if abs(xt - xs) <= 1e-6 else "backward")
+            )
+        routes.append(Route(s, t, w, kind, verts, codes, cands))
+    return pos, routes, x_of, loops

@@ -437,7 +437,7 @@ def plot_stage_flow(
     ax.apply_aspect()
     fig: Any = ax.figure
     ppi = ax.get_position().width * fig.get_figwidth() / max(x1 - x0, 1e-9)
-    fs = 8.0 * min(1.0, ppi)
+    fs = 8.0 * (1.0 if ppi > 0.995 else ppi)
     colours = [
         "#3e7cb1",
         "#2f855a",
@@ -512,12 +512,14 @@ def plot_stage_flow(
         )
         t.set_gid("stage-count")
     # forward bands, ordered so that bands leave and arrive without crossing needlessly
-    fwd = flows[
+    forward = np.array(
         [
             stages.index(s) < stages.index(t)
             for s, t in zip(flows["source"], flows["target"], strict=True)
-        ]
-    ]
+        ],
+        dtype=bool,
+    )
+    fwd = flows.loc[forward]  # a mask, even when there is no flow at all
     fwd = fwd.assign(
         i=[stages.index(s) for s in fwd["source"]], j=[stages.index(t) for t in fwd["target"]]
     )

@@ -1,0 +1,78 @@
+"""Regenerate the pictures in docs/images from the shop data (and the Sepsis log when present).
+
+Run ``PYTHONPATH=src python scripts/make_docs_images.py``. The screenshots
+of the HTML report and of the interactive map need ``chromium`` on the PATH
+(skipped with a message otherwise); the matplotlib pictures do not. The
+pictures use the built-in layout (what ``pip install journeymine`` draws);
+the report and the map use Graphviz when it is installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import journeymine as jm  # noqa: E402
+from journeymine.plot import detached_figures, plot_graph, plot_stage_flow, to_png  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "images"
+SEPSIS = ROOT.parent / "shared" / "data" / "sepsis.xes.gz"
+
+
+def screenshot(chromium: str, page: Path, png: Path, size: str, tmp: Path) -> None:
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp / png.stem}",
+            f"--window-size={size}",
+            f"--screenshot={png}",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    print("wrote", png.relative_to(ROOT))
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    graph = jm.discover(log)
+    with detached_figures():
+        (OUT / "journey-graph.png").write_bytes(
+            to_png(plot_graph(graph, model=model, engine="builtin"))
+        )
+        (OUT / "stage-flow.png").write_bytes(to_png(plot_stage_flow(log, model)))
+        if SEPSIS.is_file():
+            sepsis = jm.discover(jm.read_xes(SEPSIS))
+            (OUT / "sepsis-graph.png").write_bytes(to_png(plot_graph(sepsis, engine="builtin")))
+    print("wrote the matplotlib pictures to", OUT.relative_to(ROOT))
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("chromium not found: the report and map screenshots are left as they are")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        report = jm.write_report(log, tmp / "report.html", model=model)
+        screenshot(chromium, report, OUT / "demo-report.png", "1100,2300", tmp)
+        page = graph.to_html(tmp / "map.html", model=model)
+        screenshot(chromium, page, OUT / "journey-map.png", "1400,950", tmp)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,577 @@
+"""Pictures of the so-what analyses: deviation impact, conformance drift, channel switches,
+representative journeys and time in stage.
+
+Every function takes ``ax=None`` and returns the Axes it drew on; none calls
+``plt.show()``. :mod:`matplotlib.pyplot` is imported only when a new figure is
+needed (through :mod:`journeymine.plot`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from journeymine.model import JourneyModel
+
+__all__ = [
+    "duration_unit",
+    "plot_channel_switches",
+    "plot_drift",
+    "plot_impact",
+    "plot_representatives",
+    "plot_time_in_stage",
+]
+
+_INK = "#1f2933"
+_GREY = "#9aa5b1"
+_BAD = "#c53030"
+_GOOD = "#2f855a"
+_BAR = "#3e7cb1"
+_STAGE_COLOURS = ["#3e7cb1", "#2f855a", "#b7791f", "#c53030", "#6b46c1", "#319795", "#975a16"]
+
+_UNITS = (
+    ("seconds", pd.Timedelta(seconds=1)),
+    ("minutes", pd.Timedelta(minutes=1)),
+    ("hours", pd.Timedelta(hours=1)),
+    ("days", pd.Timedelta(days=1)),
+)
+
+
+def _axes(ax: Any, func: str, figsize: tuple[float, float]) -> Axes:
+    from journeymine.plot._base import _check_ax, _new_axes
+
+    _check_ax(ax, func)
+    return ax if ax is not None else _new_axes(figsize)
+
+
+def _tight(ax: Axes) -> None:
+    fig: Any = ax.figure
+    if hasattr(fig, "tight_layout"):
+        fig.tight_layout()
+
+
+def _need(table: Any, columns: list[str], func: str, source: str) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame) or not set(columns) <= set(table.columns):
+        got = list(table.columns) if isinstance(table, pd.DataFrame) else type(table).__name__
+        raise ParameterError(
+            f"{func}() draws the table of {source}, with the columns {columns}. Got {got} "
+            f"instead; pass the result of {source}."
+        )
+    return table
+
+
+def duration_unit(values: Any) -> tuple[str, pd.Timedelta]:
+    """The unit (name, length) that shows typical durations as numbers between 1 and ~1000.
+
+    Chosen from the median of the non-missing values; the report's time-in-stage
+    table and :func:`plot_time_in_stage` both use it, so they show the same unit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from journeymine.charts_sowhat import duration_unit
+    >>> duration_unit(pd.to_timedelta(["3h", "20h"]))[0]
+    'hours'
+    """
+    td = pd.to_timedelta(pd.Series(np.asarray(values).ravel())).dropna()
+    if td.empty:
+        return "days", pd.Timedelta(days=1)
+    typical = td.median()
+    name, size = _UNITS[0]
+    for n, s in _UNITS:
+        if typical >= s:
+            name, size = n, s
+    return name, size
+
+
+# -- deviation impact -------------------------------------------------------------
+def plot_impact(
+    table: pd.DataFrame, ax: Axes | None = None, *, top: int = 15, title: str | None = None
+) -> Axes:
+    """Rank deviations by their impact, with the interval of their effect.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`journeymine.deviation_impact`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    top : int, default=15
+        Draw the ``top`` deviations with the largest absolute impact.
+    title : str, optional
+        The title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One row per (kind, stage): a dot at ``diff`` (with minus without)
+        and a line from ``lo`` to ``hi``, red when the whole interval is
+        below 0, green above, grey when it holds 0; the impact (diff x cases
+        with it) is written on the right.
+
+    Raises
+    ------
+    ParameterError
+        If ``table`` lacks the columns of ``deviation_impact``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import journeymine as jm
+    >>> log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    >>> ax = jm.plot_impact(jm.deviation_impact(log, model))
+    >>> len(ax.get_yticklabels()) > 0
+    True
+    """
+    cols = ["kind", "stage", "cases_with", "diff", "lo", "hi", "impact"]
+    table = _need(table, cols, "plot_impact", "jm.deviation_impact(log, model)")
+    shown = table.dropna(subset=["diff"])
+    shown = shown.reindex(shown["impact"].abs().sort_values(ascending=False).index)[:top]
+    shown = shown.iloc[::-1]  # the largest at the top
+    ax = _axes(ax, "plot_impact", (8.5, 0.42 * max(len(shown), 3) + 1.4))
+    y = np.arange(len(shown))
+    colour = np.where(shown["hi"] < 0, _BAD, np.where(shown["lo"] > 0, _GOOD, _GREY))
+    ax.hlines(y, shown["lo"], shown["hi"], colors=list(colour), linewidth=2.5)
+    ax.scatter(shown["diff"], y, color=list(colour), zorder=3, s=36)
+    ax.axvline(0, color=_INK, linewidth=0.8)
+    labels = [
+        f"{k} · {s if s is not None and s == s else '(unknown)'}  (n={n:,})"
+        for k, s, n in zip(shown["kind"], shown["stage"], shown["cases_with"], strict=True)
+    ]
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, max(len(shown), 1) - 0.3)
+    for yi, impact in zip(y, shown["impact"], strict=True):
+        ax.annotate(
+            f"{impact:+,.1f}",
+            xy=(1.0, yi),
+            xycoords=("axes fraction", "data"),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+            color=_INK,
+        )
+    ax.annotate(
+        "impact",
+        xy=(1.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(6, 4),
+        textcoords="offset points",
+        fontsize=9,
+        color=_INK,
+        weight="bold",
+    )
+    ax.set_xlabel("difference in mean outcome, with minus without (interval)")
+    ax.set_title(title or "Deviations ranked by impact")
+    ax.grid(axis="x", color="#e4e7eb")
+    _tight(ax)
+    return ax
+
+
+# -- conformance drift ------------------------------------------------------------
+def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None) -> Axes:
+    """Draw the conformance rate per period with its interval, changes marked.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`journeymine.conformance_drift` (with or
+        without ``segment=``: one line per group).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    title : str, optional
+        The title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The rate (in %) at each period's start, the Wilson interval as a
+        band, and a red ring around the periods flagged ``changed``.
+
+    Raises
+    ------
+    ParameterError
+        If ``table`` lacks the columns of ``conformance_drift``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import journeymine as jm
+    >>> log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    >>> ax = jm.plot_drift(jm.conformance_drift(log, model, freq="M"))
+    >>> ax.get_ylabel()
+    'conforming cases (%)'
+    """
+    cols = ["period", "cases", "rate", "lo", "hi", "changed"]
+    table = _need(table, cols, "plot_drift", "jm.conformance_drift(log, model)")
+    ax = _axes(ax, "plot_drift", (9, 4))
+    groups = [(None, table)] if "group" not in table.columns else list(table.groupby("group"))
+    for i, (name, block) in enumerate(groups):
+        colour = _STAGE_COLOURS[i % len(_STAGE_COLOURS)]
+        x = pd.PeriodIndex(block["period"]).start_time
+        ax.fill_between(x, 100 * block["lo"], 100 * block["hi"], color=colour, alpha=0.18, lw=0)
+        ax.plot(x, 100 * block["rate"], marker="o", ms=3.5, color=colour, label=name)
+        flagged = block["changed"].to_numpy(bool)
+        if flagged.any():
+            ax.scatter(
+                x[flagged],
+                100 * block["rate"].to_numpy()[flagged],
+                s=120,
+                facecolors="none",
+                edgecolors=_BAD,
+                linewidths=1.8,
+                zorder=4,
+                label="changed (p < 0.01)" if i == 0 else None,
+            )
+    ax.set_ylabel("conforming cases (%)")
+    ax.set_xlabel("period (first event of the case)")
+    ax.set_title(title or "Conformance over time (Wilson interval)")
+    ax.grid(color="#e4e7eb")
+    if len(groups) > 1 or table["changed"].any():
+        ax.legend(frameon=False, fontsize=9)
+    getattr(ax.figure, "autofmt_xdate", lambda: None)()
+    _tight(ax)
+    return ax
+
+
+# -- channel switches -----------------------------------------------------------
+def plot_channel_switches(data: Any, ax: Axes | None = None, *, title: str | None = None) -> Axes:
+    """Draw the channel-to-channel switches as a matrix.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or JourneyLog
+        The table of ``jm.channel_switches(log, summary=True)``, or a log
+        with a channel column.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    title : str, optional
+        The title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Rows are the channel switched from, columns the channel switched
+        to; each cell holds the number of switches, shaded by it.
+
+    Raises
+    ------
+    ParameterError
+        If ``data`` is neither such a table nor a log with a channel column.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import journeymine as jm
+    >>> ax = jm.plot_channel_switches(jm.datasets.load_shop())
+    >>> ax.get_xlabel()
+    'to channel'
+    """
+    if not isinstance(data, pd.DataFrame):
+        from journeymine.channels import channel_switches
+
+        data = channel_switches(data, summary=True)
+    table = _need(
+        data,
+        ["from_channel", "to_channel", "switches"],
+        "plot_channel_switches",
+        "jm.channel_switches(log, summary=True)",
+    )
+    matrix = table.pivot_table(
+        index="from_channel", columns="to_channel", values="switches", aggfunc="sum", fill_value=0
+    )
+    names = sorted(set(matrix.index) | set(matrix.columns), key=str)
+    matrix = matrix.reindex(index=names, columns=names, fill_value=0)
+    n = len(names)
+    ax = _axes(ax, "plot_channel_switches", (1.0 * n + 2.5, 0.8 * n + 1.8))
+    values = matrix.to_numpy(dtype=float)
+    ax.imshow(values, cmap="Blues", vmin=0, vmax=max(values.max(), 1))
+    top = values.max() if values.size else 0
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            v = int(values[i, j])
+            ax.text(
+                j,
+                i,
+                f"{v:,}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if v > 0.6 * top else _INK,
+            )
+    ax.set_xticks(range(n), names, rotation=30, ha="right")
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel("to channel")
+    ax.set_ylabel("from channel")
+    ax.set_title(title or "Channel switches (consecutive events)")
+    _tight(ax)
+    return ax
+
+
+# -- representative journeys -----------------------------------------------------
+def plot_representatives(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    model: JourneyModel | None = None,
+    max_steps: int = 14,
+    title: str | None = None,
+) -> Axes:
+    """Draw a journey map: one lane per representative journey.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`journeymine.representatives`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    model : JourneyModel, optional
+        With a model, the stages are the columns: each activity is drawn in
+        its stage's column (activities the model does not know in a last
+        ``other`` column) and moves back to an earlier stage are orange.
+        Without one, the activities follow each other step by step.
+    max_steps : int, default=14
+        Draw at most this many activities of each journey.
+    title : str, optional
+        The title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``table`` lacks the columns of ``representatives``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import journeymine as jm
+    >>> reps = jm.representatives(jm.datasets.load_shop(), k=4)
+    >>> ax = jm.plot_representatives(reps, model=jm.datasets.shop_model())
+    >>> len(ax.patches) > 0
+    True
+    """
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    table = _need(
+        table,
+        ["rep", "sequence", "cases", "share"],
+        "plot_representatives",
+        "jm.representatives(log)",
+    )
+    lanes = [tuple(s)[:max_steps] for s in table["sequence"]]
+    stage_of: dict[Any, int] = {}
+    columns: list[str] = []
+    if model is not None:
+        columns = [str(s) for s in model.stages]
+        index = {s: i for i, s in enumerate(model.stages)}
+        stage_of = {a: index[s] for a, s in model.activities.items()}
+        has_other = any(a not in stage_of for lane in lanes for a in lane)
+        if has_other:
+            columns.append("other")
+    # x slot of each box: with a model, (stage column, slot within the column)
+    placed: list[list[tuple[float, Any, int]]] = []
+    slots_per_col = np.ones(max(len(columns), 1), dtype=np.int64)
+    for lane in lanes:
+        boxes = []
+        used: dict[int, int] = {}
+        for step, act in enumerate(lane):
+            if model is None:
+                boxes.append((float(step), act, -1))
+                continue
+            col = stage_of.get(act, len(columns) - 1)
+            k = used.get(col, 0)
+            used[col] = k + 1
+            boxes.append((col, act, k))
+        for col, k in used.items():
+            slots_per_col[col] = max(slots_per_col[col], k)
+        placed.append(boxes)
+    slot = 1.55
+    if model is not None:
+        col_w = slot * slots_per_col + 0.5
+        col_x = np.r_[0.0, np.cumsum(col_w)]
+        right: float = float(col_x[-1])
+    else:
+        right = slot * max((len(lane) for lane in lanes), default=1)
+    height = len(lanes)
+    ax = _axes(ax, "plot_representatives", (min(3.0 + 0.72 * right, 40), 0.8 * height + 1.6))
+    box_w, box_h = 1.35, 0.56
+    for r, boxes in enumerate(placed):
+        y = float(height - 1 - r)
+        row: list[tuple[float, float, int]] = []
+        for pos, act, k in boxes:
+            x: float = col_x[int(pos)] + k * slot + 0.25 if model is not None else pos * slot
+            colour = (
+                _STAGE_COLOURS[int(pos) % len(_STAGE_COLOURS)]
+                if model is not None and (act in stage_of)
+                else _GREY
+            )
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x, y - box_h / 2),
+                    box_w,
+                    box_h,
+                    boxstyle="round,pad=0.02,rounding_size=0.12",
+                    facecolor=colour,
+                    edgecolor="none",
+                    alpha=0.9,
+                )
+            )
+            label = "\n".join(textwrap.wrap(str(act), 11, break_long_words=False)[:3])
+            ax.text(x + box_w / 2, y, label, ha="center", va="center", fontsize=7, color="white")
+            row.append((float(x), float(y), int(pos)))
+        for (x0, y0, c0), (x1, y1, c1) in zip(row, row[1:], strict=False):
+            back = model is not None and c1 < c0
+            if back:
+                arrow = FancyArrowPatch(
+                    (x0 + box_w / 2, y0 + box_h / 2),
+                    (x1 + box_w / 2, y1 + box_h / 2),
+                    connectionstyle="arc3,rad=0.35",
+                    arrowstyle="-|>",
+                    mutation_scale=9,
+                    color="#dd6b20",
+                    lw=1.2,
+                )
+            else:
+                arrow = FancyArrowPatch(
+                    (x0 + box_w, y0),
+                    (x1, y1),
+                    arrowstyle="-|>",
+                    mutation_scale=9,
+                    color=_INK,
+                    lw=0.9,
+                    connectionstyle="arc3,rad=-0.25" if x1 <= x0 else "arc3,rad=0",
+                )
+            ax.add_patch(arrow)
+        if len(table["sequence"].iloc[r]) > max_steps:
+            ax.text(row[-1][0] + box_w + 0.1, y, "…", va="center", fontsize=12, color=_INK)
+    labels = [
+        f"#{int(rep)}  {share:.0%}  ({int(n):,} cases)"
+        for rep, share, n in zip(table["rep"], table["share"], table["cases"], strict=True)
+    ]
+    ax.set_yticks(np.arange(height)[::-1], labels)
+    if model is not None:
+        for i, name in enumerate(columns):
+            x0, x1 = col_x[i], col_x[i + 1]
+            if i % 2 == 0:
+                ax.axvspan(x0, x1, color="#f5f7fa", zorder=0)
+            ax.text(
+                (x0 + x1) / 2,
+                height - 0.35,
+                name,
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                weight="bold",
+                color=_INK,
+            )
+    ax.set_xlim(-0.2, right + 0.4)
+    ax.set_ylim(-0.7, height + 0.2)
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    covered = float(table["share"].sum()) if len(table) else 0.0
+    ax.set_title(title or f"Representative journeys ({covered:.0%} of cases)", pad=18)
+    _tight(ax)
+    return ax
+
+
+# -- time in stage ----------------------------------------------------------------
+def plot_time_in_stage(
+    summary: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    log_scale: bool | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Draw the Kaplan–Meier median time in each stage with its interval, and the p90.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The result of ``jm.stage_durations(log, model, summary=True)``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    log_scale : bool, optional
+        A logarithmic time axis; by default when the times drawn span more
+        than two orders of magnitude.
+    title : str, optional
+        The title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One row per stage: the median (dot), its interval (thick line) and
+        the 90th percentile (tick), in the unit ``duration_unit`` picks
+        for the medians (the report's table uses the same).
+
+    Raises
+    ------
+    ParameterError
+        If ``summary`` lacks the columns of the summary.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import journeymine as jm
+    >>> log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    >>> summary = jm.stage_durations(log, model, summary=True, as_of="2026-01-01")
+    >>> jm.plot_time_in_stage(summary).get_xlabel()
+    'time in stage (days, Kaplan–Meier; open visits censored)'
+    """
+    cols = ["stage", "visits", "open", "median", "median_lo", "median_hi", "p90"]
+    summary = _need(summary, cols, "plot_time_in_stage", "jm.stage_durations(..., summary=True)")
+    if "group" in summary.columns:
+        raise ParameterError(
+            "plot_time_in_stage() draws one block of stages; select one group first, e.g. "
+            "summary[summary['group'] == 'web']."
+        )
+    unit, size = duration_unit(pd.concat([summary["median"], summary["p90"]]))
+    ax = _axes(ax, "plot_time_in_stage", (8, 0.55 * max(len(summary), 3) + 1.2))
+    y = np.arange(len(summary))[::-1]
+
+    def scaled(col: str) -> np.ndarray:
+        return (pd.to_timedelta(summary[col]) / size).to_numpy(dtype=float)
+
+    med, lo, hi, p90 = scaled("median"), scaled("median_lo"), scaled("median_hi"), scaled("p90")
+    hi_draw = np.where(np.isnan(hi) & ~np.isnan(lo), np.nanmax(np.r_[p90, med, lo, 0]), hi)
+    ax.hlines(y, lo, hi_draw, colors=_BAR, linewidth=5, alpha=0.35)
+    ax.scatter(med, y, color=_BAR, zorder=3, s=40, label="median")
+    ax.scatter(p90, y, marker="|", color=_INK, s=160, zorder=3, label="90th percentile")
+    labels = [
+        f"{s}  ({v:,} visits, {o:,} open)"
+        for s, v, o in zip(summary["stage"], summary["visits"], summary["open"], strict=True)
+    ]
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(f"time in stage ({unit}, Kaplan–Meier; open visits censored)")
+    drawn = np.r_[med, lo, hi, p90]
+    positive = drawn[np.isfinite(drawn) & (drawn > 0)]
+    if log_scale is None:
+        log_scale = positive.size > 1 and positive.max() / positive.min() > 100
+    if log_scale and positive.size:
+        ax.set_xscale("log")
+        ax.set_xlim(left=positive.min() / 2)
+    else:
+        ax.set_xlim(left=0)
+    ax.set_title(title or "Time in stage per visit")
+    ax.grid(axis="x", color="#e4e7eb")
+    ax.legend(frameon=False, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+    _tight(ax)
+    return ax

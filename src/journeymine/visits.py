@@ -1,0 +1,287 @@
+"""Stage visits: each maximal stay of a case in one stage, and Kaplan–Meier time in stage."""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine import _validation as v
+from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
+from journeymine.errors import ParameterError
+from journeymine.model import JourneyModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.log import JourneyLog
+
+__all__ = ["stage_visits"]
+
+
+def stage_visits(
+    log: Any,
+    model: JourneyModel,
+    *,
+    as_of: Any = None,
+    open_window: Any = None,
+) -> pd.DataFrame:
+    """One row per stage visit: a maximal run of a case's consecutive known events in one stage.
+
+    Parameters
+    ----------
+    log : JourneyLog or DaskJourneyLog
+        The event log.
+    model : JourneyModel
+        The designed journey: its stages in order and the stage of each
+        activity. Events of activities it does not know are skipped: they
+        neither end a visit nor start one.
+    as_of : timestamp or str, optional
+        When the data was extracted (naive times are taken as UTC); not
+        before the log's last event. With it, only the last visit of a case
+        active within ``open_window`` before ``as_of`` is open.
+    open_window : timedelta or str, optional
+        With ``as_of``: how recent a case's last event must be for the case
+        to still be under way (default 30 days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per visit, sorted by case (in log order) and time:
+
+        ``case``
+            The case id.
+        ``stage``
+            The stage (categorical, ordered as in the model).
+        ``visit``
+            0-based number of the visit among the case's visits to that
+            stage (int64).
+        ``enter``
+            Time of the visit's first event.
+        ``leave``
+            Time of the next known event after the visit (in another
+            stage); NaT for the case's last visit.
+        ``duration``
+            ``leave - enter``. For the last visit of a case: if it is open,
+            the time so far (to ``as_of``, or without it to the log's last
+            event), a lower bound of the true time in stage; if it is not
+            open (the case went quiet), up to the case's last event.
+        ``open``
+            The case has not left the stage yet: the last visit of a case,
+            and with ``as_of`` only when the case's last event is within
+            ``open_window`` before ``as_of``.
+
+    Raises
+    ------
+    ParameterError
+        If ``model`` is not a JourneyModel, ``as_of`` is not a time or is
+        before the log's last event, or ``open_window`` is not a
+        non-negative duration or is given without ``as_of``.
+
+    See Also
+    --------
+    stage_durations : Time in stage per stage, with Kaplan–Meier medians.
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> model = jm.JourneyModel(
+    ...     stages=["Awareness", "Consideration", "Purchase"],
+    ...     activities={"ad": "Awareness", "view": "Consideration", "buy": "Purchase"},
+    ...     loops=[("Consideration", "Awareness")],
+    ... )
+    >>> df = pd.DataFrame({
+    ...     "customer": ["a", "a", "a", "a", "a"],
+    ...     "touchpoint": ["ad", "view", "ad", "view", "buy"],
+    ...     "ts": ["2025-01-01", "2025-01-02", "2025-01-04", "2025-01-05", "2025-01-09"],
+    ... })
+    >>> log = jm.from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
+    >>> jm.stage_visits(log, model)[["stage", "visit", "enter", "duration", "open"]]
+               stage  visit      enter duration   open
+    0      Awareness      0 2025-01-01   1 days  False
+    1  Consideration      0 2025-01-02   2 days  False
+    2      Awareness      1 2025-01-04   1 days  False
+    3  Consideration      1 2025-01-05   4 days  False
+    4       Purchase      0 2025-01-09   0 days   True
+    """
+    func = "stage_visits"
+    v.check_model(model, func)
+    if open_window is not None and as_of is None:
+        raise ParameterError(
+            "The 'open_window' parameter of stage_visits() needs as_of=, the time the data "
+            "was extracted, e.g. stage_visits(log, model, as_of='2026-01-01', "
+            "open_window='30D')."
+        )
+    window = v.window_ns(open_window, func)
+    return run(_Visits(model, as_of, window), log)
+
+
+def visit_arrays(log: JourneyLog, model: JourneyModel) -> dict[str, np.ndarray]:
+    """The visits of an in-memory log as parallel arrays, in log order.
+
+    Keys: ``case`` (code), ``stage`` (index), ``visit``, ``first`` (index
+    of the visit's first event), ``enter`` and ``leave`` (int64 ns,
+    ``leave`` = int64 min when none), ``last`` (the case's last event time,
+    any activity) and ``is_last`` (the case's last visit).
+    """
+    st = model.event_stages(log)
+    known = np.flatnonzero(st >= 0)
+    ck, sk = log.case_codes[known], st[known]
+    new_case = np.ones(known.size, dtype=bool)
+    new_case[1:] = ck[1:] != ck[:-1]
+    start = new_case.copy()
+    start[1:] |= sk[1:] != sk[:-1]
+    heads = np.flatnonzero(start)
+    case, stage = ck[heads], sk[heads]
+    enter = log.time[known[heads]]
+    is_last = np.ones(heads.size, dtype=bool)
+    is_last[:-1] = case[1:] != case[:-1]
+    leave = np.full(heads.size, NAT, dtype=np.int64)
+    leave_idx = np.flatnonzero(~is_last)
+    leave[leave_idx] = log.time[known[heads[leave_idx + 1]]]
+    # visit number within (case, stage): rank among runs of that pair
+    n_stages = np.int64(max(len(model.stages), 1))
+    key = case * n_stages + stage
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    group_start = np.ones(order.size, dtype=bool)
+    group_start[1:] = sorted_key[1:] != sorted_key[:-1]
+    first_pos = np.maximum.accumulate(np.where(group_start, np.arange(order.size), 0))
+    visit = np.empty(order.size, dtype=np.int64)
+    visit[order] = np.arange(order.size) - first_pos
+    last = log.time[log.case_offsets[1:] - 1] if log.n_cases else np.empty(0, dtype=np.int64)
+    return {
+        "case": case,
+        "stage": stage,
+        "visit": visit,
+        "first": known[heads],
+        "enter": enter,
+        "leave": leave,
+        "last": last[case] if case.size else np.empty(0, dtype=np.int64),
+        "is_last": is_last,
+    }
+
+
+def close_visits(
+    v: dict[str, np.ndarray], as_of_ns: int | None, window_ns: int, end_ns: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(duration ns, open)`` of each visit (see :func:`stage_visits`)."""
+    is_open = v["is_last"].copy()
+    if as_of_ns is not None:
+        is_open &= v["last"] >= as_of_ns - window_ns
+    until = np.where(is_open, as_of_ns if as_of_ns is not None else end_ns, v["last"])
+    duration = np.where(v["is_last"], until, v["leave"]) - v["enter"]
+    return duration, is_open
+
+
+class _Visits(Kernel[pd.DataFrame, pd.DataFrame]):
+    name = "stage_visits"
+
+    def __init__(self, model: JourneyModel, as_of: Any, window: int) -> None:
+        self.model = model
+        self.as_of = as_of
+        self.window = window
+
+    def check(self, meta: LogMeta) -> None:
+        if self.as_of is not None:
+            v.as_of_ns(self.as_of, meta, self.name)
+
+    def part(self, log: JourneyLog) -> pd.DataFrame:
+        arr = visit_arrays(log, self.model)
+        return pd.DataFrame(
+            {
+                "case": log.case_labels.take(arr["case"]),
+                "stage": arr["stage"],
+                "visit": arr["visit"],
+                "enter": arr["enter"],
+                "leave": arr["leave"],
+                "_last": arr["last"],
+                "_is_last": arr["is_last"],
+            }
+        )
+
+    def merge(self, a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([a, b], ignore_index=True)
+
+    def finish(self, merged: pd.DataFrame, meta: LogMeta) -> pd.DataFrame:
+        t = concat_by_case([merged])
+        as_of_ns = None if self.as_of is None else v.as_of_ns(self.as_of, meta, self.name)
+        arr = {
+            "enter": t["enter"].to_numpy(np.int64),
+            "leave": t["leave"].to_numpy(np.int64),
+            "last": t["_last"].to_numpy(np.int64),
+            "is_last": t["_is_last"].to_numpy(bool),
+        }
+        duration, is_open = close_visits(arr, as_of_ns, self.window, meta.time_max or 0)
+        stage_dtype = pd.CategoricalDtype(list(self.model.stages), ordered=True)
+        return pd.DataFrame(
+            {
+                "case": t["case"].to_numpy(),
+                "stage": pd.Categorical.from_codes(
+                    t["stage"].to_numpy(np.int64), dtype=stage_dtype
+                ),
+                "visit": t["visit"].to_numpy(np.int64),
+                "enter": datetimes(meta.tz_aware, arr["enter"]),
+                "leave": datetimes(meta.tz_aware, arr["leave"]),
+                "duration": timedeltas(duration),
+                "open": is_open,
+            }
+        )
+
+
+# -- Kaplan–Meier summary -------------------------------------------------------------
+def km_summary(
+    duration: np.ndarray, is_open: np.ndarray, stage: np.ndarray, stages: Any, ci: float = 0.95
+) -> pd.DataFrame:
+    """Per stage: visits, open, Kaplan–Meier median with its interval, and p90.
+
+    ``duration`` is int64 ns, ``is_open`` marks right-censored visits. The
+    survival curve is ``scipy.stats.ecdf`` on ``CensoredData``; the median's
+    interval is where the pointwise confidence band of the survival function
+    (log-log method) crosses one half. Quantiles the curve never reaches
+    (too many open visits) are NaT.
+    """
+    rows = []
+    for s, name in enumerate(stages):  # a loop over stages, not cases
+        sel = stage == s
+        d, o = duration[sel], is_open[sel]
+        rows.append((name, int(sel.sum()), int(o.sum()), *_km_quantiles(d, o, ci)))
+    out = pd.DataFrame(
+        rows, columns=["stage", "visits", "open", "median", "median_lo", "median_hi", "p90"]
+    )
+    for col in ("median", "median_lo", "median_hi", "p90"):
+        out[col] = pd.to_timedelta(out[col].astype("float64"), unit="ns").astype("timedelta64[ns]")
+    out["stage"] = pd.Categorical(out["stage"], categories=list(stages), ordered=True)
+    out["visits"] = out["visits"].astype(np.int64)
+    out["open"] = out["open"].astype(np.int64)
+    return out
+
+
+def _km_quantiles(d: np.ndarray, o: np.ndarray, ci: float) -> tuple[float, float, float, float]:
+    """Median, its interval and the 90th percentile of a censored sample (ns, NaN if none)."""
+    from scipy import stats
+
+    nan = float("nan")
+    if d.size == 0 or o.all():
+        return nan, nan, nan, nan
+    data = stats.CensoredData(uncensored=d[~o].astype(np.float64), right=d[o].astype(np.float64))
+    res = stats.ecdf(data)
+    times = res.sf.quantiles
+    sf = res.sf.probabilities
+    with warnings.catch_warnings():  # the log-log band is undefined where sf is 0 or 1
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = res.sf.confidence_interval(confidence_level=ci, method="log-log")
+    lo_sf = np.where(np.isnan(band.low.probabilities), sf, band.low.probabilities)
+    hi_sf = np.where(np.isnan(band.high.probabilities), sf, band.high.probabilities)
+
+    def first_below(curve: np.ndarray, level: float) -> float:
+        hit = np.flatnonzero(curve <= level + 1e-12)
+        return float(times[hit[0]]) if hit.size else nan
+
+    return (
+        first_below(sf, 0.5),
+        first_below(lo_sf, 0.5),
+        first_below(hi_sf, 0.5),
+        first_below(sf, 0.1),
+    )

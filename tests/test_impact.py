@@ -1,0 +1,263 @@
+"""deviation_impact: simulation (null and a real effect), a plain-Python reference, engines, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sowhat_helpers import SIM_MODEL, engines_agree, journeys, sim_log, split_merge
+
+import journeymine as jm
+from journeymine.errors import ParameterError
+from journeymine.impact import _Impact
+
+from strategies import logs_for, models
+
+NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp", "channel": "channel"}
+
+
+def _row(log: jm.JourneyLog, **kw) -> pd.Series:
+    table = jm.deviation_impact(log, SIM_MODEL, **kw)
+    return table.set_index(["kind"]).loc["unknown_activity"]
+
+
+# -- simulation -------------------------------------------------------------------
+def _null_coverage(runs: int) -> float:
+    hits = 0
+    for seed in range(runs):
+        row = _row(sim_log(journeys(1500, seed)), seed=seed)
+        hits += row["lo"] <= 0 <= row["hi"]
+    return hits / runs
+
+
+def test_null_interval_contains_zero_fast():
+    """Deviations independent of the outcome: the 95 % interval holds 0 (20 runs, fast)."""
+    assert _null_coverage(20) >= 0.85
+
+
+@pytest.mark.slow
+def test_null_interval_contains_zero_100_runs():
+    assert _null_coverage(100) >= 0.90
+
+
+def _halved_power(runs: int) -> float:
+    hits = 0
+    for seed in range(runs):
+        row = _row(sim_log(journeys(1500, 1000 + seed, halve=True)), seed=seed)
+        hits += (row["hi"] < 0) and row["diff"] < 0 and row["p_value"] < 0.05
+    return hits / runs
+
+
+def test_halved_conversion_is_flagged_fast():
+    assert _halved_power(20) >= 0.95
+
+
+@pytest.mark.slow
+def test_halved_conversion_is_flagged_100_runs():
+    assert _halved_power(100) >= 0.95
+
+
+def test_halved_conversion_diff_is_about_half():
+    log = sim_log(journeys(20000, 7, halve=True))
+    row = _row(log)
+    assert row["outcome_with"] == pytest.approx(row["outcome_without"] / 2, rel=0.15)
+    assert row["impact"] == pytest.approx(row["diff"] * row["cases_with"])
+
+
+def test_seeded():
+    log = sim_log(journeys(500, 3))
+    a = jm.deviation_impact(log, SIM_MODEL, seed=5)
+    pd.testing.assert_frame_equal(a, jm.deviation_impact(log, SIM_MODEL, seed=5))
+    b = jm.deviation_impact(log, SIM_MODEL, seed=6)
+    assert a["lo"].iloc[0] != b["lo"].iloc[0]
+    pd.testing.assert_series_equal(a["diff"], b["diff"])
+
+
+# -- reference ----------------------------------------------------------------------
+def reference(df: pd.DataFrame, model: jm.JourneyModel, y: dict) -> dict:
+    """diff, counts and means per (kind, stage), one case at a time."""
+    log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
+    dev = jm.check(log, model).deviations
+    index = {s: i for i, s in enumerate(model.stages)}
+    events = log.to_pandas()
+    furthest, before = {}, {}
+    for case, group in events.groupby("case", sort=True):
+        best = -1
+        for pos, act in enumerate(group["activity"]):
+            before[(case, pos)] = best
+            if act in model.activities:
+                best = max(best, index[model.activities[act]])
+        furthest[case] = best
+    first: dict = {}
+    for r in dev.itertuples():
+        key = (r.kind, r.stage)
+        first.setdefault(key, {})
+        if r.case not in first[key]:
+            first[key][r.case] = max(before[(r.case, r.position)], 0)
+    out = {}
+    for key, ctx in first.items():
+        num = den = wsum = 0.0
+        unmatched = 0
+        comp_min = None
+        for c in sorted(set(ctx.values())):
+            w = [k for k, v in ctx.items() if v == c]
+            comp = [k for k in furthest if furthest[k] >= c and ctx.get(k, np.inf) > c]
+            if not comp:
+                unmatched += len(w)
+                continue
+            comp_min = c if comp_min is None else min(comp_min, c)
+            mw = sum(y[k] for k in w) / len(w)
+            mc = sum(y[k] for k in comp) / len(comp)
+            num += len(w) * (mw - mc)
+            wsum += len(w) * mc
+            den += len(w)
+        cases_without = (
+            len([k for k in furthest if furthest[k] >= comp_min and ctx.get(k, np.inf) > comp_min])
+            if comp_min is not None
+            else 0
+        )
+        out[key] = {
+            "cases_with": len(ctx),
+            "cases_without": cases_without,
+            "outcome_with": sum(y[k] for k in ctx) / len(ctx),
+            "outcome_without": wsum / den if den else np.nan,
+            "diff": num / den if den else np.nan,
+            "unmatched": unmatched,
+        }
+    return out
+
+
+@st.composite
+def model_and_log(draw):
+    model = draw(models())
+    acts = list(model.activities)
+    purchase = draw(st.lists(st.sampled_from(acts), max_size=2, unique=True)) if acts else []
+    model = jm.JourneyModel(
+        stages=model.stages,
+        activities=model.activities,
+        required=model.required,
+        start=model.start,
+        loops=model.loops,
+        transitions=model.transitions,
+        purchase=purchase or None,
+    )
+    df = draw(logs_for(model, max_cases=6))
+    df["revenue"] = draw(st.lists(st.integers(0, 3), min_size=len(df), max_size=len(df)))
+    return model, df
+
+
+@settings(max_examples=60, deadline=None)
+@given(model_and_log())
+def test_matches_reference(data):
+    model, df = data
+    log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
+    y = df.groupby("case")["revenue"].sum().astype(float).to_dict()
+    got = jm.deviation_impact(log, model, outcome="revenue").set_index(["kind", "stage"])
+    want = reference(df, model, y)
+    assert len(got) == len(want)
+    for (kind, stage), row in want.items():
+        g = got.loc[(kind, stage)]
+        for col, value in row.items():
+            if isinstance(value, float) and np.isnan(value):
+                assert np.isnan(g[col]), col
+            else:
+                assert g[col] == pytest.approx(value), col
+        if not np.isnan(g["diff"]):
+            assert g["lo"] <= g["diff"] + 1e-9 or g["cases_with"] == 1
+            assert g["impact"] == pytest.approx(g["diff"] * g["cases_with"])
+            assert 0 < g["p_value"] <= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(model_and_log(), st.lists(st.integers(1, 5), max_size=3))
+def test_split_by_cases_merges_exactly(data, cuts):
+    model, df = data
+    log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
+    kernel = _Impact(model, "revenue", 0.95, 0)
+    cuts = [c for c in cuts if c < log.n_cases]
+    pd.testing.assert_frame_equal(
+        split_merge(kernel, log, cuts), jm.deviation_impact(log, model, outcome="revenue")
+    )
+
+
+def test_engines_agree():
+    pytest.importorskip("dask")
+    df = journeys(300, 2)
+    engines_agree(lambda log: jm.deviation_impact(log, SIM_MODEL), df, **NAMES)
+    df["revenue"] = np.arange(len(df)) % 7
+    engines_agree(lambda log: jm.deviation_impact(log, SIM_MODEL, outcome="revenue"), df, **NAMES)
+
+
+def test_outcome_series_and_column_agree():
+    df = journeys(400, 4)
+    df["revenue"] = (df["activity"] == "a4") * 10.0
+    log = sim_log(df)
+    series = df.groupby("case")["revenue"].sum()
+    a = jm.deviation_impact(log, SIM_MODEL, outcome="revenue")
+    b = jm.deviation_impact(log, SIM_MODEL, outcome=series)
+    pd.testing.assert_frame_equal(a, b)
+    conv = jm.deviation_impact(log, SIM_MODEL)
+    assert a["diff"].iloc[0] == pytest.approx(10 * conv["diff"].iloc[0])
+
+
+def test_stratification_removes_survivorship_bias():
+    """A regression only cases far along can show: raw comparison flatters it, diff does not."""
+    df = journeys(4000, 5, p_dev=0.0)
+    rng = np.random.default_rng(0)
+    # cases reaching S3 go back to S1 with probability 1/2, harmless
+    at3 = df[df["activity"] == "a3"].sample(frac=0.5, random_state=1)
+    back = at3.assign(activity="a1", timestamp=at3["timestamp"] + pd.Timedelta("1h"))
+    df = pd.concat([df, back], ignore_index=True)
+    del rng
+    log = sim_log(df)
+    row = jm.deviation_impact(log, SIM_MODEL).set_index("kind").loc["stage_regression"]
+    naive = (
+        row["outcome_with"]
+        - jm.check(log, SIM_MODEL)
+        .cases.assign(conv=lambda t: t["furthest_stage"] == "S4")["conv"]
+        .mean()
+    )
+    assert naive > 0.3  # the regression looks great without strata
+    assert row["lo"] <= 0 <= row["hi"]
+
+
+# -- errors -------------------------------------------------------------------------
+@pytest.fixture
+def small():
+    df = journeys(50, 0)
+    df["label"] = "x"
+    return df, sim_log(df)
+
+
+def test_errors(small):
+    df, log = small
+    with pytest.raises(ParameterError, match="not numeric|must be numeric"):
+        jm.deviation_impact(log, SIM_MODEL, outcome="label")
+    with pytest.raises(ParameterError, match="does not have"):
+        jm.deviation_impact(log, SIM_MODEL, outcome="nope")
+    unknown = pd.Series(1.0, index=[*log.cases, "ghost"])
+    with pytest.raises(ParameterError, match="not in the log.*ghost"):
+        jm.deviation_impact(log, SIM_MODEL, outcome=unknown)
+    with pytest.raises(ParameterError, match="no value for 1 cases"):
+        jm.deviation_impact(log, SIM_MODEL, outcome=pd.Series(1.0, index=log.cases[1:]))
+    with pytest.raises(ParameterError, match="must be numeric"):
+        jm.deviation_impact(log, SIM_MODEL, outcome=pd.Series("a", index=log.cases))
+    no_buy = jm.JourneyModel(stages=["S0"], activities={"a0": "S0"})
+    with pytest.raises(ParameterError, match="no purchase activities"):
+        jm.deviation_impact(log, no_buy)
+    with pytest.raises(ParameterError, match="'ci'"):
+        jm.deviation_impact(log, SIM_MODEL, ci=95)
+    with pytest.raises(ParameterError, match="'model'"):
+        jm.deviation_impact(log, "model")
+    with pytest.raises(ParameterError, match="expects a JourneyLog"):
+        jm.deviation_impact(df, SIM_MODEL)
+    with pytest.raises(ParameterError, match="'seed'"):
+        jm.deviation_impact(log, SIM_MODEL, seed="a")
+
+
+def test_empty_and_conforming_logs():
+    df = journeys(100, 0, p_dev=0.0)
+    out = jm.deviation_impact(sim_log(df), SIM_MODEL)
+    assert out.empty and list(out.columns)[:2] == ["kind", "stage"]

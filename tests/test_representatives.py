@@ -1,0 +1,159 @@
+"""representatives: a brute-force plain-Python reference, engines, errors, size bound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sowhat_helpers import engines_agree, shop_frame, split_merge
+
+import journeymine as jm
+from journeymine.errors import ParameterError
+from journeymine.representatives import _Representatives
+
+NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
+
+
+def levenshtein(a, b):
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def norm(a, b):
+    return levenshtein(a, b) / max(len(a), len(b))
+
+
+@st.composite
+def sequence_logs(draw):
+    seqs = draw(
+        st.lists(st.lists(st.sampled_from("abcd"), min_size=1, max_size=5), min_size=1, max_size=9)
+    )
+    rows = [(c, a, i) for c, s in enumerate(seqs) for i, a in enumerate(s)]
+    df = pd.DataFrame(rows, columns=["case", "activity", "step"])
+    df["timestamp"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(
+        df["step"] * (df["case"] + 1), "h"
+    )
+    return df.drop(columns="step")
+
+
+def greedy_reference(log, tolerance, coverage, k):
+    """Cases represented, their distances, and that the choice is greedy-optimal each step."""
+    events = log.to_pandas()
+    seqs = {c: tuple(g["activity"]) for c, g in events.groupby("case", sort=True)}
+    variants = {}
+    for c, s in seqs.items():
+        variants.setdefault(s, []).append(c)
+    return seqs, variants
+
+
+@settings(max_examples=60, deadline=None)
+@given(sequence_logs(), st.sampled_from([0.0, 0.25, 0.34, 0.5]), st.sampled_from([0.5, 0.8, 1.0]))
+def test_matches_reference(df, tolerance, coverage):
+    log = jm.from_pandas(df, **NAMES)
+    table, assign = jm.representatives(log, tolerance=tolerance, coverage=coverage, assign=True)
+    seqs, variants = greedy_reference(log, tolerance, coverage, None)
+    n = len(seqs)
+    reps = list(table["sequence"])
+    # each case: nearest representative within tolerance
+    for row in assign.itertuples(index=False):
+        s = seqs[row.case]
+        dists = [norm(s, r) for r in reps]
+        ok = [d for d in dists if d <= tolerance + 1e-9]
+        if ok:
+            assert row.distance == pytest.approx(min(ok), abs=1e-6)
+            assert dists[row.rep] == pytest.approx(min(ok), abs=1e-6)
+        else:
+            assert pd.isna(row.rep) and np.isnan(row.distance)
+    counts = assign["rep"].value_counts().reindex(range(len(table)), fill_value=0)
+    assert table["cases"].tolist() == counts.tolist()
+    assert table["cases"].is_monotonic_decreasing
+    covered = table["cases"].sum()
+    assert covered >= coverage * n - 1e-9 or covered == sum(
+        1 for s in seqs.values() if any(norm(s, v) <= tolerance + 1e-9 for v in variants)
+    )
+    assert table["cumulative_share"].iloc[-1] == pytest.approx(covered / n)
+    for row in table.itertuples(index=False):
+        assert row.sequence in variants
+    # the first greedy step, by brute force: the variant representing the most cases
+    gain = {
+        v: sum(len(cs) for w, cs in variants.items() if norm(w, v) <= tolerance + 1e-9)
+        for v in variants
+    }
+    one = jm.representatives(log, k=1, tolerance=tolerance)
+    assert gain[one["sequence"].iloc[0]] == max(gain.values())
+    assert one["cases"].iloc[0] == max(gain.values())
+
+
+@settings(max_examples=30, deadline=None)
+@given(sequence_logs(), st.lists(st.integers(1, 8), max_size=3))
+def test_split_by_cases_merges_exactly(df, cuts):
+    log = jm.from_pandas(df, **NAMES)
+    cuts = [c for c in cuts if c < log.n_cases]
+    got = split_merge(_Representatives(None, 0.8, 0.3, 0), log, cuts)
+    table, assign = jm.representatives(log, assign=True)
+    pd.testing.assert_frame_equal(got[0], table)
+    pd.testing.assert_frame_equal(got[1], assign)
+
+
+def test_greedy_by_hand():
+    paths = ["abcd"] * 3 + ["abce", "abd", "xyz", "xy", "q"]
+    rows = [(c, a, i) for c, p in enumerate(paths) for i, a in enumerate(p)]
+    df = pd.DataFrame(rows, columns=["case", "activity", "step"])
+    df["timestamp"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["step"], "D")
+    log = jm.from_pandas(df, **NAMES)
+    table = jm.representatives(log, coverage=0.6, tolerance=0.34)
+    assert table["sequence"].tolist() == [tuple("abcd")]
+    assert table["cases"].tolist() == [5]
+    assert table["median_duration"].iloc[0] == pd.Timedelta("3D")
+    three = jm.representatives(log, k=3, tolerance=0.34)
+    assert three["cases"].tolist() == [5, 2, 1]
+    assert three["cumulative_share"].iloc[-1] == 1.0
+    assert three["mean_distance"].iloc[1] == pytest.approx(1 / 6)
+    exact = jm.representatives(log, k=2, tolerance=0.0)
+    assert exact["cases"].tolist() == [3, 1]
+
+
+def test_engines_agree():
+    pytest.importorskip("dask")
+    df = shop_frame(4000)
+    names = dict(case="customer_id", activity="touchpoint", timestamp="timestamp")
+    engines_agree(lambda log: jm.representatives(log, assign=True), df, **names)
+
+
+def test_bounded_by_variants_not_cases():
+    """Duplicating every case 50 times changes no sequence and no share."""
+    df = shop_frame(3000)
+    base = jm.from_pandas(df, case="customer_id", activity="touchpoint", timestamp="timestamp")
+    copies = pd.concat(
+        [df.assign(customer_id=df["customer_id"] + f"-{i}") for i in range(50)], ignore_index=True
+    )
+    big = jm.from_pandas(copies, case="customer_id", activity="touchpoint", timestamp="timestamp")
+    a, b = jm.representatives(base), jm.representatives(big)
+    assert a["sequence"].tolist() == b["sequence"].tolist()
+    np.testing.assert_allclose(a["share"], b["share"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"k": 10_000}, "only .* variants"),
+        ({"k": 0}, "'k'"),
+        ({"k": 2.5}, "'k'"),
+        ({"coverage": 0}, r"\(0, 1\]"),
+        ({"coverage": 1.2}, r"\(0, 1\]"),
+        ({"tolerance": -0.1}, "'tolerance'"),
+        ({"assign": 1}, "'assign'"),
+        ({"seed": "x"}, "'seed'"),
+    ],
+)
+def test_errors(kwargs, match):
+    log = jm.datasets.load_shop()
+    with pytest.raises(ParameterError, match=match):
+        jm.representatives(log, **kwargs)
