@@ -52,9 +52,11 @@ class _CaseState:
 
     ``first``/``last`` are node codes (into ``nodes``) of the case's first and
     last event that has a node, -1 when none; ``first_time``/``last_time``
-    their int64 UTC nanosecond times. ``node_pairs`` are the distinct
-    (case, node) pairs and ``edge_pairs`` the distinct (case, source, target)
-    triples, so cases shared by two graphs are counted once.
+    their int64 UTC nanosecond times. The distinct (case, node) pairs are
+    kept as one int64 key each, ``case * len(nodes) + node``, and the
+    distinct (case, edge) pairs as ``case * len(edge_nodes) + edge``, where
+    ``edge_nodes`` holds each edge's (source, target) node codes; so cases
+    shared by two graphs are counted once, at 8 bytes per pair.
     """
 
     cases: pd.Index
@@ -63,8 +65,35 @@ class _CaseState:
     last: np.ndarray
     first_time: np.ndarray
     last_time: np.ndarray
-    node_pairs: np.ndarray
-    edge_pairs: np.ndarray
+    node_keys: np.ndarray
+    edge_keys: np.ndarray
+    edge_nodes: np.ndarray
+
+    @classmethod
+    def from_pairs(
+        cls, node_pairs: np.ndarray, edge_pairs: np.ndarray, **fields: Any
+    ) -> _CaseState:
+        """Encode (case, node) rows and (case, source, target) rows as keys."""
+        width = max(len(fields["nodes"]), 1)
+        node_keys = node_pairs[:, 0] * width + node_pairs[:, 1]
+        edge_code, where = np.unique(
+            edge_pairs[:, 1] * width + edge_pairs[:, 2], return_inverse=True
+        )
+        n_edges = max(edge_code.size, 1)
+        edge_keys = edge_pairs[:, 0] * n_edges + where.reshape(-1)
+        edge_nodes = np.stack([edge_code // width, edge_code % width], axis=1)
+        return cls(node_keys=node_keys, edge_keys=edge_keys, edge_nodes=edge_nodes, **fields)
+
+    def node_pairs(self) -> np.ndarray:
+        """The distinct (case, node) pairs as rows."""
+        width = max(len(self.nodes), 1)
+        return np.stack([self.node_keys // width, self.node_keys % width], axis=1)
+
+    def edge_pairs(self) -> np.ndarray:
+        """The distinct (case, source, target) triples as rows."""
+        n_edges = max(len(self.edge_nodes), 1)
+        edge = self.edge_keys % n_edges
+        return np.column_stack([self.edge_keys // n_edges, self.edge_nodes[edge]]).reshape(-1, 3)
 
 
 def _rows_key(rows: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
@@ -162,7 +191,7 @@ def _merge_states(
     last_time[sa] = np.where(a_first, b.last_time[sb], a.last_time[sa])
 
     # distinct (case, node) pairs: a shared case visiting a node in both counts once
-    pa, pb = a.node_pairs, b.node_pairs
+    pa, pb = a.node_pairs(), b.node_pairs()
     pb = np.stack([cmap_b[pb[:, 0]], nmap_b[pb[:, 1]]], axis=1) if len(pb) else pb.reshape(0, 2)
     keys_n = _rows_key(np.concatenate([pa, pb]), (n, k))
     ka, kb = keys_n[: len(pa)], keys_n[len(pa) :]
@@ -170,7 +199,7 @@ def _merge_states(
     node_overlap = np.bincount(pb[dup, 1], minlength=k) if dup.any() else np.zeros(k, np.int64)
     node_pairs = np.concatenate([pa, pb[~dup]])
 
-    ea, eb = a.edge_pairs, b.edge_pairs
+    ea, eb = a.edge_pairs(), b.edge_pairs()
     if len(eb):
         eb = np.stack([cmap_b[eb[:, 0]], nmap_b[eb[:, 1]], nmap_b[eb[:, 2]]], axis=1)
     else:
@@ -192,15 +221,15 @@ def _merge_states(
         "end": end_fix,
         "edge_overlap": edge_overlap,
     }
-    state = _CaseState(
+    state = _CaseState.from_pairs(
+        node_pairs,
+        edge_pairs,
         cases=cases,
         nodes=nodes,
         first=first,
         last=last,
         first_time=first_time,
         last_time=last_time,
-        node_pairs=node_pairs,
-        edge_pairs=edge_pairs,
     )
     bounds = np.column_stack([boundary, gap, new.astype(np.int64)]) if len(sa) else None
     return state, fixes, bounds if bounds is not None else np.empty((0, 5), np.int64)
