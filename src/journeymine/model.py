@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import html
-import io
 import warnings
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,35 +11,17 @@ from typing import Any
 
 import numpy as np
 
+from journeymine import model_io
 from journeymine._kernel import Kernel
 from journeymine.errors import (
     JourneymineWarning,
-    MissingDependencyError,
     ModelError,
     ParameterError,
     user_stacklevel,
 )
+from journeymine.model_io import MODEL_KEYS, YAML_MAX_NODES
 
-__all__ = ["JourneyModel"]
-
-#: The keys of a model dict / YAML document, in the order :meth:`JourneyModel.to_dict` writes them.
-MODEL_KEYS: tuple[str, ...] = (
-    "name",
-    "stages",
-    "activities",
-    "required",
-    "start",
-    "loops",
-    "purchase",
-    "returns",
-    "transitions",
-)
-
-#: A YAML model may expand to at most this many nodes (aliases counted each
-#: time they are used), so that an "alias bomb" fails fast.
-YAML_MAX_NODES = 200_000
-
-_PM4PY_HINT = 'Install it with: pip install "journeymine[pm4py]".'
+__all__ = ["MODEL_KEYS", "YAML_MAX_NODES", "JourneyModel"]
 
 
 @dataclass(frozen=True, eq=True, repr=False)
@@ -394,7 +373,7 @@ class JourneyModel:
             isinstance(v, (list, tuple, set, frozenset)) or v is None for v in acts.values()
         ):
             pairs = [(a, s) for s, members in acts.items() for a in (members or ())]
-            acts = _unique_mapping(pairs)
+            acts = model_io.unique_mapping(pairs)
         return cls(stages=stages, activities=acts, **kwargs)
 
     @classmethod
@@ -443,46 +422,7 @@ class JourneyModel:
         >>> JourneyModel.from_dict(m.to_dict()) == m
         True
         """
-        if not isinstance(d, Mapping):
-            raise ModelError(
-                f"A model dict must be a mapping with keys {list(MODEL_KEYS)}; "
-                f"got {type(d).__name__}."
-            )
-        unknown = [k for k in d if k not in MODEL_KEYS]
-        if unknown:
-            raise ModelError(
-                f"Unknown key{'s' if len(unknown) > 1 else ''} {unknown} in the model. "
-                f"Valid keys: {list(MODEL_KEYS)}."
-            )
-        if d.get("stages") is None:
-            raise ModelError(
-                "The model has no 'stages': list the stages in order, e.g. "
-                "stages: [Awareness, Consideration, Purchase]."
-            )
-        stages, pairs = _parse_stages(d["stages"])
-        acts = d.get("activities")
-        if acts is not None:
-            if not isinstance(acts, Mapping):
-                raise ModelError(
-                    f"'activities' must map each activity to its stage ({{activity: stage}}); "
-                    f"got {type(acts).__name__}. To list activities per stage, put them under "
-                    "'stages' as {name: stage, activities: [...]} items."
-                )
-            pairs.extend(acts.items())
-        transitions: Any = d.get("transitions")
-        if isinstance(transitions, Mapping):
-            transitions = [(a, b) for a, nexts in transitions.items() for b in _as_list(nexts)]
-        return cls(
-            stages=tuple(stages),
-            activities=_unique_mapping(pairs),
-            required=d.get("required"),
-            start=d.get("start"),
-            loops=d.get("loops") or (),
-            transitions=transitions,
-            purchase=d.get("purchase") or (),
-            returns=d.get("returns") or (),
-            name=d.get("name"),
-        )
+        return cls(**model_io.model_args(d))
 
     def to_dict(self) -> dict[str, Any]:
         """The model as a plain dict of lists and strings, ready for YAML or JSON.
@@ -504,21 +444,7 @@ class JourneyModel:
         >>> m.to_dict()["loops"]
         [['B', 'A']]
         """
-        return {
-            "name": self.name,
-            "stages": list(self.stages),
-            "activities": dict(self.activities),
-            "required": list(self.required or ()),
-            "start": None if self.start is None else list(self.start),
-            "loops": [list(p) for p in self.loops],
-            "purchase": list(self.purchase),
-            "returns": list(self.returns),
-            "transitions": (
-                None
-                if self.transitions is None
-                else [list(p) for p in sorted(self.transitions, key=_sort_key)]
-            ),
-        }
+        return model_io.model_dict(self)
 
     @classmethod
     def from_yaml(cls, source: str | Path | Any) -> JourneyModel:
@@ -563,20 +489,7 @@ class JourneyModel:
         >>> m.name, m.stage_of("buy")
         ('mini', 'Purchase')
         """
-        text, where = _read_source(source)
-        data = _safe_load(text, where)
-        if data is None:
-            raise ModelError(f"The YAML model{_in(where)} is empty. It needs at least 'stages'.")
-        if not isinstance(data, Mapping):
-            hint = (
-                f" If {text.strip()!r} is a file name, the file does not exist."
-                if isinstance(data, str)
-                else ""
-            )
-            raise ModelError(
-                f"The YAML model{_in(where)} must be a mapping with keys {list(MODEL_KEYS)}; "
-                f"got a {type(data).__name__}.{hint}"
-            )
+        data, where = model_io.read_yaml(source)
         try:
             return cls.from_dict(data)
         except ModelError as exc:
@@ -623,24 +536,7 @@ class JourneyModel:
         >>> JourneyModel.from_yaml(m.to_yaml()) == m
         True
         """
-        import yaml
-
-        data = self.to_dict()
-        for key in ("loops", "transitions"):
-            if data[key] is not None:
-                data[key] = [_FlowList(p) for p in data[key]]
-        text = yaml.dump(
-            data,
-            Dumper=_dumper_class(),
-            sort_keys=False,
-            allow_unicode=True,
-            default_flow_style=False,
-            width=10**9,
-        )
-        if path is None:
-            return text
-        Path(path).write_text(text, encoding="utf-8")
-        return None
+        return model_io.write_yaml(self, path)
 
     @classmethod
     def from_petri_net(
@@ -711,59 +607,11 @@ class JourneyModel:
         >>> JourneyModel.from_petri_net(net, im, fm).stages  # doctest: +SKIP
         ('Stage 1', 'Stage 2', 'Stage 3')
         """
-        _require_pm4py("JourneyModel.from_petri_net()")
-        if not hasattr(net, "transitions") or not hasattr(net, "places"):
-            raise ParameterError(
-                "The 'net' parameter of from_petri_net() must be a pm4py PetriNet. "
-                f"Got {type(net).__name__} instead."
-            )
-        levels, succ = _net_levels(net, im)
-        if not levels:
-            raise ModelError(
-                "The Petri net has no visible (labelled) transition, so the model would have no "
-                "activity. Label the transitions with the touchpoints."
-            )
-        labels = sorted(levels, key=lambda a: (levels[a], _sort_key(a)))
-        stage_names = None if stages is None else list(stages)
-        if activities is None:
-            n_levels = max(levels.values()) + 1
-            if stage_names is None:
-                stage_names = [f"Stage {k + 1}" for k in range(n_levels)]
-            elif len(stage_names) != n_levels:
-                raise ModelError(
-                    f"The Petri net has {n_levels} levels (depths of its visible transitions), "
-                    f"but {len(stage_names)} stage names were given: {stage_names}. Pass "
-                    f"{n_levels} names, or pass activities={{label: stage}} for your own grouping."
-                )
-            mapping = {a: stage_names[levels[a]] for a in labels}
-        else:
-            mapping = dict(activities)
-            missing = [a for a in labels if a not in mapping]
-            if missing:
-                raise ModelError(
-                    f"The Petri net's visible transitions {missing} have no stage in "
-                    "activities. Map every label to a stage."
-                )
-            if stage_names is None:
-                first: dict[str, int] = {}
-                for a in labels:
-                    first.setdefault(mapping[a], levels[a])
-                extra = [s for s in mapping.values() if s not in first]
-                stage_names = sorted(first, key=first.__getitem__) + list(dict.fromkeys(extra))
-        order = {s: i for i, s in enumerate(stage_names)}
-        loops: list[tuple[str, str]] = []
-        for a in labels:
-            for b in sorted(succ[a], key=_sort_key):
-                sa, sb = mapping[a], mapping[b]
-                if sa in order and sb in order and order[sb] < order[sa] and (sa, sb) not in loops:
-                    loops.append((sa, sb))
-        first_stages = {mapping[a] for a in labels if levels[a] == 0}
-        params: dict[str, Any] = {
-            "loops": loops,
-            "start": [s for s in stage_names if s in first_stages],
-        }
+        from journeymine import model_pm4py
+
+        params = model_pm4py.petri_net_args(net, im, fm, stages=stages, activities=activities)
         params.update(kwargs)
-        return cls(stages=tuple(stage_names), activities=mapping, petri_net=(net, im, fm), **params)
+        return cls(petri_net=(net, im, fm), **params)
 
     @classmethod
     def from_bpmn(cls, path: str | Path, **kwargs: Any) -> JourneyModel:
@@ -798,18 +646,10 @@ class JourneyModel:
         >>> from journeymine.model import JourneyModel
         >>> m = JourneyModel.from_bpmn("journey.bpmn")  # doctest: +SKIP
         """
-        pm4py = _require_pm4py("JourneyModel.from_bpmn()")
-        p = Path(path)
-        if not p.is_file():
-            raise ModelError(f"BPMN file {str(p)!r} not found. Check the path.")
-        try:
-            bpmn = pm4py.read_bpmn(str(p))
-            net, im, fm = pm4py.convert_to_petri_net(bpmn)
-        except Exception as exc:  # pm4py raises bare exceptions on bad files
-            raise ModelError(
-                f"Could not read {str(p)!r} as a BPMN 2.0 model: {type(exc).__name__}: {exc}"
-            ) from exc
-        kwargs.setdefault("name", p.stem)
+        from journeymine import model_pm4py
+
+        net, im, fm, stem = model_pm4py.read_bpmn(path)
+        kwargs.setdefault("name", stem)
         return cls.from_petri_net(net, im, fm, **kwargs)
 
     # -- display ----------------------------------------------------------
@@ -982,14 +822,6 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str) or not isinstance(value, Iterable) or isinstance(value, Mapping):
-        return [value]
-    return list(value)
-
-
 def _names(what: str, value: Any) -> tuple[Any, ...]:
     """A tuple of names (a lone string is one name); duplicates are refused."""
     if value is not None and (isinstance(value, Mapping) or not isinstance(value, (str, Iterable))):
@@ -1036,272 +868,6 @@ def _pairs(what: str, value: Any, shape: str) -> tuple[tuple[Any, Any], ...]:
         seen.add(pair)
         out.append(pair)
     return tuple(out)
-
-
-def _unique_mapping(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
-    """``{activity: stage}`` from pairs, refusing an activity listed twice."""
-    out: dict[Any, Any] = {}
-    for act, stage in pairs:
-        try:
-            there = act in out
-        except TypeError:
-            raise ModelError(
-                f"Activity names must be strings (or numbers); got {act!r} in the stage {stage!r}."
-            ) from None
-        if isinstance(act, bool):
-            raise ModelError(
-                f"Activity {act!r} (in stage {stage!r}) is a boolean: YAML reads unquoted "
-                "yes/no/on/off/true/false as booleans. Quote the name."
-            )
-        if there:
-            where = (
-                f"to stages {out[act]!r} and {stage!r}"
-                if out[act] != stage
-                else f"twice to stage {stage!r}"
-            )
-            raise ModelError(
-                f"Activity {act!r} is mapped {where}. An activity belongs to exactly one stage; "
-                "list it once."
-            )
-        out[act] = stage
-    return out
-
-
-def _parse_stages(value: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
-    """Stage names and (activity, stage) pairs from the ``stages`` entry of a model dict."""
-    pairs: list[tuple[Any, Any]] = []
-    if isinstance(value, Mapping):
-        names = list(value)
-        for stage, members in value.items():
-            if isinstance(members, Mapping):
-                raise ModelError(
-                    f"Stage {stage!r} must list its activities as a list; got a mapping."
-                )
-            pairs.extend((a, stage) for a in _as_list(members))
-        return names, pairs
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ModelError(
-            f"'stages' must be a list of stage names (or of {{name:, activities:}} items), "
-            f"got {value!r}."
-        )
-    names = []
-    for item in value:
-        if isinstance(item, Mapping):
-            extra = [k for k in item if k not in ("name", "activities")]
-            if extra or "name" not in item:
-                raise ModelError(
-                    f"A stage item must have the keys 'name' and optionally 'activities'; got "
-                    f"keys {list(item)} in {dict(item)!r}."
-                )
-            stage = item["name"]
-            names.append(stage)
-            members = item.get("activities")
-            if isinstance(members, Mapping):
-                raise ModelError(
-                    f"Stage {stage!r} must list its activities as a list; got a mapping."
-                )
-            pairs.extend((a, stage) for a in _as_list(members))
-        else:
-            names.append(item)
-    return names, pairs
-
-
-def _sort_key(value: Any) -> tuple[str, str]:
-    return (type(value).__name__, repr(value))
-
-
-def _in(where: str | None) -> str:
-    return f" in {where}" if where else ""
-
-
-def _read_source(source: Any) -> tuple[str, str | None]:
-    """The YAML text and, for files, their name."""
-    if hasattr(source, "read"):
-        text = source.read()
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        return text, getattr(source, "name", None)
-    if isinstance(source, Path) or (
-        isinstance(source, str)
-        and source.strip()
-        and "\n" not in source
-        and (":" not in source or Path(source).suffix.lower() in (".yaml", ".yml"))
-    ):
-        p = Path(source)
-        if not p.is_file():
-            raise ModelError(
-                f"Model file {str(p)!r} not found. Check the path, or pass the YAML text itself."
-            )
-        try:
-            return p.read_text(encoding="utf-8"), str(p)
-        except UnicodeDecodeError as exc:
-            raise ModelError(f"Model file {str(p)!r} is not UTF-8 text: {exc}.") from None
-    if isinstance(source, str):
-        return source, None
-    raise ParameterError(
-        "The 'source' parameter of from_yaml() must be a path, a file object or YAML text. "
-        f"Got {type(source).__name__} instead."
-    )
-
-
-def _safe_load(text: str, where: str | None) -> Any:
-    import yaml
-
-    try:
-        return yaml.load(io.StringIO(text), Loader=_loader_class())  # noqa: S506 (safe loader)
-    except ModelError as exc:
-        raise ModelError(
-            str(exc).replace("The YAML model", f"The YAML model{_in(where)}", 1) + "."
-        ) from None
-    except RecursionError:
-        raise ModelError(
-            f"The YAML model{_in(where)} is nested too deeply to be a model."
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        if "python/" in str(exc):
-            raise ModelError(
-                f"The YAML model{_in(where)} uses a Python tag{line} ({problem}). journeymine "
-                "reads models with yaml.safe_load rules, which never build Python objects or "
-                "run code: remove the tag."
-            ) from None
-        raise ModelError(
-            f"The YAML model{_in(where)} is not valid YAML{line}: {problem}. Fix the syntax."
-        ) from None
-
-
-@functools.lru_cache(maxsize=1)
-def _loader_class() -> type:
-    """A SafeLoader that bounds alias expansion and refuses duplicate keys."""
-    import yaml
-
-    class ModelLoader(yaml.SafeLoader):
-        def __init__(self, stream: Any) -> None:
-            super().__init__(stream)
-            self._sizes: dict[int, int] = {}
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            node = super().compose_node(parent, index)
-            if node is None or id(node) in self._sizes:
-                return node
-            if isinstance(node, yaml.SequenceNode):
-                size = 1 + sum(self._sizes.get(id(c), 1) for c in node.value)
-            elif isinstance(node, yaml.MappingNode):
-                size = 1 + sum(
-                    self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value
-                )
-            else:
-                size = 1
-            if size > YAML_MAX_NODES:
-                raise ModelError(
-                    f"The YAML model expands to more than {YAML_MAX_NODES:,} nodes through its "
-                    f"aliases (at line {node.start_mark.line + 1}): refused as an alias bomb. "
-                    "Write the model out without nested aliases"
-                )
-            self._sizes[id(node)] = size
-            return node
-
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            if isinstance(node, yaml.MappingNode):
-                seen: dict[Any, int] = {}
-                for key_node, _ in node.value:
-                    if (
-                        isinstance(key_node, yaml.ScalarNode)
-                        and key_node.tag != "tag:yaml.org,2002:merge"
-                    ):
-                        key = (key_node.tag, key_node.value)
-                        if key in seen:
-                            raise ModelError(
-                                f"The YAML model repeats the key {key_node.value!r} (lines "
-                                f"{seen[key] + 1} and {key_node.start_mark.line + 1}); YAML "
-                                "would silently keep only the last one. List it once"
-                            )
-                        seen[key] = key_node.start_mark.line
-            return super().construct_mapping(node, deep=deep)
-
-    return ModelLoader
-
-
-class _FlowList(list):
-    """A list written in YAML flow style (``[a, b]``)."""
-
-
-@functools.lru_cache(maxsize=1)
-def _dumper_class() -> type:
-    """A SafeDumper that writes :class:`_FlowList` in flow style."""
-    import yaml
-
-    class ModelDumper(yaml.SafeDumper):
-        pass
-
-    def flow(dumper: Any, data: Any) -> Any:
-        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
-
-    ModelDumper.add_representer(_FlowList, flow)
-    return ModelDumper
-
-
-def _require_pm4py(what: str) -> Any:
-    try:
-        import pm4py
-    except ImportError as exc:
-        raise MissingDependencyError(f"{what} needs pm4py. {_PM4PY_HINT}") from exc
-    return pm4py
-
-
-def _net_levels(net: Any, im: Any) -> tuple[dict[Any, int], dict[Any, set[Any]]]:
-    """Level of each visible label (visible transitions before it) and its visible successors."""
-    INF = float("inf")
-    dist: dict[Any, float] = {}
-    queue: deque[tuple[Any, int]] = deque()
-    for p in im:
-        dist[p] = 0
-        queue.append((p, 0))
-    # 0-1 BFS over places: firing a visible transition costs 1, a silent one 0.
-    level: dict[Any, int] = {}
-    while queue:
-        p, d = queue.popleft()
-        if d > dist.get(p, INF):
-            continue
-        for arc in p.out_arcs:
-            t = arc.target
-            visible = t.label is not None
-            if visible and d < level.get(t.label, INF):
-                level[t.label] = d
-            nd = d + (1 if visible else 0)
-            for out in t.out_arcs:
-                q = out.target
-                if nd < dist.get(q, INF):
-                    dist[q] = nd
-                    if visible:
-                        queue.append((q, nd))
-                    else:
-                        queue.appendleft((q, nd))
-    labels = {t.label for t in net.transitions if t.label is not None}
-    top = max(level.values(), default=-1)
-    for lab in sorted(labels - set(level), key=_sort_key):  # unreachable: put them last
-        level[lab] = top + 1
-    # Visible successors: follow output places through silent transitions only.
-    succ: dict[Any, set[Any]] = {lab: set() for lab in labels}
-    for t in net.transitions:
-        if t.label is None:
-            continue
-        seen_places: set[Any] = set()
-        stack = [arc.target for arc in t.out_arcs]
-        while stack:
-            p = stack.pop()
-            if p in seen_places:
-                continue
-            seen_places.add(p)
-            for arc in p.out_arcs:
-                u = arc.target
-                if u.label is not None:
-                    succ[t.label].add(u.label)
-                else:
-                    stack.extend(a.target for a in u.out_arcs)
-    return level, succ
 
 
 class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
