@@ -136,6 +136,16 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "funnel_segment": lambda log, m: jm.funnel(log, m, segment="channel"),
     "stage_durations": lambda log, m: jm.stage_durations(log, m),
     "stage_durations_summary": lambda log, m: jm.stage_durations(log, m, summary=True),
+    # issue 14
+    "variants_segment": lambda log, m: jm.variants(log, segment="channel"),
+    "funnel_strict": lambda log, m: jm.funnel(log, m, ordered=True, within="30D"),
+    "case_table": lambda log, m: log.case_table(),
+    "filter_cases": lambda log, m: _events(jm.filter_cases(log, has="Place order")),
+    "filter_time": lambda log, m: _events(jm.filter_time(log, "2025-03-01", "2025-06-01")),
+    "filter_events": lambda log, m: _events(jm.filter_events(log, dedupe=True)),
+    "paths": lambda log, m: jm.paths(log, "Place order", direction="before"),
+    "step_matrix": lambda log, m: jm.step_matrix(log, steps=5),
+    "compare": lambda log, m: jm.compare(log, _first_channel(log), model=m),
     # issue 15
     "deviation_impact": lambda log, m: jm.deviation_impact(log, m),
     "conformance_drift": lambda log, m: jm.conformance_drift(log, m, freq="M"),
@@ -145,6 +155,16 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
     "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
 }
+
+
+def _first_channel(log: Any) -> pd.Series:
+    """Each case's channel on its first event, as a Series (compare warns on a varying column)."""
+    return log.case_table().set_index("case")["channel"]
+
+
+def _events(log: Any) -> pd.DataFrame:
+    """The events of a filtered log, in log order (a Dask log is collected)."""
+    return (log if isinstance(log, jm.JourneyLog) else log.compute()).to_pandas()
 
 
 @pytest.mark.parametrize("layout", ["one", "many", "empty", "unknown_divisions"])
