@@ -95,7 +95,8 @@ def split_merge(kernel: Kernel[Any, Any], log: JourneyLog, cuts: list[int]) -> A
     kernel.check(log.meta)
     bounds = [0, *sorted(set(cuts)), log.n_cases]
     parts = [
-        kernel.part(log.select_cases(np.arange(a, b))) for a, b in zip(bounds[:-1], bounds[1:], strict=False)
+        kernel.part(log.select_cases(np.arange(a, b)))
+        for a, b in zip(bounds[:-1], bounds[1:], strict=False)
     ]
     return kernel.finish(tree_merge(kernel, parts), log.meta)
 

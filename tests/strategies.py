@@ -101,3 +101,35 @@ def logs_for(
         return spread_duplicates(df, "case", "activity", "timestamp")
 
     return _logs()
+
+
+# -- plain journeys with a channel, for slicing ------------------------------------------
+
+SLICE_ACTIVITIES = ("ad", "view", "cart", "buy", "return")
+SLICE_CHANNELS = ("web", "app", "store")
+
+
+@st.composite
+def journey_frames(draw: Any, max_cases: int = 8, max_events: int = 7) -> pd.DataFrame:
+    """Event tables ``case, activity, timestamp, channel``: few activities, ties in time, and a
+    channel that sometimes changes within a case; rows shuffled."""
+    n_cases = draw(st.integers(1, max_cases))
+    rows: list[tuple[str, str, pd.Timestamp, str]] = []
+    for c in range(n_cases):
+        size = draw(st.integers(1, max_events))
+        day = draw(st.integers(0, 20))
+        for _ in range(size):
+            rows.append(
+                (
+                    f"c{c}",
+                    draw(st.sampled_from(SLICE_ACTIVITIES)),
+                    pd.Timestamp("2025-01-01")
+                    + pd.Timedelta(days=day)
+                    + pd.Timedelta(hours=draw(st.integers(0, 60))),
+                    draw(st.sampled_from(SLICE_CHANNELS)),
+                )
+            )
+    perm = draw(st.permutations(range(len(rows))))
+    return pd.DataFrame(
+        [rows[i] for i in perm], columns=["case", "activity", "timestamp", "channel"]
+    )

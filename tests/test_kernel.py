@@ -107,6 +107,8 @@ def shop() -> tuple[jm.JourneyLog, pd.DataFrame]:
     cases = log.case_labels[:400]
     frame = log.to_pandas()
     frame = frame[frame[log.case].isin(cases)].sample(frac=1.0, random_state=1)
+    # without the demo's double clicks: exact duplicates warn (issue 13), on every engine
+    frame = frame.drop_duplicates([log.case, log.activity, log.timestamp])
     frame = frame.reset_index(drop=True)
     with warnings.catch_warnings():  # the shop data has a few exact duplicate events
         warnings.simplefilter("ignore", jm.JourneymineWarning)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -504,3 +506,101 @@ def test_select_every_case_keeps_activities_in_log_order():
     whole = log.select_cases(np.array([0]))
     assert whole.to_pandas()["a"].tolist() == log.to_pandas()["a"].tolist() == ["x", "y"]
     np.testing.assert_array_equal(whole.activity_codes, log.activity_codes)
+
+
+def test_factorize_sliced_arrow_text_with_missing_values():
+    """Arrow arrays with an offset (sliced frames) and nulls code as pandas does."""
+    from journeymine._codes import factorize
+
+    rng = np.random.default_rng(0)
+    values = np.char.add("C", rng.integers(0, 10**5, 20_000).astype(str)).astype(object)
+    values[rng.integers(0, 20_000, 500)] = None
+    whole = pd.Series(values, dtype="str")
+    for part in (whole, whole.iloc[777:15_000], whole.iloc[::3], whole.dropna().iloc[10:]):
+        codes, labels = factorize(part)
+        want_codes, want_labels = pd.factorize(part, sort=True)
+        np.testing.assert_array_equal(codes, want_codes)
+        assert labels.equals(pd.Index(want_labels))
+
+
+def test_text_dtypes_give_the_same_log():
+    df = pd.DataFrame(
+        {
+            "c": ["k10", "k2", "k10", None, "k2", "é"],
+            "a": ["x", "y", "x", "x", "z", "y"],
+            "t": pd.date_range("2025-01-01", periods=6, freq="h")[::-1],
+        }
+    )
+    logs = []
+    for dtype in ("object", "str", "string[pyarrow]"):
+        frame = df.astype({"c": dtype, "a": dtype})
+        with pytest.warns(JourneymineWarning):
+            logs.append(
+                jm.from_pandas(frame, case="c", activity="a", timestamp="t", on_error="collect")
+            )
+    for log in logs[1:]:
+        assert log.cases.tolist() == logs[0].cases.tolist()
+        np.testing.assert_array_equal(log.rows, logs[0].rows)
+        np.testing.assert_array_equal(log.case_codes, logs[0].case_codes)
+        np.testing.assert_array_equal(log.activity_codes, logs[0].activity_codes)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_quality_kernel_merges_like_the_whole_log(data):
+    from journeymine._kernel import tree_merge
+    from journeymine._quality import Quality
+
+    n = data.draw(st.integers(2, 25))
+    df = pd.DataFrame(
+        {
+            "customer": data.draw(st.lists(st.sampled_from("abcd"), min_size=n, max_size=n)),
+            "touchpoint": data.draw(st.lists(st.sampled_from("xy"), min_size=n, max_size=n)),
+            "ts": pd.Timestamp("2025-01-01")
+            + pd.to_timedelta(
+                data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), "min"
+            ),
+            "lifecycle:transition": data.draw(
+                st.lists(st.sampled_from(["start", "COMPLETE", "complete"]), min_size=n, max_size=n)
+            ),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", JourneymineWarning)
+        log = make(df)
+    k = Quality()
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(log.n_cases - 1, 1)), max_size=2)))
+    bounds = [0, *[c for c in cuts if c < log.n_cases], log.n_cases]
+    parts = [
+        log.select_cases(np.arange(a, b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    whole = k.finish(k.part(log), log.meta)
+    assert k.finish(tree_merge(k, [k.part(p) for p in parts]), log.meta) == whole
+
+
+def test_quality_kernel_on_a_dask_log_warns_like_in_memory():
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    from journeymine._kernel import run
+    from journeymine._quality import Quality
+    from journeymine.scale import from_dask
+
+    df = pd.DataFrame(
+        {
+            "customer": ["a", "a", "b", "b", "c", "c"],
+            "touchpoint": ["x", "x", "y", "y", "z", "w"],
+            "ts": ["2025-01-01"] * 6,
+        }
+    )
+    with pytest.warns(JourneymineWarning, match="2 events repeat .* in 2 cases"):
+        mem = make(df)
+    with dask.config.set(scheduler="synchronous"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", JourneymineWarning)  # partitions' own checks
+        dlog = from_dask(
+            dd.from_pandas(df, npartitions=3),
+            case="customer",
+            activity="touchpoint",
+            timestamp="ts",
+        )
+        got = run(Quality(), dlog)
+    assert got == Quality().finish(Quality().part(mem), mem.meta)

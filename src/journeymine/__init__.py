@@ -7,7 +7,14 @@ against the designed journey, and find loops, returns and drop-outs.
 from __future__ import annotations
 
 from journeymine import datasets, stages
+from journeymine.cases import case_table
 from journeymine.channels import channel_switches
+from journeymine.charts_explore import (
+    plot_compare,
+    plot_graph_compare,
+    plot_paths,
+    plot_step_matrix,
+)
 from journeymine.charts_sowhat import (
     plot_channel_switches,
     plot_drift,
@@ -15,6 +22,7 @@ from journeymine.charts_sowhat import (
     plot_representatives,
     plot_time_in_stage,
 )
+from journeymine.compare import compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
 from journeymine.drift import conformance_drift
@@ -26,13 +34,15 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
+from journeymine.filters import filter_cases, filter_events, filter_time
 from journeymine.funnel import funnel, stage_durations
-from journeymine.graph import JourneyGraph
+from journeymine.graph import GraphComparison, JourneyGraph
 from journeymine.impact import deviation_impact
 from journeymine.io import from_arrow, from_polars, read_csv, read_log, read_parquet, read_xes
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
+from journeymine.paths import paths, step_matrix
 from journeymine.plot import (
     plot_conformance,
     plot_funnel,
@@ -51,6 +61,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConformanceReport",
+    "GraphComparison",
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
@@ -60,12 +71,17 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "ParameterError",
+    "case_table",
     "channel_switches",
     "check",
+    "compare",
     "conformance_drift",
     "datasets",
     "deviation_impact",
     "discover",
+    "filter_cases",
+    "filter_events",
+    "filter_time",
     "find_loops",
     "from_arrow",
     "from_dask",
@@ -74,15 +90,20 @@ __all__ = [
     "from_polars",
     "funnel",
     "loop_summary",
+    "paths",
     "plot_channel_switches",
+    "plot_compare",
     "plot_conformance",
     "plot_drift",
     "plot_funnel",
     "plot_graph",
+    "plot_graph_compare",
     "plot_impact",
+    "plot_paths",
     "plot_representatives",
     "plot_stage_durations",
     "plot_stage_flow",
+    "plot_step_matrix",
     "plot_time_in_stage",
     "plot_variants",
     "read_csv",
@@ -94,6 +115,7 @@ __all__ = [
     "stage_durations",
     "stage_visits",
     "stages",
+    "step_matrix",
     "variants",
     "write_report",
 ]

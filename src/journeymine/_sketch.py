@@ -94,6 +94,18 @@ def histogram(group: np.ndarray, durations: np.ndarray) -> pd.DataFrame:
     )
 
 
+def _ranks(q: float, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For groups of ``n`` sorted values: the two ranks the q-quantile lies between, and its weight.
+
+    Linear interpolation as numpy's default: position ``q * (n - 1)``, between
+    ranks ``floor`` of it and the next one (the last for the maximum).
+    """
+    pos = q * np.maximum(n - 1, 0)
+    below = np.floor(pos).astype(np.int64)
+    above = np.minimum(below + 1, np.maximum(n - 1, 0))
+    return below, above, pos - below
+
+
 def quantiles(
     hist: pd.DataFrame, n_groups: int, qs: tuple[float, ...], lo: np.ndarray, hi: np.ndarray
 ) -> list[np.ndarray]:
@@ -118,10 +130,7 @@ def quantiles(
     has = n > 0
     out = []
     for q in qs:
-        pos = q * np.maximum(n - 1, 0)
-        below = np.floor(pos).astype(np.int64)
-        above = np.minimum(below + 1, np.maximum(n - 1, 0))
-        frac = pos - below
+        below, above, frac = _ranks(q, n)
         res = np.full(n_groups, np.nan)
         if len(cum):
             v = []
@@ -167,10 +176,7 @@ def exact_quantiles(
     has = counts > 0
     out = []
     for q in qs:
-        pos = q * np.maximum(counts - 1, 0)
-        below = np.floor(pos).astype(np.int64)
-        above = np.minimum(below + 1, np.maximum(counts - 1, 0))
-        frac = pos - below
+        below, above, frac = _ranks(q, counts)
         res = np.full(n_groups, np.nan)
         a = ordered[(base + below)[has]]
         gap = ordered[(base + above)[has]] - a  # exact in int64

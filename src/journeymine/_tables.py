@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeymine.log import factorize
+from journeymine._codes import factorize
 
 NAT = np.iinfo(np.int64).min  # the int64 view of NaT
+ENDED = "(ended)"  # the step of a journey that has ended (paths, step matrix)
 
 
 def datetimes(tz_aware: bool, ns: np.ndarray) -> pd.DatetimeIndex:

@@ -744,3 +744,8 @@ def check_column(meta: Any, name: str, role: str) -> str:
     """``name`` if it is a column of the log described by ``meta``; else a LogError with a fix."""
     frame = pd.DataFrame(columns=list(meta.columns))
     return str(resolve_column(frame, name, role, source=meta.source))
+
+
+def optional_duration_ns(value: Any, name: str, func: str) -> int | None:
+    """``None``, or a non-negative duration (Timedelta or a string such as '30D') as int64 ns."""
+    return None if value is None else duration_ns(value, name, func)

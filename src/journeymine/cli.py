@@ -125,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--top", type=int, default=10, metavar="K", help="number of variants to show (default: 10)"
     )
+    common.add_argument(
+        "--segment",
+        metavar="COLUMN",
+        help="add a section comparing the groups of cases by COLUMN (its value on each case's "
+        "first event), e.g. --segment channel",
+    )
     common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
     log_opts = argparse.ArgumentParser(add_help=False)
@@ -283,6 +289,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         top_variants=args.top,
         progress=status,
         func=args.command,
+        segment=args.segment,
         outcome=getattr(args, "outcome", None),
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)

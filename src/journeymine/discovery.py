@@ -275,8 +275,6 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
     last[cases[last_idx]] = codes[last_idx]
     first_time[cases[first_idx]] = time[first_idx]
     last_time[cases[last_idx]] = time[last_idx]
-    e_case = edge_pair_keys // max(n_edges, 1)
-    e_key = edge_keys[edge_pair_keys % max(n_edges, 1)]
     state = _CaseState(
         cases=log.case_labels,
         nodes=pd.Index(labels),
@@ -284,8 +282,9 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         last=last,
         first_time=first_time,
         last_time=last_time,
-        node_pairs=np.stack([node_keys // width, node_keys % width], axis=1),
-        edge_pairs=np.stack([e_case, e_key // width, e_key % width], axis=1),
+        node_keys=node_keys,
+        edge_keys=edge_pair_keys,
+        edge_nodes=np.stack([edge_keys // width, edge_keys % width], axis=1),
     )
     return JourneyGraph._assemble(
         by=by,

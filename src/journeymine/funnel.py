@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,6 +46,9 @@ def funnel(
     as_of: Any = None,
     open_window: str | pd.Timedelta | _dt.timedelta | None = None,
     segment: Any = None,
+    steps: Sequence[Any] | None = None,
+    ordered: bool = False,
+    within: str | pd.Timedelta | _dt.timedelta | None = None,
 ) -> pd.DataFrame:
     """How many cases reach each stage, how fast, and where they stop.
 
@@ -67,6 +71,20 @@ def funnel(
         Group the cases: a column (a case's group is its value on its first
         event) or a Series indexed by case id. The table then has a leading
         ``group`` column and one block of stages per group.
+    steps : list of stages, optional
+        The funnel's steps, each a stage of the model, in funnel order; by
+        default the model's stages.
+    ordered : bool, default=False
+        ``False`` counts reach: a case reaches a step when it has an event in
+        that stage, in any order. ``True`` gives a strict (fallout) funnel,
+        as Adobe Analytics and Amplitude draw them: a case reaches step k
+        when it has an event in step k's stage after the event by which it
+        reached step k-1 (step 1: its first event in step 1's stage). Then
+        ``reached`` never increases and ``conversion`` is at most 1.
+    within : str or Timedelta, optional
+        Only with ``ordered=True``: the conversion window. A step counts only
+        when reached no later than ``within`` after the event by which the
+        case reached step 1, e.g. ``"30D"``.
 
     Returns
     -------
@@ -76,7 +94,8 @@ def funnel(
         ``stage``
             The stage.
         ``reached``
-            Cases with at least one event in the stage (int64).
+            Cases with at least one event in the stage (int64); with
+            ``ordered=True``, cases that reached the step in order.
         ``share``
             ``reached`` over all cases of the log (float).
         ``conversion``
@@ -92,7 +111,9 @@ def funnel(
             Cases whose furthest stage (the latest in model order among
             their known events, as ``report.cases.furthest_stage``) is this
             one (int64), excluding open ones with ``as_of``. At the last
-            stage these are the cases that went all the way.
+            stage these are the cases that went all the way. With ``steps``
+            only the listed stages count; with ``ordered=True`` it is the
+            last step the case reached in order.
         ``open``
             Only with ``as_of``: cases whose furthest stage is this one and
             whose last event is within ``open_window`` before ``as_of``
@@ -106,8 +127,10 @@ def funnel(
     ParameterError
         If ``log`` is not a JourneyLog or ``model`` not a JourneyModel, if
         ``as_of`` is not a time or is before the log's last event, if
-        ``open_window`` is not a non-negative duration, or if
-        ``open_window`` is given without ``as_of``.
+        ``open_window`` is not a non-negative duration, if
+        ``open_window`` is given without ``as_of``, if a step is not a
+        stage of the model, or if ``within`` is not a duration or is given
+        without ``ordered=True``.
 
     See Also
     --------
@@ -145,8 +168,25 @@ def funnel(
     0            1     0
     1            0     1
     2            0     1
+
+    A strict funnel: case ``d`` buys before it views, so it converts in the
+    reach funnel but not in the ordered one:
+
+    >>> df2 = pd.concat([df, pd.DataFrame({"customer": ["d", "d"], "touchpoint": ["buy", "view"],
+    ...                                    "ts": ["2025-01-01", "2025-01-02"]})])
+    >>> log2 = jm.from_pandas(df2, case="customer", activity="touchpoint", timestamp="ts")
+    >>> funnel(log2, model, steps=["Consideration", "Purchase"])[["stage", "reached"]]
+               stage  reached
+    0  Consideration        3
+    1       Purchase        2
+    >>> strict = funnel(log2, model, steps=["Consideration", "Purchase"], ordered=True,
+    ...                 within="7D")
+    >>> strict[["stage", "reached", "conversion"]].round(3)
+               stage  reached  conversion
+    0  Consideration        3       0.750
+    1       Purchase        1       0.333
     """
-    kernel = _Funnel(model, as_of, open_window)
+    kernel = _Funnel(model, as_of, open_window, steps=steps, ordered=ordered, within=within)
     return run(covered(segmented(kernel, segment), model), log)
 
 
@@ -155,13 +195,28 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
 
     name = "funnel"
 
-    def __init__(self, model: Any, as_of: Any, open_window: Any) -> None:
+    def __init__(
+        self,
+        model: Any,
+        as_of: Any,
+        open_window: Any,
+        *,
+        steps: Any = None,
+        ordered: bool = False,
+        within: Any = None,
+    ) -> None:
         self.model = model
         self.as_of = as_of
         self.open_window = open_window
+        self.steps = steps
+        self.ordered = ordered
+        self.within = within
 
     def check(self, meta: LogMeta) -> None:
         v.check_model(self.model, "funnel")
+        self.step_stages, self.within_ns = _check_steps(
+            self.model, self.steps, self.ordered, self.within
+        )
         if self.open_window is not None and self.as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of funnel() needs as_of=, the time the data was "
@@ -172,13 +227,19 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
 
     def part(self, log: JourneyLog) -> dict:
         model = self.model
-        n_stages, n_cases = len(model.stages), log.n_cases
-        st = model.event_stages(log)
-        case, stage, first_ev, _, _ = _first_visits(log, st, n_stages)
-        starts = log.case_offsets[:-1]
-        furthest = (
-            np.maximum.reduceat(st, starts) if n_cases else np.empty(0, dtype=np.int64)
-        )  # -1 when the case has no known event
+        n_stages, n_cases = len(self.step_stages), log.n_cases
+        # the step of each event: its stage's place among the steps (-1 if not a step)
+        step_of = np.full(len(model.stages) + 1, -1, dtype=np.int64)
+        step_of[[model.stages.index(s) for s in self.step_stages]] = np.arange(n_stages)
+        st = step_of[model.event_stages(log)]  # stage -1 (unknown) maps to the last slot: -1
+        if self.ordered:
+            case, stage, first_ev, furthest = _ordered_reach(log, st, n_stages, self.within_ns)
+        else:
+            case, stage, first_ev, _, _ = _first_visits(log, st, n_stages)
+            starts = log.case_offsets[:-1]
+            furthest = (
+                np.maximum.reduceat(st, starts) if n_cases else np.empty(0, dtype=np.int64)
+            )  # -1 when the case has no known event
         has_stage = furthest >= 0
         is_open = np.zeros(n_cases, dtype=bool)
         if self.as_of_ns is not None:
@@ -202,7 +263,7 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         }
 
     def finish(self, merged: dict, meta: LogMeta) -> pd.DataFrame:
-        n_stages, n_cases = len(self.model.stages), merged["cases"]
+        n_stages, n_cases = len(self.step_stages), merged["cases"]
         stage = merged["stage"]
         reached = np.bincount(stage, minlength=n_stages).astype(np.int64)
         to_reach = pd.Series(timedeltas(merged["to_reach"]))
@@ -213,7 +274,7 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
             conversion = np.where(previous > 0, reached / np.maximum(previous, 1), np.nan)
         out = pd.DataFrame(
             {
-                "stage": list(self.model.stages),
+                "stage": list(self.step_stages),
                 "reached": reached,
                 "share": np.asarray(share, dtype=float),
                 "conversion": conversion.astype(float),
@@ -224,6 +285,87 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         if self.as_of_ns is not None:
             out["open"] = merged["open"].astype(np.int64)
         return out
+
+
+def _check_steps(
+    model: JourneyModel, steps: Any, ordered: Any, within: Any
+) -> tuple[list[Any], int | None]:
+    """The funnel's steps (stages of the model) and the window in ns, validated."""
+
+    v.check_bool(ordered, "ordered", "funnel")
+    if within is not None and not ordered:
+        raise ParameterError(
+            "The 'within' parameter of funnel() is a conversion window for a strict funnel: pass "
+            "ordered=True with it, e.g. funnel(log, model, ordered=True, within='30D')."
+        )
+    window = v.optional_duration_ns(within, "within", "funnel")
+    if steps is None:
+        return list(model.stages), window
+    if isinstance(steps, str) or not isinstance(steps, Sequence) or len(steps) == 0:
+        raise ParameterError(
+            "The 'steps' parameter of funnel() must be a non-empty list of stages of the model, "
+            f"in funnel order. Got {steps!r} instead, e.g. steps={list(model.stages[:3])!r}."
+        )
+    unknown = [s for s in steps if s not in model.stages]
+    if unknown:
+        raise ParameterError(
+            f"The 'steps' parameter of funnel() lists {unknown!r}, which {'is' if len(unknown) == 1 else 'are'} "
+            f"not a stage of the model. Stages: {list(model.stages)!r}."
+        )
+    dupes = sorted({str(s) for s in steps if list(steps).count(s) > 1})
+    if dupes:
+        raise ParameterError(
+            f"The 'steps' parameter of funnel() lists {dupes} more than once; each step is a "
+            "different stage."
+        )
+    return list(steps), window
+
+
+def _ordered_reach(
+    log: JourneyLog, st: np.ndarray, n_steps: int, within_ns: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Strict-funnel reach: per step, each case's first event in the step's stage after the
+    event by which it reached the previous step (and within the window of step 1's event).
+
+    Returns the case and step of every (case, step) reached, sorted by (case, step), the
+    event by which it was reached, and per case the last step reached (-1: none). One
+    vectorised pass per step (a searchsorted over that stage's events), no per-case loop.
+    """
+    n_cases = log.n_cases
+    ends = log.case_offsets[1:]
+    cases = np.arange(n_cases, dtype=np.int64)
+    current = np.full(n_cases, -1, dtype=np.int64)  # event reaching the previous step
+    start_time = np.zeros(n_cases, dtype=np.int64)
+    alive = np.ones(n_cases, dtype=bool)
+    got_case, got_step, got_event = [], [], []
+    for k in range(n_steps):
+        events = np.flatnonzero(st == k)  # sorted: by case, then position
+        if k == 0:
+            after = log.case_offsets[:-1] - 1  # anything in the case
+        else:
+            after = current
+        at = np.searchsorted(events, after, side="right")
+        ok = alive & (at < events.size)
+        ev = (
+            np.where(ok, events[np.minimum(at, max(events.size - 1, 0))], -1) if events.size else at
+        )
+        ok &= ev < ends  # the event belongs to the same case
+        if k == 0:
+            start_time = np.where(ok, log.time[np.maximum(ev, 0)] if log.n_events else 0, 0)
+        elif within_ns is not None:
+            ok &= log.time[np.maximum(ev, 0)] - start_time <= within_ns
+        alive = ok
+        current = np.where(ok, ev, -1)
+        got_case.append(cases[ok])
+        got_step.append(np.full(int(ok.sum()), k, dtype=np.int64))
+        got_event.append(current[ok])
+    case = np.concatenate(got_case) if got_case else np.empty(0, dtype=np.int64)
+    step = np.concatenate(got_step) if got_step else np.empty(0, dtype=np.int64)
+    event = np.concatenate(got_event) if got_event else np.empty(0, dtype=np.int64)
+    order = np.lexsort((step, case))
+    furthest = np.full(n_cases, -1, dtype=np.int64)
+    np.maximum.at(furthest, case, step)
+    return case[order], step[order], event[order], furthest
 
 
 # -- stage durations ------------------------------------------------------

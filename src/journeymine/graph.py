@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.axes
     import networkx
 
-__all__ = ["JourneyGraph"]
+
+__all__ = ["GraphComparison", "JourneyGraph", "compare_graphs"]
 
 DURATION_COLUMNS = (
     "mean_duration",
@@ -51,9 +52,11 @@ class _CaseState:
 
     ``first``/``last`` are node codes (into ``nodes``) of the case's first and
     last event that has a node, -1 when none; ``first_time``/``last_time``
-    their int64 UTC nanosecond times. ``node_pairs`` are the distinct
-    (case, node) pairs and ``edge_pairs`` the distinct (case, source, target)
-    triples, so cases shared by two graphs are counted once.
+    their int64 UTC nanosecond times. The distinct (case, node) pairs are
+    kept as one int64 key each, ``case * len(nodes) + node``, and the
+    distinct (case, edge) pairs as ``case * len(edge_nodes) + edge``, where
+    ``edge_nodes`` holds each edge's (source, target) node codes; so cases
+    shared by two graphs are counted once, at 8 bytes per pair.
     """
 
     cases: pd.Index
@@ -62,8 +65,35 @@ class _CaseState:
     last: np.ndarray
     first_time: np.ndarray
     last_time: np.ndarray
-    node_pairs: np.ndarray
-    edge_pairs: np.ndarray
+    node_keys: np.ndarray
+    edge_keys: np.ndarray
+    edge_nodes: np.ndarray
+
+    @classmethod
+    def from_pairs(
+        cls, node_pairs: np.ndarray, edge_pairs: np.ndarray, **fields: Any
+    ) -> _CaseState:
+        """Encode (case, node) rows and (case, source, target) rows as keys."""
+        width = max(len(fields["nodes"]), 1)
+        node_keys = node_pairs[:, 0] * width + node_pairs[:, 1]
+        edge_code, where = np.unique(
+            edge_pairs[:, 1] * width + edge_pairs[:, 2], return_inverse=True
+        )
+        n_edges = max(edge_code.size, 1)
+        edge_keys = edge_pairs[:, 0] * n_edges + where.reshape(-1)
+        edge_nodes = np.stack([edge_code // width, edge_code % width], axis=1)
+        return cls(node_keys=node_keys, edge_keys=edge_keys, edge_nodes=edge_nodes, **fields)
+
+    def node_pairs(self) -> np.ndarray:
+        """The distinct (case, node) pairs as rows."""
+        width = max(len(self.nodes), 1)
+        return np.stack([self.node_keys // width, self.node_keys % width], axis=1)
+
+    def edge_pairs(self) -> np.ndarray:
+        """The distinct (case, source, target) triples as rows."""
+        n_edges = max(len(self.edge_nodes), 1)
+        edge = self.edge_keys % n_edges
+        return np.column_stack([self.edge_keys // n_edges, self.edge_nodes[edge]]).reshape(-1, 3)
 
 
 def _rows_key(rows: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
@@ -161,7 +191,7 @@ def _merge_states(
     last_time[sa] = np.where(a_first, b.last_time[sb], a.last_time[sa])
 
     # distinct (case, node) pairs: a shared case visiting a node in both counts once
-    pa, pb = a.node_pairs, b.node_pairs
+    pa, pb = a.node_pairs(), b.node_pairs()
     pb = np.stack([cmap_b[pb[:, 0]], nmap_b[pb[:, 1]]], axis=1) if len(pb) else pb.reshape(0, 2)
     keys_n = _rows_key(np.concatenate([pa, pb]), (n, k))
     ka, kb = keys_n[: len(pa)], keys_n[len(pa) :]
@@ -169,7 +199,7 @@ def _merge_states(
     node_overlap = np.bincount(pb[dup, 1], minlength=k) if dup.any() else np.zeros(k, np.int64)
     node_pairs = np.concatenate([pa, pb[~dup]])
 
-    ea, eb = a.edge_pairs, b.edge_pairs
+    ea, eb = a.edge_pairs(), b.edge_pairs()
     if len(eb):
         eb = np.stack([cmap_b[eb[:, 0]], nmap_b[eb[:, 1]], nmap_b[eb[:, 2]]], axis=1)
     else:
@@ -191,15 +221,15 @@ def _merge_states(
         "end": end_fix,
         "edge_overlap": edge_overlap,
     }
-    state = _CaseState(
+    state = _CaseState.from_pairs(
+        node_pairs,
+        edge_pairs,
         cases=cases,
         nodes=nodes,
         first=first,
         last=last,
         first_time=first_time,
         last_time=last_time,
-        node_pairs=node_pairs,
-        edge_pairs=edge_pairs,
     )
     bounds = np.column_stack([boundary, gap, new.astype(np.int64)]) if len(sa) else None
     return state, fixes, bounds if bounds is not None else np.empty((0, 5), np.int64)
@@ -817,6 +847,24 @@ class JourneyGraph:
 
         return write_graph_map(self, path, **kwargs)
 
+    def compare(
+        self, other: JourneyGraph, *, labels: tuple[str, str] = ("a", "b")
+    ) -> GraphComparison:
+        """Edge shares of this graph and ``other`` side by side, with ``.plot()``.
+
+        Returns a :class:`~journeymine.GraphComparison`; see :func:`journeymine.compare`
+        for comparing segments of one log.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> g = jm.discover(log)
+        >>> g.compare(g).edges["diff"].abs().max()
+        np.float64(0.0)
+        """
+        return compare_graphs(self, other, labels=labels)
+
 
 def _fmt_td(value: Any) -> str:
     if value is None or pd.isna(value):
@@ -836,3 +884,101 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
             val = None
         out[k] = val
     return out
+
+
+# -- comparing two graphs -------------------------------------------------------------
+@dataclass(frozen=True)
+class GraphComparison:
+    """Where the journeys of two graphs differ: edge shares side by side.
+
+    Attributes
+    ----------
+    edges : pandas.DataFrame
+        One row per edge of either graph: ``source``, ``target``,
+        ``cases_a``, ``cases_b``, ``share_a`` and ``share_b`` (share of each
+        graph's cases that take the edge) and ``diff`` (``share_a -
+        share_b``), largest absolute difference first.
+    labels : tuple of str
+        Names of the two graphs, for plots.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_shop()
+    >>> web = jm.discover(jm.filter_cases(log, where=lambda t: t["channel"] == "web"))
+    >>> social = jm.discover(jm.filter_cases(log, where=lambda t: t["channel"] == "social"))
+    >>> comparison = web.compare(social, labels=("web", "social"))
+    >>> comparison.edges.columns.tolist()
+    ['source', 'target', 'cases_a', 'cases_b', 'share_a', 'share_b', 'diff']
+    >>> ax = comparison.plot(top=10)
+    """
+
+    edges: pd.DataFrame
+    labels: tuple[str, str] = ("a", "b")
+
+    def plot(
+        self, ax: matplotlib.axes.Axes | None = None, *, top: int = 15
+    ) -> matplotlib.axes.Axes:
+        """Draw the edges whose shares differ most (see :func:`journeymine.plot_graph_compare`)."""
+        from journeymine.charts_explore import plot_graph_compare
+
+        return plot_graph_compare(self, ax=ax, top=top)
+
+    def _repr_html_(self) -> str:
+        return str(self.edges.head(20)._repr_html_())
+
+
+def compare_graphs(
+    graph_a: JourneyGraph, graph_b: JourneyGraph, *, labels: tuple[str, str] = ("a", "b")
+) -> GraphComparison:
+    """Edge shares of two graphs side by side (``graph_a.compare(graph_b)``).
+
+    Parameters
+    ----------
+    graph_a, graph_b : JourneyGraph
+        Graphs discovered on two groups of cases (e.g. two segments).
+    labels : (str, str), default=("a", "b")
+        Names of the groups, for plots.
+
+    Returns
+    -------
+    GraphComparison
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> df = pd.DataFrame({"c": [1, 1, 2, 2, 3, 3], "a": ["ad", "buy", "ad", "view", "ad", "buy"],
+    ...                    "t": pd.date_range("2025-01-01", periods=6, freq="D")})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> a = jm.discover(jm.filter_cases(log, where=pd.Series({1: True, 2: True})))
+    >>> b = jm.discover(jm.filter_cases(log, where=pd.Series({3: True})))
+    >>> a.compare(b).edges
+      source target  cases_a  cases_b  share_a  share_b  diff
+    0     ad    buy        1        1      0.5      1.0  -0.5
+    1     ad   view        1        0      0.5      0.0   0.5
+    """
+    for name, g in (("graph_a", graph_a), ("graph_b", graph_b)):
+        if not isinstance(g, JourneyGraph):
+            raise ParameterError(
+                f"compare() of graphs expects two JourneyGraphs; {name} is "
+                f"{type(g).__name__}. Build them with jm.discover(log)."
+            )
+    if graph_a.by != graph_b.by:
+        raise ParameterError(
+            f"The graphs have different nodes (by={graph_a.by!r} and by={graph_b.by!r}); "
+            "discover both with the same by=."
+        )
+    cols = ["source", "target", "cases"]
+    a = graph_a.edges[cols].rename(columns={"cases": "cases_a"})
+    b = graph_b.edges[cols].rename(columns={"cases": "cases_b"})
+    out = a.merge(b, on=["source", "target"], how="outer")
+    for col in ("cases_a", "cases_b"):
+        out[col] = out[col].fillna(0).astype(np.int64)
+    out["share_a"] = out["cases_a"] / max(graph_a.n_cases, 1)
+    out["share_b"] = out["cases_b"] / max(graph_b.n_cases, 1)
+    out["diff"] = out["share_a"] - out["share_b"]
+    size = np.maximum(out["share_a"], out["share_b"])
+    out = out.assign(_abs=out["diff"].abs(), _size=size)
+    out = out.sort_values(["_abs", "_size"], ascending=False, kind="stable")
+    out = out.drop(columns=["_abs", "_size"]).reset_index(drop=True)
+    return GraphComparison(edges=out, labels=(str(labels[0]), str(labels[1])))

@@ -330,6 +330,21 @@ class JourneyLog:
             timestamp_key="time:timestamp",
         )
 
+    def case_table(self) -> pd.DataFrame:
+        """One row per case: size, start, end, duration, first and last activity, first values.
+
+        See :func:`journeymine.case_table` for the columns.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.datasets.load_shop().case_table().columns[:5].tolist()
+        ['case', 'events', 'start', 'end', 'duration']
+        """
+        from journeymine.cases import case_table
+
+        return case_table(self)
+
     def select_cases(self, case_codes: Any) -> JourneyLog:
         """A new log with only the given cases, keeping everything else.
 
@@ -638,8 +653,10 @@ def from_pandas(
     frame = df.copy(deep=False)
     n = len(frame)
 
+    case_values = frame[case_col]  # columns are taken here, never from two threads
+
     def code_cases() -> tuple[np.ndarray, pd.Index]:
-        return _factorize_column(frame[case_col], case_col, src)
+        return _factorize_column(case_values, case_col, src)
 
     # the case ids (the costliest column) are coded on a second thread; numpy,
     # pandas and pyarrow release the GIL in the heavy loops

@@ -313,8 +313,8 @@ class JourneyModel:
         """The stage moves the model designs: to the next stage, over optional stages, loops.
 
         A forward move from stage *i* to *j > i* is designed when every stage
-        strictly between them is optional (not in :attr:`required`); a move
-        back is designed when it is one of :attr:`loops`. This is the one
+        strictly between them is optional (not in ``required``); a move
+        back is designed when it is one of ``loops``. This is the one
         definition conformance, the pictures and the Dask engine use.
 
         Returns

@@ -78,6 +78,8 @@ class Analysis:
     funnel: pd.DataFrame | None = None
     durations: pd.DataFrame | None = None
     durations_summary: pd.DataFrame | None = None
+    segment: str | None = None
+    segments: pd.DataFrame | None = None
     #: the so-what tables (issue 15): impact, drift, channels, representatives
     so_what: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: why a so-what table was not computed
@@ -133,6 +135,7 @@ def analyse(
     top_variants: int = 10,
     progress: Progress = _quiet,
     func: str = "build_report_html",
+    segment: str | None = None,
     outcome: str | None = None,
 ) -> Analysis:
     """Compute the tables and draw the figures of the report (private to the package)."""
@@ -181,6 +184,12 @@ def analyse(
         # visits, open ones censored; a case quiet for 30 days before the data ends has left
         end = pd.Timestamp(int(log.time.max()), tz="UTC" if log.tz_aware else None)
         a.durations_summary = stage_durations(log, model, summary=True, as_of=end)
+    if segment is not None:
+        from journeymine.compare import compare
+
+        progress(f"comparing the groups of {segment!r}")
+        a.segment = segment
+        a.segments = compare(log, segment, model=model)
     progress("measuring what matters: impact, drift, channels, representative journeys")
     _so_what(a, outcome)
 
@@ -234,6 +243,16 @@ def analyse(
                 "interval, and the 90th percentile. Visits still under way are censored, "
                 "not left out.",
                 plot_time_in_stage(a.durations_summary),
+            )
+        if a.segments is not None:
+            from journeymine.charts_explore import plot_compare
+
+            figs["segments"] = Figure(
+                "segments",
+                f"Each group of {segment!r} (its value on the case's first event): dots are "
+                "shares of the group's cases, bars their 95 % Wilson intervals, rings a "
+                "difference to the other cases with p < 0.05.",
+                plot_compare(a.segments),
             )
         _so_what_figures(a)
     return a
@@ -734,6 +753,49 @@ def _funnel_section(a: Analysis) -> str:
     )
 
 
+def _segment_section(a: Analysis) -> str:
+    """Segments compared: one column per group, value and interval per metric."""
+    table = a.segments
+    if table is None:
+        return ""
+
+    def cell(row: Any) -> str:
+        if row.metric == "median_duration":
+            text = f"{row.value:.1f} d ({row.lo:.1f}–{row.hi:.1f})"
+        elif row.metric == "median_events":
+            text = f"{row.value:g} ({row.lo:g}–{row.hi:g})"
+        else:
+            text = f"{row.value:.1%} ({row.lo:.1%}–{row.hi:.1%})"
+        return text + (" *" if row.p_value < 0.05 else "")
+
+    cells = pd.DataFrame(
+        {
+            "group": table["group"].astype(str),
+            "metric": table["metric"],
+            "text": [cell(r) for r in table.itertuples(index=False)],
+        }
+    )
+    wide = cells.pivot(index="metric", columns="group", values="text")
+    wide = wide.reindex(list(dict.fromkeys(table["metric"]))).reset_index()
+    sizes = table.groupby(table["group"].astype(str), sort=False)["cases"].first()
+    wide.columns = ["metric"] + [f"{g} ({sizes[g]:,} cases)" for g in wide.columns[1:]]
+    body = (
+        _figure(a.figures.get("segments"))
+        + html_table(wide, caption=f"Groups of {a.segment!r}", max_rows=100)
+        + "<p class='note'>Value (95 % interval): Wilson intervals for shares, a seeded "
+        "bootstrap for medians (durations in days). * the group differs from all other cases "
+        "with p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median test).</p>"
+    )
+    return _section(
+        "segments",
+        "Segments compared",
+        body,
+        f"The cases grouped by {a.segment!r}: conversion, conformance, deviations, loops and "
+        "durations per group, with intervals and a test against the other cases "
+        "(jm.compare).",
+    )
+
+
 def _loops_section(a: Analysis) -> str:
     loops = a.loops
     kind = loops["kind"].astype(str)
@@ -934,6 +996,9 @@ def _render(a: Analysis) -> str:
     else:
         sections.append(_loops_section(a))
         nav.append(("loops", "Loops"))
+    if a.segments is not None:
+        sections.append(_segment_section(a))
+        nav.append(("segments", "Segments"))
     for render, key, label in (
         (_impact_section, "impact", "Impact"),
         (_drift_section, "drift", "Drift"),
@@ -1040,6 +1105,7 @@ def write_report(
     title: str | None = None,
     top_variants: int = 10,
     out_dir: str | Path | None = None,
+    segment: str | None = None,
     outcome: str | None = None,
 ) -> Path:
     """Write a self-contained HTML report of a log (and optionally its plots and tables).
@@ -1077,6 +1143,9 @@ def write_report(
         ``stage_durations.png``) and the tables as CSV (``variants.csv``,
         ``loops.csv``, and with a model ``deviations.csv``, ``cases.csv``,
         ``funnel.csv``, ``stage_durations.csv``) to this folder.
+    segment : str, optional
+        A column of the log: adds a "Segments compared" section with
+        :func:`journeymine.compare` by that column (a table and a picture).
 
     Returns
     -------
@@ -1109,6 +1178,7 @@ def write_report(
         title=title,
         top_variants=top_variants,
         func="write_report",
+        segment=segment,
         outcome=outcome,
     )
     return write_analysis(a, path, out_dir=out_dir)
@@ -1160,6 +1230,7 @@ def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> l
         "loops": a.loops,
         "funnel": a.funnel,
         "stage_durations": a.durations,
+        "segments": a.segments,
         **a.so_what,
     }
     rep = a.conformance

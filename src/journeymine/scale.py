@@ -352,6 +352,8 @@ class DaskJourneyLog:
         ...           timestamp="t").n_events
         2
         """
+        if self._n_events < 0:  # a filtered log: counted on first use
+            return int(self._stats()["n_events"])
         return self._n_events
 
     @property
@@ -414,10 +416,51 @@ class DaskJourneyLog:
             stage=self.stage,
             channel=self.channel,
             tz_aware=self.tz_aware,
-            time_min=self._time_min,
-            time_max=self._time_max,
+            time_min=self._stats()["time_min"],
+            time_max=self._stats()["time_max"],
             source=self.source,
         )
+
+    def _stats(self) -> dict[str, Any]:
+        """Events and time range: known from the input, or counted once for a filtered log."""
+        if self._n_events >= 0:
+            return {
+                "n_events": self._n_events,
+                "time_min": self._time_min,
+                "time_max": self._time_max,
+            }
+        if "stats" not in self._cache:
+            dask = _import_dask("DaskJourneyLog")
+            found = dask.compute(
+                *[dask.delayed(_part_stats)(p, self._spec) for p in self._events.to_delayed()]
+            )
+            tmins = [lo for _, lo, _ in found if lo is not None]
+            tmaxs = [hi for _, _, hi in found if hi is not None]
+            self._cache["stats"] = {
+                "n_events": sum(n for n, _, _ in found),
+                "time_min": min(tmins) if tmins else None,
+                "time_max": max(tmaxs) if tmaxs else None,
+            }
+        return self._cache["stats"]
+
+    def _filter(self, fn: Callable[..., np.ndarray], *args: Any) -> DaskJourneyLog:
+        """A lazily filtered copy: ``fn(partition_log, *args)`` gives each partition's event mask.
+
+        The hook of :mod:`journeymine.filters`: partitions keep whole cases, so
+        a filter that judges each case on its own events runs partition-wise.
+        Sizes and the time range of the result are counted on first use.
+        """
+        meta = self._events._meta
+        events = self._events.map_partitions(_filter_part, self._spec, fn, *args, meta=meta)
+        row = self._spec.row
+        inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
+        return replace(self, _input=inputs, _events=events, _n_events=-1, _cache={})
+
+    def case_table(self) -> pd.DataFrame:
+        """One row per case, as :func:`journeymine.case_table` (through its kernel)."""
+        from journeymine.cases import _CaseTable
+
+        return self._run(_CaseTable())
 
     def _run(self, kernel: Kernel[Any, R]) -> R:
         """Run an analysis kernel: ``part`` on every partition, a tree of ``merge``, ``finish``.
@@ -519,12 +562,41 @@ class DaskJourneyLog:
             f", {k}={getattr(self, k)!r}" for k in ("stage", "channel") if getattr(self, k)
         )
         cases = f", n_cases={self._cache['n_cases']}" if "n_cases" in self._cache else ""
+        if self._n_events < 0 and "stats" not in self._cache:
+            return (
+                f"DaskJourneyLog(npartitions={self.npartitions}, filtered (sizes not counted yet), "
+                f"case={self.case!r}, activity={self.activity!r}, timestamp={self.timestamp!r})"
+            )
         rej = f", rejected={len(self.rejected)}" if len(self.rejected) else ""
         return (
             f"DaskJourneyLog(npartitions={self.npartitions}, n_events={self.n_events}{cases}, "
             f"case={self.case!r}, activity={self.activity!r}, timestamp={self.timestamp!r}"
             f"{extra}{rej})"
         )
+
+
+def _filter_part(
+    part: pd.DataFrame, spec: _Spec, fn: Callable[..., np.ndarray], *args: Any
+) -> pd.DataFrame:
+    """The rows of one partition whose events ``fn(partition_log, *args)`` keeps."""
+    log = _part_log(part, spec)
+    if log is None:
+        return part
+    mask = fn(log, *args)
+    return part.sort_values(spec.row, kind="stable").iloc[log.rows[mask]]
+
+
+def _input_order(part: pd.DataFrame, row: str) -> pd.DataFrame:
+    """A filtered partition as input rows (for ``compute``): input order, no row numbers."""
+    return part.sort_values(row, kind="stable").drop(columns=row)
+
+
+def _part_stats(part: pd.DataFrame, spec: _Spec) -> tuple[int, int | None, int | None]:
+    """Events and first and last time (int64 UTC ns) of one partition."""
+    log = _part_log(part, spec)
+    if log is None:
+        return 0, None, None
+    return log.n_events, int(log.time.min()), int(log.time.max())
 
 
 def _part_labels(part: pd.DataFrame, spec: _Spec) -> tuple[int, pd.Series | None]:

@@ -128,12 +128,7 @@ def load_shop(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
     >>> log.n_events == len(df)
     True
     """
-    if not isinstance(as_frame, bool):
-        raise ParameterError(
-            f"The 'as_frame' parameter of load_shop() must be a bool. Got {as_frame!r} instead."
-        )
-    with files(__name__).joinpath(_LOG_FILE).open("rb") as f:
-        df = pd.read_csv(f, compression="gzip", dtype=str, keep_default_na=False)
+    df = _read_table(_LOG_FILE, as_frame, "load_shop")
     if as_frame:
         return df
     from journeymine.log import from_pandas
@@ -207,12 +202,7 @@ def load_sepsis(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
     >>> jm.variants(log).iloc[0]["variant"][:3]
     ('ER Registration', 'ER Triage', 'ER Sepsis Triage')
     """
-    if not isinstance(as_frame, bool):
-        raise ParameterError(
-            f"The 'as_frame' parameter of load_sepsis() must be a bool. Got {as_frame!r} instead."
-        )
-    with files(__name__).joinpath(_SEPSIS_FILE).open("rb") as f:
-        df = pd.read_csv(f, compression="gzip", dtype=str, keep_default_na=False)
+    df = _read_table(_SEPSIS_FILE, as_frame, "load_sepsis")
     if as_frame:
         return df
     from journeymine.log import from_pandas
@@ -220,6 +210,16 @@ def load_sepsis(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
     df["age"] = pd.to_numeric(df["age"], errors="coerce").astype("Int64")
     df["department"] = df["department"].replace("", None)
     return from_pandas(df, case="patient", activity="activity", timestamp="timestamp")
+
+
+def _read_table(name: str, as_frame: Any, func: str) -> pd.DataFrame:
+    """A bundled gzip CSV as text (no value turned into NaN), after checking ``as_frame``."""
+    if not isinstance(as_frame, bool):
+        raise ParameterError(
+            f"The 'as_frame' parameter of {func}() must be a bool. Got {as_frame!r} instead."
+        )
+    with files(__name__).joinpath(name).open("rb") as f:
+        return pd.read_csv(f, compression="gzip", dtype=str, keep_default_na=False)
 
 
 def shop_model_path() -> Path:

@@ -53,7 +53,7 @@ def from_arrow(
     timestamp_format: str | None = None,
     on_error: OnError = "raise",
 ) -> JourneyLog:
-    """Build a :class:`JourneyLog` from a :class:`pyarrow.Table`.
+    """Build a :class:`JourneyLog` from a ``pyarrow.Table``.
 
     Text columns stay in their Arrow buffers (pandas' Arrow-backed string
     dtype) and are coded without Python objects; the result equals
@@ -122,9 +122,9 @@ def from_polars(
     timestamp_format: str | None = None,
     on_error: OnError = "raise",
 ) -> JourneyLog:
-    """Build a :class:`JourneyLog` from a :class:`polars.DataFrame` (polars is optional).
+    """Build a :class:`JourneyLog` from a ``polars.DataFrame`` (polars is optional).
 
-    The frame is handed over through Arrow (:meth:`polars.DataFrame.to_arrow`),
+    The frame is handed over through Arrow (``polars.DataFrame.to_arrow()``),
     so text is not turned into Python objects; the result equals
     :func:`from_pandas` on ``df.to_pandas()``.
 

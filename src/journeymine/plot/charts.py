@@ -104,17 +104,39 @@ def plot_funnel(
     ax.invert_yaxis()
     top = max(float(reached.max()) if n else 1.0, 1.0)
     ax.set_xlim(0, top * 1.38)
+    over = False
     for i in range(n):
         text = f"{_fmt_count(reached[i])}  ({share[i]:.0%})"
         if i > 0 and not np.isnan(conv[i]):
-            text += f"   ↓ {conv[i]:.0%} from previous"
+            text += f"   {_fmt_pct(conv[i])} of previous"
+            if conv[i] > 1:
+                text += " *"
+                over = True
         ax.text(reached[i] + top * 0.01, y[i], text, va="center", fontsize=8, color=_INK)
     ax.set_xlabel("cases reaching the stage")
+    if over:
+        ax.text(
+            0.0,
+            -0.16 - 0.35 / max(n, 1),
+            "* more cases than at the previous stage: this funnel counts reach (an event in the "
+            "stage, in any order), so cases can skip a stage. For a strict funnel use "
+            "jm.funnel(log, model, ordered=True).",
+            transform=ax.transAxes,
+            fontsize=7,
+            color=_INK,
+            va="top",
+            wrap=True,
+        )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="x", color="#e4e7eb", zorder=0)
     ax.set_title(title or "Funnel: cases reaching each stage", fontsize=10, color=_INK)
     return ax
+
+
+def _fmt_pct(value: float) -> str:
+    """A conversion as '62.5 %' (one decimal, a space before the sign)."""
+    return f"{value * 100:.1f} %"
 
 
 def _activity_colours(activities: Sequence[Any]) -> dict[Any, Any]:

@@ -50,9 +50,14 @@ FONT = 8.0  # points: node and edge labels
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 0.35, 0.25, 0.2  # inches around the drawing
 
 
-def resolve_engine(engine: str, func: str) -> Literal["builtin", "dot"]:
-    """The layout engine to use: ``"auto"`` is Graphviz when installed, else the built-in one."""
-    if engine == "builtin":
+def resolve_engine(engine: str, func: str, staged: bool = False) -> Literal["builtin", "dot"]:
+    """The layout engine to use.
+
+    ``"auto"`` is Graphviz for a graph without stage columns when it is
+    installed, else the built-in layout (Graphviz's rank constraints for
+    stage columns draw long detours, the built-in columns do not).
+    """
+    if engine == "builtin" or (engine == "auto" and staged):
         return "builtin"
     if _layout.dot_available():
         return "dot"
@@ -258,8 +263,10 @@ def plot_graph(
         Python binding pydot (``pip install "journeymine[graphviz]"`` plus
         the Graphviz programs); ``"builtin"`` the layered layout of
         ``journeymine.plot.layout``, which needs nothing more;
-        ``"auto"`` takes Graphviz when both are installed. Labels are placed
-        by journeymine either way, with the same no-overlap rule.
+        ``"auto"`` takes Graphviz when both are installed and the graph has
+        no stage columns (for stage columns the built-in layout draws
+        shorter routes). Labels are placed by journeymine either way, with
+        the same no-overlap rule.
 
     Returns
     -------
@@ -294,7 +301,7 @@ def plot_graph(
     check_option("weight", weight, ("cases", "events"), "plot_graph")
     check_option("label", label, ("count", "median", "none"), "plot_graph")
     check_option("engine", engine, ("auto", "builtin", "dot"), "plot_graph")
-    engine = resolve_engine(engine, "plot_graph")
+    resolve_engine(engine, "plot_graph")  # raises early if dot is asked for and missing
     for name, value in (
         ("max_nodes", max_nodes),
         ("max_edges", max_edges),
@@ -353,7 +360,7 @@ def plot_graph(
         first=_start_order(graph),
         label_texts=texts,
         fontsize=FONT,
-        engine=engine,
+        engine=resolve_engine(engine, "plot_graph", staged=column is not None),
     )
     x0, x1, y0, y1 = lay.extent
     if lay.dropped_labels:
@@ -386,7 +393,7 @@ def plot_graph(
     scale = 1.0 if scale > 0.995 else scale  # a figure made here: exactly 8 pt
     fs = FONT * min(scale, 1.0)
     _draw(ax, graph, lay, names, node_w, edge_list, texts, unknown, headers, fs, min(scale, 1.0))
-    _legend(ax, lay, unknown, bool(headers) or staged is not None, fs, 4 if legend_rows == 1 else 3)
+    _legend(ax, lay, unknown, weight, fs, 4 if legend_rows == 1 else 3)
     ax.set_title(_mathtext_safe(full_title), fontsize=max(fs * 1.2, 5.0), color=_INK)
     return ax
 
@@ -534,7 +541,7 @@ def _draw(
 
 
 def _legend(
-    ax: Axes, lay: _layout.GraphLayout, unknown: set[Any], staged: bool, fs: float, ncol: int
+    ax: Axes, lay: _layout.GraphLayout, unknown: set[Any], weight: str, fs: float, ncol: int
 ) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -549,6 +556,9 @@ def _legend(
         handles.append(
             Line2D([], [], color=_BACKWARD, lw=2, ls="--", label="backward (loop, regression)")
         )
+    handles.append(
+        Patch(facecolor="#9ecae1", edgecolor="#486581", label=f"darker box: more {weight}")
+    )
     if unknown:
         handles.append(
             Patch(facecolor="white", edgecolor="#486581", ls="--", label="not in the design")

@@ -107,7 +107,7 @@ def _level(
         headers=headers,
         first=_start_order(graph),
         label_texts=texts,
-        engine=engine,
+        engine=resolve_engine(engine, "to_html", staged=column is not None),
     )
     top = max(node_w, default=1.0) or 1.0
     index = {n: i for i, n in enumerate(names)}
@@ -175,7 +175,7 @@ def map_data(
     engine: str = "auto",
 ) -> dict[str, Any]:
     """The data of the map: one layout per step of the activities slider."""
-    engine = resolve_engine(engine, "to_html")
+    resolve_engine(engine, "to_html")  # raises early if dot is asked for and missing
     total_nodes = len(graph.nodes)
     base = graph
     if total_nodes > max_nodes:
@@ -258,7 +258,11 @@ function init(root){
  function home(){var r=svg.getBoundingClientRect(), v=state.lv.view, pad=12;
   var s=Math.max((v[2]+2*pad)/Math.max(r.width,1),(v[3]+2*pad)/Math.max(r.height,1));
   if(s<=1.3){fit();return;}
-  setView([v[0]-pad,v[1]-pad,r.width,r.height]);}
+  // full size from the left, the boxes centred vertically (or from the top when they fit)
+  var ys=state.lv.nodes.map(function(n){return n.y;});
+  var lo=Math.min.apply(null,ys)-state.lv.box[1], hi=Math.max.apply(null,ys)+state.lv.box[1];
+  var y=(hi-lo<=r.height)?(lo+hi-r.height)/2:lo-pad;
+  setView([v[0]-pad,Math.max(v[1]-pad,Math.min(y,v[1]+v[3]+pad-r.height)),r.width,r.height]);}
  function weightOf(e){return state.mode==="time"?(e.median||0):(data.weight==="events"?e.events:e.cases);}
  function labelOf(e){return state.mode==="time"?e.median_text:fmt(data.weight==="events"?e.events:e.cases);}
  function tipText(e,lv){var s=lv.nodes[e.s].name+" \u2192 "+lv.nodes[e.t].name;

@@ -207,7 +207,9 @@ def layout_graph(
     """
     names = list(names)
     hw, hh = BOX_W / 2, BOX_H / 2
-    if engine == "dot":
+    if engine == "dot":  # dot orders and routes; the columns (left-to-right flow) are ours
+        if column is None:
+            column = _layers(names, [(s, t) for s, t, _ in edges], first)
         pos, routes, x_of, loops = _dot_geometry(names, edges, column)
     else:
         pos, routes, x_of, loops = _builtin_geometry(names, weights, edges, column, first)
@@ -520,7 +522,7 @@ def _dot_geometry(
         graph_type="digraph",
         rankdir="LR",
         splines="true",
-        nodesep=f"{PAD_NODE + LOOP_H:.2f}",
+        nodesep=f"{PAD_DUMMY + 0.06:.2f}",
         ranksep=f"{GAP_X:.2f}",
         newrank="true",
     )
