@@ -148,6 +148,7 @@ def model_and_log(draw):
     return model, df
 
 
+@pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
 @settings(max_examples=60, deadline=None)
 @given(model_and_log())
 def test_matches_reference(data):
@@ -170,6 +171,7 @@ def test_matches_reference(data):
             assert 0 < g["p_value"] <= 1
 
 
+@pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
 @settings(max_examples=40, deadline=None)
 @given(model_and_log(), st.lists(st.integers(1, 5), max_size=3))
 def test_split_by_cases_merges_exactly(data, cuts):
@@ -261,3 +263,11 @@ def test_empty_and_conforming_logs():
     df = journeys(100, 0, p_dev=0.0)
     out = jm.deviation_impact(sim_log(df), SIM_MODEL)
     assert out.empty and list(out.columns)[:2] == ["kind", "stage"]
+
+
+def test_a_model_that_does_not_fit_warns_once():
+    log = sim_log(journeys(50, 0))
+    other = jm.JourneyModel(stages=["A"], activities={"zzz": "A"}, purchase=["zzz"])
+    with pytest.warns(jm.JourneymineWarning, match="unknown activity") as caught:
+        jm.deviation_impact(log, other)
+    assert len(caught) == 1

@@ -9,11 +9,11 @@ import pandas as pd
 
 from journeymine import _args
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
+from journeymine._kernel import Kernel, LogMeta, run, run_local
 from journeymine.conformance import KINDS
 from journeymine.errors import ParameterError
 from journeymine.log import factorize
-from journeymine.model import JourneyModel
+from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -197,7 +197,7 @@ def deviation_impact(
             f"column name or a Series indexed by case id. Got {type(outcome).__name__} instead."
         )
     _args.seed_arg(seed, func)
-    return run(_Impact(model, outcome, ci, seed), log)
+    return run(covered(_Impact(model, outcome, ci, seed), model), log)
 
 
 def context_stages(log: JourneyLog, model: JourneyModel) -> tuple[np.ndarray, np.ndarray]:
@@ -289,12 +289,12 @@ class _Impact(Kernel[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame]):
             )
 
     def part(self, log: JourneyLog) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from journeymine.conformance import check
+        from journeymine.conformance import _Check
 
         y = case_outcomes(log, self.model, self.outcome, self.name)
         before, furthest = context_stages(log, self.model)
         cases = pd.DataFrame({"case": log.case_labels, "furthest": furthest, "y": y})
-        report = check(log, self.model)
+        report = run_local(_Check(self.model, "stages"), log)  # no coverage warning per part
         dev = report.deviations
         # deviations are sorted by case in log order: their case codes from the counts
         per_case = report.cases["deviations"].to_numpy(np.int64)

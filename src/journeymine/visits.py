@@ -12,7 +12,7 @@ from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
 from journeymine.errors import ParameterError
-from journeymine.model import JourneyModel
+from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -114,7 +114,7 @@ def stage_visits(
             "open_window='30D')."
         )
     window = v.window_ns(open_window, func)
-    return run(_Visits(model, as_of, window), log)
+    return run(covered(_Visits(model, as_of, window), model), log)
 
 
 def visit_arrays(log: JourneyLog, model: JourneyModel) -> dict[str, np.ndarray]:
