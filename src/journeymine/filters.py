@@ -702,7 +702,11 @@ def filter_events(
     >>> import pandas as pd, journeymine as jm
     >>> df = pd.DataFrame({"c": [1, 1, 1, 2], "a": ["ad", "ad", "buy", "ad"],
     ...                    "t": ["2025-01-01", "2025-01-01", "2025-01-02", "2025-01-03"]})
-    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:  # the log says it has a duplicate
+    ...     log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> "jm.filter_events(log, dedupe=True)" in str(caught[0].message)
+    True
     >>> jm.filter_events(log, dedupe=True).n_events
     3
     >>> jm.filter_events(log, activities="ad", keep=False).cases.tolist()
