@@ -704,6 +704,7 @@ def filter_events(
     ...                    "t": ["2025-01-01", "2025-01-01", "2025-01-02", "2025-01-03"]})
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:  # the log says it has a duplicate
+    ...     warnings.simplefilter("always")
     ...     log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
     >>> "jm.filter_events(log, dedupe=True)" in str(caught[0].message)
     True
