@@ -9,19 +9,6 @@ from __future__ import annotations
 from journeymine import datasets, stages
 from journeymine.cases import case_table
 from journeymine.channels import channel_switches
-from journeymine.charts_explore import (
-    plot_compare,
-    plot_graph_compare,
-    plot_paths,
-    plot_step_matrix,
-)
-from journeymine.charts_sowhat import (
-    plot_channel_switches,
-    plot_drift,
-    plot_impact,
-    plot_representatives,
-    plot_time_in_stage,
-)
 from journeymine.compare import compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
@@ -50,6 +37,19 @@ from journeymine.plot import (
     plot_stage_durations,
     plot_stage_flow,
     plot_variants,
+)
+from journeymine.plot.explain import (
+    plot_channel_switches,
+    plot_drift,
+    plot_impact,
+    plot_representatives,
+    plot_time_in_stage,
+)
+from journeymine.plot.explore import (
+    plot_compare,
+    plot_graph_compare,
+    plot_paths,
+    plot_step_matrix,
 )
 from journeymine.report import write_report
 from journeymine.representatives import representatives

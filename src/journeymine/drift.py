@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine import _args
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run, run_local, segmented
 from journeymine.errors import ParameterError
@@ -109,7 +108,7 @@ def conformance_drift(
     """
     func = "conformance_drift"
     v.check_model(model, func)
-    ci = _args.level_arg(ci, func)
+    ci = v.level_arg(ci, func)
     freq = freq_arg(freq, func)
     return run(covered(segmented(_Drift(model, freq, ci), segment), model), log)
 

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._args import level_arg
 from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
 from journeymine.errors import ParameterError
@@ -532,7 +531,7 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
         self.by = by
         self.as_of = as_of
         self.window = v.window_ns(open_window, "stage_durations")
-        self.ci = level_arg(ci, "stage_durations")
+        self.ci = v.level_arg(ci, "stage_durations")
         if open_window is not None and as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of stage_durations() needs as_of=, the time the "

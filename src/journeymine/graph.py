@@ -920,7 +920,7 @@ class GraphComparison:
         self, ax: matplotlib.axes.Axes | None = None, *, top: int = 15
     ) -> matplotlib.axes.Axes:
         """Draw the edges whose shares differ most (see :func:`journeymine.plot_graph_compare`)."""
-        from journeymine.charts_explore import plot_graph_compare
+        from journeymine.plot.explore import plot_graph_compare
 
         return plot_graph_compare(self, ax=ax, top=top)
 

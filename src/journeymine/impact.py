@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine import _args
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run, run_local
 from journeymine.conformance import KINDS
@@ -171,7 +170,7 @@ def deviation_impact(
     """
     func = "deviation_impact"
     v.check_model(model, func)
-    ci = _args.level_arg(ci, func)
+    ci = v.level_arg(ci, func)
     if outcome is None:
         if not model.purchase:
             raise ParameterError(
@@ -196,7 +195,7 @@ def deviation_impact(
             "The 'outcome' parameter of deviation_impact() must be None (conversion), a "
             f"column name or a Series indexed by case id. Got {type(outcome).__name__} instead."
         )
-    _args.seed_arg(seed, func)
+    v.seed_arg(seed, func)
     return run(covered(_Impact(model, outcome, ci, seed), model), log)
 
 

@@ -234,7 +234,7 @@ def analyse(
                 plot_funnel(a.funnel),
             )
         if a.durations_summary is not None and a.durations_summary["visits"].sum():
-            from journeymine.charts_sowhat import plot_time_in_stage
+            from journeymine.plot.explain import plot_time_in_stage
 
             figs["stage_durations"] = Figure(
                 "stage_durations",
@@ -245,7 +245,7 @@ def analyse(
                 plot_time_in_stage(a.durations_summary),
             )
         if a.segments is not None:
-            from journeymine.charts_explore import plot_compare
+            from journeymine.plot.explore import plot_compare
 
             figs["segments"] = Figure(
                 "segments",
@@ -330,7 +330,7 @@ def so_what_lines(a: Analysis) -> list[str]:
 
 
 def _so_what_figures(a: Analysis) -> None:
-    from journeymine.charts_sowhat import (
+    from journeymine.plot.explain import (
         plot_channel_switches,
         plot_drift,
         plot_impact,
@@ -877,7 +877,7 @@ def _loops_section(a: Analysis) -> str:
 def _durations_section(a: Analysis) -> str:
     if a.durations_summary is None:
         return ""
-    from journeymine.charts_sowhat import duration_unit
+    from journeymine.plot.explain import duration_unit
 
     s = a.durations_summary
     unit, size = duration_unit(pd.concat([s["median"], s["p90"]]))

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine import _args
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case
@@ -138,7 +137,7 @@ def representatives(
             f"[0, 1]. Got {tolerance!r} instead, e.g. tolerance=0.3."
         )
     v.check_bool(assign, "assign", func)
-    _args.seed_arg(seed, func)
+    v.seed_arg(seed, func)
     kernel = _Representatives(
         None if k is None else int(k), float(coverage), float(tolerance), seed
     )

@@ -14,7 +14,11 @@ Modules, by figure family:
   (:func:`plot_model`, :func:`plot_conformance`, :func:`plot_stage_flow`);
 - ``charts``: :func:`plot_funnel`, :func:`plot_variants`, :func:`plot_stage_durations`;
 - ``export``: :func:`to_svg`, :func:`to_png`, :func:`plot_svg`;
-- ``interactive``: the pan-and-zoom journey map of the HTML report.
+- ``interactive``: the pan-and-zoom journey map of the HTML report;
+- ``explore``: slicing and exploring (:func:`plot_paths`, :func:`plot_step_matrix`,
+  :func:`plot_compare`, :func:`plot_graph_compare`);
+- ``explain``: the so-what analyses (:func:`plot_impact`, :func:`plot_drift`,
+  :func:`plot_channel_switches`, :func:`plot_representatives`, :func:`plot_time_in_stage`).
 """
 
 from __future__ import annotations
@@ -22,11 +26,28 @@ from __future__ import annotations
 from journeymine.plot._base import detached_figures as detached_figures
 from journeymine.plot._base import fmt_duration as fmt_duration
 from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
+from journeymine.plot.explain import (
+    plot_channel_switches,
+    plot_drift,
+    plot_impact,
+    plot_representatives,
+    plot_time_in_stage,
+)
+from journeymine.plot.explore import plot_compare, plot_graph_compare, plot_paths, plot_step_matrix
 from journeymine.plot.export import plot_svg, to_png, to_svg
 from journeymine.plot.graph import plot_graph
 from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_flow
 
 __all__ = [
+    "plot_channel_switches",
+    "plot_compare",
+    "plot_drift",
+    "plot_graph_compare",
+    "plot_impact",
+    "plot_paths",
+    "plot_representatives",
+    "plot_step_matrix",
+    "plot_time_in_stage",
     "plot_conformance",
     "plot_funnel",
     "plot_graph",

@@ -11,8 +11,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import journeymine as jm  # noqa: E402
-from journeymine.charts_sowhat import duration_unit  # noqa: E402
 from journeymine.errors import ParameterError  # noqa: E402
+from journeymine.plot.explain import duration_unit  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,7 @@ def duration_unit(values: Any) -> tuple[str, pd.Timedelta]:
     Examples
     --------
     >>> import pandas as pd
-    >>> from journeymine.charts_sowhat import duration_unit
+    >>> from journeymine.plot.explain import duration_unit
     >>> duration_unit(pd.to_timedelta(["3h", "20h"]))[0]
     'hours'
     """
