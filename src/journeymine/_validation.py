@@ -673,32 +673,41 @@ def stage_list(value: Any, func: str) -> list[Any]:
     return stages
 
 
-def as_of_ns(as_of: Any, meta: Any, func: str) -> int:
-    """``as_of`` as int64 UTC nanoseconds (naive times are taken as UTC), not before the log ends."""
-    if isinstance(as_of, (bool, int, float, np.number)):
+def time_ns(value: Any, name: str, func: str) -> int | None:
+    """``None``, or a point in time as int64 UTC nanoseconds (naive times are taken as UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float, np.number)):
         raise ParameterError(
-            f"The 'as_of' parameter of {func}() must be a timestamp or a date string. "
-            f"Got {as_of!r} instead, e.g. as_of='2026-01-01'."
+            f"The {name!r} parameter of {func}() must be a timestamp or a date string. "
+            f"Got {value!r} instead, e.g. {name}='2025-01-01'."
         )
     try:
-        ts = pd.Timestamp(as_of)
+        ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
         raise ParameterError(
-            f"The 'as_of' parameter of {func}() must be a timestamp or a date string. "
-            f"Got {as_of!r} instead ({exc}), e.g. as_of='2026-01-01'."
+            f"The {name!r} parameter of {func}() must be a timestamp or a date string. "
+            f"Got {value!r} instead ({exc}), e.g. {name}='2025-01-01'."
         ) from exc
     if ts is pd.NaT:
-        raise ParameterError(f"The 'as_of' parameter of {func}() must not be NaT.")
+        raise ParameterError(f"The {name!r} parameter of {func}() must not be NaT.")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
-    ns = int(ts.as_unit("ns").value)
+    return int(ts.as_unit("ns").value)
+
+
+def as_of_ns(as_of: Any, meta: Any, func: str) -> int:
+    """``as_of`` as int64 UTC nanoseconds (naive times are taken as UTC), not before the log ends."""
+    ns = time_ns(as_of, "as_of", func)
+    if ns is None:
+        raise ParameterError(f"The 'as_of' parameter of {func}() must be a timestamp, not None.")
     if meta.time_max is not None and ns < meta.time_max:
         last = meta.timestamp_of(meta.time_max)
         raise ParameterError(
-            f"The 'as_of' parameter of {func}() is {ts} (UTC), before the log's last event at "
-            f"{last}. as_of is when the data was extracted: pass a time at or after the last "
-            f"event, e.g. as_of={str(last.ceil('D').date())!r}, or select the events up to "
-            "as_of first."
+            f"The 'as_of' parameter of {func}() is {pd.Timestamp(ns)} (UTC), before the log's "
+            f"last event at {last}. as_of is when the data was extracted: pass a time at or "
+            f"after the last event, e.g. as_of={str(last.ceil('D').date())!r}, or select the "
+            "events up to as_of first."
         )
     return ns
 

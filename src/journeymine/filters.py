@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from journeymine._validation import check_bool, check_option, optional_duration_ns
+from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
 from journeymine.cases import case_table
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 from journeymine.log import JourneyLog, _build
@@ -124,27 +124,7 @@ def check_steps(steps: Any, func: str) -> int:
 duration_arg = optional_duration_ns  # kept under its former name for this module's callers
 
 
-def time_arg(value: Any, name: str, func: str) -> int | None:
-    """``None`` or a point in time as int64 UTC nanoseconds (naive times are taken as UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, int, float, np.number)):
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a timestamp or a date string. "
-            f"Got {value!r} instead, e.g. {name}='2025-01-01'."
-        )
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a timestamp or a date string. "
-            f"Got {value!r} instead ({exc}), e.g. {name}='2025-01-01'."
-        ) from exc
-    if ts is pd.NaT:
-        raise ParameterError(f"The {name!r} parameter of {func}() must not be NaT.")
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return int(ts.as_unit("ns").value)
+time_arg = time_ns  # a point in time as int64 UTC nanoseconds, or None
 
 
 def no_cases_error(func: str) -> LogError:
