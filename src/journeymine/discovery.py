@@ -227,8 +227,8 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
     edge_pair_keys = _distinct_pairs(pair_case, edge_id, n_edges)
     edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
     parts = _sketch.sum_parts(edge_id, dur, n_edges)
-    mins, maxs = _group_min_max(edge_id, dur, n_edges)
-    med, p90 = _sketch.exact_quantiles(edge_id, dur, edge_events, (0.5, 0.9))
+    # one sort by (edge, duration) gives the exact extremes and quantiles of every edge
+    mins, med, p90, maxs = _sketch.exact_quantiles(edge_id, dur, edge_events, (0.0, 0.5, 0.9, 1.0))
     hist = _sketch.histogram(edge_id, dur)
 
     lab = np.asarray(labels, dtype=object)
@@ -296,18 +296,6 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         n_events=log.n_events,
         cases=state,
     )
-
-
-def _group_min_max(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact per-group minimum and maximum of int64 ``values`` (NaN for empty groups)."""
-    lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    hi = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(lo, group, values)
-    np.maximum.at(hi, group, values)
-    empty = np.bincount(group, minlength=n) == 0
-    lo_f, hi_f = lo.astype(np.float64), hi.astype(np.float64)
-    lo_f[empty] = hi_f[empty] = np.nan
-    return lo_f, hi_f
 
 
 def _modal_stage(nodes: pd.Series, table: pd.DataFrame | None) -> np.ndarray:
