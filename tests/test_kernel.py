@@ -228,3 +228,10 @@ def test_model_that_fits_no_activity_warns_once_on_every_engine(shop, name: str)
         with pytest.warns(jm.JourneymineWarning, match="None of the log's") as caught:
             func(dlog)
     assert len([w for w in caught if "None of the log" in str(w.message)]) == 1
+
+
+def test_segment_series_with_repeated_case_ids_is_refused() -> None:
+    log = jm.datasets.load_shop()
+    groups = pd.Series(["a", "b"], index=[log.cases[0], log.cases[0]])
+    with pytest.raises(jm.ParameterError, match="one value per case id"):
+        jm.funnel(log, jm.datasets.shop_model(), segment=groups)

@@ -159,6 +159,13 @@ def case_groups(log: JourneyLog, segment: Any) -> tuple[np.ndarray, pd.Index]:
 def check_segment(segment: Any, meta: LogMeta, func: str) -> None:
     """Validate ``segment=``: a column of the log or a Series indexed by case id."""
     if isinstance(segment, pd.Series):
+        if not segment.index.is_unique:
+            dupes = segment.index[segment.index.duplicated()].unique()[:3].tolist()
+            raise ParameterError(
+                f"The 'segment' Series of {func}() must have one value per case id, but its "
+                f"index repeats {dupes}. Build it with one row per case, e.g. "
+                "log.case_table().set_index('case')['<column>']."
+            )
         return
     if not isinstance(segment, str) or segment not in meta.columns:
         raise ParameterError(

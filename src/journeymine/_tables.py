@@ -74,12 +74,11 @@ def _non_decreasing(keys: Any) -> bool:
     if len(values) < 2:
         return True
     try:
-        if hasattr(values, "_pa_array"):
+        if hasattr(values, "__arrow_array__"):  # pandas' Arrow-backed arrays
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            arr = values._pa_array
-            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            arr = pa.array(values)
             if arr.null_count == 0:
                 return bool(
                     pc.all(pc.greater_equal(arr.slice(1), arr.slice(0, len(arr) - 1))).as_py()

@@ -121,12 +121,6 @@ def check_steps(steps: Any, func: str) -> int:
     return int(steps)
 
 
-duration_arg = optional_duration_ns  # kept under its former name for this module's callers
-
-
-time_arg = time_ns  # a point in time as int64 UTC nanoseconds, or None
-
-
 def no_cases_error(func: str) -> LogError:
     """The error an analysis raises on a log without cases."""
     return LogError(
@@ -489,7 +483,7 @@ def filter_cases(
     for name, value in (("min_events", min_events), ("max_events", max_events)):
         cond[name] = _count_arg(value, name)
     for name, value in (("min_duration", min_duration), ("max_duration", max_duration)):
-        cond[name] = duration_arg(value, name, func)
+        cond[name] = optional_duration_ns(value, name, func)
     if variants is not None:
         if isinstance(variants, (int, np.integer)) and not isinstance(variants, bool):
             if variants < 1:
@@ -588,8 +582,8 @@ def filter_time(
     func = "filter_time"
     _check_log(log, func)
     check_option("mode", mode, _TIME_MODES, func)
-    lo = time_arg(start, "start", func)
-    hi = time_arg(end, "end", func)
+    lo = time_ns(start, "start", func)
+    hi = time_ns(end, "end", func)
     if lo is not None and hi is not None and hi < lo:
         raise ParameterError(
             f"The 'end' parameter of filter_time() ({end!r}) is before 'start' ({start!r}); the "
