@@ -1,18 +1,19 @@
 """The Dask engine: journey logs that outgrow one machine, mined partition by partition.
 
 A :class:`DaskJourneyLog` keeps the events in a Dask DataFrame, hash-partitioned
-by case so that every partition holds whole cases. Each analysis builds an
-in-memory :class:`~journeymine.JourneyLog` per partition, runs the in-memory
-algorithm on it, and merges the small partial results (graphs, per-variant
-and per-case tables, per-stage counts) on the client. The events themselves
-are never collected onto the client, except by :meth:`DaskJourneyLog.compute`
-and :meth:`DaskJourneyLog.to_pandas`, which say so.
+by case so that every partition holds whole cases. It runs every analysis
+through the analysis's kernel (:mod:`journeymine._kernel`): the kernel's
+``part`` runs on an in-memory :class:`~journeymine.JourneyLog` built from each
+partition on the workers, the partial results are merged in a tree there, and
+the same ``finish`` as in memory builds the result on the client. The events
+themselves are never collected onto the client, except by
+:meth:`DaskJourneyLog.compute` and :meth:`DaskJourneyLog.to_pandas`, which say so.
 
-Results equal those of the in-memory functions on the same data: same
-columns, dtypes, order and values. :func:`journeymine.discover` and
-:func:`journeymine.variants`, :func:`journeymine.check`, :func:`journeymine.find_loops`,
-:func:`journeymine.loop_summary`, :func:`journeymine.funnel` and
-:func:`journeymine.stage_durations` dispatch here when given a :class:`DaskJourneyLog`.
+Results equal those of the in-memory functions on the same data (same
+columns, dtypes, order and values; a discovered graph's median and p90 come
+from the mergeable summary, within 1 %): pass a :class:`DaskJourneyLog` to any
+analysis of :mod:`journeymine`. This module holds the engine only: the log
+class, its constructors and how kernels and filters run over partitions.
 """
 
 from __future__ import annotations
