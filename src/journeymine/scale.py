@@ -271,11 +271,10 @@ class DaskJourneyLog:
     """A journey log backed by a Dask DataFrame, partitioned so each partition holds whole cases.
 
     Build it with :func:`from_dask` or ``read_parquet_dask`` (or
-    ``jm.read_parquet(path, engine="dask")``). Pass it to
-    :func:`journeymine.discover`, :func:`journeymine.variants` (and the
-    ``*_dask`` functions of this module) like an in-memory
-    :class:`~journeymine.JourneyLog`: each partition is mined in memory on
-    the workers and the partial results are merged exactly.
+    ``jm.read_parquet(path, engine="dask")``). Pass it to any analysis
+    (:func:`journeymine.discover`, :func:`journeymine.check`, the filters,
+    ...) like an in-memory :class:`~journeymine.JourneyLog`: each partition
+    is mined in memory on the workers and the partial results are merged.
 
     Attributes
     ----------
