@@ -681,7 +681,7 @@ def _error(
 # the end tag of the root). A file holds only a few hundred distinct ones.
 _VALUE = re.compile(' value="([^"]*)"')
 _SEGMENT = re.compile(
-    r"(/>)?((?:[ \t\r\n]*<(?:/?trace|/?event)>)*)[ \t\r\n]*"
+    r"([ \t\r\n]*/>)?((?:[ \t\r\n]*<(?:/?trace|/?event)>)*)[ \t\r\n]*"
     r'(?:<(string|date|int|float|boolean|id) key="([^"<&\x00-\x1f\ufffe\uffff]*)"'
     r'|</([^\s<>/"]+)>[ \t\r\n]*)?'
 )
