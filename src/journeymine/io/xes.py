@@ -70,15 +70,50 @@ _fallbacks = 0
 _fast_reads = 0
 
 
+class _Factorized:
+    """Raw values held as their distinct values and one code per value."""
+
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, uniques: list[str], codes: np.ndarray) -> None:
+        self.uniques = uniques
+        self.codes = codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, keep: np.ndarray) -> _Factorized:
+        return _Factorized(self.uniques, self.codes[keep])
+
+    def expand(self) -> list[str]:
+        if not self.uniques:
+            return []
+        distinct = np.empty(len(self.uniques), dtype=object)
+        distinct[:] = self.uniques
+        out: list[str] = distinct[self.codes].tolist()
+        return out
+
+
+# key -> (rows, raw values) gathered by _Body, in file order
+_Columns = dict[str, tuple[np.ndarray, "list[Any] | _Factorized"]]
+_Raw = list[Any] | _Factorized
+
+
 class _Collected:
-    """Raw attribute values gathered by one pass over a file."""
+    """Raw attribute values gathered by one pass over a file.
+
+    The expat path fills ``events`` and ``traces``; _Body fills
+    ``event_columns`` and ``trace_columns`` (tag -> key -> rows, values).
+    """
 
     def __init__(self) -> None:
         self.events: dict[str, _Table] = {tag: {} for tag in _ATTRIBUTE_TAGS}
         self.traces: dict[str, _Table] = {tag: {} for tag in _ATTRIBUTE_TAGS}
+        self.event_columns: dict[str, _Columns] = {tag: {} for tag in _ATTRIBUTE_TAGS}
+        self.trace_columns: dict[str, _Columns] = {tag: {} for tag in _ATTRIBUTE_TAGS}
         self.event_order: list[str] = []
         self.trace_order: list[str] = []
-        self.event_trace: list[int] = []
+        self.event_trace: list[int] | np.ndarray = []
         self.n_traces = 0
 
 
@@ -372,7 +407,8 @@ def _collect_once(
     out = _Collected()
     events, traces = out.events, out.traces
     event_order, trace_order = out.event_order, out.trace_order
-    event_trace = out.event_trace
+    event_trace: list[int] = []
+    out.event_trace = event_trace
     append_event_trace = event_trace.append
     limit = -1 if max_events is None else max_events
 
@@ -768,6 +804,8 @@ class _Body:
         self.closed = False  # the root's end tag has been read
         self.n_events = 0
         self.n_traces = 0
+        self.owners: list[np.ndarray] = []  # per piece, the trace of each event (or -1)
+        self.distinct: dict[int, dict[str, int]] = {}  # column code -> value -> value code
 
     def read(self, head: bytes, src: _Stream, done: Callable[[], None] | None) -> None:
         """Read ``head``, then the rest of ``src`` chunk by chunk, into ``self.out``."""
@@ -905,7 +943,7 @@ class _Body:
             column = (self.key_codes[attribute] * _N_TAGS + tags[:n]) * 2 + in_trace
             self._file(column[kept], rows[kept], values, kept)
 
-        self.out.event_trace.extend(owner.tolist())
+        self.owners.append(owner)
         if stop:
             self.n_events = self.limit
             self.n_traces += int(opened_t[at])
@@ -934,10 +972,22 @@ class _Body:
             code = int(column[firsts[j]])
             if code not in columns:
                 columns[code] = ([], [])
+        date = _ATTRIBUTE_TAGS.index("date")
         for code, a, b in zip(column[firsts].tolist(), firsts.tolist(), ends.tolist(), strict=True):
             row_parts, value_parts = columns[code]
             row_parts.append(rows[a:b])
-            value_parts.append(chosen[a:b])
+            if (code // 2) % _N_TAGS == date:  # mostly distinct: kept as they are
+                value_parts.append(chosen[a:b].copy())  # (a view would keep all of `chosen`)
+                continue
+            # other values repeat: keep one str per distinct value and a code per value
+            local, uniques = pd.factorize(chosen[a:b])
+            distinct = self.distinct.setdefault(code, {})
+            new = uniques.tolist()
+            for value in new:
+                if value not in distinct:
+                    distinct[value] = len(distinct)
+            to_global = np.fromiter(map(distinct.__getitem__, new), dtype=np.intp, count=len(new))
+            value_parts.append(to_global[local])
 
     def _finish(self) -> None:
         out = self.out
@@ -945,11 +995,15 @@ class _Body:
         for code, (row_parts, value_parts) in self.columns.items():
             is_trace, attribute = code % 2, code // 2
             tag, key = _ATTRIBUTE_TAGS[attribute % _N_TAGS], names[attribute // _N_TAGS]
-            rows: list[int] = np.concatenate(row_parts).tolist()
-            values: list[Any] = np.concatenate(value_parts).tolist()
-            table = (out.traces if is_trace else out.events)[tag]
-            table[key] = (rows, values, rows.append, values.append)
+            rows = np.concatenate(row_parts)
+            values: list[Any] | _Factorized
+            if code in self.distinct:
+                values = _Factorized(list(self.distinct[code]), np.concatenate(value_parts))
+            else:
+                values = np.concatenate(value_parts).tolist()
+            (out.trace_columns if is_trace else out.event_columns)[tag][key] = (rows, values)
             (out.trace_order if is_trace else out.event_order).append(key)
+        out.event_trace = np.concatenate(self.owners) if self.owners else []
         out.n_traces = self.n_traces
 
 
@@ -964,7 +1018,7 @@ def _build_frame(
     n_events = len(collected.event_trace)
     columns: dict[str, pd.Series] = {}
     for key in dict.fromkeys(collected.event_order):
-        parts = _parts(collected.events, key)
+        parts = _parts(collected.events, collected.event_columns, key)
         columns[key] = _column(parts, n_events, key, source, "event", key == keep_bad_dates)
 
     if collected.trace_order:
@@ -974,7 +1028,7 @@ def _build_frame(
         n_slots = collected.n_traces + 1
         owner[loose] = n_slots - 1
         for key in dict.fromkeys(collected.trace_order):
-            parts = _parts(collected.traces, key)
+            parts = _parts(collected.traces, collected.trace_columns, key)
             per_trace = _column(parts, n_slots, key, source, "trace")
             values = per_trace.take(owner).reset_index(drop=True)
             name = _CASE_PREFIX + key
@@ -986,11 +1040,13 @@ def _build_frame(
     return frame
 
 
-def _parts(tables: dict[str, _Table], key: str) -> list[tuple[str, np.ndarray, list[Any]]]:
+def _parts(
+    tables: dict[str, _Table], columns: dict[str, _Columns], key: str
+) -> list[tuple[str, np.ndarray, _Raw]]:
     """The (type, rows, raw values) of ``key`` for each type it appears with."""
     parts = []
-    for tag, table in tables.items():
-        entry = table.get(key)
+    for tag in _ATTRIBUTE_TAGS:
+        entry = tables[tag].get(key) or columns[tag].get(key)
         if entry is not None:
             rows = np.asarray(entry[0], dtype=np.intp)
             values = entry[1]
@@ -998,13 +1054,16 @@ def _parts(tables: dict[str, _Table], key: str) -> list[tuple[str, np.ndarray, l
                 # a key repeated within one event or trace: the last one wins
                 keep = np.append(rows[1:] != rows[:-1], True)
                 rows = rows[keep]
-                values = [v for v, k in zip(values, keep.tolist(), strict=True) if k]
+                if isinstance(values, _Factorized):
+                    values = values.take(keep)
+                else:
+                    values = [v for v, k in zip(values, keep.tolist(), strict=True) if k]
             parts.append((tag, rows, values))
     return parts
 
 
 def _column(
-    parts: list[tuple[str, np.ndarray, list[Any]]],
+    parts: list[tuple[str, np.ndarray, _Raw]],
     n: int,
     key: str,
     source: str,
@@ -1025,7 +1084,7 @@ def _column(
 def _typed_column(
     tag: str,
     rows: np.ndarray,
-    raw: list[Any],
+    raw: _Raw,
     n: int,
     key: str,
     source: str,
@@ -1037,6 +1096,11 @@ def _typed_column(
     With ``keep_bad``, dates that cannot be parsed are kept as their text
     (in an object column) for the caller to set aside, instead of raising.
     """
+    if isinstance(raw, _Factorized):  # from _Body: never None
+        quick = _from_factorized(tag, rows, raw, n)
+        if quick is not None:
+            return quick
+        raw = raw.expand()
     if None in raw:  # an attribute written without a value
         present = np.fromiter((v is not None for v in raw), dtype=bool, count=len(raw))
         rows = rows[present]
@@ -1105,6 +1169,44 @@ def _typed_column(
     flags = np.zeros(n, dtype=bool)
     flags[rows] = truth
     return pd.Series(pd.arrays.BooleanArray(flags, mask))
+
+
+def _from_factorized(tag: str, rows: np.ndarray, raw: _Factorized, n: int) -> pd.Series | None:
+    """The column _typed_column makes of ``raw``, from its distinct values only.
+
+    None where that takes the general path: dates, booleans, values that do
+    not all parse, and text that pandas would not hold as its string type.
+    """
+    if not raw.uniques:
+        return None
+    if tag in ("string", "id"):
+        distinct = pd.Series(raw.uniques)  # the dtype pd.Series(all values) gets
+        if not isinstance(distinct.dtype, pd.StringDtype):
+            return None
+        if len(rows) == n:
+            return pd.Series(distinct.array.take(raw.codes))
+        codes = np.full(n, -1, dtype=np.intp)
+        codes[rows] = raw.codes
+        return pd.Series(distinct.array.take(codes, allow_fill=True))
+    if tag == "float":
+        try:
+            numbers = np.array(raw.uniques, dtype=np.float64)[raw.codes]
+        except ValueError:
+            return None
+        values = np.full(n, np.nan)
+        values[rows] = numbers
+        return pd.Series(values)
+    if tag == "int":
+        try:
+            integers = np.array(raw.uniques, dtype=np.int64)[raw.codes]
+        except (ValueError, OverflowError):
+            return None
+        mask = np.ones(n, dtype=bool)
+        mask[rows] = False
+        filled = np.zeros(n, dtype=np.int64)
+        filled[rows] = integers
+        return pd.Series(pd.arrays.IntegerArray(filled, mask))
+    return None
 
 
 def _to_float(value: str) -> float | None:
