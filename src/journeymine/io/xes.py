@@ -30,6 +30,7 @@ __all__ = ["read_xes", "read_xes_frame"]
 
 _CHUNK_BYTES = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
+_KEEP_BEFORE = 64  # bytes kept from chunks already parsed, to find the first <trace> in
 _CASE_PREFIX = "case:"
 
 # XES attribute elements this reader turns into columns. Nested attributes
@@ -590,7 +591,7 @@ class _Stream:
         self.is_gzip = is_gzip
         self.size = 0  # bytes read so far
         self.chunk = b""  # the last chunk read
-        self.previous = b""  # and the one before it
+        self.before = b""  # the last bytes before it (at least enough for a start tag)
 
     def read(self) -> bytes:
         """The next chunk, or ``b""`` at the end; a broken gzip stream is a LogError."""
@@ -605,7 +606,10 @@ class _Stream:
                 "corrupted; download or compress it again.",
                 path=self.source,
             ) from None
-        self.previous, self.chunk = self.chunk, chunk
+        previous = self.chunk
+        if len(previous) < _KEEP_BEFORE:
+            previous = self.before + previous
+        self.before, self.chunk = previous[-_KEEP_BEFORE:], chunk
         self.size += len(chunk)
         return chunk
 
@@ -614,8 +618,8 @@ class _Stream:
         start = self.size - len(self.chunk)
         if start <= offset <= self.size:
             return self.chunk[offset - start :]
-        if start - len(self.previous) <= offset < start:
-            return self.previous[offset - start :] + self.chunk
+        if start - len(self.before) <= offset < start:
+            return self.before[offset - start :] + self.chunk
         return b""
 
 
@@ -730,7 +734,8 @@ _NESTING = re.compile(rb"(?:T(?:Ee)*t|Ee)*(T(?:Ee)*)?(E)?")
 # references, characters XML forbids, and tab, newline and return (which
 # XML turns into spaces in attribute values).
 _ODD = re.compile("[<&\x00-\x1f\ufffe\uffff]")
-_FORBIDDEN = re.compile("[<\x00-\x1f\ufffe\uffff]")
+_FORBIDDEN = re.compile("[<\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_BLANKS = {9: " ", 10: " ", 13: " "}
 _REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,8})|#x([0-9a-fA-F]{1,8}));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _MAX_CARRY = 1 << 24  # this long without a line break or '>': not a regular body
@@ -753,8 +758,12 @@ def _resolve(match: re.Match[str]) -> str:
     raise _Fallback
 
 
-def _unescape(value: str) -> str:
-    """``value`` with its references replaced, as expat does in attribute values."""
+def _normalise(value: str) -> str:
+    """An attribute value as expat gives it: line ends and tabs made spaces, then
+    references replaced (a character reference to a tab or newline stays one)."""
+    value = value.replace("\r\n", " ").translate(_BLANKS)
+    if "&" not in value:
+        return value
     if value.count("&") != len(_REFERENCE.findall(value)):
         raise _Fallback  # a bare '&', or a reference to an entity nobody declared
     return _REFERENCE.sub(_resolve, value)
@@ -827,7 +836,8 @@ class _Body:
                 piece, carry = text[:cut], text[cut:]
                 if len(carry) > _MAX_CARRY:
                     raise _Fallback
-            if self._piece(piece, final) or final:
+            stopped = (piece != "" or final) and self._piece(piece, final)
+            if stopped or final:
                 break
             if done is not None:
                 done()
@@ -897,7 +907,7 @@ class _Body:
             if ("<" in joined or "&" in joined or not joined.isprintable()) and _ODD.search(joined):
                 if _FORBIDDEN.search(joined):
                     raise _Fallback
-                values = [_unescape(v) if "&" in v else v for v in values]
+                values = [_normalise(v) if _ODD.search(v) else v for v in values]
 
         # the structure letters of the piece, and their nesting
         lengths = self.lengths[codes]
