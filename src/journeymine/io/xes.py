@@ -1,10 +1,33 @@
 """Read XES event logs (plain or gzip-compressed) in one streaming, safe pass.
 
-The reader drives Python's expat parser directly: it keeps no XML tree, only
-one growing list of values per attribute key, and builds the DataFrame once
-at the end, parsing dates, numbers and booleans column by column. Files that
-declare a DTD or entities are refused before any entity is read or expanded,
-so the reader is safe on untrusted input (no billion laughs, no XXE).
+The file is decompressed and read in chunks of ``_CHUNK_BYTES``; the reader
+keeps no XML tree, only the values of each attribute key, and builds the
+DataFrame once at the end, parsing dates, numbers and booleans column by
+column (numbers and text once per distinct value).
+
+Two paths read the same files to the same result:
+
+- Python's expat parser reads the prolog and the log's header (extensions,
+  globals, classifiers, log attributes) with Python handlers, and refuses
+  any DTD or entity declaration before an entity is read or expanded, so
+  the reader is safe on untrusted input (no billion laughs, no XXE).
+- At the first ``<trace>`` (or ``<event>``) of a UTF-8 file, :class:`_Body`
+  takes over: most XES exports hold nothing else but ``<trace>``,
+  ``<event>``, their end tags and ``<tag key="..." value="..."/>`` elements,
+  and such text is read with one ``re.split`` per chunk, a parse of each
+  distinct piece of markup between values, and numpy, without Python code
+  per element; nothing there can declare or expand an entity (only the five
+  predefined ones and character references are decoded). It checks all the
+  well-formedness it relies on: tag shapes, white space between elements,
+  nesting, characters XML allows, the end tag of the root.
+
+Anything the fast path does not take as it is (comments, CDATA, nested
+attributes or lists in the body, other quoting, undeclared entities, bad
+nesting, other encodings...) makes the reader start again on the expat path
+alone, which then gives the values, or the error with its line, that it has
+always given; so results never depend on which path read a file. Such a
+file costs the fast pass up to the point of the surprise on top of the
+expat pass.
 """
 
 from __future__ import annotations
