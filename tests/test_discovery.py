@@ -404,6 +404,24 @@ def test_histogram_counts_every_group_and_bucket(monkeypatch, dense_keys):
     assert list(empty.columns) == ["group", "bucket", "count"] and len(empty) == 0
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.one_of(st.just(0), st.integers(1, 10**15))), max_size=200
+    )
+)
+def test_histogram_of_sorted_durations_equals_the_histogram(pairs):
+    """The run-length histogram of (group, duration)-sorted values = the hashed one."""
+    from journeymine import _sketch
+
+    group = np.array([g for g, _ in pairs], dtype=np.int64)
+    dur = np.array([d for _, d in pairs], dtype=np.int64)
+    counts = np.bincount(group, minlength=7)
+    *_, ordered = _sketch.exact_quantiles(group, dur, counts, (0.5,), keep_sorted=True)
+    got = _sketch.sorted_histogram(ordered, counts)
+    pd.testing.assert_frame_equal(got, _sketch.histogram(group, dur))
+
+
 def _variants_reference(df: pd.DataFrame) -> list[tuple[tuple[str, ...], int]]:
     """Plain Python: each case's sequence, counted, most frequent first, ties by sequence."""
     ordered = df.assign(_row=range(len(df))).sort_values(["c", "t", "_row"], kind="stable")

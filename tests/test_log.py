@@ -335,20 +335,34 @@ def test_pm4py_conversion_round_trips(df):
     pd.testing.assert_frame_equal(jm.discover(back).edges, jm.discover(log).edges)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 6)), min_size=0, max_size=300),
+    st.lists(
+        st.tuples(
+            st.integers(0, 30),
+            st.one_of(st.integers(0, 6), st.integers(-(2**61), 2**61)),
+        ),
+        min_size=0,
+        max_size=300,
+    ),
     st.booleans(),
+    st.sampled_from([1, 10**9, 2**40]),
+    st.integers(0, 3),
 )
-def test_order_events_equals_a_stable_lexsort(pairs, presort):
-    """Cases grouped in O(n), then only out-of-order cases sorted: same as a full lexsort."""
+def test_order_events_equals_a_stable_lexsort(pairs, presort, scale, empty_cases):
+    """Grouped by case in O(n), then ordered within cases: the same as a full stable lexsort.
+
+    Times near the int64 limits (the within-case keys do not fit: the
+    row-sorting fallback), times that are multiples of a large step (the keys
+    are divided by it) and cases without events are all covered.
+    """
     from journeymine._codes import order_events
 
     if presort:
         pairs = sorted(pairs, key=lambda p: p[0])
     case = np.array([c for c, _ in pairs], dtype=np.int64)
-    time = np.array([t for _, t in pairs], dtype=np.int64)
-    n_cases = int(case.max()) + 1 if len(case) else 0
+    time = np.array([t * scale if abs(t * scale) < 2**62 else t for _, t in pairs], dtype=np.int64)
+    n_cases = (int(case.max()) + 1 if len(case) else 0) + empty_cases
     got = order_events(case, time, np.bincount(case, minlength=n_cases))
     want = np.lexsort((np.arange(len(case)), time, case))
     order, sorted_time = (np.arange(len(case)), time) if got is None else got
@@ -356,12 +370,21 @@ def test_order_events_equals_a_stable_lexsort(pairs, presort):
     np.testing.assert_array_equal(sorted_time, time[want])
 
 
-def test_order_events_with_long_cases():
+@pytest.mark.parametrize(
+    "high, step",
+    [
+        (50, 1),  # small keys
+        (2**32, 10**9),  # whole seconds over a century: keys fit once divided by the step
+        (2**62, 1),  # spans too wide for one key: rows sorted in blocks, long cases lexsorted
+    ],
+)
+def test_order_events_with_long_cases(high, step):
     from journeymine._codes import order_events
 
     rng = np.random.default_rng(0)
     case = rng.integers(0, 20, 5_000)
-    time = rng.integers(0, 50, 5_000)
+    time = rng.integers(0, high, 5_000) * step
+    time[::7] = time[1::7][: len(time[::7])]  # ties keep the input order
     got = order_events(case, time, np.bincount(case, minlength=20))
     assert got is not None
     want = np.lexsort((np.arange(5_000), time, case))

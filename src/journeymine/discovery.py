@@ -11,8 +11,9 @@ import pandas as pd
 from journeymine import _sketch
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, Segmented, run
+from journeymine._threads import second_thread
 from journeymine.errors import ParameterError
-from journeymine.graph import JourneyGraph, _CaseState
+from journeymine.graph import JourneyGraph, _CaseState, _DeferredHistogram
 from journeymine.log import JourneyLog, factorize
 
 __all__ = ["discover", "variants"]
@@ -168,7 +169,11 @@ def discover(log: Any, *, by: str = "activity") -> JourneyGraph:
 
 
 def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
-    """The graph of an in-memory log (the kernel's part), with exact quantiles."""
+    """The graph of an in-memory log (the kernel's part), with exact quantiles.
+
+    The (case, node) pairs and the (edge, duration) sort run on a second
+    thread while this one counts the edges and their cases.
+    """
     codes, labels = log.codes(col)
     cases = log.case_codes
     time = log.time
@@ -177,21 +182,54 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         codes, cases, time = codes[keep], cases[keep], time[keep]
     k = len(labels)
     n = codes.size
-
-    # nodes: events, cases, start, end
-    events = np.bincount(codes, minlength=k)
-    if n:
-        boundary = np.empty(n + 1, dtype=bool)
-        boundary[0] = boundary[-1] = True
-        np.not_equal(cases[1:], cases[:-1], out=boundary[1:-1])
-        first_idx = np.flatnonzero(boundary[:-1])
-        last_idx = np.flatnonzero(boundary[1:])
-    else:
-        first_idx = last_idx = np.empty(0, dtype=np.int64)
-    start = np.bincount(codes[first_idx], minlength=k)
-    end = np.bincount(codes[last_idx], minlength=k)
     width = max(k, 1)
-    node_keys = _distinct_pairs(cases, codes, k)
+    with second_thread(n) as pool:
+        node_keys_done = pool.submit(_distinct_pairs, cases, codes, k)
+
+        # nodes: events, start, end (cases from node_keys)
+        events = np.bincount(codes, minlength=k)
+        boundary = np.ones(n + 1, dtype=bool)
+        if n:
+            np.not_equal(cases[1:], cases[:-1], out=boundary[1:-1])
+        first_idx = np.flatnonzero(boundary[:-1]) if n else np.empty(0, dtype=np.int64)
+        last_idx = np.flatnonzero(boundary[1:]) if n else np.empty(0, dtype=np.int64)
+        start = np.bincount(codes[first_idx], minlength=k)
+        end = np.bincount(codes[last_idx], minlength=k)
+
+        # edges: consecutive events of the same case
+        pair = np.flatnonzero(~boundary[1:-1]) if n else np.empty(0, dtype=np.int64)
+        src = codes[pair]
+        dst = codes[pair + 1]
+        dur = time[pair + 1] - time[pair]
+        pair_key = src * np.int64(k) + dst
+        if k * k <= _DENSE_LIMIT:
+            counts = np.bincount(pair_key, minlength=k * k)
+            edge_keys = np.flatnonzero(counts)
+            edge_events = counts[edge_keys]
+            remap = np.full(k * k, -1, dtype=np.int64)
+            remap[edge_keys] = np.arange(edge_keys.size)
+            edge_id = remap[pair_key]
+        else:
+            edge_keys, edge_id, edge_events = np.unique(
+                pair_key, return_inverse=True, return_counts=True
+            )
+            edge_id = edge_id.reshape(-1)
+        n_edges = edge_keys.size
+        # one sort by (edge, duration) gives the exact extremes and quantiles of every edge
+        quantiles_done = pool.submit(
+            _sketch.exact_quantiles,
+            edge_id,
+            dur,
+            edge_events,
+            (0.0, 0.5, 0.9, 1.0),
+            keep_sorted=True,
+        )
+        edge_pair_keys = _distinct_pairs(cases[pair], edge_id, n_edges)
+        edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
+        parts = _sketch.sum_parts(edge_id, dur, n_edges)
+        node_keys = node_keys_done.result()
+        mins, med, p90, maxs, ordered = quantiles_done.result()
+
     node_cases = np.bincount(node_keys % width, minlength=k)
     nodes = pd.DataFrame(
         {
@@ -203,33 +241,6 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         }
     )
     nodes = nodes[nodes["events"] > 0]
-
-    # edges
-    same = cases[1:] == cases[:-1]
-    src = codes[:-1][same]
-    dst = codes[1:][same]
-    dur = (time[1:] - time[:-1])[same]
-    pair_case = cases[1:][same]
-    pair_key = src * np.int64(k) + dst
-    if k * k <= _DENSE_LIMIT:
-        counts = np.bincount(pair_key, minlength=k * k)
-        edge_keys = np.flatnonzero(counts)
-        edge_events = counts[edge_keys]
-        remap = np.full(k * k, -1, dtype=np.int64)
-        remap[edge_keys] = np.arange(edge_keys.size)
-        edge_id = remap[pair_key]
-    else:
-        edge_keys, edge_id, edge_events = np.unique(
-            pair_key, return_inverse=True, return_counts=True
-        )
-        edge_id = edge_id.reshape(-1)
-    n_edges = edge_keys.size
-    edge_pair_keys = _distinct_pairs(pair_case, edge_id, n_edges)
-    edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
-    parts = _sketch.sum_parts(edge_id, dur, n_edges)
-    # one sort by (edge, duration) gives the exact extremes and quantiles of every edge
-    mins, med, p90, maxs = _sketch.exact_quantiles(edge_id, dur, edge_events, (0.0, 0.5, 0.9, 1.0))
-    hist = _sketch.histogram(edge_id, dur)
 
     lab = np.asarray(labels, dtype=object)
     source = lab[edge_keys // width]
@@ -255,15 +266,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             "p90": p90,
         }
     )
-    g = hist["group"].to_numpy()
-    hist_df = pd.DataFrame(
-        {
-            "source": source[g],
-            "target": target[g],
-            "bucket": hist["bucket"].to_numpy(),
-            "count": hist["count"].to_numpy(),
-        }
-    )
+    hist = _DeferredHistogram(ordered, edge_events, source, target)
 
     # per case, what merging with another graph needs
     n_cases = log.n_cases
@@ -291,7 +294,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         nodes=nodes,
         counts=counts_df,
         stats=stats,
-        hist=hist_df,
+        hist=hist,
         n_cases=n_cases,
         n_events=log.n_events,
         cases=state,
