@@ -307,6 +307,23 @@ def test_blank_case_ids_and_activities_are_missing(blank):
     assert list(log.case_labels) == ["a", "b"] and list(log.activity_labels) == ["x", "z"]
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("a Z\t\u00a0\u2003\x00\x7f~!é")), max_size=4),
+        max_size=30,
+    ),
+    st.sampled_from(["str", "string[pyarrow]", "large_string[pyarrow]"]),
+)
+def test_blank_labels_screened_from_arrow_bytes_like_row_by_row(odd, dtype):
+    """Many distinct Arrow labels (the byte-screening path) flag exactly what null_mask flags."""
+    from journeymine import _validation as v
+
+    labels = pd.Index(pd.array(sorted(set(odd) | {f"id{i}" for i in range(1_200)}), dtype=dtype))
+    got = v._blank_labels(labels)
+    np.testing.assert_array_equal(got, v.null_mask(pd.Series(labels, dtype=object)))
+
+
 def _same_log(a: jm.JourneyLog, b: jm.JourneyLog) -> None:
     assert list(a.case_labels) == list(b.case_labels)
     assert list(a.activity_labels) == list(b.activity_labels)
@@ -410,6 +427,32 @@ def test_factorize_equals_pandas_sorted_factorize(values, dtype):
     np.testing.assert_array_equal(codes, want_codes)
     assert labels.equals(pd.Index(want_labels))
     assert labels.dtype == pd.Index(want_labels).dtype
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.one_of(_TEXT, st.none()), st.integers(1, 5)), min_size=1, max_size=60),
+    st.sampled_from(["str", "string[pyarrow]", "object", "int64", "float64"]),
+)
+def test_factorize_of_runs_equals_pandas_sorted_factorize(runs, dtype):
+    """Values in runs of equal neighbours (sorted case ids) coded once per run: same codes."""
+    from unittest import mock
+
+    from journeymine import _codes
+
+    values = [v for v, size in runs for _ in range(size)]
+    if dtype in ("int64", "float64"):
+        values = [len(v) if v is not None else 7 for v in values]
+    series = pd.Series(values, dtype=dtype)
+    with (
+        mock.patch.object(_codes, "_RUNS_MIN_ROWS", 1),
+        mock.patch.object(_codes, "_RUNS_MIN_SHARE", 0.0),
+    ):
+        assert (_codes._run_heads(series) is None) == (dtype == "object" or len(series) < 2)
+        codes, labels = _codes.factorize(series)
+    want_codes, want_labels = pd.factorize(series, sort=True, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert labels.equals(pd.Index(want_labels))
 
 
 def test_factorize_many_ids_takes_the_radix_path_and_agrees():

@@ -32,14 +32,65 @@ __all__ = ["arrow_strings", "factorize", "order_events"]
 _MAX_WIDTH = 32
 # events of cases longer than this are ordered with one lexsort instead
 _MAX_ROW_SORT = 64
+# runs of equal neighbours are looked for in columns of at least this many rows,
+# and coded once per run when this share of a sample of rows repeats its neighbour
+_RUNS_MIN_ROWS = 1 << 16
+_RUNS_SAMPLE = 1 << 16
+_RUNS_MIN_SHARE = 0.25
 
 
 def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (``-1`` for missing) and sorted unique labels of ``values``.
 
     Labels are sorted so that codes do not depend on row order; labels of
-    mixed types that cannot be compared are sorted by their text.
+    mixed types that cannot be compared are sorted by their text. Values
+    that come in runs of equal neighbours (case ids of rows sorted by case)
+    are coded once per run.
     """
+    heads = _run_heads(values)
+    if heads is not None:
+        taken = values.iloc[heads] if isinstance(values, pd.Series) else values[heads]
+        codes, labels = _factorize(taken)
+        return np.repeat(codes, np.diff(np.append(heads, len(values)))), labels
+    return _factorize(values)
+
+
+def _run_heads(values: Any) -> np.ndarray | None:
+    """Where each run of equal neighbours starts, if runs are long enough to pay; else None.
+
+    Only text held as Arrow strings and plain numpy numbers are looked at:
+    comparing neighbours is one vectorised pass for them. A sample of the
+    first rows decides whether the full pass is worth it.
+    """
+    n = len(values)
+    if n < max(_RUNS_MIN_ROWS, 2):
+        return None
+    arrow = arrow_strings(values)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        def neighbours_equal(lo: int, hi: int) -> np.ndarray:
+            same = pc.equal(arrow.slice(lo + 1, hi - lo - 1), arrow.slice(lo, hi - lo - 1))
+            return np.asarray(same.fill_null(False), dtype=bool)
+    else:
+        array = values.to_numpy() if isinstance(values, pd.Series) else values
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "iufb":
+            return None
+
+        def neighbours_equal(lo: int, hi: int) -> np.ndarray:
+            part = array[lo:hi]
+            return np.asarray(part[1:] == part[:-1])
+
+    if neighbours_equal(0, min(n, _RUNS_SAMPLE)).mean() < _RUNS_MIN_SHARE:
+        return None
+    head = np.empty(n, dtype=bool)
+    head[0] = True
+    np.logical_not(neighbours_equal(0, n), out=head[1:])
+    return np.flatnonzero(head)
+
+
+def _factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
+    """:func:`factorize` without looking for runs."""
     arrow = arrow_strings(values)
     if arrow is not None:
         coded = _factorize_arrow(values, arrow)
