@@ -272,6 +272,23 @@ def test_merge_equals_union_split_by_case_or_time(df, data):
     assert_merged_equals_whole(sum([disc(left), disc(right)]), whole)
 
 
+def test_graph_sent_between_processes_merges_the_same():
+    """A graph's deferred histogram is built when the graph is serialised (Dask partials)."""
+    import pickle
+
+    from journeymine.graph import _DeferredHistogram
+
+    log = jm.datasets.load_shop()
+    half = log.n_cases // 2
+    a = jm.discover(log.select_cases(np.arange(half)))
+    b = jm.discover(log.select_cases(np.arange(half, log.n_cases)))
+    assert isinstance(a._hist, _DeferredHistogram)
+    a2, b2 = (pickle.loads(pickle.dumps(g)) for g in (a, b))
+    assert isinstance(a2._hist, pd.DataFrame)
+    pd.testing.assert_frame_equal((a2 + b2).edges, (a + b).edges)
+    pd.testing.assert_frame_equal(a2._histogram(), a._histogram())
+
+
 def test_merge_yesterday_and_today_counts_cases_once():
     # the same two customers on two days: one boundary edge each, cases counted once
     day = 24 * 60

@@ -39,7 +39,7 @@ class _DeferredHistogram:
 
     It holds the durations that :func:`~journeymine.discover` sorted by
     (edge, duration) for the exact quantiles, so a graph that is never merged
-    never buckets them. Pickling it (a Dask partition's partial result)
+    never buckets them. Serialising it (a Dask partition's partial result)
     builds the small histogram table and ships that instead.
     """
 
@@ -65,7 +65,7 @@ class _DeferredHistogram:
 
 
 def _built(frame: pd.DataFrame) -> pd.DataFrame:
-    """Unpickle a :class:`_DeferredHistogram` as the table it built."""
+    """A serialised :class:`_DeferredHistogram` comes back as the table it built."""
     return frame
 
 
