@@ -50,17 +50,21 @@ def _resolve_by(meta: LogMeta, by: Any) -> str:
 def _distinct_pairs(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.ndarray:
     """The distinct (major, minor) pairs as sorted int64 keys ``major * width + minor``.
 
-    Equal keys need no order among themselves, so numpy's default (vectorised)
-    sort is used rather than a stable one.
+    ``major`` (case codes) must be non-decreasing. Equal keys need no order
+    among themselves, so numpy's default (vectorised) sort is used rather
+    than a stable one, on 32-bit keys when they fit.
     """
-    width = np.int64(max(n_minor, 1))
-    key = np.sort(major * width + minor)
+    width = max(n_minor, 1)
+    top = (int(major[-1]) + 1) * width if major.size else 0  # major is non-decreasing
+    # numpy sorts 32-bit integers about twice as fast as 64-bit ones
+    dtype = np.int32 if top < 2**31 else np.int64
+    key = np.sort(major.astype(dtype) * dtype(width) + minor.astype(dtype))
     if key.size:
         first = np.empty(key.size, dtype=bool)
         first[0] = True
         np.not_equal(key[1:], key[:-1], out=first[1:])
         key = key[first]
-    return key
+    return key.astype(np.int64)
 
 
 class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]):
@@ -191,13 +195,13 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         boundary = np.ones(n + 1, dtype=bool)
         if n:
             np.not_equal(cases[1:], cases[:-1], out=boundary[1:-1])
-        first_idx = np.flatnonzero(boundary[:-1]) if n else np.empty(0, dtype=np.int64)
-        last_idx = np.flatnonzero(boundary[1:]) if n else np.empty(0, dtype=np.int64)
+        first_idx = np.flatnonzero(boundary[:-1])
+        last_idx = np.flatnonzero(boundary[1:])
         start = np.bincount(codes[first_idx], minlength=k)
         end = np.bincount(codes[last_idx], minlength=k)
 
         # edges: consecutive events of the same case
-        pair = np.flatnonzero(~boundary[1:-1]) if n else np.empty(0, dtype=np.int64)
+        pair = np.flatnonzero(~boundary[1:-1])
         src = codes[pair]
         dst = codes[pair + 1]
         dur = time[pair + 1] - time[pair]
@@ -224,9 +228,13 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             (0.0, 0.5, 0.9, 1.0),
             keep_sorted=True,
         )
+        parts_done = pool.submit(_sketch.sum_parts, edge_id, dur, n_edges)
         edge_pair_keys = _distinct_pairs(cases[pair], edge_id, n_edges)
         edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
-        parts = _sketch.sum_parts(edge_id, dur, n_edges)
+        first, last, first_time, last_time = _ends(
+            log.n_cases, cases, codes, time, first_idx, last_idx
+        )
+        parts = parts_done.result()
         node_keys = node_keys_done.result()
         mins, med, p90, maxs, ordered = quantiles_done.result()
 
@@ -270,14 +278,6 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
 
     # per case, what merging with another graph needs
     n_cases = log.n_cases
-    first = np.full(n_cases, -1, dtype=np.int64)
-    last = np.full(n_cases, -1, dtype=np.int64)
-    first_time = np.zeros(n_cases, dtype=np.int64)
-    last_time = np.zeros(n_cases, dtype=np.int64)
-    first[cases[first_idx]] = codes[first_idx]
-    last[cases[last_idx]] = codes[last_idx]
-    first_time[cases[first_idx]] = time[first_idx]
-    last_time[cases[last_idx]] = time[last_idx]
     state = _CaseState(
         cases=log.case_labels,
         nodes=pd.Index(labels),
@@ -299,6 +299,32 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         n_events=log.n_events,
         cases=state,
     )
+
+
+def _ends(
+    n_cases: int,
+    cases: np.ndarray,
+    codes: np.ndarray,
+    time: np.ndarray,
+    first_idx: np.ndarray,
+    last_idx: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each case's first and last node and their times (-1 and 0 for a case with no event).
+
+    ``first_idx`` and ``last_idx`` are the positions of each case's first and
+    last event among the events that have a node.
+    """
+    if len(first_idx) == n_cases:  # every case has an event: case c is the c-th run
+        return codes[first_idx], codes[last_idx], time[first_idx], time[last_idx]
+    first = np.full(n_cases, -1, dtype=np.int64)
+    last = np.full(n_cases, -1, dtype=np.int64)
+    first_time = np.zeros(n_cases, dtype=np.int64)
+    last_time = np.zeros(n_cases, dtype=np.int64)
+    first[cases[first_idx]] = codes[first_idx]
+    last[cases[last_idx]] = codes[last_idx]
+    first_time[cases[first_idx]] = time[first_idx]
+    last_time[cases[last_idx]] = time[last_idx]
+    return first, last, first_time, last_time
 
 
 def _modal_stage(nodes: pd.Series, table: pd.DataFrame | None) -> np.ndarray:
