@@ -272,6 +272,23 @@ def test_merge_equals_union_split_by_case_or_time(df, data):
     assert_merged_equals_whole(sum([disc(left), disc(right)]), whole)
 
 
+def test_graph_sent_between_processes_merges_the_same():
+    """A graph's deferred histogram is built when the graph is serialised (Dask partials)."""
+    import pickle
+
+    from journeymine.graph import _DeferredHistogram
+
+    log = jm.datasets.load_shop()
+    half = log.n_cases // 2
+    a = jm.discover(log.select_cases(np.arange(half)))
+    b = jm.discover(log.select_cases(np.arange(half, log.n_cases)))
+    assert isinstance(a._hist, _DeferredHistogram)
+    a2, b2 = (pickle.loads(pickle.dumps(g)) for g in (a, b))
+    assert isinstance(a2._hist, pd.DataFrame)
+    pd.testing.assert_frame_equal((a2 + b2).edges, (a + b).edges)
+    pd.testing.assert_frame_equal(a2._histogram(), a._histogram())
+
+
 def test_merge_yesterday_and_today_counts_cases_once():
     # the same two customers on two days: one boundary edge each, cases counted once
     day = 24 * 60
@@ -402,6 +419,24 @@ def test_histogram_counts_every_group_and_bucket(monkeypatch, dense_keys):
     pd.testing.assert_frame_equal(got, want.astype("int64"))
     empty = _sketch.histogram(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     assert list(empty.columns) == ["group", "bucket", "count"] and len(empty) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.one_of(st.just(0), st.integers(1, 10**15))), max_size=200
+    )
+)
+def test_histogram_of_sorted_durations_equals_the_histogram(pairs):
+    """The run-length histogram of (group, duration)-sorted values = the hashed one."""
+    from journeymine import _sketch
+
+    group = np.array([g for g, _ in pairs], dtype=np.int64)
+    dur = np.array([d for _, d in pairs], dtype=np.int64)
+    counts = np.bincount(group, minlength=7)
+    *_, ordered = _sketch.exact_quantiles(group, dur, counts, (0.5,), keep_sorted=True)
+    got = _sketch.sorted_histogram(ordered, counts)
+    pd.testing.assert_frame_equal(got, _sketch.histogram(group, dur))
 
 
 def _variants_reference(df: pd.DataFrame) -> list[tuple[tuple[str, ...], int]]:

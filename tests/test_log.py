@@ -307,6 +307,23 @@ def test_blank_case_ids_and_activities_are_missing(blank):
     assert list(log.case_labels) == ["a", "b"] and list(log.activity_labels) == ["x", "z"]
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("a Z\t\u00a0\u2003\x00\x7f~!é")), max_size=4),
+        max_size=30,
+    ),
+    st.sampled_from(["str", "string[pyarrow]", "large_string[pyarrow]"]),
+)
+def test_blank_labels_screened_from_arrow_bytes_like_row_by_row(odd, dtype):
+    """Many distinct Arrow labels (the byte-screening path) flag exactly what null_mask flags."""
+    from journeymine import _validation as v
+
+    labels = pd.Index(pd.array(sorted(set(odd) | {f"id{i}" for i in range(1_200)}), dtype=dtype))
+    got = v._blank_labels(labels)
+    np.testing.assert_array_equal(got, v.null_mask(pd.Series(labels, dtype=object)))
+
+
 def _same_log(a: jm.JourneyLog, b: jm.JourneyLog) -> None:
     assert list(a.case_labels) == list(b.case_labels)
     assert list(a.activity_labels) == list(b.activity_labels)
@@ -335,20 +352,34 @@ def test_pm4py_conversion_round_trips(df):
     pd.testing.assert_frame_equal(jm.discover(back).edges, jm.discover(log).edges)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 6)), min_size=0, max_size=300),
+    st.lists(
+        st.tuples(
+            st.integers(0, 30),
+            st.one_of(st.integers(0, 6), st.integers(-(2**61), 2**61)),
+        ),
+        min_size=0,
+        max_size=300,
+    ),
     st.booleans(),
+    st.sampled_from([1, 10**9, 2**40]),
+    st.integers(0, 3),
 )
-def test_order_events_equals_a_stable_lexsort(pairs, presort):
-    """Cases grouped in O(n), then only out-of-order cases sorted: same as a full lexsort."""
+def test_order_events_equals_a_stable_lexsort(pairs, presort, scale, empty_cases):
+    """Grouped by case in O(n), then ordered within cases: the same as a full stable lexsort.
+
+    Times near the int64 limits (the within-case keys do not fit: the
+    row-sorting fallback), times that are multiples of a large step (the keys
+    are divided by it) and cases without events are all covered.
+    """
     from journeymine._codes import order_events
 
     if presort:
         pairs = sorted(pairs, key=lambda p: p[0])
     case = np.array([c for c, _ in pairs], dtype=np.int64)
-    time = np.array([t for _, t in pairs], dtype=np.int64)
-    n_cases = int(case.max()) + 1 if len(case) else 0
+    time = np.array([t * scale if abs(t * scale) < 2**62 else t for _, t in pairs], dtype=np.int64)
+    n_cases = (int(case.max()) + 1 if len(case) else 0) + empty_cases
     got = order_events(case, time, np.bincount(case, minlength=n_cases))
     want = np.lexsort((np.arange(len(case)), time, case))
     order, sorted_time = (np.arange(len(case)), time) if got is None else got
@@ -356,12 +387,21 @@ def test_order_events_equals_a_stable_lexsort(pairs, presort):
     np.testing.assert_array_equal(sorted_time, time[want])
 
 
-def test_order_events_with_long_cases():
+@pytest.mark.parametrize(
+    "high, step",
+    [
+        (50, 1),  # small keys
+        (2**32, 10**9),  # whole seconds over a century: keys fit once divided by the step
+        (2**62, 1),  # spans too wide for one key: rows sorted in blocks, long cases lexsorted
+    ],
+)
+def test_order_events_with_long_cases(high, step):
     from journeymine._codes import order_events
 
     rng = np.random.default_rng(0)
     case = rng.integers(0, 20, 5_000)
-    time = rng.integers(0, 50, 5_000)
+    time = rng.integers(0, high, 5_000) * step
+    time[::7] = time[1::7][: len(time[::7])]  # ties keep the input order
     got = order_events(case, time, np.bincount(case, minlength=20))
     assert got is not None
     want = np.lexsort((np.arange(5_000), time, case))
@@ -387,6 +427,32 @@ def test_factorize_equals_pandas_sorted_factorize(values, dtype):
     np.testing.assert_array_equal(codes, want_codes)
     assert labels.equals(pd.Index(want_labels))
     assert labels.dtype == pd.Index(want_labels).dtype
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.one_of(_TEXT, st.none()), st.integers(1, 5)), min_size=1, max_size=60),
+    st.sampled_from(["str", "string[pyarrow]", "object", "int64", "float64"]),
+)
+def test_factorize_of_runs_equals_pandas_sorted_factorize(runs, dtype):
+    """Values in runs of equal neighbours (sorted case ids) coded once per run: same codes."""
+    from unittest import mock
+
+    from journeymine import _codes
+
+    values = [v for v, size in runs for _ in range(size)]
+    if dtype in ("int64", "float64"):
+        values = [len(v) if v is not None else 7 for v in values]
+    series = pd.Series(values, dtype=dtype)
+    with (
+        mock.patch.object(_codes, "_RUNS_MIN_ROWS", 1),
+        mock.patch.object(_codes, "_RUNS_MIN_SHARE", 0.0),
+    ):
+        assert (_codes._run_heads(series) is None) == (dtype == "object" or len(series) < 2)
+        codes, labels = _codes.factorize(series)
+    want_codes, want_labels = pd.factorize(series, sort=True, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert labels.equals(pd.Index(want_labels))
 
 
 def test_factorize_many_ids_takes_the_radix_path_and_agrees():

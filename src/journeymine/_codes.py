@@ -32,14 +32,65 @@ __all__ = ["arrow_strings", "factorize", "order_events"]
 _MAX_WIDTH = 32
 # events of cases longer than this are ordered with one lexsort instead
 _MAX_ROW_SORT = 64
+# runs of equal neighbours are looked for in columns of at least this many rows,
+# and coded once per run when this share of a sample of rows repeats its neighbour
+_RUNS_MIN_ROWS = 1 << 16
+_RUNS_SAMPLE = 1 << 16
+_RUNS_MIN_SHARE = 0.25
 
 
 def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (``-1`` for missing) and sorted unique labels of ``values``.
 
     Labels are sorted so that codes do not depend on row order; labels of
-    mixed types that cannot be compared are sorted by their text.
+    mixed types that cannot be compared are sorted by their text. Values
+    that come in runs of equal neighbours (case ids of rows sorted by case)
+    are coded once per run.
     """
+    heads = _run_heads(values)
+    if heads is not None:
+        taken = values.iloc[heads] if isinstance(values, pd.Series) else values[heads]
+        codes, labels = _factorize(taken)
+        return np.repeat(codes, np.diff(np.append(heads, len(values)))), labels
+    return _factorize(values)
+
+
+def _run_heads(values: Any) -> np.ndarray | None:
+    """Where each run of equal neighbours starts, if runs are long enough to pay; else None.
+
+    Only text held as Arrow strings and plain numpy numbers are looked at:
+    comparing neighbours is one vectorised pass for them. A sample of the
+    first rows decides whether the full pass is worth it.
+    """
+    n = len(values)
+    if n < max(_RUNS_MIN_ROWS, 2):
+        return None
+    arrow = arrow_strings(values)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        def neighbours_equal(lo: int, hi: int) -> np.ndarray:
+            same = pc.equal(arrow.slice(lo + 1, hi - lo - 1), arrow.slice(lo, hi - lo - 1))
+            return np.asarray(same.fill_null(False), dtype=bool)
+    else:
+        array = values.to_numpy() if isinstance(values, pd.Series) else values
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "iufb":
+            return None
+
+        def neighbours_equal(lo: int, hi: int) -> np.ndarray:
+            part = array[lo:hi]
+            return np.asarray(part[1:] == part[:-1])
+
+    if neighbours_equal(0, min(n, _RUNS_SAMPLE)).mean() < _RUNS_MIN_SHARE:
+        return None
+    head = np.empty(n, dtype=bool)
+    head[0] = True
+    np.logical_not(neighbours_equal(0, n), out=head[1:])
+    return np.flatnonzero(head)
+
+
+def _factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
+    """:func:`factorize` without looking for runs."""
     arrow = arrow_strings(values)
     if arrow is not None:
         coded = _factorize_arrow(values, arrow)
@@ -228,6 +279,9 @@ def order_events(
         descent = descent[~first_of_case[descent + 1]]
     if descent.size == 0:
         return order, t
+    within = _order_within_cases(t, counts, starts)
+    if within is not None:
+        return order[within], t[within]
     unsorted = np.zeros(n_cases, dtype=bool)
     unsorted[np.searchsorted(starts, descent, side="right") - 1] = True
     cases = np.flatnonzero(unsorted)
@@ -249,6 +303,39 @@ def order_events(
         order[idx] = order[within]
         t[idx] = t[within]
     return order, t
+
+
+def _order_within_cases(t: np.ndarray, counts: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+    """Stable order by time within each case of events grouped by case; None if out of range.
+
+    Each time becomes its offset from its case's first time (divided by the
+    times' greatest common divisor) plus the total span of the cases before
+    it, an int64 key that increases from case to case. The key is ordered
+    within cases only, so numpy's stable sort (timsort, which merges sorted
+    runs) orders it in about linear time. None when the keys would not fit
+    in 62 bits.
+    """
+    if not counts.all():  # cases without events take no part
+        counts = counts[counts > 0]
+        starts = np.concatenate([[0], np.cumsum(counts)])
+    heads = starts[:-1]
+    low = np.minimum.reduceat(t, heads)
+    high = np.maximum.reduceat(t, heads)
+    with np.errstate(over="ignore"):
+        spans = high - low
+    if (spans < 0).any():  # a case spanning more than int64 nanoseconds
+        return None
+    rel = t - np.repeat(low, counts)
+    if float(spans.sum(dtype=np.float64)) + len(spans) >= 2.0**62:
+        step = int(np.gcd.reduce(rel))
+        if step > 1:
+            rel //= step
+            spans //= step
+        if float(spans.sum(dtype=np.float64)) + len(spans) >= 2.0**62:
+            return None
+    spans += 1
+    rel += np.repeat(np.cumsum(spans) - spans, counts)
+    return np.argsort(rel, kind="stable")
 
 
 def _sort_rows(values: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -94,6 +94,31 @@ def histogram(group: np.ndarray, durations: np.ndarray) -> pd.DataFrame:
     )
 
 
+def sorted_histogram(ordered: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+    """:func:`histogram` of durations already sorted by (group, duration).
+
+    ``ordered`` holds the durations of group 0, then group 1, ..., each
+    ascending, and ``counts`` the size of each group (as
+    :func:`exact_quantiles` sorts them). Buckets grow with the duration, so
+    equal (group, bucket) pairs are neighbours and are counted by run length,
+    with no sort and no key range to allocate.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if ordered.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return pd.DataFrame({"group": empty, "bucket": empty, "count": empty})
+    buckets = bucket_of(ordered)
+    head = np.zeros(ordered.size, dtype=bool)
+    head[0] = True
+    np.not_equal(buckets[1:], buckets[:-1], out=head[1:])
+    starts = np.cumsum(counts) - counts
+    head[starts[counts > 0]] = True
+    at = np.flatnonzero(head)
+    size = np.diff(np.append(at, ordered.size))
+    group = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    return pd.DataFrame({"group": group[at], "bucket": buckets[at], "count": size})
+
+
 def _ranks(q: float, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For groups of ``n`` sorted values: the two ranks the q-quantile lies between, and its weight.
 
@@ -143,14 +168,20 @@ def quantiles(
 
 
 def exact_quantiles(
-    group: np.ndarray, values: np.ndarray, counts: np.ndarray, qs: tuple[float, ...]
+    group: np.ndarray,
+    values: np.ndarray,
+    counts: np.ndarray,
+    qs: tuple[float, ...],
+    *,
+    keep_sorted: bool = False,
 ) -> list[np.ndarray]:
     """Exact per-group quantiles of int64 ``values``, interpolated linearly (numpy's default).
 
     ``group`` holds codes ``0..len(counts) - 1`` and ``counts`` the size of
     each group. One sort by (group, value); the quantile of a group of ``n``
     values lies between its elements of ranks ``floor(q * (n - 1))`` and the
-    next one. NaN for empty groups.
+    next one. NaN for empty groups. With ``keep_sorted=True`` the values
+    sorted by (group, value) are appended to the list.
     """
     counts = np.asarray(counts, dtype=np.int64)
     n_groups = counts.size
@@ -182,4 +213,6 @@ def exact_quantiles(
         gap = ordered[(base + above)[has]] - a  # exact in int64
         res[has] = a + gap * frac[has]
         out.append(res)
+    if keep_sorted:
+        out.append(ordered)
     return out

@@ -395,15 +395,31 @@ def _blank_labels(labels: pd.Index) -> np.ndarray:
     arr = arrow_strings(pd.Series(labels, copy=False)) if len(labels) > 1000 else None
     if arr is None:
         return null_mask(pd.Series(labels, dtype=object))
-    import pyarrow.compute as pc
-
-    maybe = np.flatnonzero(
-        np.asarray(pc.match_substring_regex(arr, r"^([^\x21-\x7e]|$)").fill_null(True))
-    )
+    maybe = _suspect_first_bytes(arr)
     blank = np.zeros(len(labels), dtype=bool)
     if maybe.size:
         blank[maybe] = null_mask(pd.Series(labels[maybe], dtype=object))
     return blank
+
+
+def _suspect_first_bytes(arr: Any) -> np.ndarray:
+    """Positions of Arrow strings that are null, empty or start outside printable ASCII."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    large = pa.types.is_large_string(arr.type)
+    if arr.null_count or not (large or pa.types.is_string(arr.type)):
+        return np.flatnonzero(
+            np.asarray(pc.match_substring_regex(arr, r"^([^\x21-\x7e]|$)").fill_null(True))
+        )
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[arr.offset : arr.offset + len(arr) + 1]
+    filled = offsets[1:] > offsets[:-1]
+    first = np.zeros(len(arr), dtype=np.uint8)
+    if filled.any():
+        first[filled] = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[:-1][filled]]
+    return np.flatnonzero(~filled | (first < 0x21) | (first > 0x7E))
 
 
 def missing_codes(codes: np.ndarray, labels: pd.Index) -> np.ndarray:

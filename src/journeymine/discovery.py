@@ -11,8 +11,9 @@ import pandas as pd
 from journeymine import _sketch
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, Segmented, run
+from journeymine._threads import second_thread
 from journeymine.errors import ParameterError
-from journeymine.graph import JourneyGraph, _CaseState
+from journeymine.graph import JourneyGraph, _CaseState, _DeferredHistogram
 from journeymine.log import JourneyLog, factorize
 
 __all__ = ["discover", "variants"]
@@ -49,17 +50,21 @@ def _resolve_by(meta: LogMeta, by: Any) -> str:
 def _distinct_pairs(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.ndarray:
     """The distinct (major, minor) pairs as sorted int64 keys ``major * width + minor``.
 
-    Equal keys need no order among themselves, so numpy's default (vectorised)
-    sort is used rather than a stable one.
+    ``major`` (case codes) must be non-decreasing. Equal keys need no order
+    among themselves, so numpy's default (vectorised) sort is used rather
+    than a stable one, on 32-bit keys when they fit.
     """
-    width = np.int64(max(n_minor, 1))
-    key = np.sort(major * width + minor)
+    width = max(n_minor, 1)
+    top = (int(major[-1]) + 1) * width if major.size else 0  # major is non-decreasing
+    # numpy sorts 32-bit integers about twice as fast as 64-bit ones
+    dtype = np.int32 if top < 2**31 else np.int64
+    key = np.sort(major.astype(dtype) * dtype(width) + minor.astype(dtype))
     if key.size:
         first = np.empty(key.size, dtype=bool)
         first[0] = True
         np.not_equal(key[1:], key[:-1], out=first[1:])
         key = key[first]
-    return key
+    return key.astype(np.int64)
 
 
 class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]):
@@ -168,7 +173,11 @@ def discover(log: Any, *, by: str = "activity") -> JourneyGraph:
 
 
 def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
-    """The graph of an in-memory log (the kernel's part), with exact quantiles."""
+    """The graph of an in-memory log (the kernel's part), with exact quantiles.
+
+    The (case, node) pairs and the (edge, duration) sort run on a second
+    thread while this one counts the edges and their cases.
+    """
     codes, labels = log.codes(col)
     cases = log.case_codes
     time = log.time
@@ -177,21 +186,58 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         codes, cases, time = codes[keep], cases[keep], time[keep]
     k = len(labels)
     n = codes.size
+    width = max(k, 1)
+    with second_thread(n) as pool:
+        node_keys_done = pool.submit(_distinct_pairs, cases, codes, k)
 
-    # nodes: events, cases, start, end
-    events = np.bincount(codes, minlength=k)
-    if n:
-        boundary = np.empty(n + 1, dtype=bool)
-        boundary[0] = boundary[-1] = True
-        np.not_equal(cases[1:], cases[:-1], out=boundary[1:-1])
+        # nodes: events, start, end (cases from node_keys)
+        events = np.bincount(codes, minlength=k)
+        boundary = np.ones(n + 1, dtype=bool)
+        if n:
+            np.not_equal(cases[1:], cases[:-1], out=boundary[1:-1])
         first_idx = np.flatnonzero(boundary[:-1])
         last_idx = np.flatnonzero(boundary[1:])
-    else:
-        first_idx = last_idx = np.empty(0, dtype=np.int64)
-    start = np.bincount(codes[first_idx], minlength=k)
-    end = np.bincount(codes[last_idx], minlength=k)
-    width = max(k, 1)
-    node_keys = _distinct_pairs(cases, codes, k)
+        start = np.bincount(codes[first_idx], minlength=k)
+        end = np.bincount(codes[last_idx], minlength=k)
+
+        # edges: consecutive events of the same case
+        pair = np.flatnonzero(~boundary[1:-1])
+        src = codes[pair]
+        dst = codes[pair + 1]
+        dur = time[pair + 1] - time[pair]
+        pair_key = src * np.int64(k) + dst
+        if k * k <= _DENSE_LIMIT:
+            counts = np.bincount(pair_key, minlength=k * k)
+            edge_keys = np.flatnonzero(counts)
+            edge_events = counts[edge_keys]
+            remap = np.full(k * k, -1, dtype=np.int64)
+            remap[edge_keys] = np.arange(edge_keys.size)
+            edge_id = remap[pair_key]
+        else:
+            edge_keys, edge_id, edge_events = np.unique(
+                pair_key, return_inverse=True, return_counts=True
+            )
+            edge_id = edge_id.reshape(-1)
+        n_edges = edge_keys.size
+        # one sort by (edge, duration) gives the exact extremes and quantiles of every edge
+        quantiles_done = pool.submit(
+            _sketch.exact_quantiles,
+            edge_id,
+            dur,
+            edge_events,
+            (0.0, 0.5, 0.9, 1.0),
+            keep_sorted=True,
+        )
+        parts_done = pool.submit(_sketch.sum_parts, edge_id, dur, n_edges)
+        edge_pair_keys = _distinct_pairs(cases[pair], edge_id, n_edges)
+        edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
+        first, last, first_time, last_time = _ends(
+            log.n_cases, cases, codes, time, first_idx, last_idx
+        )
+        parts = parts_done.result()
+        node_keys = node_keys_done.result()
+        mins, med, p90, maxs, ordered = quantiles_done.result()
+
     node_cases = np.bincount(node_keys % width, minlength=k)
     nodes = pd.DataFrame(
         {
@@ -203,33 +249,6 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         }
     )
     nodes = nodes[nodes["events"] > 0]
-
-    # edges
-    same = cases[1:] == cases[:-1]
-    src = codes[:-1][same]
-    dst = codes[1:][same]
-    dur = (time[1:] - time[:-1])[same]
-    pair_case = cases[1:][same]
-    pair_key = src * np.int64(k) + dst
-    if k * k <= _DENSE_LIMIT:
-        counts = np.bincount(pair_key, minlength=k * k)
-        edge_keys = np.flatnonzero(counts)
-        edge_events = counts[edge_keys]
-        remap = np.full(k * k, -1, dtype=np.int64)
-        remap[edge_keys] = np.arange(edge_keys.size)
-        edge_id = remap[pair_key]
-    else:
-        edge_keys, edge_id, edge_events = np.unique(
-            pair_key, return_inverse=True, return_counts=True
-        )
-        edge_id = edge_id.reshape(-1)
-    n_edges = edge_keys.size
-    edge_pair_keys = _distinct_pairs(pair_case, edge_id, n_edges)
-    edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
-    parts = _sketch.sum_parts(edge_id, dur, n_edges)
-    # one sort by (edge, duration) gives the exact extremes and quantiles of every edge
-    mins, med, p90, maxs = _sketch.exact_quantiles(edge_id, dur, edge_events, (0.0, 0.5, 0.9, 1.0))
-    hist = _sketch.histogram(edge_id, dur)
 
     lab = np.asarray(labels, dtype=object)
     source = lab[edge_keys // width]
@@ -255,26 +274,10 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             "p90": p90,
         }
     )
-    g = hist["group"].to_numpy()
-    hist_df = pd.DataFrame(
-        {
-            "source": source[g],
-            "target": target[g],
-            "bucket": hist["bucket"].to_numpy(),
-            "count": hist["count"].to_numpy(),
-        }
-    )
+    hist = _DeferredHistogram(ordered, edge_events, source, target)
 
     # per case, what merging with another graph needs
     n_cases = log.n_cases
-    first = np.full(n_cases, -1, dtype=np.int64)
-    last = np.full(n_cases, -1, dtype=np.int64)
-    first_time = np.zeros(n_cases, dtype=np.int64)
-    last_time = np.zeros(n_cases, dtype=np.int64)
-    first[cases[first_idx]] = codes[first_idx]
-    last[cases[last_idx]] = codes[last_idx]
-    first_time[cases[first_idx]] = time[first_idx]
-    last_time[cases[last_idx]] = time[last_idx]
     state = _CaseState(
         cases=log.case_labels,
         nodes=pd.Index(labels),
@@ -291,11 +294,37 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         nodes=nodes,
         counts=counts_df,
         stats=stats,
-        hist=hist_df,
+        hist=hist,
         n_cases=n_cases,
         n_events=log.n_events,
         cases=state,
     )
+
+
+def _ends(
+    n_cases: int,
+    cases: np.ndarray,
+    codes: np.ndarray,
+    time: np.ndarray,
+    first_idx: np.ndarray,
+    last_idx: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each case's first and last node and their times (-1 and 0 for a case with no event).
+
+    ``first_idx`` and ``last_idx`` are the positions of each case's first and
+    last event among the events that have a node.
+    """
+    if len(first_idx) == n_cases:  # every case has an event: case c is the c-th run
+        return codes[first_idx], codes[last_idx], time[first_idx], time[last_idx]
+    first = np.full(n_cases, -1, dtype=np.int64)
+    last = np.full(n_cases, -1, dtype=np.int64)
+    first_time = np.zeros(n_cases, dtype=np.int64)
+    last_time = np.zeros(n_cases, dtype=np.int64)
+    first[cases[first_idx]] = codes[first_idx]
+    last[cases[last_idx]] = codes[last_idx]
+    first_time[cases[first_idx]] = time[first_idx]
+    last_time[cases[last_idx]] = time[last_idx]
+    return first, last, first_time, last_time
 
 
 def _modal_stage(nodes: pd.Series, table: pd.DataFrame | None) -> np.ndarray:

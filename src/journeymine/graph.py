@@ -34,6 +34,41 @@ DURATION_COLUMNS = (
 _STAT_COLUMNS = ["source", "target", "s0", "s1", "s2", "min", "max"]
 
 
+class _DeferredHistogram:
+    """A discovered graph's duration histogram, built when a merge first needs it.
+
+    It holds the durations that :func:`~journeymine.discover` sorted by
+    (edge, duration) for the exact quantiles, so a graph that is never merged
+    never buckets them. Serialising it (a Dask partition's partial result)
+    builds the small histogram table and ships that instead.
+    """
+
+    def __init__(
+        self, ordered: np.ndarray, counts: np.ndarray, source: np.ndarray, target: np.ndarray
+    ) -> None:
+        self.ordered, self.counts, self.source, self.target = ordered, counts, source, target
+
+    def __call__(self) -> pd.DataFrame:
+        h = _sketch.sorted_histogram(self.ordered, self.counts)
+        g = h["group"].to_numpy()
+        return pd.DataFrame(
+            {
+                "source": self.source[g],
+                "target": self.target[g],
+                "bucket": h["bucket"].to_numpy(),
+                "count": h["count"].to_numpy(),
+            }
+        )
+
+    def __reduce__(self) -> tuple[Any, tuple[pd.DataFrame]]:
+        return _built, (self(),)
+
+
+def _built(frame: pd.DataFrame) -> pd.DataFrame:
+    """A serialised :class:`_DeferredHistogram` comes back as the table it built."""
+    return frame
+
+
 def _sort_labels(df: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
     try:
         return df.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
@@ -281,7 +316,7 @@ class JourneyGraph:
     n_cases: int
     n_events: int
     _stats: pd.DataFrame = field(repr=False)
-    _hist: pd.DataFrame = field(repr=False)
+    _hist: pd.DataFrame | _DeferredHistogram = field(repr=False)
     pruned: dict[str, float] | None = None
     _cases: _CaseState | None = field(default=None, repr=False)
 
@@ -294,7 +329,7 @@ class JourneyGraph:
         nodes: pd.DataFrame,
         counts: pd.DataFrame,
         stats: pd.DataFrame,
-        hist: pd.DataFrame,
+        hist: pd.DataFrame | _DeferredHistogram,
         n_cases: int,
         n_events: int,
         cases: _CaseState | None = None,
@@ -316,6 +351,8 @@ class JourneyGraph:
             p90 = edges["p90"].to_numpy(dtype=np.float64)
         else:
             n = len(edges)
+            if isinstance(hist, _DeferredHistogram):
+                hist = hist()
             key = pd.MultiIndex.from_frame(edges[["source", "target"]])
             group = key.get_indexer(pd.MultiIndex.from_frame(hist[["source", "target"]]))
             h = pd.DataFrame(
@@ -341,9 +378,17 @@ class JourneyGraph:
             n_cases=int(n_cases),
             n_events=int(n_events),
             _stats=stats,
-            _hist=hist.reset_index(drop=True),
+            _hist=hist if isinstance(hist, _DeferredHistogram) else hist.reset_index(drop=True),
             _cases=cases,
         )
+
+    def _histogram(self) -> pd.DataFrame:
+        """The duration histogram by (source, target, bucket), built on first use."""
+        hist = self._hist
+        if isinstance(hist, _DeferredHistogram):
+            hist = hist()
+            object.__setattr__(self, "_hist", hist)  # a cache: the graph stays immutable
+        return hist
 
     # -- merging ----------------------------------------------------------
     def __add__(self, other: JourneyGraph) -> JourneyGraph:
@@ -425,7 +470,7 @@ class JourneyGraph:
                 )
             )
         stat_frames = [self._stats, other._stats]
-        hist_frames = [self._hist, other._hist]
+        hist_frames = [self._histogram(), other._histogram()]
         if len(bounds):
             src, dst = labels[bounds[:, 1]], labels[bounds[:, 2]]
             gap = bounds[:, 3]
@@ -582,7 +627,7 @@ class JourneyGraph:
         edges = cand[chosen].reset_index(drop=True)
         keep_nodes = nodes[nodes["node"].isin(kept)].reset_index(drop=True)
         stats = self._stats.merge(edges[["source", "target"]], on=["source", "target"])
-        hist = self._hist.merge(edges[["source", "target"]], on=["source", "target"])
+        hist = self._histogram().merge(edges[["source", "target"]], on=["source", "target"])
         return replace(
             self,
             nodes=keep_nodes,

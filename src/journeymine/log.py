@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -15,6 +14,7 @@ import pandas as pd
 from journeymine import _quality
 from journeymine import _validation as v
 from journeymine._codes import factorize, order_events
+from journeymine._threads import second_thread
 from journeymine.errors import (
     JourneymineWarning,
     LogError,
@@ -33,9 +33,6 @@ R = TypeVar("R")
 __all__ = ["JourneyLog", "from_pandas", "from_pm4py"]
 
 OnError = Literal["raise", "collect"]
-
-# below this many rows a second thread costs more than it saves
-_THREAD_MIN_ROWS = 100_000
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -660,8 +657,8 @@ def from_pandas(
 
     # the case ids (the costliest column) are coded on a second thread; numpy,
     # pandas and pyarrow release the GIL in the heavy loops
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        cases = pool.submit(code_cases) if n >= _THREAD_MIN_ROWS else None
+    with second_thread(n) as pool:
+        cases = pool.submit(code_cases)
         acts = _factorize_column(frame[act_col], act_col, src)
         ns, bad_ts, aware, out_of_range = v.parse_timestamps(
             frame[ts_col],
@@ -670,7 +667,7 @@ def from_pandas(
             source=src,
             line_offset=_line_offset,
         )
-        coded = [cases.result() if cases is not None else code_cases(), acts]
+        coded = [cases.result(), acts]
     masks = {
         v.NO_CASE: v.missing_codes(*coded[0]),
         v.NO_ACTIVITY: v.missing_codes(*coded[1]),
