@@ -119,7 +119,7 @@ class _Factorized:
 
 
 # key -> (rows, raw values) gathered by _Body, in file order
-_Columns = dict[str, tuple[np.ndarray, "list[Any] | _Factorized"]]
+_Columns = dict[str, tuple[np.ndarray, "_Factorized"]]
 _Raw = list[Any] | _Factorized
 
 
@@ -829,7 +829,7 @@ class _Body:
         self.starts = np.zeros(0, dtype=np.intp)
         self.letters = np.zeros(0, dtype=np.uint8)
         self.keys: dict[str, int] = {}
-        # column code -> (row parts, value parts), in the order columns first appear
+        # column code -> (row parts, value code parts), in the order columns first appear
         self.columns: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
         self.in_trace = False
         self.in_event = False
@@ -1005,14 +1005,10 @@ class _Body:
             code = int(column[firsts[j]])
             if code not in columns:
                 columns[code] = ([], [])
-        date = _ATTRIBUTE_TAGS.index("date")
         for code, a, b in zip(column[firsts].tolist(), firsts.tolist(), ends.tolist(), strict=True):
             row_parts, value_parts = columns[code]
             row_parts.append(rows[a:b])
-            if (code // 2) % _N_TAGS == date:  # mostly distinct: kept as they are
-                value_parts.append(chosen[a:b].copy())  # (a view would keep all of `chosen`)
-                continue
-            # other values repeat: keep one str per distinct value and a code per value
+            # values repeat: keep one str per distinct value and a code per value
             local, uniques = pd.factorize(chosen[a:b])
             distinct = self.distinct.setdefault(code, {})
             new = uniques.tolist()
@@ -1029,11 +1025,7 @@ class _Body:
             is_trace, attribute = code % 2, code // 2
             tag, key = _ATTRIBUTE_TAGS[attribute % _N_TAGS], names[attribute // _N_TAGS]
             rows = np.concatenate(row_parts)
-            values: list[Any] | _Factorized
-            if code in self.distinct:
-                values = _Factorized(list(self.distinct[code]), np.concatenate(value_parts))
-            else:
-                values = np.concatenate(value_parts).tolist()
+            values = _Factorized(list(self.distinct[code]), np.concatenate(value_parts))
             (out.trace_columns if is_trace else out.event_columns)[tag][key] = (rows, values)
             (out.trace_order if is_trace else out.event_order).append(key)
         out.event_trace = np.concatenate(self.owners) if self.owners else []
