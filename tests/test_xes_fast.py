@@ -103,6 +103,19 @@ def _escaped(draw: st.DrawFn, text: str) -> str:
     return "".join(out)
 
 
+# how an attribute element may be written: the regular shape, then others
+# (the irregular ones only in files drawn with `odd`)
+_SHAPES = {
+    "regular": '<{tag} key="{key}" value="{value}"/>',
+    "space": '<{tag} key="{key}" value="{value}" />',
+    "value first": '<{tag} value="{value}" key="{key}"/>',
+    "single quotes": "<{tag} key='{key}' value='{value}'/>",
+    "nested": '<{tag} key="{key}" value="{value}"><string key="inner" value="x"/></{tag}>',
+    "no value": '<{tag} key="{key}"/>',
+    "line break": '<{tag}\n key="{key}" value="{value}"/>',
+}
+
+
 @st.composite
 def _attribute(draw: st.DrawFn, odd: bool = False) -> str:
     tag = draw(st.sampled_from(list(_VALUES)))
@@ -110,21 +123,11 @@ def _attribute(draw: st.DrawFn, odd: bool = False) -> str:
     value = draw(_escaped(draw(_VALUES[tag])))
     shapes = ["regular"] * 30 + ["space"] * 3
     if odd:
-        shapes += ["value first", "single quotes", "nested", "no value", "line break"]
+        shapes += list(_SHAPES)[2:]
     shape = draw(st.sampled_from(shapes))
-    if shape == "space":
-        return f'<{tag} key="{key}" value="{value}" />'
-    if shape == "value first":
-        return f'<{tag} value="{value}" key="{key}"/>'
     if shape == "single quotes":
-        return f"<{tag} key='{key}' value='{value.replace(chr(39), '&apos;')}'/>"
-    if shape == "nested":
-        return f'<{tag} key="{key}" value="{value}"><string key="inner" value="x"/></{tag}>'
-    if shape == "no value":
-        return f'<{tag} key="{key}"/>'
-    if shape == "line break":
-        return f'<{tag}\n key="{key}" value="{value}"/>'
-    return f'<{tag} key="{key}" value="{value}"/>'
+        value = value.replace("'", "&apos;")
+    return _SHAPES[shape].format(tag=tag, key=key, value=value)
 
 
 _SPACE = st.sampled_from(["", "\n", "\n\t\t", " ", "\r\n\t", "\n\n"])

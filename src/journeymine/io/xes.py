@@ -198,6 +198,13 @@ def read_xes_frame(
     that name, the trace attribute wins, as in pm4py. Events outside any
     trace are kept, with missing ``case:`` columns, rather than dropped.
 
+    The traces of most exported logs hold only ``<trace>``, ``<event>`` and
+    attributes written ``<string key="..." value="..."/>``; such files are
+    read by a fast path that runs no Python code per element. A file with
+    anything else among its traces (comments, nested attributes, other
+    quoting, an encoding other than UTF-8) is read by expat alone, with the
+    same result, and may take a second pass.
+
     Examples
     --------
     >>> import pathlib, tempfile
