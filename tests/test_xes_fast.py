@@ -108,11 +108,14 @@ def _escaped(draw: st.DrawFn, text: str) -> str:
 _SHAPES = {
     "regular": '<{tag} key="{key}" value="{value}"/>',
     "space": '<{tag} key="{key}" value="{value}" />',
+    "tabs": '<{tag}\tkey="{key}"\t\tvalue="{value}"/>',
     "value first": '<{tag} value="{value}" key="{key}"/>',
     "single quotes": "<{tag} key='{key}' value='{value}'/>",
     "nested": '<{tag} key="{key}" value="{value}"><string key="inner" value="x"/></{tag}>',
     "no value": '<{tag} key="{key}"/>',
     "line break": '<{tag}\n key="{key}" value="{value}"/>',
+    "no space": '<{tag} key="{key}"value="{value}"/>',  # not well-formed
+    "other name": '<{tag} key="{key}" xvalue="{value}"/>',
 }
 
 
@@ -121,9 +124,9 @@ def _attribute(draw: st.DrawFn, odd: bool = False) -> str:
     tag = draw(st.sampled_from(list(_VALUES)))
     key = draw(st.sampled_from(_KEYS))
     value = draw(_escaped(draw(_VALUES[tag])))
-    shapes = ["regular"] * 30 + ["space"] * 3
+    shapes = ["regular"] * 30 + ["space", "tabs"] * 2
     if odd:
-        shapes += list(_SHAPES)[2:]
+        shapes += list(_SHAPES)[3:]
     shape = draw(st.sampled_from(shapes))
     if shape == "single quotes":
         value = value.replace("'", "&apos;")

@@ -744,15 +744,17 @@ def _error(
 # ---------------------------------------------------------------------------
 # the fast path for the body of a regular log
 
-# A regular body, cut at every ' value="..."', leaves "segments" such as
-# '/>\n\t\t</event>\n\t\t<event>\n\t\t\t<string key="concept:name"': the end of
-# the previous attribute element, structure tags with white space around
-# them, and the start of the next attribute element (or, at the very end,
-# the end tag of the root). A file holds only a few hundred distinct ones.
-_VALUE = re.compile(' value="([^"]*)"')
+# A regular body, cut at every 'value="..."', leaves "segments" such as
+# '/>\n\t\t</event>\n\t\t<event>\n\t\t\t<string key="concept:name" ': the end
+# of the previous attribute element, structure tags with white space around
+# them, and the start of the next attribute element up to its value (or, at
+# the very end, the end tag of the root). A file holds a few hundred
+# distinct ones at most.
+_VALUE = re.compile('value="([^"]*)"')
 _SEGMENT = re.compile(
     r"([ \t\r\n]*/>)?((?:[ \t\r\n]*<(?:/?trace|/?event)>)*)[ \t\r\n]*"
-    r'(?:<(string|date|int|float|boolean|id) key="([^"<&\x00-\x1f\ufffe\uffff]*)"'
+    r"(?:<(string|date|int|float|boolean|id)[ \t\r\n]+"
+    r'key="([^"<&\x00-\x1f\ufffe\uffff]*)"[ \t\r\n]+'
     r'|</([^\s<>/"]+)>[ \t\r\n]*)?'
 )
 _STRUCTURE = re.compile(r"<(/?)(trace|event)>")
