@@ -319,3 +319,13 @@ def test_progress_reaches_the_end(tmp_path: Path) -> None:
         patch.setattr(xes, "_CHUNK_BYTES", 4096)
         read_xes_frame(path, _progress=seen.append)
     assert len(seen) > 3 and seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
+
+
+def test_too_many_distinct_segments_fall_back(tmp_path: Path) -> None:
+    path = tmp_path / "fines.xes"
+    path.write_text(_regular_log(10))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(xes, "_MAX_SEGMENTS", 5)
+        fast, slow, fast_reads, fallbacks = _read_both(path, 1 << 20)
+    assert (fast_reads, fallbacks) == (0, 1)
+    _assert_same(fast, slow)

@@ -771,6 +771,7 @@ _BLANKS = {9: " ", 10: " ", 13: " "}
 _REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,8})|#x([0-9a-fA-F]{1,8}));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _MAX_CARRY = 1 << 24  # this long without a line break or '>': not a regular body
+_MAX_SEGMENTS = 1 << 16  # this many distinct segments (keys, say, all different): neither
 _N_TAGS = len(_ATTRIBUTE_TAGS)
 
 
@@ -882,7 +883,10 @@ class _Body:
 
     def _register(self, segments: list[str]) -> None:
         """Parse the segments not seen before; a _Fallback if one is not regular."""
-        for segment in set(segments).difference(self.segments):
+        new = set(segments).difference(self.segments)
+        if len(self.info) + len(new) > _MAX_SEGMENTS:
+            raise _Fallback
+        for segment in new:
             match = _SEGMENT.fullmatch(segment)
             if match is None:
                 raise _Fallback
