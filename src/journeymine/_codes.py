@@ -13,10 +13,16 @@ give exactly what ``pd.factorize(sort=True)`` and
   so integer order is string order and no hashing or string sort is needed.
   Other text goes through Arrow's hash-based dictionary encoding, and only
   the distinct labels are sorted.
-- Events are grouped by case with a stable counting sort (O(n)); only cases
-  whose events are out of time order are then sorted, row-wise in blocks of
-  cases of equal length, by an odd-even transposition sort that swaps only
-  strictly greater times (so ties keep the input order).
+- Case ids that come in runs of equal neighbours (rows sorted by case) are
+  coded once per run.
+- Events are grouped by case with a stable counting sort (O(n)). Each event
+  then gets a key, its time's offset within its case plus the spans of the
+  cases before it, that increases from case to case; one stable sort of the
+  keys (timsort merges the sorted runs in about linear time) orders events
+  within cases. When the keys would overflow (cases spanning centuries in
+  nanoseconds), only cases whose events are out of time order are sorted,
+  row-wise in blocks of cases of equal length, by an odd-even transposition
+  sort that swaps only strictly greater times (so ties keep the input order).
 """
 
 from __future__ import annotations
@@ -271,6 +277,13 @@ def order_events(
     starts = np.zeros(n_cases + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     t = time[order]
+    key = _within_case_keys(t, counts, starts)
+    if key is not None:
+        if not (key[1:] < key[:-1]).any():
+            return order, t
+        within = np.argsort(key, kind="stable")
+        del key
+        return order[within], t[within]
     descent = np.flatnonzero(t[1:] < t[:-1])
     if descent.size:
         # a descent at i is inside a case unless i + 1 starts a case
@@ -279,9 +292,6 @@ def order_events(
         descent = descent[~first_of_case[descent + 1]]
     if descent.size == 0:
         return order, t
-    within = _order_within_cases(t, counts, starts)
-    if within is not None:
-        return order[within], t[within]
     unsorted = np.zeros(n_cases, dtype=bool)
     unsorted[np.searchsorted(starts, descent, side="right") - 1] = True
     cases = np.flatnonzero(unsorted)
@@ -305,15 +315,15 @@ def order_events(
     return order, t
 
 
-def _order_within_cases(t: np.ndarray, counts: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
-    """Stable order by time within each case of events grouped by case; None if out of range.
+def _within_case_keys(t: np.ndarray, counts: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+    """Keys whose stable sort orders events grouped by case by time within each case.
 
     Each time becomes its offset from its case's first time (divided by the
-    times' greatest common divisor) plus the total span of the cases before
-    it, an int64 key that increases from case to case. The key is ordered
-    within cases only, so numpy's stable sort (timsort, which merges sorted
-    runs) orders it in about linear time. None when the keys would not fit
-    in 62 bits.
+    times' greatest common divisor when needed) plus the total span of the
+    cases before it: an int64 key that increases from case to case, so it is
+    out of order within cases only and numpy's stable sort (timsort, which
+    merges sorted runs) orders it in about linear time. None when the keys
+    would not fit in 62 bits.
     """
     if not counts.all():  # cases without events take no part
         counts = counts[counts > 0]
@@ -325,17 +335,18 @@ def _order_within_cases(t: np.ndarray, counts: np.ndarray, starts: np.ndarray) -
         spans = high - low
     if (spans < 0).any():  # a case spanning more than int64 nanoseconds
         return None
-    rel = t - np.repeat(low, counts)
+    key = np.repeat(low, counts)
+    np.subtract(t, key, out=key)  # offsets within the case
     if float(spans.sum(dtype=np.float64)) + len(spans) >= 2.0**62:
-        step = int(np.gcd.reduce(rel))
+        step = int(np.gcd.reduce(key))
         if step > 1:
-            rel //= step
+            np.floor_divide(key, step, out=key)
             spans //= step
         if float(spans.sum(dtype=np.float64)) + len(spans) >= 2.0**62:
             return None
     spans += 1
-    rel += np.repeat(np.cumsum(spans) - spans, counts)
-    return np.argsort(rel, kind="stable")
+    key += np.repeat(np.cumsum(spans) - spans, counts)
+    return key
 
 
 def _sort_rows(values: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
