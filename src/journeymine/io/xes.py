@@ -32,7 +32,6 @@ expat pass.
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import os
 import re
@@ -750,7 +749,6 @@ def _error(
 # them, and the start of the next attribute element up to its value (or, at
 # the very end, the end tag of the root). A file holds a few hundred
 # distinct ones at most.
-_VALUE = re.compile('value="([^"]*)"')
 _SEGMENT = re.compile(
     r"([ \t\r\n]*/>)?((?:[ \t\r\n]*<(?:/?trace|/?event)>)*)[ \t\r\n]*"
     r"(?:<(string|date|int|float|boolean|id)[ \t\r\n]+"
@@ -773,6 +771,9 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _MAX_CARRY = 1 << 24  # this long without a line break or '>': not a regular body
 _MAX_SEGMENTS = 1 << 16  # this many distinct segments (keys, say, all different): neither
 _N_TAGS = len(_ATTRIBUTE_TAGS)
+# characters counted in a piece and in its segments: the difference is in values
+_COUNTED = ("<", "&", "\t", "\n", "\r")
+_COUNTED_BYTES = tuple(ord(c) for c in _COUNTED)
 
 
 def _resolve(match: re.Match[str]) -> str:
@@ -838,6 +839,9 @@ class _Body:
         self.lengths = np.zeros(0, dtype=np.intp)
         self.starts = np.zeros(0, dtype=np.intp)
         self.letters = np.zeros(0, dtype=np.uint8)
+        self.counts: list[list[int]] = []  # per segment code, how many of each _COUNTED
+        self.char_counts = np.zeros((0, len(_COUNTED)), dtype=np.intp)
+        self.stale = False  # segments were added since the arrays above were made
         self.keys: dict[str, int] = {}
         # column code -> (row parts, value code parts), in the order columns first appear
         self.columns: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
@@ -852,24 +856,21 @@ class _Body:
     def read(self, head: bytes, src: _Stream, done: Callable[[], None] | None) -> None:
         """Read ``head``, then the rest of ``src`` chunk by chunk, into ``self.out``."""
         global _fast_reads
-        decode = codecs.getincrementaldecoder("utf-8")().decode
-        carry = ""
+        carry = b""
         data = head
         while True:
             final = not data
-            try:
-                text = carry + decode(data, final)
-            except UnicodeDecodeError:
-                raise _Fallback from None
+            text = carry + data if carry else data
             if final:
-                piece, carry = text, ""
+                piece, carry = text, b""
             else:
-                # an element cut at the end of the chunk waits for the next one
-                cut = text.rfind("\n") + 1 or text.rfind(">") + 1
+                # an element cut at the end of the chunk waits for the next one (a line
+                # break or '>' is never inside a UTF-8 sequence)
+                cut = text.rfind(b"\n") + 1 or text.rfind(b">") + 1
                 piece, carry = text[:cut], text[cut:]
                 if len(carry) > _MAX_CARRY:
                     raise _Fallback
-            stopped = (piece != "" or final) and self._piece(piece, final)
+            stopped = (piece != b"" or final) and self._piece(piece, final)
             if stopped or final:
                 break
             if done is not None:
@@ -881,56 +882,108 @@ class _Body:
         self._finish()
         _fast_reads += 1
 
-    def _register(self, segments: list[str]) -> None:
-        """Parse the segments not seen before; a _Fallback if one is not regular."""
-        new = set(segments).difference(self.segments)
-        if len(self.info) + len(new) > _MAX_SEGMENTS:
+    def _segment_code(self, segment: str) -> int:
+        """The code of a segment, parsed the first time it is seen (a _Fallback if irregular)."""
+        code = self.segments.get(segment)
+        if code is not None:
+            return code
+        if len(self.info) >= _MAX_SEGMENTS:
             raise _Fallback
-        for segment in new:
-            match = _SEGMENT.fullmatch(segment)
-            if match is None:
-                raise _Fallback
-            close, structure, tag, key, root = match.groups()
-            if root is not None and root != self.root:
-                raise _Fallback
-            code = -1
-            if key is not None:
-                code = self.keys.setdefault(key, len(self.keys))
-            self.segments[segment] = len(self.info)
-            self.info.append(
-                (
-                    close is not None,
-                    -1 if tag is None else _ATTRIBUTE_TAGS.index(tag),
-                    code,
-                    root is not None,
-                )
+        match = _SEGMENT.fullmatch(segment)
+        if match is None:
+            raise _Fallback
+        close, structure, tag, key, root = match.groups()
+        if root is not None and root != self.root:
+            raise _Fallback
+        code = len(self.info)
+        self.segments[segment] = code
+        self.info.append(
+            (
+                close is not None,
+                -1 if tag is None else _ATTRIBUTE_TAGS.index(tag),
+                -1 if key is None else self.keys.setdefault(key, len(self.keys)),
+                root is not None,
             )
-            self.letter_list.append("".join(_LETTERS[t] for t in _STRUCTURE.findall(structure)))
+        )
+        self.letter_list.append("".join(_LETTERS[t] for t in _STRUCTURE.findall(structure)))
+        self.counts.append([segment.count(c) for c in _COUNTED])
+        self.stale = True
+        return code
+
+    def _tables(self) -> None:
+        """Bring the per-segment arrays up to date after new segments."""
         self.closes = np.array([x[0] for x in self.info], dtype=bool)
         self.tags = np.array([x[1] for x in self.info], dtype=np.intp)
         self.key_codes = np.array([x[2] for x in self.info], dtype=np.intp)
         self.lengths = np.array([len(x) for x in self.letter_list], dtype=np.intp)
         self.starts = np.cumsum(self.lengths) - self.lengths
         self.letters = np.frombuffer("".join(self.letter_list).encode("ascii"), dtype=np.uint8)
+        self.char_counts = np.array(self.counts, dtype=np.intp).reshape(-1, len(_COUNTED))
+        self.stale = False
 
-    def _codes(self, segments: list[str]) -> np.ndarray:
-        lookup = self.segments.__getitem__
-        try:
-            return np.fromiter(map(lookup, segments), dtype=np.intp, count=len(segments))
-        except KeyError:
-            self._register(segments)
-            return np.fromiter(map(lookup, segments), dtype=np.intp, count=len(segments))
+    def _codes(self, glues: Any, keys: Any, mids: Any) -> np.ndarray:
+        """The segment code of each attribute element, and of the text after the last one.
 
-    def _piece(self, piece: str, final: bool) -> bool:
+        A segment is the glue before a key (end of the previous element,
+        structure tags, ``<string key=``), the key, and the text between key
+        and value (white space, ``value=``); each distinct (glue, key, text)
+        triple is looked up once.
+        """
+        import pyarrow.compute as pc
+
+        m = len(keys)
+        glue = pc.dictionary_encode(glues)
+        glue_codes = glue.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+        glue_texts = glue.dictionary.to_pylist()
+        last = self._segment_code(glue_texts[glue_codes[m]])
+        if not m:
+            return np.array([last], dtype=np.intp)
+        key = pc.dictionary_encode(keys)
+        key_texts = key.dictionary.to_pylist()
+        mid = pc.dictionary_encode(mids)
+        mid_texts = mid.dictionary.to_pylist()
+        n_keys, n_mids = len(key_texts), len(mid_texts)
+        triple = (
+            glue_codes[:m] * n_keys + key.indices.to_numpy(zero_copy_only=False)
+        ) * n_mids + mid.indices.to_numpy(zero_copy_only=False)
+        distinct, where = np.unique(triple, return_inverse=True)
+        codes = np.empty(len(distinct) + 1, dtype=np.intp)
+        for i, t in enumerate(distinct.tolist()):
+            g, rest = divmod(t, n_keys * n_mids)
+            k, j = divmod(rest, n_mids)
+            text = mid_texts[j]
+            if not text.endswith("value="):
+                raise _Fallback
+            codes[i] = self._segment_code(f'{glue_texts[g]}"{key_texts[k]}"{text[:-6]}')
+        codes[-1] = last
+        return codes[np.append(where.reshape(-1), len(distinct))]
+
+    def _piece(self, piece: bytes, final: bool) -> bool:
         """Read a piece of text ending between two elements; True once at ``limit``."""
-        parts = _VALUE.split(piece)
-        segments, values = parts[0::2], parts[1::2]
-        m = len(values)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            piece.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Fallback from None
         if self.closed:  # after the root element: white space only
-            if m or piece.strip(" \t\r\n"):
+            if piece.strip(b" \t\r\n"):
                 raise _Fallback
             return False
-        codes = self._codes(segments)
+        offsets = pa.py_buffer(np.array([0, len(piece)], dtype=np.int32))
+        whole = pa.StringArray.from_buffers(1, offsets, pa.py_buffer(piece))
+        parts = pc.split_pattern(whole, pattern='"').flatten()
+        if len(parts) % 4 != 1:
+            raise _Fallback
+        every = np.arange(len(parts))
+        values = parts.take(every[3::4])
+        m = len(values)
+        codes = self._codes(
+            parts.take(every[0::4]), parts.take(every[1::4]), parts.take(every[2::4])
+        )
+        if self.stale:
+            self._tables()
         # every segment but the first ends an element, every one but the last starts one
         closes, tags = self.closes[codes], self.tags[codes]
         if closes[0] or not closes[1:].all() or (tags[:-1] < 0).any() or tags[-1] >= 0:
@@ -939,19 +992,15 @@ class _Body:
         if final and not (ends_root or self.closed):
             raise _Fallback  # the root element is not closed: let expat say where
         if m:
-            joined = "".join(values)
-            if ("<" in joined or "&" in joined or not joined.isprintable()) and _ODD.search(joined):
-                if _FORBIDDEN.search(joined):
-                    raise _Fallback
-                values = [_normalise(v) if _ODD.search(v) else v for v in values]
+            values = self._plain(piece, codes, values)
 
         # the structure letters of the piece, and their nesting
         lengths = self.lengths[codes]
         with_letters = np.flatnonzero(lengths)
         counts = lengths[with_letters]
         total = int(counts.sum())
-        offsets = np.repeat(self.starts[codes[with_letters]] - np.cumsum(counts) + counts, counts)
-        marks = self.letters[offsets + np.arange(total)]
+        at_letter = np.repeat(self.starts[codes[with_letters]] - np.cumsum(counts) + counts, counts)
+        marks = self.letters[at_letter + np.arange(total)]
         prefix = (b"T" if self.in_trace else b"") + (b"E" if self.in_event else b"")
         nesting = _NESTING.fullmatch(prefix + marks.tobytes())
         left_open = nesting is not None and (nesting.group(1) or nesting.group(2))
@@ -1001,17 +1050,47 @@ class _Body:
         self.closed = ends_root
         return False
 
-    def _file(
-        self, column: np.ndarray, rows: np.ndarray, values: list[str], kept: np.ndarray
-    ) -> None:
-        """File the values at positions ``kept`` under their columns, in file order."""
+    def _plain(self, piece: bytes, codes: np.ndarray, values: Any) -> Any:
+        """``values`` as expat gives them (a _Fallback if one holds what XML forbids there).
+
+        Counted over the whole piece, minus what the segments hold: values
+        with ``<`` or control characters are refused, and the rare values
+        with references, tabs or line ends are normalised one by one.
+        """
+        import pyarrow as pa
+
+        raw = np.frombuffer(piece, dtype=np.uint8)
+        total = np.array([np.count_nonzero(raw == c) for c in _COUNTED_BYTES])
+        found = total - self.char_counts[codes].sum(axis=0)
+        controls = np.count_nonzero(raw < 32) - total[2:].sum()  # all but tab, LF, CR
+        lead = np.flatnonzero(raw[:-2] == 0xEF)  # U+FFFE and U+FFFF are EF BF BE/BF
+        odd = (raw[lead + 1] == 0xBF) & (raw[lead + 2] >= 0xBE)
+        if found[0] or controls or odd.any():
+            raise _Fallback  # '<', a control character, U+FFFE or U+FFFF in a value
+        if found.any():
+            plain = [_normalise(v) if _ODD.search(v) else v for v in values.to_pylist()]
+            return pa.array(plain, pa.string())
+        return values
+
+    def _file(self, column: np.ndarray, rows: np.ndarray, values: Any, kept: np.ndarray) -> None:
+        """File the values at positions ``kept`` under their columns, in file order.
+
+        Values repeat, so each column keeps one str per distinct value and a
+        code per value; the piece's values are hashed once, in Arrow.
+        """
+        import pyarrow.compute as pc
+
         order = np.argsort(column, kind="stable")
         column = column[order]
         take = kept[order]
         bounds = np.flatnonzero(column[1:] != column[:-1]) + 1
         firsts = np.concatenate((np.zeros(1, dtype=np.intp), bounds))
         ends = np.append(bounds, len(column))
-        chosen = np.array(values, dtype=object)[take]
+        encoded = pc.dictionary_encode(values)
+        dictionary = encoded.dictionary
+        local = encoded.indices.to_numpy(zero_copy_only=False)[take]
+        seen = np.zeros(len(dictionary), dtype=bool)
+        to_global = np.zeros(len(dictionary), dtype=np.intp)
         rows = rows[order]
         columns = self.columns
         for j in np.argsort(take[firsts], kind="stable").tolist():  # new ones in file order
@@ -1019,17 +1098,19 @@ class _Body:
             if code not in columns:
                 columns[code] = ([], [])
         for code, a, b in zip(column[firsts].tolist(), firsts.tolist(), ends.tolist(), strict=True):
-            row_parts, value_parts = columns[code]
+            row_parts, code_parts = columns[code]
             row_parts.append(rows[a:b])
-            # values repeat: keep one str per distinct value and a code per value
-            local, uniques = pd.factorize(chosen[a:b])
+            codes = local[a:b]
+            seen[codes] = True
+            present = np.flatnonzero(seen)
+            seen[present] = False
+            new = dictionary.take(present).to_pylist()
             distinct = self.distinct.setdefault(code, {})
-            new = uniques.tolist()
             for value in new:
                 if value not in distinct:
                     distinct[value] = len(distinct)
-            to_global = np.fromiter(map(distinct.__getitem__, new), dtype=np.intp, count=len(new))
-            value_parts.append(to_global[local])
+            to_global[present] = np.fromiter(map(distinct.__getitem__, new), np.intp, len(new))
+            code_parts.append(to_global[codes])
 
     def _finish(self) -> None:
         out = self.out
