@@ -776,6 +776,16 @@ _COUNTED = ("<", "&", "\t", "\n", "\r")
 _COUNTED_BYTES = tuple(ord(c) for c in _COUNTED)
 
 
+def _compact(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` (below ``size``) renumbered 0, 1, ... in order of value, and the values used."""
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    used = np.flatnonzero(seen)
+    renumber = np.empty(size, dtype=np.intp)
+    renumber[used] = np.arange(len(used))
+    return renumber[codes], used
+
+
 def _resolve(match: re.Match[str]) -> str:
     """The character an XML reference stands for (a _Fallback if XML forbids it)."""
     name, decimal, hexadecimal = match.groups()
@@ -921,36 +931,33 @@ class _Body:
         self.char_counts = np.array(self.counts, dtype=np.intp).reshape(-1, len(_COUNTED))
         self.stale = False
 
-    def _codes(self, glues: Any, keys: Any, mids: Any) -> np.ndarray:
+    def _codes(self, parts: np.ndarray, dictionary: Any) -> np.ndarray:
         """The segment code of each attribute element, and of the text after the last one.
 
-        A segment is the glue before a key (end of the previous element,
-        structure tags, ``<string key=``), the key, and the text between key
-        and value (white space, ``value=``); each distinct (glue, key, text)
-        triple is looked up once.
+        ``parts`` holds the dictionary code of each part of the piece between
+        double quotes: glue, key, text, value, glue, key... A segment is the
+        glue before a key (the end of the previous element, structure tags,
+        ``<string key=``), the key, and the text between key and value (white
+        space, ``value=``); each distinct (glue, key, text) is looked up once.
         """
-        import pyarrow.compute as pc
-
-        m = len(keys)
-        glue = pc.dictionary_encode(glues)
-        glue_codes = glue.indices.to_numpy(zero_copy_only=False).astype(np.intp)
-        glue_texts = glue.dictionary.to_pylist()
-        last = self._segment_code(glue_texts[glue_codes[m]])
+        m = len(parts) // 4
+        last = self._segment_code(dictionary[int(parts[-1])].as_py())
         if not m:
             return np.array([last], dtype=np.intp)
-        key = pc.dictionary_encode(keys)
-        key_texts = key.dictionary.to_pylist()
-        mid = pc.dictionary_encode(mids)
-        mid_texts = mid.dictionary.to_pylist()
-        n_keys, n_mids = len(key_texts), len(mid_texts)
-        triple = (
-            glue_codes[:m] * n_keys + key.indices.to_numpy(zero_copy_only=False)
-        ) * n_mids + mid.indices.to_numpy(zero_copy_only=False)
+        glue, glue_ids = _compact(parts[0:-1:4], len(dictionary))
+        key, key_ids = _compact(parts[1::4], len(dictionary))
+        mid, mid_ids = _compact(parts[2::4], len(dictionary))
+        if len(glue_ids) * len(key_ids) * len(mid_ids) >= 1 << 62:
+            raise _Fallback
+        triple = (glue * len(key_ids) + key) * len(mid_ids) + mid
         distinct, where = np.unique(triple, return_inverse=True)
+        glue_texts = dictionary.take(glue_ids).to_pylist()
+        key_texts = dictionary.take(key_ids).to_pylist()
+        mid_texts = dictionary.take(mid_ids).to_pylist()
         codes = np.empty(len(distinct) + 1, dtype=np.intp)
         for i, t in enumerate(distinct.tolist()):
-            g, rest = divmod(t, n_keys * n_mids)
-            k, j = divmod(rest, n_mids)
+            g, rest = divmod(t, len(key_ids) * len(mid_ids))
+            k, j = divmod(rest, len(mid_ids))
             text = mid_texts[j]
             if not text.endswith("value="):
                 raise _Fallback
@@ -973,15 +980,15 @@ class _Body:
             return False
         offsets = pa.py_buffer(np.array([0, len(piece)], dtype=np.int32))
         whole = pa.StringArray.from_buffers(1, offsets, pa.py_buffer(piece))
-        parts = pc.split_pattern(whole, pattern='"').flatten()
-        if len(parts) % 4 != 1:
+        split = pc.split_pattern(whole, pattern='"').flatten()
+        if len(split) % 4 != 1:
             raise _Fallback
-        every = np.arange(len(parts))
-        values = parts.take(every[3::4])
+        encoded = pc.dictionary_encode(split)
+        dictionary = encoded.dictionary
+        parts = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+        codes = self._codes(parts, dictionary)
+        values = parts[3::4]  # codes into `dictionary`
         m = len(values)
-        codes = self._codes(
-            parts.take(every[0::4]), parts.take(every[1::4]), parts.take(every[2::4])
-        )
         if self.stale:
             self._tables()
         # every segment but the first ends an element, every one but the last starts one
@@ -992,7 +999,7 @@ class _Body:
         if final and not (ends_root or self.closed):
             raise _Fallback  # the root element is not closed: let expat say where
         if m:
-            values = self._plain(piece, codes, values)
+            values, dictionary = self._plain(piece, codes, values, dictionary)
 
         # the structure letters of the piece, and their nesting
         lengths = self.lengths[codes]
@@ -1036,7 +1043,7 @@ class _Body:
             )
             attribute = codes[:n]
             column = (self.key_codes[attribute] * _N_TAGS + tags[:n]) * 2 + in_trace
-            self._file(column[kept], rows[kept], values, kept)
+            self._file(column[kept], rows[kept], values, dictionary, kept)
 
         self.owners.append(owner)
         if stop:
@@ -1050,7 +1057,9 @@ class _Body:
         self.closed = ends_root
         return False
 
-    def _plain(self, piece: bytes, codes: np.ndarray, values: Any) -> Any:
+    def _plain(
+        self, piece: bytes, codes: np.ndarray, values: np.ndarray, dictionary: Any
+    ) -> tuple[np.ndarray, Any]:
         """``values`` as expat gives them (a _Fallback if one holds what XML forbids there).
 
         Counted over the whole piece, minus what the segments hold: values
@@ -1068,27 +1077,33 @@ class _Body:
         if found[0] or controls or odd.any():
             raise _Fallback  # '<', a control character, U+FFFE or U+FFFF in a value
         if found.any():
-            plain = [_normalise(v) if _ODD.search(v) else v for v in values.to_pylist()]
-            return pa.array(plain, pa.string())
-        return values
+            raw_values = dictionary.take(values).to_pylist()
+            plain = [_normalise(v) if _ODD.search(v) else v for v in raw_values]
+            encoded = pa.array(plain, pa.string()).dictionary_encode()
+            return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+        return values, dictionary
 
-    def _file(self, column: np.ndarray, rows: np.ndarray, values: Any, kept: np.ndarray) -> None:
+    def _file(
+        self,
+        column: np.ndarray,
+        rows: np.ndarray,
+        values: np.ndarray,
+        dictionary: Any,
+        kept: np.ndarray,
+    ) -> None:
         """File the values at positions ``kept`` under their columns, in file order.
 
-        Values repeat, so each column keeps one str per distinct value and a
-        code per value; the piece's values are hashed once, in Arrow.
+        ``values`` are codes into ``dictionary`` (an Arrow array). Values
+        repeat, so each column keeps one str per distinct value and a code
+        per value.
         """
-        import pyarrow.compute as pc
-
         order = np.argsort(column, kind="stable")
         column = column[order]
         take = kept[order]
         bounds = np.flatnonzero(column[1:] != column[:-1]) + 1
         firsts = np.concatenate((np.zeros(1, dtype=np.intp), bounds))
         ends = np.append(bounds, len(column))
-        encoded = pc.dictionary_encode(values)
-        dictionary = encoded.dictionary
-        local = encoded.indices.to_numpy(zero_copy_only=False)[take]
+        local = values[take]
         seen = np.zeros(len(dictionary), dtype=bool)
         to_global = np.zeros(len(dictionary), dtype=np.intp)
         rows = rows[order]
