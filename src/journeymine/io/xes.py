@@ -14,12 +14,13 @@ Two paths read the same files to the same result:
 - At the first ``<trace>`` (or ``<event>``) of a UTF-8 file, :class:`_Body`
   takes over: most XES exports hold nothing else but ``<trace>``,
   ``<event>``, their end tags and ``<tag key="..." value="..."/>`` elements,
-  and such text is read with one ``re.split`` per chunk, a parse of each
-  distinct piece of markup between values, and numpy, without Python code
-  per element; nothing there can declare or expand an entity (only the five
+  and such text is read with Arrow compute (each chunk split at double
+  quotes and dictionary-encoded in C++), a parse of each distinct piece of
+  markup between values, and numpy, without Python code or objects per
+  element; nothing there can declare or expand an entity (only the five
   predefined ones and character references are decoded). It checks all the
-  well-formedness it relies on: tag shapes, white space between elements,
-  nesting, characters XML allows, the end tag of the root.
+  well-formedness it relies on: UTF-8, tag shapes, white space between
+  elements, nesting, characters XML allows, the end tag of the root.
 
 Anything the fast path does not take as it is (comments, CDATA, nested
 attributes or lists in the body, other quoting, undeclared entities, bad
@@ -743,12 +744,12 @@ def _error(
 # ---------------------------------------------------------------------------
 # the fast path for the body of a regular log
 
-# A regular body, cut at every 'value="..."', leaves "segments" such as
+# Between two attribute values, a regular body holds a "segment" such as
 # '/>\n\t\t</event>\n\t\t<event>\n\t\t\t<string key="concept:name" ': the end
 # of the previous attribute element, structure tags with white space around
-# them, and the start of the next attribute element up to its value (or, at
+# them, and the start of the next attribute element up to 'value=' (or, at
 # the very end, the end tag of the root). A file holds a few hundred
-# distinct ones at most.
+# distinct ones at most, and each is parsed once.
 _SEGMENT = re.compile(
     r"([ \t\r\n]*/>)?((?:[ \t\r\n]*<(?:/?trace|/?event)>)*)[ \t\r\n]*"
     r"(?:<(string|date|int|float|boolean|id)[ \t\r\n]+"
@@ -819,13 +820,17 @@ class _Body:
     From the first ``<trace>`` on, most XES files hold nothing but
     ``<trace>``, ``<event>``, their end tags and self-closing attribute
     elements written ``<string key="..." value="..."/>``, with white space
-    between them. Each decompressed chunk is cut after its last line break;
-    one ``re.split`` in C takes the values out of it and leaves the
-    segments between them, and the few distinct segments are parsed once
-    each (tag, key, structure tags). The nesting of traces and events is
+    between them. Each decompressed chunk is cut after its last line break
+    and becomes one Arrow string, split at double quotes and
+    dictionary-encoded in C++: glue, key, text, value, glue... The few
+    distinct segments (glue, key and text) are parsed once each (tag, key,
+    structure tags); values are checked by counting bytes over the whole
+    chunk minus what its segments hold. The nesting of traces and events is
     checked with one regular expression over one letter per structure tag;
-    event and trace numbers come from cumulative sums, and values are filed
-    into columns with a stable numpy sort. No Python code runs per element.
+    event and trace numbers come from cumulative sums, and value codes are
+    filed into columns with a stable numpy sort. No Python code runs, and
+    no Python object is made, per element; only distinct values per column
+    and chunk become Python strings.
 
     Anything else (comments, CDATA, nested attributes, other quoting or
     spacing, undeclared entities, characters XML forbids, text other than
