@@ -349,3 +349,27 @@ def test_arrow_csv_matches_pandas_on_random_files(tmp_path_factory, rows, gz):
     path.write_bytes(gzip.compress(data) if gz else data)
     with pytest.MonkeyPatch.context() as mp:
         _assert_same_outcome(mp, path, on_error="collect", **KW)
+
+
+def test_parquet_read_through_arrow_is_pandas_frame(tmp_path):
+    """Arrow's table wrapped without copies = pandas.read_parquet, for every column kind."""
+    from journeymine.io.tabular import _parquet_frame
+
+    frames = {
+        "plain": jm.datasets.load_shop().to_pandas(),
+        "kinds": pd.DataFrame(
+            {
+                "text": pd.Series(["a", None, "c"], dtype="str"),
+                "cat": pd.Categorical(["x", "y", "x"]),
+                "ints": pd.array([1, None, 3], dtype="Int64"),
+                "floats": [1.5, float("nan"), 2.0],
+                "aware": pd.to_datetime(["2025-01-01", None, "2025-01-03"]).tz_localize("UTC"),
+                "flags": [True, False, True],
+            },
+            index=pd.Index(["r1", "r2", "r3"], name="row"),
+        ),
+    }
+    for name, frame in frames.items():
+        path = tmp_path / f"{name}.parquet"
+        frame.to_parquet(path)
+        pd.testing.assert_frame_equal(_parquet_frame(path, {}), pd.read_parquet(path))

@@ -245,6 +245,20 @@ def _read_csv_arrow(
     return frame[header]
 
 
+def _parquet_frame(p: Path, kwargs: dict[str, Any]) -> pd.DataFrame:
+    """The frame :func:`pandas.read_parquet` gives, read into Arrow and wrapped without copies.
+
+    With pandas keywords, pandas reads the file itself.
+    """
+    if kwargs:
+        return pd.read_parquet(p, **kwargs)
+    import pyarrow.parquet as pq
+
+    from journeymine.io.arrow import _to_pandas
+
+    return _to_pandas(pq.read_table(p))
+
+
 def _check_whole_file(kwargs: dict[str, Any]) -> None:
     """Refuse pandas' options that return a reader of pieces instead of one frame."""
     pieces = {
@@ -541,7 +555,7 @@ def read_parquet(
         )
     p = _check_path(path, "read_parquet")
     src = str(p)
-    df = _read(lambda: pd.read_parquet(p, **kwargs), src, "Parquet", kwargs, "read_parquet")
+    df = _read(lambda: _parquet_frame(p, kwargs), src, "Parquet", kwargs, "read_parquet")
     return from_pandas(
         df,
         case=case,
