@@ -210,6 +210,19 @@ def test_from_arrow_equals_from_pandas():
         jm.from_arrow(pa.Table.from_pandas(df), **KW)
 
 
+def test_from_arrow_shares_the_tables_text_buffers():
+    """Zero copy: the log's frame wraps the Arrow table's string buffers, not copies."""
+    pa = pytest.importorskip("pyarrow")
+    df = _events().dropna()
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    log = jm.from_arrow(table, **KW, channel="channel")
+    for column in ("customer", "touchpoint"):
+        held = log._frame[column].array.__arrow_array__()
+        held = held.chunk(0) if isinstance(held, pa.ChunkedArray) else held
+        given = table.column(column).chunk(0)
+        assert held.buffers()[2].address == given.buffers()[2].address
+
+
 def test_from_polars_equals_from_pandas():
     pl = pytest.importorskip("polars")
     df = _events().dropna()
