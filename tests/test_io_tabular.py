@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import journeymine as jm
 from journeymine.errors import JourneymineWarning, LogError
@@ -207,6 +210,19 @@ def test_from_arrow_equals_from_pandas():
         jm.from_arrow(pa.Table.from_pandas(df), **KW)
 
 
+def test_from_arrow_shares_the_tables_text_buffers():
+    """Zero copy: the log's frame wraps the Arrow table's string buffers, not copies."""
+    pa = pytest.importorskip("pyarrow")
+    df = _events().dropna()
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    log = jm.from_arrow(table, **KW, channel="channel")
+    for column in ("customer", "touchpoint"):
+        held = log._frame[column].array.__arrow_array__()
+        held = held.chunk(0) if isinstance(held, pa.ChunkedArray) else held
+        given = table.column(column).chunk(0)
+        assert held.buffers()[2].address == given.buffers()[2].address
+
+
 def test_from_polars_equals_from_pandas():
     pl = pytest.importorskip("polars")
     df = _events().dropna()
@@ -243,3 +259,130 @@ def test_read_log_chooses_the_reader_by_extension(tmp_path):
     assert jm.read_log(xes).n_events == 1
     with pytest.raises(jm.ParameterError, match="timestamp_format= does not apply to XES"):
         jm.read_log(xes, timestamp_format="%Y")
+
+
+# ---------------------------------------------------------------------------
+# Arrow's CSV reader: the same log, rejected rows, warnings and errors as pandas'
+
+
+def _read_outcome(monkeypatch, path, arrow, **kw):
+    """What read_csv gives with Arrow's reader allowed or not: a log's tables, or the error."""
+    import warnings
+
+    from journeymine.io import tabular
+
+    monkeypatch.setattr(tabular, "_ARROW_CSV", arrow)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            log = jm.read_csv(path, **kw)
+        except Exception as exc:  # compared as type and message
+            return type(exc).__name__, str(exc), [str(w.message) for w in caught]
+    return log.to_pandas(), log.rejected, [str(w.message) for w in caught]
+
+
+def _assert_same_outcome(monkeypatch, path, **kw):
+    fast = _read_outcome(monkeypatch, path, True, **kw)
+    slow = _read_outcome(monkeypatch, path, False, **kw)
+    if isinstance(slow[0], str) or isinstance(fast[0], str):
+        assert fast == slow
+        return
+    pd.testing.assert_frame_equal(fast[0], slow[0])
+    pd.testing.assert_frame_equal(fast[1], slow[1])
+    assert fast[2] == slow[2]
+
+
+_BAD = sorted(p.name for p in (Path(__file__).parent / "data" / "bad").glob("*.csv*"))
+
+
+@pytest.mark.parametrize("on_error", ["raise", "collect"])
+@pytest.mark.parametrize("name", _BAD)
+def test_arrow_csv_reads_every_corpus_file_as_pandas_does(monkeypatch, name, on_error):
+    path = Path(__file__).parent / "data" / "bad" / name
+    _assert_same_outcome(monkeypatch, path, on_error=on_error, **KW)
+
+
+def test_arrow_csv_reads_the_bundled_shop_log_as_pandas_does(monkeypatch, tmp_path):
+    shop = jm.datasets.load_shop().to_pandas()
+    shop["ts"] = shop["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    path = tmp_path / "shop.csv.gz"
+    shop.drop(columns="timestamp").to_csv(path, index=False)
+    _assert_same_outcome(
+        monkeypatch, path, case="customer_id", activity="touchpoint", timestamp="ts"
+    )
+
+
+def test_arrow_csv_reads_hospital_billing_as_pandas_does(monkeypatch):
+    _assert_same_outcome(
+        monkeypatch,
+        shared_data("hospital_billing.csv.gz"),
+        case="case:concept:name",
+        activity="concept:name",
+        timestamp="time:timestamp",
+    )
+
+
+def test_arrow_csv_is_used_for_a_plain_file(monkeypatch, tmp_path):
+    from journeymine.io import tabular
+
+    taken = []
+    real = tabular._read_csv_arrow
+
+    def spy(*args):
+        out = real(*args)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(tabular, "_read_csv_arrow", spy)
+    path = write(tmp_path, "customer,touchpoint,ts,n\nc1,ad,2025-01-01 10:00:00,3\n")
+    log = jm.read_csv(path, **KW)
+    assert taken == [True]
+    assert log.to_pandas()["n"].dtype == "int64"  # pandas' own reading of the other columns
+
+
+_FIELD = st.one_of(
+    st.sampled_from(
+        ["", '""', "c1", "c2", " c1", "NA", "null", "1", "2.5", "True", '"a,b"', '"x""y"', "é"]
+    ),
+    st.sampled_from(["2025-01-01 10:00:00", "2025-01-02 09:30:00", "2025-01-01", "2025-13-01"]),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.lists(_FIELD, min_size=3, max_size=5), min_size=1, max_size=8),
+    st.booleans(),
+)
+def test_arrow_csv_matches_pandas_on_random_files(tmp_path_factory, rows, gz):
+    """Random fields (quotes, blanks, numbers, dates, ragged rows): same log or same error."""
+    width = 4
+    lines = ["customer,touchpoint,ts,extra"] + [",".join(r[:width]) for r in rows]
+    path = tmp_path_factory.mktemp("csv") / ("events.csv.gz" if gz else "events.csv")
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    with pytest.MonkeyPatch.context() as mp:
+        _assert_same_outcome(mp, path, on_error="collect", **KW)
+
+
+def test_parquet_read_through_arrow_is_pandas_frame(tmp_path):
+    """Arrow's table wrapped without copies = pandas.read_parquet, for every column kind."""
+    from journeymine.io.tabular import _parquet_frame
+
+    frames = {
+        "plain": jm.datasets.load_shop().to_pandas(),
+        "kinds": pd.DataFrame(
+            {
+                "text": pd.Series(["a", None, "c"], dtype="str"),
+                "cat": pd.Categorical(["x", "y", "x"]),
+                "ints": pd.array([1, None, 3], dtype="Int64"),
+                "floats": [1.5, float("nan"), 2.0],
+                "aware": pd.to_datetime(["2025-01-01", None, "2025-01-03"]).tz_localize("UTC"),
+                "flags": [True, False, True],
+            },
+            index=pd.Index(["r1", "r2", "r3"], name="row"),
+        ),
+    }
+    for name, frame in frames.items():
+        path = tmp_path / f"{name}.parquet"
+        frame.to_parquet(path)
+        pd.testing.assert_frame_equal(_parquet_frame(path, {}), pd.read_parquet(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import numpy as np
@@ -322,6 +323,68 @@ def test_blank_labels_screened_from_arrow_bytes_like_row_by_row(odd, dtype):
     labels = pd.Index(pd.array(sorted(set(odd) | {f"id{i}" for i in range(1_200)}), dtype=dtype))
     got = v._blank_labels(labels)
     np.testing.assert_array_equal(got, v.null_mask(pd.Series(labels, dtype=object)))
+
+
+_ISO_LAYOUTS = ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"]
+
+
+@st.composite
+def _iso_texts(draw):
+    """Timestamps of one layout, some broken (a character replaced), some missing."""
+    layout = draw(st.sampled_from(_ISO_LAYOUTS))
+    when = st.datetimes(min_value=dt.datetime(1600, 1, 1), max_value=dt.datetime(2400, 12, 31))
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        text = draw(when).strftime(layout)
+        if draw(st.integers(0, 9)) == 0:
+            at = draw(st.integers(0, len(text) - 1))
+            text = text[:at] + draw(st.sampled_from(list("09:- TZ+x"))) + text[at + 1 :]
+        out.append(None if draw(st.integers(0, 9)) == 0 else text)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_iso_texts(), st.sampled_from(["str", "string[pyarrow]", "large_string[pyarrow]"]))
+def test_plain_iso_timestamps_parse_as_pandas_parses_them(texts, dtype):
+    """Arrow's fast path for one-layout ISO text gives pandas' instants, bad rows and errors."""
+    from unittest import mock
+
+    from journeymine import _validation as v
+
+    def parse():
+        try:
+            return v.parse_timestamps(
+                pd.Series(texts, dtype=dtype), column="t", fmt=None, source=None, line_offset=None
+            )
+        except LogError as exc:
+            return str(exc)
+
+    fast = parse()
+    with mock.patch.object(v, "_plain_iso", lambda values: None):
+        slow = parse()
+    if isinstance(slow, str):
+        assert fast == slow
+        return
+    ns, bad, aware, out_of_range = fast
+    np.testing.assert_array_equal(bad, slow[1])
+    np.testing.assert_array_equal(ns[~bad], slow[0][~bad])
+    assert aware == slow[2]
+    np.testing.assert_array_equal(out_of_range, slow[3])
+
+
+def test_plain_iso_fast_path_is_taken_only_for_one_layout():
+    from journeymine import _validation as v
+
+    taken = ["2025-01-01 10:00:00", None, "2025-03-04T05:06:07"]
+    assert v._plain_iso(pd.Series(taken, dtype="str")) is not None
+    for other in (
+        ["2025-01-01 10:00:00", "2025-01-01"],  # two layouts
+        ["2025-01-01 10:00:00+01:00"],  # a time zone
+        ["01/02/2025 10:00:00"],  # not ISO
+        ["2025-02-30 10:00:00"],  # no such day
+    ):
+        assert v._plain_iso(pd.Series(other, dtype="str")) is None, other
+    assert v._plain_iso(pd.Series(taken, dtype=object)) is None  # not Arrow text
 
 
 def _same_log(a: jm.JourneyLog, b: jm.JourneyLog) -> None:

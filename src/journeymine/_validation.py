@@ -584,6 +584,10 @@ def _to_ns(parsed: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _parse_strings(
     values: pd.Series, column: str, fmt: str | None, source: str | None, line_offset: int | None
 ) -> tuple[pd.Series, bool]:
+    if fmt is None:
+        fast = _plain_iso(values)
+        if fast is not None:
+            return fast, False
     text = values.astype("string")
     fmt_arg = fmt or "ISO8601"
     try:
@@ -595,6 +599,81 @@ def _parse_strings(
         return _parse_mixed(text, fmt_arg, column, source, line_offset)
     aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
     return parsed, aware
+
+
+# the shapes of naive ISO 8601 text the Arrow fast path reads: length -> separators
+_ISO_SHAPES = {
+    10: {4: b"-", 7: b"-"},
+    16: {4: b"-", 7: b"-", 10: b" T", 13: b":"},
+    19: {4: b"-", 7: b"-", 10: b" T", 13: b":", 16: b":"},
+    **{
+        n: {4: b"-", 7: b"-", 10: b" T", 13: b":", 16: b":", 19: b"."}
+        for n in (21, 22, 23, 24, 25, 26, 27, 28, 29)
+    },
+}
+
+
+def _plain_iso(values: pd.Series) -> pd.Series | None:
+    """Naive ISO 8601 text of one fixed layout parsed by Arrow; None to take pandas' path.
+
+    The fast path is taken only when the values are Arrow strings in one
+    layout (:func:`iso_layout`) and Arrow parses every value: then both
+    parsers read the same instant. Anything else (time zones, other layouts,
+    invalid dates, years outside the nanosecond range, blanks) goes to
+    pandas, which reports the bad rows.
+    """
+    from journeymine._codes import arrow_strings
+
+    arr = arrow_strings(values)
+    if arr is None or not iso_layout(arr):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        parsed = pc.cast(arr, pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    out = np.asarray(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+    return pd.Series(out, index=values.index, name=values.name, copy=False)
+
+
+def iso_layout(arr: Any) -> bool:
+    """Whether every present value of an Arrow string array has one naive ISO 8601 layout.
+
+    The layout is ``YYYY-MM-DD[( |T)hh:mm[:ss[.f...]]]``, the same length
+    for every value, with the separators in place; at least one value is
+    present. Such text is never a number (pandas' CSV reader keeps it as
+    text), and Arrow's ISO 8601 parser demands digits everywhere else.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = arr.drop_null() if arr.null_count else arr
+    if not len(present) or not (
+        pa.types.is_string(present.type) or pa.types.is_large_string(present.type)
+    ):
+        return False
+    bufs = present.buffers()
+    large = pa.types.is_large_string(present.type)
+    offsets = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[present.offset : present.offset + len(present) + 1]
+    width = int(offsets[1] - offsets[0])
+    shape = _ISO_SHAPES.get(width)
+    if shape is None or int(offsets[-1] - offsets[0]) != width * len(present):
+        return False
+    bounds = pc.min_max(pc.binary_length(present)).as_py()
+    if bounds["min"] != width or bounds["max"] != width:
+        return False
+    matrix = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, width)
+    for j, allowed in shape.items():
+        column = matrix[:, j]
+        ok = column == allowed[0]
+        if len(allowed) > 1:
+            ok |= column == allowed[1]
+        if not ok.all():
+            return False
+    return True
 
 
 def _coerce(

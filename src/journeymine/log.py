@@ -474,11 +474,14 @@ def _build(
     rejected: pd.DataFrame,
     source: str | None,
     coded: Sequence[tuple[np.ndarray, pd.Index]] | None = None,
+    ordered: _Ordered | None = None,
 ) -> JourneyLog:
     """Code and order the kept ``rows`` of ``frame`` (``time`` given per kept row).
 
     ``coded`` holds the case and activity codes of every row of ``frame``
-    when the caller has them already (see :func:`_factorize_column`).
+    when the caller has them already (see :func:`_factorize_column`), and
+    ``ordered`` what :func:`_order_all_rows` gave for every row, when every
+    row is kept.
     """
     if coded is None:
         coded = [_factorize_column(frame[col], col, source) for col in (case, activity)]
@@ -488,12 +491,14 @@ def _build(
     (case_codes, case_labels), (act_codes, act_labels) = (
         _codes_of_rows(codes, labels, None if every_row else rows) for codes, labels in coded
     )
-    counts = np.bincount(case_codes, minlength=len(case_labels))
+    if ordered is None or not every_row:
+        ordered = _order_all_rows(case_codes, len(case_labels), time)
+    assert ordered is not None
+    counts, sort = ordered
     offsets = np.zeros(len(case_labels) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    ordered = order_events(case_codes, time, counts)
-    if ordered is not None:
-        order, time = ordered
+    if sort is not None:
+        order, time = sort
         rows = order if every_row else rows[order]
         act_codes = act_codes[order]
         case_codes = np.repeat(np.arange(len(case_labels), dtype=np.int64), counts)
@@ -515,6 +520,18 @@ def _build(
         rejected=rejected,
         source=source,
     )
+
+
+# a log's case sizes, and order_events' (permutation, sorted times) or None if in order
+_Ordered = tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]
+
+
+def _order_all_rows(case_codes: np.ndarray, n_cases: int, time: np.ndarray) -> _Ordered | None:
+    """Case sizes and the (case, time, row) order of rows; None if some row has no case or time."""
+    if len(time) != len(case_codes) or (len(case_codes) and int(case_codes.min()) < 0):
+        return None
+    counts = np.bincount(case_codes, minlength=n_cases)
+    return counts, order_events(case_codes, time, counts)
 
 
 def _factorize_column(
@@ -655,11 +672,16 @@ def from_pandas(
     def code_cases() -> tuple[np.ndarray, pd.Index]:
         return _factorize_column(case_values, case_col, src)
 
-    # the case ids (the costliest column) are coded on a second thread; numpy,
-    # pandas and pyarrow release the GIL in the heavy loops
+    def order_rows(ns: np.ndarray) -> _Ordered | None:
+        codes, labels = cases.result()
+        return _order_all_rows(codes, len(labels), ns)
+
+    # The case ids (the costliest column) are coded, then the rows ordered (in
+    # case no row is rejected, the usual case), on a second thread while this
+    # one parses the timestamps and codes the activities; numpy, pandas and
+    # pyarrow release the GIL in the heavy loops.
     with second_thread(n) as pool:
         cases = pool.submit(code_cases)
-        acts = _factorize_column(frame[act_col], act_col, src)
         ns, bad_ts, aware, out_of_range = v.parse_timestamps(
             frame[ts_col],
             column=ts_col,
@@ -667,7 +689,10 @@ def from_pandas(
             source=src,
             line_offset=_line_offset,
         )
+        rows_ordered = pool.submit(order_rows, ns) if not bad_ts.any() else None
+        acts = _factorize_column(frame[act_col], act_col, src)
         coded = [cases.result(), acts]
+        ordered = rows_ordered.result() if rows_ordered is not None else None
     masks = {
         v.NO_CASE: v.missing_codes(*coded[0]),
         v.NO_ACTIVITY: v.missing_codes(*coded[1]),
@@ -701,6 +726,7 @@ def from_pandas(
         rejected,
         src,
         coded,
+        None if report.problems else ordered,
     )
     _quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates, ...
     return log

@@ -125,7 +125,9 @@ def from_polars(
     """Build a :class:`JourneyLog` from a ``polars.DataFrame`` (polars is optional).
 
     The frame is handed over through Arrow (``polars.DataFrame.to_arrow()``),
-    so text is not turned into Python objects; the result equals
+    so text is not turned into Python objects: numbers and timestamps are
+    not copied, and text, which polars holds as string views, is copied
+    once by Arrow into contiguous strings. The result equals
     :func:`from_pandas` on ``df.to_pandas()``.
 
     Parameters

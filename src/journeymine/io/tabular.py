@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
@@ -95,6 +96,14 @@ def read_csv(
         ``path`` is not a path, a keyword is neither journeymine's nor
         pandas' (the closest one is suggested), or ``encoding`` is unknown.
 
+    Notes
+    -----
+    A plain comma-separated UTF-8 file (or its ``.gz``) read without pandas
+    keywords goes through Arrow's multi-threaded CSV reader for the text
+    columns and ISO 8601 timestamps, with pandas reading any other column;
+    the result is the frame pandas' reader gives. Whatever Arrow refuses is
+    read by pandas' reader, which reports the problem.
+
     Examples
     --------
     >>> import tempfile, pathlib, journeymine as jm
@@ -129,7 +138,10 @@ def read_csv(
         "dtype": {c: str for c in text_cols},
     }
     options.update(kwargs)
-    df = _read(lambda: pd.read_csv(p, **options), src, "CSV", kwargs, "read_csv")
+    stamp = timestamp if timestamp is not None else v.XES_TIMESTAMP
+    df = _read_csv_arrow(p, header, text_cols, stamp, kwargs)
+    if df is None:
+        df = _read(lambda: pd.read_csv(p, **options), src, "CSV", kwargs, "read_csv")
     if len(df.columns) == 1 and "sep" not in kwargs and len(header) == 1:
         only = str(df.columns[0])
         for sep in (";", "\t", "|"):
@@ -164,6 +176,87 @@ def read_csv(
         if offset is None or exc.rows is None or _one_line_per_row(p, len(df), offset - 1, kwargs):
             raise
     return build(None)
+
+
+# Arrow's multi-threaded CSV reader is tried first (tests switch it off to compare)
+_ARROW_CSV = True
+# file name endings pandas decompresses; of these Arrow is given only .gz
+_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
+
+
+def _read_csv_arrow(
+    p: Path, header: list[str], text_cols: list[str], timestamp: str, kwargs: dict[str, Any]
+) -> pd.DataFrame | None:
+    """The frame pandas' reader would give, read by Arrow's multi-threaded reader; else None.
+
+    Only for the plain case, a comma-separated UTF-8 file (or its .gz) read
+    with no pandas keyword and a header of distinct non-empty names. The
+    text columns (case, activity, stage, channel) are read by Arrow as
+    strings, as pandas reads them with ``dtype=str``; so is the timestamp
+    column when every value has one ISO 8601 layout (text pandas never takes
+    for a number). Any other column is read by pandas itself, alone. Whatever
+    Arrow refuses (ragged rows, line breaks inside quotes, bytes that are not
+    UTF-8, ...) returns None, and pandas' reader then reads the file and
+    reports the problem as before.
+    """
+    suffix = p.suffix.lower()
+    if not _ARROW_CSV or kwargs or not header or (suffix in _COMPRESSED and suffix != ".gz"):
+        return None
+    if len(set(header)) != len(header) or not all(header):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow comes with pandas 3
+        return None
+    from journeymine.io.arrow import _to_pandas
+
+    arrow_cols = list(dict.fromkeys(c for c in [*text_cols, timestamp] if c in header))
+    try:
+        with pa.input_stream(str(p), compression="gzip" if suffix == ".gz" else None) as stream:
+            table = pacsv.read_csv(
+                stream,
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in header},
+                    include_columns=arrow_cols,
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if table.column_names != arrow_cols or table.num_rows == 0:
+        return None
+    if timestamp in arrow_cols and timestamp not in text_cols:
+        stamps = table.column(timestamp).combine_chunks()
+        if not v.iso_layout(stamps):
+            table = table.drop_columns([timestamp])
+    frame = _to_pandas(table)
+    rest = [c for c in header if c not in frame.columns]
+    if rest:
+        try:
+            others = pd.read_csv(p, usecols=rest, keep_default_na=False, na_values=[""])
+        except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError):
+            return None
+        if len(others) != len(frame) or any(d == np.dtype(object) for d in others.dtypes):
+            return None  # rows pandas counts differently, or a column of mixed types
+        frame = pd.concat([frame, others], axis=1)
+    return frame[header]
+
+
+def _parquet_frame(p: Path, kwargs: dict[str, Any]) -> pd.DataFrame:
+    """The frame :func:`pandas.read_parquet` gives, read into Arrow and wrapped without copies.
+
+    With pandas keywords, pandas reads the file itself.
+    """
+    if kwargs:
+        return pd.read_parquet(p, **kwargs)
+    import pyarrow.parquet as pq
+
+    from journeymine.io.arrow import _to_pandas
+
+    return _to_pandas(pq.read_table(p))
 
 
 def _check_whole_file(kwargs: dict[str, Any]) -> None:
@@ -462,7 +555,7 @@ def read_parquet(
         )
     p = _check_path(path, "read_parquet")
     src = str(p)
-    df = _read(lambda: pd.read_parquet(p, **kwargs), src, "Parquet", kwargs, "read_parquet")
+    df = _read(lambda: _parquet_frame(p, kwargs), src, "Parquet", kwargs, "read_parquet")
     return from_pandas(
         df,
         case=case,
