@@ -329,3 +329,30 @@ def test_too_many_distinct_segments_fall_back(tmp_path: Path) -> None:
         fast, slow, fast_reads, fallbacks = _read_both(path, 1 << 20)
     assert (fast_reads, fallbacks) == (0, 1)
     _assert_same(fast, slow)
+
+
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=[pytest.mark.slow] if name.startswith("road_traffic_f") else [])
+        for name in [
+            "bpic2013_closed_problems.xes.gz",
+            "bpic2013_open_problems.xes.gz",
+            "bpic2019_1t_per_variant.xes.gz",
+            "receipt.xes.gz",
+            "road_traffic_fines.xes.gz",
+            "roadtraffic100traces.xes",
+            "sepsis.xes.gz",
+        ]
+    ],
+)
+def test_real_logs_take_the_fast_path(name: str) -> None:
+    path = _SHARED / name
+    if not path.is_file():
+        pytest.skip(f"{path} not found (the shared data folder sits beside the checkout)")
+    fast, slow, fast_reads, fallbacks = _read_both(path, 1 << 20)
+    assert (fast_reads, fallbacks) == (1, 0)
+    _assert_same(fast, slow)
