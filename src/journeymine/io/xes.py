@@ -1110,8 +1110,8 @@ class _Body:
         ends = np.append(bounds, len(column))
         local = values[take]
         seen = np.zeros(len(dictionary), dtype=bool)
-        to_global = np.zeros(len(dictionary), dtype=np.intp)
-        rows = rows[order]
+        to_global = np.zeros(len(dictionary), dtype=np.int32)  # (32 bits: half the memory)
+        rows = rows[order].astype(np.int32)
         columns = self.columns
         for j in np.argsort(take[firsts], kind="stable").tolist():  # new ones in file order
             code = int(column[firsts[j]])
@@ -1129,7 +1129,7 @@ class _Body:
             for value in new:
                 if value not in distinct:
                     distinct[value] = len(distinct)
-            to_global[present] = np.fromiter(map(distinct.__getitem__, new), np.intp, len(new))
+            to_global[present] = np.fromiter(map(distinct.__getitem__, new), np.int32, len(new))
             code_parts.append(to_global[codes])
 
     def _finish(self) -> None:
