@@ -356,3 +356,35 @@ def test_real_logs_take_the_fast_path(name: str) -> None:
     fast, slow, fast_reads, fallbacks = _read_both(path, 1 << 20)
     assert (fast_reads, fallbacks) == (1, 0)
     _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "A\ufffe3",  # characters XML forbids: expat's error
+        "A\uffff3",
+        "A\x003",
+        "A\x013",
+        "A&#0;3",
+        "A&#x110000;3",
+        "A&#xFFFE;3",
+        "A\x7f3",  # characters XML allows, some of them not printable
+        "A\x853",
+        "A\u20283",
+        "A\ufeff3",
+        "A\U0010fffd3",
+        "A\r\n3",  # line ends and tabs become spaces, unless written as references
+        "A\r3",
+        "A\t3",
+        "A&#13;&#10;&#9;3",
+        "A>3&gt;&lt;&amp;&quot;&apos;&#x20AC;",
+    ],
+)
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_characters_in_values_read_as_expat_reads_them(
+    tmp_path: Path, value: str, chunk: int
+) -> None:
+    path = tmp_path / "chars.xes"
+    path.write_bytes(_regular_log(6).replace('value="A3"', f'value="{value}"').encode())
+    fast, slow, _, _ = _read_both(path, chunk)
+    _assert_same(fast, slow)
