@@ -761,11 +761,9 @@ _LETTERS = {("", "trace"): "T", ("/", "trace"): "t", ("", "event"): "E", ("/", "
 # Traces hold events, events hold no element but attributes, events may sit
 # outside traces; a trace and an event left open carry on into the next piece.
 _NESTING = re.compile(rb"(?:T(?:Ee)*t|Ee)*(T(?:Ee)*)?(E)?")
-# Characters the fast path does not take as such in a value: markup,
-# references, characters XML forbids, and tab, newline and return (which
-# XML turns into spaces in attribute values).
-_ODD = re.compile("[<&\x00-\x1f\ufffe\uffff]")
-_FORBIDDEN = re.compile("[<\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters that make a value differ from what expat gives: references,
+# and tab, newline and return (which XML turns into spaces in attribute values).
+_ODD = re.compile("[&\t\n\r]")
 _BLANKS = {9: " ", 10: " ", 13: " "}
 _REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,8})|#x([0-9a-fA-F]{1,8}));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
