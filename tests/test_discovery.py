@@ -437,6 +437,28 @@ def test_histogram_of_sorted_durations_equals_the_histogram(pairs):
     *_, ordered = _sketch.exact_quantiles(group, dur, counts, (0.5,), keep_sorted=True)
     got = _sketch.sorted_histogram(ordered, counts)
     pd.testing.assert_frame_equal(got, _sketch.histogram(group, dur))
+    np.testing.assert_array_equal(
+        _sketch.sorted_sum_parts(ordered, counts), _sketch.sum_parts(group, dur, len(counts))
+    )
+
+
+@pytest.mark.parametrize("low", [0, -(2**40), 2**61, 2**62 + 12345])
+def test_exact_quantiles_of_values_far_from_zero(low):
+    """The in-place (group, value - low) key stays exact whatever the values' offset."""
+    from journeymine import _sketch
+
+    rng = np.random.default_rng(3)
+    group = rng.integers(0, 5, 400)
+    values = low + rng.integers(0, 10**6, 400)
+    counts = np.bincount(group, minlength=6)
+    got = _sketch.exact_quantiles(group, values, counts, (0.0, 0.5, 1.0))
+    for g in range(5):
+        mine = values[group == g]
+        assert [got[i][g] for i in range(3)] == pytest.approx(
+            [np.quantile(mine, q) for q in (0.0, 0.5, 1.0)], rel=0, abs=1e-3 * max(abs(low), 1)
+        )
+        assert got[0][g] == mine.min() and got[2][g] == mine.max()
+    assert np.isnan(got[1][5])
 
 
 def _variants_reference(df: pd.DataFrame) -> list[tuple[tuple[str, ...], int]]:

@@ -52,6 +52,25 @@ def sum_parts(group: np.ndarray, durations: np.ndarray, n_groups: int) -> np.nda
     return parts
 
 
+def sorted_sum_parts(ordered: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """:func:`sum_parts` of durations already sorted by group (``counts`` per group).
+
+    Each 21-bit part is summed exactly in int64 over the group's run, then
+    held as float64 as :func:`sum_parts` holds it (exact below 2**53).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    parts = np.zeros((counts.size, 3), dtype=np.float64)
+    has = counts > 0
+    if not has.any():
+        return parts
+    starts = (np.cumsum(counts) - counts)[has]
+    for k in range(3):
+        piece = np.right_shift(ordered, _PART_BITS * k)
+        piece &= _PART_MASK
+        parts[has, k] = np.add.reduceat(piece, starts)
+    return parts
+
+
 def mean_from_parts(parts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Mean (ns, float64) from 21-bit partial sums; deterministic for equal sums."""
     total = (
@@ -191,9 +210,17 @@ def exact_quantiles(
     value_bits = (int(values.max()) - low).bit_length() if values.size else 0
     group_bits = max(n_groups - 1, 0).bit_length()
     if value_bits + group_bits <= 63:
-        # one int64 key (group, value - low): numpy's sort of plain int64 is the fastest
-        key = np.sort((group << value_bits) | (values - low))
-        ordered = (key & ((1 << value_bits) - 1)) + low
+        # one int64 key (group, value - low): numpy's sort of plain int64 is the fastest;
+        # built and sorted in place, and turned back into values in place
+        key = np.left_shift(group, value_bits)
+        # (group << bits) + (values - low); int64 arithmetic wraps around, so adding
+        # values before subtracting low gives the same (in-range) result
+        key += values
+        key -= low
+        key.sort()
+        key &= (1 << value_bits) - 1
+        key += low
+        ordered = key
     elif n_groups <= np.iinfo(np.uint16).max:
         # sort by value (ties need no order: equal values), then a stable radix sort of
         # the 16-bit group codes: much faster than a lexsort of both keys

@@ -58,7 +58,10 @@ def _distinct_pairs(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.nd
     top = (int(major[-1]) + 1) * width if major.size else 0  # major is non-decreasing
     # numpy sorts 32-bit integers about twice as fast as 64-bit ones
     dtype = np.int32 if top < 2**31 else np.int64
-    key = np.sort(major.astype(dtype) * dtype(width) + minor.astype(dtype))
+    key = major.astype(dtype)  # the only full-size copy: the rest is done in place
+    key *= dtype(width)
+    np.add(key, minor, out=key, casting="unsafe")  # minor < width: fits
+    key.sort()
     if key.size:
         first = np.empty(key.size, dtype=bool)
         first[0] = True
@@ -201,11 +204,11 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         end = np.bincount(codes[last_idx], minlength=k)
 
         # edges: consecutive events of the same case
-        pair = np.flatnonzero(~boundary[1:-1])
-        src = codes[pair]
-        dst = codes[pair + 1]
-        dur = time[pair + 1] - time[pair]
-        pair_key = src * np.int64(k) + dst
+        same = ~boundary[1:-1]
+        pair_key = codes[:-1][same]  # the source node, then (source, target) in place
+        pair_key *= np.int64(k)
+        pair_key += codes[1:][same]
+        dur = np.diff(time)[same]
         if k * k <= _DENSE_LIMIT:
             counts = np.bincount(pair_key, minlength=k * k)
             edge_keys = np.flatnonzero(counts)
@@ -219,7 +222,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             )
             edge_id = edge_id.reshape(-1)
         n_edges = edge_keys.size
-        # one sort by (edge, duration) gives the exact extremes and quantiles of every edge
+        # one sort by (edge, duration) gives the exact extremes, quantiles and sums of every edge
         quantiles_done = pool.submit(
             _sketch.exact_quantiles,
             edge_id,
@@ -228,15 +231,15 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             (0.0, 0.5, 0.9, 1.0),
             keep_sorted=True,
         )
-        parts_done = pool.submit(_sketch.sum_parts, edge_id, dur, n_edges)
-        edge_pair_keys = _distinct_pairs(cases[pair], edge_id, n_edges)
+        edge_pair_keys = _distinct_pairs(cases[1:][same], edge_id, n_edges)
         edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
         first, last, first_time, last_time = _ends(
             log.n_cases, cases, codes, time, first_idx, last_idx
         )
-        parts = parts_done.result()
         node_keys = node_keys_done.result()
         mins, med, p90, maxs, ordered = quantiles_done.result()
+        del dur, edge_id, pair_key
+        parts = _sketch.sorted_sum_parts(ordered, edge_events)
 
     node_cases = np.bincount(node_keys % width, minlength=k)
     nodes = pd.DataFrame(
