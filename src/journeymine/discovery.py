@@ -232,7 +232,8 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             keep_sorted=True,
         )
         edge_pair_keys = _distinct_pairs(cases[1:][same], edge_id, n_edges)
-        edge_cases = np.bincount(edge_pair_keys % max(n_edges, 1), minlength=n_edges)
+        span = max(n_edges, 1)
+        edge_cases = np.bincount(edge_pair_keys - edge_pair_keys // span * span, minlength=n_edges)
         first, last, first_time, last_time = _ends(
             log.n_cases, cases, codes, time, first_idx, last_idx
         )
@@ -241,43 +242,47 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         del dur, edge_id, pair_key
         parts = _sketch.sorted_sum_parts(ordered, edge_events)
 
-    node_cases = np.bincount(node_keys % width, minlength=k)
+    node_cases = np.bincount(node_keys - node_keys // width * width, minlength=k)
+    # labels are sorted, so code order is label order: most events first, then label
+    present = np.flatnonzero(events > 0)
+    at = present[np.lexsort((present, -events[present]))]
     nodes = pd.DataFrame(
         {
-            "node": labels,
-            "events": events.astype(np.int64),
-            "cases": node_cases.astype(np.int64),
-            "start": start.astype(np.int64),
-            "end": end.astype(np.int64),
+            "node": labels.take(at),
+            "events": events[at].astype(np.int64),
+            "cases": node_cases[at].astype(np.int64),
+            "start": start[at].astype(np.int64),
+            "end": end[at].astype(np.int64),
         }
     )
-    nodes = nodes[nodes["events"] > 0]
 
     lab = np.asarray(labels, dtype=object)
     source = lab[edge_keys // width]
-    target = lab[edge_keys % width]
+    target = lab[edge_keys - edge_keys // width * width]
+    hist = _DeferredHistogram(ordered, edge_events, source, target)
+    # edge keys grow with (source, target) label order: most events first, then labels
+    at = np.lexsort((edge_keys, -edge_events))
     counts_df = pd.DataFrame(
         {
-            "source": source,
-            "target": target,
-            "events": edge_events.astype(np.int64),
-            "cases": edge_cases.astype(np.int64),
+            "source": source[at],
+            "target": target[at],
+            "events": edge_events[at].astype(np.int64),
+            "cases": edge_cases[at].astype(np.int64),
         }
     )
     stats = pd.DataFrame(
         {
-            "source": source,
-            "target": target,
-            "s0": parts[:, 0],
-            "s1": parts[:, 1],
-            "s2": parts[:, 2],
-            "min": mins,
-            "max": maxs,
-            "median": med,
-            "p90": p90,
+            "source": source[at],
+            "target": target[at],
+            "s0": parts[at, 0],
+            "s1": parts[at, 1],
+            "s2": parts[at, 2],
+            "min": mins[at],
+            "max": maxs[at],
+            "median": med[at],
+            "p90": p90[at],
         }
     )
-    hist = _DeferredHistogram(ordered, edge_events, source, target)
 
     # per case, what merging with another graph needs
     n_cases = log.n_cases
@@ -301,6 +306,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         n_cases=n_cases,
         n_events=log.n_events,
         cases=state,
+        in_order=True,
     )
 
 

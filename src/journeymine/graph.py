@@ -333,16 +333,22 @@ class JourneyGraph:
         n_cases: int,
         n_events: int,
         cases: _CaseState | None = None,
+        in_order: bool = False,
     ) -> JourneyGraph:
         """Build the public tables from label-keyed parts (shared by discover and merge).
 
         When ``stats`` has ``median`` and ``p90`` columns (exact values, from
         :func:`discover`) they are used; otherwise both are read from the
-        histogram (a merged graph).
+        histogram (a merged graph). ``in_order=True`` says that ``nodes`` and
+        ``counts`` are sorted already (by events, most first, then label) and
+        that ``stats`` holds the same edges in the same order.
         """
-        nodes = _sort_labels(nodes, ["events", "node"], [False, True])
-        edges = counts.merge(stats, on=["source", "target"], how="left")
-        edges = _sort_labels(edges, ["events", "source", "target"], [False, True, True])
+        if in_order:
+            edges = pd.concat([counts, stats.drop(columns=["source", "target"])], axis=1)
+        else:
+            nodes = _sort_labels(nodes, ["events", "node"], [False, True])
+            edges = counts.merge(stats, on=["source", "target"], how="left")
+            edges = _sort_labels(edges, ["events", "source", "target"], [False, True, True])
         stats = edges[_STAT_COLUMNS].copy()
         lo = edges["min"].to_numpy(dtype=np.float64)
         hi = edges["max"].to_numpy(dtype=np.float64)
