@@ -496,8 +496,9 @@ def test_factorize_equals_pandas_sorted_factorize(values, dtype):
 @given(
     st.lists(st.tuples(st.one_of(_TEXT, st.none()), st.integers(1, 5)), min_size=1, max_size=60),
     st.sampled_from(["str", "string[pyarrow]", "object", "int64", "float64"]),
+    st.booleans(),
 )
-def test_factorize_of_runs_equals_pandas_sorted_factorize(runs, dtype):
+def test_factorize_of_runs_equals_pandas_sorted_factorize(runs, dtype, presort):
     """Values in runs of equal neighbours (sorted case ids) coded once per run: same codes."""
     from unittest import mock
 
@@ -506,6 +507,8 @@ def test_factorize_of_runs_equals_pandas_sorted_factorize(runs, dtype):
     values = [v for v, size in runs for _ in range(size)]
     if dtype in ("int64", "float64"):
         values = [len(v) if v is not None else 7 for v in values]
+    if presort:  # sorted ids: the runs' values strictly increase
+        values = sorted(values, key=lambda v: (v is None, v if v is not None else ""))
     series = pd.Series(values, dtype=dtype)
     with (
         mock.patch.object(_codes, "_RUNS_MIN_ROWS", 1),

@@ -56,9 +56,36 @@ def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
     heads = _run_heads(values)
     if heads is not None:
         taken = values.iloc[heads] if isinstance(values, pd.Series) else values[heads]
-        codes, labels = _factorize(taken)
+        coded = _increasing(taken)
+        codes, labels = coded if coded is not None else _factorize(taken)
         return np.repeat(codes, np.diff(np.append(heads, len(values)))), labels
     return _factorize(values)
+
+
+def _increasing(values: Any) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes ``0..n-1`` and the values as labels if they strictly increase (sorted ids); else None.
+
+    Only Arrow strings without missing values and plain numpy numbers are
+    looked at, in the order pandas sorts them (code points; numbers).
+    """
+    arrow = arrow_strings(values)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        if arrow.null_count:
+            return None
+        n = len(arrow)
+        if n > 1 and not pc.all(pc.less(arrow.slice(0, n - 1), arrow.slice(1))).as_py():
+            return None
+        labels = pd.Index(pd.array(arrow, dtype=values.dtype))
+    else:
+        array = values.to_numpy() if isinstance(values, pd.Series) else values
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "iuf":
+            return None
+        if not (array[1:] > array[:-1]).all():  # NaN compares False
+            return None
+        labels = pd.Index(array)
+    return np.arange(len(labels), dtype=np.int64), labels
 
 
 def _run_heads(values: Any) -> np.ndarray | None:
