@@ -521,6 +521,25 @@ def test_factorize_of_runs_equals_pandas_sorted_factorize(runs, dtype, presort):
     assert labels.equals(pd.Index(want_labels))
 
 
+@pytest.mark.parametrize("fixed", [True, False])
+def test_factorize_radix_keys_that_wrap_around_the_integer_type(fixed):
+    """Key digits offset by their lowest byte: a raw number beyond int32 still codes exactly."""
+    from journeymine._codes import _radix_keys, arrow_strings, factorize
+
+    rng = np.random.default_rng(7)
+    head = np.where(rng.random(80_000) < 0.5, "x", "y")
+    tail = rng.integers(0, 10**9, 80_000).astype(str)
+    if fixed:
+        tail = np.char.zfill(tail, 9)
+    ids = pd.Series(np.char.add(head, tail), dtype="str")
+    radix = _radix_keys(arrow_strings(ids))
+    assert radix is not None and (radix.fixed is not None) == fixed
+    codes, labels = factorize(ids)
+    want_codes, want_labels = pd.factorize(ids, sort=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert labels.equals(pd.Index(want_labels))
+
+
 def test_factorize_many_ids_takes_the_radix_path_and_agrees():
     from journeymine._codes import _radix_keys, arrow_strings, factorize
 

@@ -179,22 +179,25 @@ def _factorize_arrow(values: pd.Series, arr: Any) -> tuple[np.ndarray, pd.Index]
         arr = arr.filter(pa.array(valid))
     else:
         present = None
-    keys = None if _few_distinct(arr) else _radix_keys(arr)
-    if keys is not None:
-        key, span = keys
+    radix = None if _few_distinct(arr) else _radix_keys(arr)
+    if radix is not None:
+        key, span = radix.key, radix.span
         if span <= 4 * len(key) + 1024:
             seen = np.zeros(span, dtype=bool)
             seen[key] = True
             rank = np.cumsum(seen, dtype=np.int64) - 1
             codes = rank[key]
-            n_labels = int(rank[-1]) + 1 if span else 0
+            used = np.flatnonzero(seen) if radix.fixed is not None else None
         else:
-            codes, _ = pd.factorize(key, sort=True)
+            codes, used = pd.factorize(key, sort=True)
             codes = np.asarray(codes, dtype=np.int64)
+        if radix.fixed is not None:  # one width: the labels are rebuilt from their keys
+            label_arr = radix.strings(np.asarray(used))
+        else:
             n_labels = int(codes.max()) + 1 if len(codes) else 0
-        first = np.empty(n_labels, dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.int64)
-        label_arr = arr.take(pa.array(first))
+            first = np.empty(n_labels, dtype=np.int64)
+            first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.int64)
+            label_arr = arr.take(pa.array(first))
     else:
         encoded = pc.dictionary_encode(arr)
         dictionary = encoded.dictionary
@@ -223,13 +226,59 @@ def _few_distinct(arr: Any) -> bool:
     return int(pc.count_distinct(sample).as_py()) * 20 < len(sample)
 
 
-def _radix_keys(arr: Any) -> tuple[np.ndarray, int] | None:
-    """Order-preserving int64 keys of short strings, and their range; None if impossible.
+class _Radix:
+    """Order-preserving integer keys of short strings (see :func:`_radix_keys`).
+
+    ``key`` holds one integer per string; ``digits`` the varying byte
+    positions with the lowest byte and the number of byte values each
+    takes (the key is the mixed-radix number of the bytes minus their
+    lowest value); ``width`` the longest string and ``fixed`` the bytes of
+    the first string, for positions that never vary, when every string has
+    that width.
+    """
+
+    def __init__(
+        self,
+        key: np.ndarray,
+        span: int,
+        digits: list[tuple[int, int, int]],
+        width: int,
+        fixed: np.ndarray | None,
+    ) -> None:
+        self.key, self.span, self.digits, self.width, self.fixed = key, span, digits, width, fixed
+
+    def strings(self, keys: np.ndarray) -> Any:
+        """The strings of the given keys, as an Arrow array (only when all have one width)."""
+        import pyarrow as pa
+
+        assert self.fixed is not None
+        n = len(keys)
+        matrix = np.empty((n, self.width), dtype=np.uint8)
+        matrix[:] = self.fixed
+        rest = np.asarray(keys, dtype=np.int64).copy()
+        for j, low, base in reversed(self.digits):
+            rest, digit = np.divmod(rest, base)
+            matrix[:, j] = digit + low
+        large = (n + 1) * self.width >= 2**31
+        offsets = np.arange(
+            0, (n + 1) * self.width, self.width, dtype=np.int64 if large else np.int32
+        )
+        return pa.Array.from_buffers(
+            pa.large_string() if large else pa.string(),
+            n,
+            [None, pa.py_buffer(offsets), pa.py_buffer(matrix)],
+        )
+
+
+def _radix_keys(arr: Any) -> _Radix | None:
+    """Order-preserving integer keys of short strings, and their range; None if impossible.
 
     Strings are compared byte by byte (UTF-8 byte order is code point order,
     the order pandas and Arrow sort text in). Shorter strings are padded with
     zero bytes, which sort before every other byte: this keeps the order and
     keeps distinct strings apart as long as no string holds a zero byte.
+    Each byte position that varies is one digit, its byte minus the lowest
+    byte seen there, in base (highest - lowest + 1).
     """
     import pyarrow as pa
 
@@ -238,22 +287,26 @@ def _radix_keys(arr: Any) -> tuple[np.ndarray, int] | None:
     bufs = arr.buffers()
     off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
-    offsets = offsets.astype(np.int64)
-    lengths = np.diff(offsets)
-    width = int(lengths.max())
+    n = len(arr)
+    first, total = int(offsets[0]), int(offsets[-1]) - int(offsets[0])
+    width = int(offsets[1]) - first
+    fixed_width = total == width * n and bool((np.diff(offsets) == width).all())
+    if not fixed_width:
+        offsets = offsets.astype(np.int64)
+        lengths = np.diff(offsets)
+        width = int(lengths.max())
     if width > _MAX_WIDTH or bufs[2] is None and width:
         return None
     data = (
-        np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        np.frombuffer(bufs[2], dtype=np.uint8)[first : first + total]
         if width
         else np.empty(0, dtype=np.uint8)
     )
     if width and not data.all():  # a zero byte: padding would be ambiguous
         return None
-    n = len(lengths)
     if width == 0:
-        return np.zeros(n, dtype=np.int64), 1
-    if int(lengths.min()) == width:
+        return _Radix(np.zeros(n, dtype=np.int64), 1, [], 0, None)
+    if fixed_width:
         matrix = data.reshape(n, width)
 
         def column(j: int) -> np.ndarray:
@@ -267,24 +320,34 @@ def _radix_keys(arr: Any) -> tuple[np.ndarray, int] | None:
             out[lengths <= j] = 0
             return out
 
-    digits = []
+    digits: list[tuple[int, int, int]] = []
+    columns = []
     span = 1
     for j in range(width):
         byte = column(j)
-        if not (byte != byte[0]).any():
+        low, high = int(byte.min()), int(byte.max())
+        if low == high:
             continue  # the same byte in every row: it orders nothing
-        seen = np.bincount(byte, minlength=256) > 0
-        base = int(seen.sum())
+        base = high - low + 1
         span *= base
         if span >= 1 << 62:
             return None
-        digits.append(((np.cumsum(seen) - 1).astype(np.uint8)[byte], base))
+        digits.append((j, low, base))
+        columns.append(byte)
     dtype = np.int32 if span < 1 << 31 else np.int64
     key = np.zeros(n, dtype=dtype)
-    for digit, base in digits:
+    lowest = 0
+    for (_, low, base), byte in zip(digits, columns, strict=True):
         key *= base
-        key += digit
-    return key, span
+        np.add(key, byte, out=key, casting="unsafe")
+        lowest = lowest * base + low
+    # the raw mixed-radix number may wrap around the integer type; subtracting the
+    # lowest one modulo 2**bits gives the exact key, which lies in [0, span)
+    bits = 8 * key.itemsize
+    wrapped = lowest % (1 << bits)
+    key -= dtype(wrapped - (1 << bits) if wrapped >= 1 << (bits - 1) else wrapped)
+    fixed = data[:width].copy() if fixed_width else None
+    return _Radix(key, span, digits, width, fixed)
 
 
 def order_events(
