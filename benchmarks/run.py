@@ -214,7 +214,7 @@ def quiet(fn: Callable[[], Any]) -> Callable[[], Any]:
 def bench_size(events: int, args: argparse.Namespace) -> dict[str, Any]:
     """Print the table of one log size and return its figures."""
     path = cached_log(events)
-    repeat = args.repeat if args.repeat else (1 if events >= 10_000_000 else 3)
+    repeat = args.repeat if args.repeat else (1 if events > 10_000_000 else 3)
     run_pm4py = not args.no_pm4py and (events < 10_000_000 or args.pm4py_all)
     load_before = load_average()
 
