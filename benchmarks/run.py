@@ -759,7 +759,7 @@ def main(argv: list[str] | None = None) -> None:
         "--repeat",
         type=int,
         default=0,
-        help="best of N timed runs (default 3, and 1 from 10M events)",
+        help="best of N timed runs (default 3, and 1 above 10M events)",
     )
     p.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
     p.add_argument("--no-pm4py", action="store_true", help="no pm4py rows")

@@ -436,14 +436,24 @@ def test_order_events_equals_a_stable_lexsort(pairs, presort, scale, empty_cases
     row-sorting fallback), times that are multiples of a large step (the keys
     are divided by it) and cases without events are all covered.
     """
-    from journeymine._codes import order_events
+    from concurrent.futures import ThreadPoolExecutor
+
+    from journeymine._codes import group_events, order_events, order_within_cases
 
     if presort:
         pairs = sorted(pairs, key=lambda p: p[0])
     case = np.array([c for c, _ in pairs], dtype=np.int64)
     time = np.array([t * scale if abs(t * scale) < 2**62 else t for _, t in pairs], dtype=np.int64)
     n_cases = (int(case.max()) + 1 if len(case) else 0) + empty_cases
-    got = order_events(case, time, np.bincount(case, minlength=n_cases))
+    counts = np.bincount(case, minlength=n_cases)
+    got = order_events(case, time, counts)
+    grouped = group_events(case, time, counts)
+    assert (grouped is None) == (got is None)
+    if grouped is not None:  # the halves of the cases ordered on two threads: the same
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            split = order_within_cases(*grouped, counts, pool)
+        np.testing.assert_array_equal(split[0], got[0])
+        np.testing.assert_array_equal(split[1], got[1])
     want = np.lexsort((np.arange(len(case)), time, case))
     order, sorted_time = (np.arange(len(case)), time) if got is None else got
     np.testing.assert_array_equal(order, want)

@@ -27,12 +27,13 @@ give exactly what ``pd.factorize(sort=True)`` and
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["arrow_strings", "factorize", "order_events"]
+__all__ = ["arrow_strings", "factorize", "group_events", "order_events", "order_within_cases"]
 
 # text ids up to this many bytes get the mixed-radix integer path
 _MAX_WIDTH = 32
@@ -359,21 +360,98 @@ def order_events(
     permutation, equal to ``np.lexsort((np.arange(n), time, case_codes))``,
     and ``time`` in that order.
     """
+    grouped = group_events(case_codes, time, counts)
+    return None if grouped is None else order_within_cases(*grouped, counts)
+
+
+def group_events(
+    case_codes: np.ndarray, time: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Events grouped by case, in input order within cases: (permutation, times); None if in order.
+
+    The first half of :func:`order_events`: a stable O(n) counting sort.
+    """
     n = len(case_codes)
     if n == 0 or _is_sorted(case_codes, time):
         return None
+    order = _group_by_case(case_codes, len(counts))
+    return order, time[order]
+
+
+def order_within_cases(
+    order: np.ndarray, t: np.ndarray, counts: np.ndarray, pool: Executor | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Events grouped by case (``order``, ``t`` from :func:`group_events`) ordered by time within cases.
+
+    The second half of :func:`order_events`. With an executor, the first half
+    of the cases is ordered on its thread while this one orders the second:
+    the keys increase from case to case, so the halves are independent.
+    """
     n_cases = len(counts)
-    order = _group_by_case(case_codes, n_cases)
     starts = np.zeros(n_cases + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
-    t = time[order]
+    if pool is not None and n_cases >= 2:
+        mid = n_cases // 2
+        cut = int(starts[mid])
+        halves = [(0, cut, slice(0, mid)), (cut, len(t), slice(mid, n_cases))]
+        out_order = np.empty_like(order)
+        out_t = np.empty_like(t)
+
+        def half(lo: int, hi: int, cases: slice) -> bool:
+            return _sort_by_keys(
+                order[lo:hi],
+                t[lo:hi],
+                counts[cases],
+                starts[cases.start : cases.stop + 1] - lo,
+                out_order[lo:hi],
+                out_t[lo:hi],
+            )
+
+        first = pool.submit(half, *halves[0])
+        fitted = half(*halves[1])
+        if first.result() and fitted:
+            return out_order, out_t
+    else:
+        out_order = np.empty_like(order)
+        out_t = np.empty_like(t)
+        if _sort_by_keys(order, t, counts, starts, out_order, out_t):
+            return out_order, out_t
+    return _sort_rows_of_cases(order, t, counts, starts)
+
+
+def _sort_by_keys(
+    order: np.ndarray,
+    t: np.ndarray,
+    counts: np.ndarray,
+    starts: np.ndarray,
+    out_order: np.ndarray,
+    out_t: np.ndarray,
+) -> bool:
+    """Order grouped events within cases by one stable sort of keys into ``out_*``; False if keys overflow."""
+    if not len(t):
+        return True
     key = _within_case_keys(t, counts, starts)
-    if key is not None:
-        if not (key[1:] < key[:-1]).any():
-            return order, t
-        within = np.argsort(key, kind="stable")
-        del key
-        return order[within], t[within]
+    if key is None:
+        return False
+    if not (key[1:] < key[:-1]).any():
+        out_order[:] = order
+        out_t[:] = t
+        return True
+    within = np.argsort(key, kind="stable")
+    del key
+    np.take(order, within, out=out_order)
+    np.take(t, within, out=out_t)
+    return True
+
+
+def _sort_rows_of_cases(
+    order: np.ndarray, t: np.ndarray, counts: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fallback when keys would overflow: sort only the cases out of time order, row-wise."""
+    n = len(t)
+    n_cases = len(counts)
+    order = order.copy()
+    t = t.copy()
     descent = np.flatnonzero(t[1:] < t[:-1])
     if descent.size:
         # a descent at i is inside a case unless i + 1 starts a case

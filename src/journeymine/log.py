@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from journeymine import _quality
 from journeymine import _validation as v
-from journeymine._codes import factorize, order_events
+from journeymine._codes import factorize, group_events, order_within_cases
 from journeymine._threads import second_thread
 from journeymine.errors import (
     JourneymineWarning,
@@ -528,10 +529,26 @@ _Ordered = tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]
 
 def _order_all_rows(case_codes: np.ndarray, n_cases: int, time: np.ndarray) -> _Ordered | None:
     """Case sizes and the (case, time, row) order of rows; None if some row has no case or time."""
+    grouped = _group_all_rows(case_codes, n_cases, time)
+    return None if grouped is None else _order_grouped(grouped)
+
+
+# case sizes, and group_events' (permutation, times) or None if the rows are in order
+_Grouped = tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]
+
+
+def _group_all_rows(case_codes: np.ndarray, n_cases: int, time: np.ndarray) -> _Grouped | None:
+    """Case sizes and the rows grouped by case; None if some row has no case or time."""
     if len(time) != len(case_codes) or (len(case_codes) and int(case_codes.min()) < 0):
         return None
     counts = np.bincount(case_codes, minlength=n_cases)
-    return counts, order_events(case_codes, time, counts)
+    return counts, group_events(case_codes, time, counts)
+
+
+def _order_grouped(grouped: _Grouped, pool: Executor | None = None) -> _Ordered:
+    """:func:`_group_all_rows`' result ordered by time within cases (halves on two threads)."""
+    counts, rows = grouped
+    return counts, None if rows is None else order_within_cases(*rows, counts, pool)
 
 
 def _factorize_column(
@@ -672,14 +689,15 @@ def from_pandas(
     def code_cases() -> tuple[np.ndarray, pd.Index]:
         return _factorize_column(case_values, case_col, src)
 
-    def order_rows(ns: np.ndarray) -> _Ordered | None:
+    def group_rows(ns: np.ndarray) -> _Grouped | None:
         codes, labels = cases.result()
-        return _order_all_rows(codes, len(labels), ns)
+        return _group_all_rows(codes, len(labels), ns)
 
-    # The case ids (the costliest column) are coded, then the rows ordered (in
-    # case no row is rejected, the usual case), on a second thread while this
-    # one parses the timestamps and codes the activities; numpy, pandas and
-    # pyarrow release the GIL in the heavy loops.
+    # The case ids (the costliest column) are coded, then the rows grouped by
+    # case (in case no row is rejected, the usual case), on a second thread
+    # while this one parses the timestamps and codes the activities; then both
+    # threads order half of the cases each. numpy, pandas and pyarrow release
+    # the GIL in the heavy loops.
     with second_thread(n) as pool:
         cases = pool.submit(code_cases)
         ns, bad_ts, aware, out_of_range = v.parse_timestamps(
@@ -689,10 +707,11 @@ def from_pandas(
             source=src,
             line_offset=_line_offset,
         )
-        rows_ordered = pool.submit(order_rows, ns) if not bad_ts.any() else None
+        rows_grouped = pool.submit(group_rows, ns) if not bad_ts.any() else None
         acts = _factorize_column(frame[act_col], act_col, src)
         coded = [cases.result(), acts]
-        ordered = rows_ordered.result() if rows_ordered is not None else None
+        grouped = rows_grouped.result() if rows_grouped is not None else None
+        ordered = None if grouped is None else _order_grouped(grouped, pool)
     masks = {
         v.NO_CASE: v.missing_codes(*coded[0]),
         v.NO_ACTIVITY: v.missing_codes(*coded[1]),
