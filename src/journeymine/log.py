@@ -15,7 +15,7 @@ import pandas as pd
 from journeymine import _quality
 from journeymine import _validation as v
 from journeymine._codes import factorize, group_events, order_within_cases
-from journeymine._threads import second_thread
+from journeymine._threads import second_thread, take
 from journeymine.errors import (
     JourneymineWarning,
     LogError,
@@ -501,7 +501,7 @@ def _build(
     if sort is not None:
         order, time = sort
         rows = order if every_row else rows[order]
-        act_codes = act_codes[order]
+        act_codes = take(act_codes, order)
         case_codes = np.repeat(np.arange(len(case_labels), dtype=np.int64), counts)
     return JourneyLog(
         _frame=frame,
