@@ -204,11 +204,14 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         end = np.bincount(codes[last_idx], minlength=k)
 
         # edges: consecutive events of the same case
-        same = ~boundary[1:-1]
-        pair_key = codes[:-1][same]  # the source node, then (source, target) in place
+        source = np.flatnonzero(~boundary[1:-1])  # the first event of each pair
+        target = source + 1
+        pair_key = np.take(codes, source)  # the source node, then (source, target) in place
         pair_key *= np.int64(k)
-        pair_key += codes[1:][same]
-        dur = np.diff(time)[same]
+        pair_key += np.take(codes, target)
+        dur = np.take(time, target)
+        dur -= np.take(time, source)
+        del source
         if k * k <= _DENSE_LIMIT:
             counts = np.bincount(pair_key, minlength=k * k)
             edge_keys = np.flatnonzero(counts)
@@ -231,7 +234,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             (0.0, 0.5, 0.9, 1.0),
             keep_sorted=True,
         )
-        edge_pair_keys = _distinct_pairs(cases[1:][same], edge_id, n_edges)
+        edge_pair_keys = _distinct_pairs(np.take(cases, target), edge_id, n_edges)
         span = max(n_edges, 1)
         edge_cases = np.bincount(edge_pair_keys - edge_pair_keys // span * span, minlength=n_edges)
         first, last, first_time, last_time = _ends(
