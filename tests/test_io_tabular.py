@@ -348,20 +348,49 @@ _FIELD = st.one_of(
 )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.lists(_FIELD, min_size=3, max_size=5), min_size=1, max_size=8),
     st.booleans(),
+    st.sampled_from([",", ";", "\t"]),
 )
-def test_arrow_csv_matches_pandas_on_random_files(tmp_path_factory, rows, gz):
+def test_arrow_csv_matches_pandas_on_random_files(tmp_path_factory, rows, gz, sep):
     """Random fields (quotes, blanks, numbers, dates, ragged rows): same log or same error."""
     width = 4
-    lines = ["customer,touchpoint,ts,extra"] + [",".join(r[:width]) for r in rows]
+    lines = [sep.join(["customer", "touchpoint", "ts", "extra"])]
+    lines += [sep.join(f.replace(",", sep) for f in r[:width]) for r in rows]
     path = tmp_path_factory.mktemp("csv") / ("events.csv.gz" if gz else "events.csv")
     data = ("\n".join(lines) + "\n").encode()
     path.write_bytes(gzip.compress(data) if gz else data)
+    keywords = {} if sep == "," else {"sep": sep}
     with pytest.MonkeyPatch.context() as mp:
-        _assert_same_outcome(mp, path, on_error="collect", **KW)
+        _assert_same_outcome(mp, path, on_error="collect", **keywords, **KW)
+
+
+@pytest.mark.parametrize(
+    "name, keywords",
+    [
+        ("semicolon_separated.csv", {"sep": ";"}),
+        ("tab_separated.csv", {"delimiter": "\t"}),
+        ("latin1.csv", {"encoding": "utf-8"}),
+        ("bom_utf8.csv", {"encoding": "UTF_8"}),
+    ],
+)
+def test_arrow_csv_with_a_separator_or_encoding_reads_as_pandas_does(monkeypatch, name, keywords):
+    path = Path(__file__).parent / "data" / "bad" / name
+    _assert_same_outcome(monkeypatch, path, on_error="collect", **keywords, **KW)
+
+
+def test_arrow_csv_reads_sepsis_with_its_separator_as_pandas_does(monkeypatch):
+    _assert_same_outcome(
+        monkeypatch,
+        shared_data("sepsis_eventdatar.csv"),
+        sep=";",
+        timestamp_format="%Y/%m/%d %H:%M:%S.%f",
+        case="Case ID",
+        activity="Activity",
+        timestamp="Complete Timestamp",
+    )
 
 
 def test_parquet_read_through_arrow_is_pandas_frame(tmp_path):

@@ -189,8 +189,9 @@ def _read_csv_arrow(
 ) -> pd.DataFrame | None:
     """The frame pandas' reader would give, read by Arrow's multi-threaded reader; else None.
 
-    Only for the plain case, a comma-separated UTF-8 file (or its .gz) read
-    with no pandas keyword and a header of distinct non-empty names. The
+    Only for the plain case: a UTF-8 file (or its .gz) with a one-character
+    separator (``sep`` or ``delimiter``, the only pandas keywords allowed
+    besides ``encoding="utf-8"``) and a header of distinct non-empty names. The
     text columns (case, activity, stage, channel) are read by Arrow as
     strings, as pandas reads them with ``dtype=str``; so is the timestamp
     column when every value has one ISO 8601 layout (text pandas never takes
@@ -200,7 +201,10 @@ def _read_csv_arrow(
     reports the problem as before.
     """
     suffix = p.suffix.lower()
-    if not _ARROW_CSV or kwargs or not header or (suffix in _COMPRESSED and suffix != ".gz"):
+    if not _ARROW_CSV or not header or (suffix in _COMPRESSED and suffix != ".gz"):
+        return None
+    sep = _plain_separator(kwargs)
+    if sep is None:
         return None
     if len(set(header)) != len(header) or not all(header):
         return None
@@ -216,6 +220,7 @@ def _read_csv_arrow(
         with pa.input_stream(str(p), compression="gzip" if suffix == ".gz" else None) as stream:
             table = pacsv.read_csv(
                 stream,
+                parse_options=pacsv.ParseOptions(delimiter=sep),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in header},
                     include_columns=arrow_cols,
@@ -236,13 +241,33 @@ def _read_csv_arrow(
     rest = [c for c in header if c not in frame.columns]
     if rest:
         try:
-            others = pd.read_csv(p, usecols=rest, keep_default_na=False, na_values=[""])
+            others = pd.read_csv(p, usecols=rest, keep_default_na=False, na_values=[""], **kwargs)
         except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError):
             return None
         if len(others) != len(frame) or any(d == np.dtype(object) for d in others.dtypes):
             return None  # rows pandas counts differently, or a column of mixed types
         frame = pd.concat([frame, others], axis=1)
     return frame[header]
+
+
+def _plain_separator(kwargs: dict[str, Any]) -> str | None:
+    """The one-character separator of a CSV read with only these keywords, else None.
+
+    Allowed: ``sep`` or ``delimiter`` (one character other than a quote or a
+    line end; longer ones are regular expressions to pandas) and
+    ``encoding`` naming UTF-8.
+    """
+    if set(kwargs) - {"sep", "delimiter", "encoding"} or (
+        "sep" in kwargs and "delimiter" in kwargs
+    ):
+        return None
+    encoding = kwargs.get("encoding", "utf-8")
+    if not isinstance(encoding, str) or encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return None
+    sep = kwargs.get("sep", kwargs.get("delimiter", ","))
+    if not isinstance(sep, str) or len(sep) != 1 or sep in '"\r\n':
+        return None
+    return sep
 
 
 def _parquet_frame(p: Path, kwargs: dict[str, Any]) -> pd.DataFrame:
