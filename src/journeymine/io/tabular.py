@@ -98,11 +98,12 @@ def read_csv(
 
     Notes
     -----
-    A plain comma-separated UTF-8 file (or its ``.gz``) read without pandas
-    keywords goes through Arrow's multi-threaded CSV reader for the text
-    columns and ISO 8601 timestamps, with pandas reading any other column;
-    the result is the frame pandas' reader gives. Whatever Arrow refuses is
-    read by pandas' reader, which reports the problem.
+    A plain UTF-8 file (or its ``.gz``) read with no pandas keyword other
+    than a one-character ``sep`` and ``encoding="utf-8"`` goes through
+    Arrow's multi-threaded CSV reader for the text columns and ISO 8601
+    timestamps, with pandas reading any other column; the result is the
+    frame pandas' reader gives. Whatever Arrow refuses is read by pandas'
+    reader, which reports the problem.
 
     Examples
     --------
