@@ -405,19 +405,30 @@ def test_stage_graph_is_contracted_activity_graph(df):
     assert n.to_dict() == g_stage.nodes.set_index("node")[["events", "start", "end"]].to_dict()
 
 
-@pytest.mark.parametrize("dense_keys", [1 << 24, 0])
-def test_histogram_counts_every_group_and_bucket(monkeypatch, dense_keys):
+def _histogram_reference(group: np.ndarray, dur: np.ndarray) -> pd.DataFrame:
+    """Plain pandas: the (group, bucket) counts, sorted."""
     from journeymine import _sketch
 
-    monkeypatch.setattr(_sketch, "_DENSE_KEYS", dense_keys)
+    frame = pd.DataFrame({"group": group, "bucket": _sketch.bucket_of(dur)})
+    want = frame.groupby(["group", "bucket"]).size().rename("count").reset_index()
+    return want.astype("int64")
+
+
+def _sorted_histogram(group: np.ndarray, dur: np.ndarray) -> pd.DataFrame:
+    from journeymine import _sketch
+
+    order = np.lexsort((dur, group))
+    counts = np.bincount(group, minlength=int(group.max()) + 1 if group.size else 0)
+    return _sketch.sorted_histogram(dur[order], counts)
+
+
+def test_histogram_counts_every_group_and_bucket():
     rng = np.random.default_rng(1)
     group = rng.integers(0, 7, 5_000)
     dur = np.where(rng.random(5_000) < 0.1, 0, rng.integers(1, 10**15, 5_000))
-    got = _sketch.histogram(group, dur)
-    frame = pd.DataFrame({"group": group, "bucket": _sketch.bucket_of(dur)})
-    want = frame.groupby(["group", "bucket"]).size().rename("count").reset_index()
-    pd.testing.assert_frame_equal(got, want.astype("int64"))
-    empty = _sketch.histogram(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    got = _sorted_histogram(group, dur)
+    pd.testing.assert_frame_equal(got, _histogram_reference(group, dur))
+    empty = _sorted_histogram(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     assert list(empty.columns) == ["group", "bucket", "count"] and len(empty) == 0
 
 
@@ -428,7 +439,7 @@ def test_histogram_counts_every_group_and_bucket(monkeypatch, dense_keys):
     )
 )
 def test_histogram_of_sorted_durations_equals_the_histogram(pairs):
-    """The run-length histogram of (group, duration)-sorted values = the hashed one."""
+    """The run-length histogram of (group, duration)-sorted values = a pandas groupby."""
     from journeymine import _sketch
 
     group = np.array([g for g, _ in pairs], dtype=np.int64)
@@ -436,7 +447,7 @@ def test_histogram_of_sorted_durations_equals_the_histogram(pairs):
     counts = np.bincount(group, minlength=7)
     *_, ordered = _sketch.exact_quantiles(group, dur, counts, (0.5,), keep_sorted=True)
     got = _sketch.sorted_histogram(ordered, counts)
-    pd.testing.assert_frame_equal(got, _sketch.histogram(group, dur))
+    pd.testing.assert_frame_equal(got, _histogram_reference(group, dur))
     np.testing.assert_array_equal(
         _sketch.sorted_sum_parts(ordered, counts), _sketch.sum_parts(group, dur, len(counts))
     )

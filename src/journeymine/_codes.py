@@ -390,32 +390,27 @@ def order_within_cases(
     n_cases = len(counts)
     starts = np.zeros(n_cases + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
+    out_order = np.empty_like(order)
+    out_t = np.empty_like(t)
+
+    def part(a: int, b: int) -> bool:  # cases a..b-1
+        lo, hi = int(starts[a]), int(starts[b])
+        return _sort_by_keys(
+            order[lo:hi],
+            t[lo:hi],
+            counts[a:b],
+            starts[a : b + 1] - lo,
+            out_order[lo:hi],
+            out_t[lo:hi],
+        )
+
     if pool is not None and n_cases >= 2:
-        mid = n_cases // 2
-        cut = int(starts[mid])
-        halves = [(0, cut, slice(0, mid)), (cut, len(t), slice(mid, n_cases))]
-        out_order = np.empty_like(order)
-        out_t = np.empty_like(t)
-
-        def half(lo: int, hi: int, cases: slice) -> bool:
-            return _sort_by_keys(
-                order[lo:hi],
-                t[lo:hi],
-                counts[cases],
-                starts[cases.start : cases.stop + 1] - lo,
-                out_order[lo:hi],
-                out_t[lo:hi],
-            )
-
-        first = pool.submit(half, *halves[0])
-        fitted = half(*halves[1])
-        if first.result() and fitted:
-            return out_order, out_t
+        first = pool.submit(part, 0, n_cases // 2)
+        fitted = part(n_cases // 2, n_cases) & first.result()
     else:
-        out_order = np.empty_like(order)
-        out_t = np.empty_like(t)
-        if _sort_by_keys(order, t, counts, starts, out_order, out_t):
-            return out_order, out_t
+        fitted = part(0, n_cases)
+    if fitted:
+        return out_order, out_t
     return _sort_rows_of_cases(order, t, counts, starts)
 
 

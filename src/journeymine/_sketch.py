@@ -19,7 +19,6 @@ _LOG_GAMMA = np.log(GAMMA)
 ZERO_BUCKET = -1
 _PART_BITS = 21
 _PART_MASK = (1 << _PART_BITS) - 1
-_DENSE_KEYS = 1 << 24  # count histogram keys with bincount up to this range
 
 
 def bucket_of(durations: np.ndarray) -> np.ndarray:
@@ -82,41 +81,10 @@ def mean_from_parts(parts: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
 
 
-def histogram(group: np.ndarray, durations: np.ndarray) -> pd.DataFrame:
-    """Sparse histogram: one row per (group, bucket) with its count, sorted.
-
-    ``group`` holds non-negative integer codes. Each (group, bucket) pair is
-    one integer key; keys are counted with ``bincount`` while the key range
-    is small (a few thousand buckets per group at most), else by sorting.
-    """
-    buckets = bucket_of(durations)
-    group = np.asarray(group, dtype=np.int64)
-    if buckets.size == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return pd.DataFrame({"group": empty, "bucket": empty, "count": empty})
-    lo = int(buckets.min())
-    span = int(buckets.max()) - lo + 1
-    key = group * np.int64(span) + (buckets - lo)
-    n_keys = (int(group.max()) + 1) * span
-    if n_keys <= _DENSE_KEYS:
-        counts = np.bincount(key, minlength=n_keys)
-        keys = np.flatnonzero(counts)
-        counts = counts[keys]
-    else:
-        keys, counts = np.unique(key, return_counts=True)
-    return pd.DataFrame(
-        {
-            "group": keys // span,
-            "bucket": keys % span + lo,
-            "count": counts.astype(np.int64),
-        }
-    )
-
-
 def sorted_histogram(ordered: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
-    """:func:`histogram` of durations already sorted by (group, duration).
+    """Sparse histogram of durations sorted by (group, duration): one row per (group, bucket).
 
-    ``ordered`` holds the durations of group 0, then group 1, ..., each
+    The rows hold ``group``, ``bucket`` and ``count``, sorted. ``ordered`` holds the durations of group 0, then group 1, ..., each
     ascending, and ``counts`` the size of each group (as
     :func:`exact_quantiles` sorts them). Buckets grow with the duration, so
     equal (group, bucket) pairs are neighbours and are counted by run length,

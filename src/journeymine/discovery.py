@@ -70,6 +70,11 @@ def _distinct_pairs(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.nd
     return key.astype(np.int64)
 
 
+def _remainder(keys: np.ndarray, width: int) -> np.ndarray:
+    """``keys % width`` for non-negative keys; numpy divides by a scalar much faster than % does."""
+    return keys - keys // width * width
+
+
 class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]):
     """discover() as a kernel: a partition's graph (with its per-case state), merged with ``+``.
 
@@ -236,7 +241,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         )
         edge_pair_keys = _distinct_pairs(np.take(cases, target), edge_id, n_edges)
         span = max(n_edges, 1)
-        edge_cases = np.bincount(edge_pair_keys - edge_pair_keys // span * span, minlength=n_edges)
+        edge_cases = np.bincount(_remainder(edge_pair_keys, span), minlength=n_edges)
         first, last, first_time, last_time = _ends(
             log.n_cases, cases, codes, time, first_idx, last_idx
         )
@@ -245,7 +250,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         del dur, edge_id, pair_key
         parts = _sketch.sorted_sum_parts(ordered, edge_events)
 
-    node_cases = np.bincount(node_keys - node_keys // width * width, minlength=k)
+    node_cases = np.bincount(_remainder(node_keys, width), minlength=k)
     # labels are sorted, so code order is label order: most events first, then label
     present = np.flatnonzero(events > 0)
     at = present[np.lexsort((present, -events[present]))]
@@ -261,7 +266,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
 
     lab = np.asarray(labels, dtype=object)
     source = lab[edge_keys // width]
-    target = lab[edge_keys - edge_keys // width * width]
+    target = lab[_remainder(edge_keys, width)]
     hist = _DeferredHistogram(ordered, edge_events, source, target)
     # edge keys grow with (source, target) label order: most events first, then labels
     at = np.lexsort((edge_keys, -edge_events))
