@@ -37,7 +37,7 @@ from journeymine.errors import ParameterError
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
 
-__all__ = ["Kernel", "LogMeta", "Segmented", "run", "run_local", "segmented", "tree_merge"]
+__all__ = ["Kernel", "LogMeta", "Segmented", "bind", "run", "run_local", "segmented", "tree_merge"]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -93,8 +93,14 @@ class Kernel(Generic[P, R]):
     #: the public function's name, for messages
     name: str = "analysis"
 
-    def check(self, meta: LogMeta) -> None:
-        """Validate the arguments against the log's metadata (raise ParameterError)."""
+    def check(self, meta: LogMeta) -> Kernel[P, R]:
+        """Validate the arguments against the log's metadata; return the bound kernel.
+
+        Kernels are frozen dataclasses: ``check`` never assigns to ``self`` but
+        returns ``dataclasses.replace(self, ...)`` with the values it derived
+        (or ``self``). Raise ParameterError on bad arguments.
+        """
+        return self
 
     def part(self, log: JourneyLog) -> P:  # pragma: no cover - abstract
         """The partial result of an in-memory log holding whole cases."""
@@ -112,8 +118,14 @@ class Kernel(Generic[P, R]):
 def run_local(kernel: Kernel[P, R], log: JourneyLog) -> R:
     """Run ``kernel`` on an in-memory log: ``finish(part(log))`` after ``check``."""
     meta = log.meta
-    kernel.check(meta)
+    kernel = bind(kernel, meta)
     return kernel.finish(kernel.part(log), meta)
+
+
+def bind(kernel: Kernel[P, R], meta: LogMeta) -> Kernel[P, R]:
+    """``kernel.check(meta)``: the bound kernel (kernels not yet frozen return None: themselves)."""
+    bound = kernel.check(meta)
+    return kernel if bound is None else bound
 
 
 def run(kernel: Kernel[P, R], log: Any) -> R:
@@ -195,9 +207,9 @@ class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
         self.segment = segment
         self.name = inner.name
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> Segmented:
         check_segment(self.segment, meta, self.name)
-        self.inner.check(meta)
+        return Segmented(bind(self.inner, meta), self.segment)
 
     def part(self, log: JourneyLog) -> tuple[dict, Any]:
         codes, labels = case_groups(log, self.segment)

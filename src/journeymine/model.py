@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from journeymine import model_io
-from journeymine._kernel import Kernel
+from journeymine._kernel import Kernel, bind
 from journeymine.errors import (
     JourneymineWarning,
     ModelError,
@@ -886,8 +886,9 @@ class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
         self.model = model
         self.name = inner.name
 
-    def check(self, meta: Any) -> None:
-        self.inner.check(meta)
+    def check(self, meta: Any) -> Any:
+
+        return type(self)(bind(self.inner, meta), self.model)
 
     def part(self, log: Any) -> tuple[Any, tuple[list[Any], int, int]]:
         acts, known, events = log_coverage(self.model, log)

@@ -469,8 +469,10 @@ class DaskJourneyLog:
         partitions are skipped; if every partition is empty, ``part`` runs on
         an empty log. Warnings raised on the workers are raised again here.
         """
+        from journeymine._kernel import bind
+
         meta = self.meta
-        kernel.check(meta)
+        kernel = bind(kernel, meta)
         dask = _import_dask(kernel.name)
         items: list[Any] = [
             dask.delayed(_apply)(p, self._spec, kernel.part) for p in self._events.to_delayed()
