@@ -12,6 +12,7 @@ PUBLIC = sorted(
         "JourneyGraph",
         "JourneyLog",
         "JourneyModel",
+        "ReadLimits",
         "JourneymineError",
         "JourneymineWarning",
         "LogError",

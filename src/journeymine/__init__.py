@@ -25,7 +25,15 @@ from journeymine.filters import filter_cases, filter_events, filter_time
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import GraphComparison, JourneyGraph
 from journeymine.impact import deviation_impact
-from journeymine.io import from_arrow, from_polars, read_csv, read_log, read_parquet, read_xes
+from journeymine.io import (
+    ReadLimits,
+    from_arrow,
+    from_polars,
+    read_csv,
+    read_log,
+    read_parquet,
+    read_xes,
+)
 from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
@@ -65,6 +73,7 @@ __all__ = [
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
+    "ReadLimits",
     "JourneymineError",
     "JourneymineWarning",
     "LogError",

@@ -98,7 +98,7 @@ def read_log(
     if kind == "xes":
         from journeymine.io.xes import read_xes
 
-        extra = [k for k in kwargs if k != "_progress"]
+        extra = [k for k in kwargs if k not in ("_progress", "limits")]
         if timestamp_format is not None:
             extra.insert(0, "timestamp_format")
         if extra:
@@ -114,6 +114,8 @@ def read_log(
     if kind == "parquet":
         from journeymine.io.tabular import read_parquet
 
+        if "limits" in kwargs:
+            kwargs.pop("limits")  # Parquet readers read only the columns' pages they need
         if "sep" in kwargs:
             raise ParameterError(
                 f"sep= does not apply to Parquet files ({Path(path).name}). Drop it."

@@ -9,6 +9,7 @@ import gzip
 import lzma
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -18,6 +19,7 @@ import pandas as pd
 
 from journeymine import _validation as v
 from journeymine.errors import LogError, ParameterError
+from journeymine.io.limits import ReadLimits, check_limits
 from journeymine.log import JourneyLog, OnError, from_pandas
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +61,7 @@ def read_csv(
     channel: str | None = None,
     timestamp_format: str | None = None,
     on_error: OnError = "raise",
+    limits: ReadLimits | None = None,
     **kwargs: Any,
 ) -> JourneyLog:
     """Read an event log from a CSV file (plain or compressed).
@@ -78,6 +81,11 @@ def read_csv(
         Format of the timestamps, as in :func:`from_pandas`.
     on_error : {"raise", "collect"}, default="raise"
         What to do with bad rows, as in :func:`from_pandas`.
+    limits : ReadLimits, optional
+        The largest (decompressed) file and the longest line the reader
+        accepts (:class:`journeymine.ReadLimits`; None: its defaults). A
+        compressed file is decompressed once more, as a stream, to check them
+        before it is parsed.
     **kwargs
         Passed to :func:`pandas.read_csv` (``sep``, ``encoding``, ...).
 
@@ -89,9 +97,9 @@ def read_csv(
     ------
     LogError
         The file is missing, is not a readable CSV (the first undecodable
-        byte and its line are given), has duplicate or missing columns, or
-        has bad rows (0-based row numbers are given, plus file line numbers
-        when every row is one line of the file).
+        byte and its line are given), has duplicate or missing columns, has
+        bad rows (0-based row numbers are given, plus file line numbers
+        when every row is one line of the file), or goes past ``limits``.
     ParameterError
         ``path`` is not a path, a keyword is neither journeymine's nor
         pandas' (the closest one is suggested), or ``encoding`` is unknown.
@@ -117,6 +125,7 @@ def read_csv(
     _check_whole_file(kwargs)
     p = _check_path(path, "read_csv")
     src = str(p)
+    _check_limits(p, check_limits(limits, "read_csv"), kwargs)
     header = _read_header(p, kwargs)
     header_lines = _header_lines(kwargs)
     # Empty names are pandas' "Unnamed: N" columns (e.g. trailing commas from
@@ -340,6 +349,57 @@ def _open_binary(p: Path, compression: Any) -> IO[bytes] | gzip.GzipFile | None:
         names = archive.namelist()
         return archive.open(names[0]) if len(names) == 1 else None
     return None
+
+
+def _check_limits(p: Path, limits: ReadLimits, kwargs: dict[str, Any]) -> None:
+    """Refuse a CSV file past ``limits``: its size, or (compressed) its content and longest line.
+
+    A plain file's size is its size on disk (its memory is bounded by it). A
+    compressed file can hold far more than it weighs, so its content is
+    streamed once, in chunks, counting bytes and the longest line, and the
+    reader stops at the first chunk past a limit.
+    """
+    src = str(p)
+    compression = kwargs.get("compression", "infer")
+    plain = compression is None or (compression == "infer" and p.suffix.lower() not in _COMPRESSED)
+    if plain:
+        size = p.stat().st_size
+        if limits.max_bytes is not None and size > limits.max_bytes:
+            raise limits.exceeded("max_bytes", f"it has {size:,} bytes", src)
+        return
+    if limits.max_bytes is None and limits.max_value_bytes is None:
+        return
+    try:
+        stream = _open_binary(p, compression)
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return  # the reader itself reports a file it cannot open
+    if stream is None:
+        return
+    total = run = 0
+    try:
+        with stream:
+            for chunk in _chunks(stream):
+                total += len(chunk)
+                if limits.max_bytes is not None and total > limits.max_bytes:
+                    raise limits.exceeded(
+                        "max_bytes", f"its content, decompressed, is over {total:,} bytes", src
+                    )
+                breaks = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+                if breaks.size:
+                    inner = int(np.diff(breaks).max(initial=0))
+                    longest = max(run + int(breaks[0]), inner)
+                    run = len(chunk) - int(breaks[-1]) - 1
+                else:
+                    longest = run = run + len(chunk)
+                if limits.max_value_bytes is not None and longest > limits.max_value_bytes:
+                    raise limits.exceeded(
+                        "max_value_bytes",
+                        f"a line of its decompressed content has over {longest:,} bytes "
+                        f"(within its first {total:,} bytes)",
+                        src,
+                    )
+    except (OSError, EOFError, zlib.error, lzma.LZMAError):
+        return  # a broken archive: the reader reports it with its own message
 
 
 def _chunks(stream: IO[bytes] | gzip.GzipFile) -> Iterator[bytes]:

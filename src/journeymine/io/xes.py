@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine.errors import LogError, ParameterError
+from journeymine.io.limits import ReadLimits, check_limits
 from journeymine.log import JourneyLog, OnError, from_pandas
 
 __all__ = ["read_xes", "read_xes_frame"]
@@ -69,6 +70,14 @@ _BEFORE, _LOG, _TRACE, _EVENT, _AFTER = range(5)
 # key -> (rows, raw values, rows.append, values.append); rows are event
 # numbers (event attributes) or trace numbers (trace attributes), in file order.
 _Table = dict[str, tuple[list[int], list[Any], Callable[[int], None], Callable[[Any], None]]]
+
+
+class _Exceeded(Exception):
+    """A reader limit was passed: carries the LogError, which no fallback may swallow."""
+
+    def __init__(self, error: LogError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _StopParsing(Exception):
@@ -145,6 +154,7 @@ def read_xes_frame(
     path: str | os.PathLike[str],
     *,
     max_events: int | None = None,
+    limits: ReadLimits | None = None,
     _keep_bad_dates: str | None = None,
     _progress: Callable[[float], None] | None = None,
 ) -> pd.DataFrame:
@@ -161,6 +171,10 @@ def read_xes_frame(
     max_events : int, optional
         Stop after this many events (in file order). By default the whole
         file is read.
+    limits : ReadLimits, optional
+        The most decompressed bytes, the longest value and the most distinct
+        attribute keys the reader accepts (:class:`journeymine.ReadLimits`;
+        None: its defaults). A file past a limit stops the reader early.
 
     Returns
     -------
@@ -180,8 +194,8 @@ def read_xes_frame(
     LogError
         The file is missing, is not valid gzip or well-formed XML (the line
         is given), declares a DTD or entities, is not an XES log, has an
-        attribute value that does not parse as its declared type, or has no
-        events.
+        attribute value that does not parse as its declared type, has no
+        events, or goes past one of the ``limits``.
     ParameterError
         ``path`` or ``max_events`` is of the wrong type or value.
 
@@ -234,7 +248,11 @@ def read_xes_frame(
     [Timestamp('2025-01-01 09:00:00+0000', tz='UTC'), Timestamp('2025-01-01 09:30:00+0000', tz='UTC')]
     """
     source, max_events = _check_arguments(path, max_events)
-    collected = _collect(source, max_events, _progress)
+    bounds = check_limits(limits, "read_xes_frame")
+    try:
+        collected = _collect(source, max_events, _progress, limits=bounds)
+    except _Exceeded as exc:
+        raise exc.error from None
     n_events = len(collected.event_trace)
     if n_events == 0:
         raise LogError(
@@ -254,6 +272,7 @@ def read_xes(
     stage: str | None = None,
     channel: str | None = None,
     on_error: OnError = "raise",
+    limits: ReadLimits | None = None,
     _progress: Callable[[float], None] | None = None,
 ) -> JourneyLog:
     """Read an XES event log (plain or gzip-compressed) into a JourneyLog.
@@ -280,6 +299,9 @@ def read_xes(
         What to do with events without a case id, activity or timestamp:
         raise a :class:`LogError` naming them, or set them aside in
         ``log.rejected``.
+    limits : ReadLimits, optional
+        Resource limits (decompressed size, value length, distinct keys):
+        :class:`journeymine.ReadLimits`; None uses its defaults.
 
     Returns
     -------
@@ -334,7 +356,10 @@ def read_xes(
     ['ad', 'buy']
     """
     frame = read_xes_frame(
-        path, _keep_bad_dates=timestamp if on_error == "collect" else None, _progress=_progress
+        path,
+        limits=check_limits(limits, "read_xes"),
+        _keep_bad_dates=timestamp if on_error == "collect" else None,
+        _progress=_progress,
     )
     return from_pandas(
         frame,
@@ -400,6 +425,7 @@ def _collect(
     progress: Callable[[float], None] | None = None,
     *,
     fast: bool = True,
+    limits: ReadLimits | None = None,
 ) -> _Collected:
     """Parse ``source`` and gather the raw attribute values.
 
@@ -409,6 +435,7 @@ def _collect(
     in it is not, the file is read again from the start on the expat path
     alone, which then gives exactly the result or the error it always gives.
     """
+    bounds = check_limits(limits, "read_xes_frame")
     if progress is not None:  # a second, expat-only pass must not step back
         reported = [0.0]
 
@@ -420,11 +447,11 @@ def _collect(
         progress = forward
     if fast:
         try:
-            return _collect_once(source, max_events, progress, fast=True)
+            return _collect_once(source, max_events, progress, fast=True, limits=bounds)
         except _Fallback:
             global _fallbacks
             _fallbacks += 1
-    return _collect_once(source, max_events, progress, fast=False)
+    return _collect_once(source, max_events, progress, fast=False, limits=bounds)
 
 
 def _collect_once(
@@ -433,6 +460,7 @@ def _collect_once(
     progress: Callable[[float], None] | None,
     *,
     fast: bool,
+    limits: ReadLimits,
 ) -> _Collected:
     """One pass over ``source``: expat all along, or expat up to the first trace then _Body."""
     out = _Collected()
@@ -442,6 +470,9 @@ def _collect_once(
     out.event_trace = event_trace
     append_event_trace = event_trace.append
     limit = -1 if max_events is None else max_events
+    max_value = limits.max_value_bytes
+    max_keys = limits.max_attribute_keys
+    all_keys: set[str] = set()
 
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -496,10 +527,28 @@ def _collect_once(
                         f"<{name}> attribute without a 'key'",
                         'Give it one, as in <string key="concept:name" value="..."/>.',
                     )
+            if max_value is not None and value is not None and len(value) > max_value // 4:
+                if len(value.encode("utf-8")) > max_value:
+                    raise limits.exceeded(
+                        "max_value_bytes",
+                        f"the value of {key!r} at line {parser.CurrentLineNumber} has "
+                        f"{len(value.encode('utf-8')):,} bytes",
+                        source,
+                    )
             if table is not event_dates:
                 value = share(value, value)
             entry = table.get(key)
             if entry is None:
+                if max_keys is not None and key not in all_keys:
+                    all_keys.add(key)
+                    if len(all_keys) > max_keys:
+                        raise limits.exceeded(
+                            "max_attribute_keys",
+                            f"it has more than {max_keys:,} distinct attribute keys (the "
+                            f"key {key!r} at line {parser.CurrentLineNumber} is one too many); "
+                            "each key becomes a column",
+                            source,
+                        )
                 rows: list[int] = []
                 values: list[str | None] = []
                 entry = table[key] = (rows, values, rows.append, values.append)
@@ -598,12 +647,12 @@ def _collect_once(
     raw, is_gzip = _open(source)
     try:
         with raw, gzip.GzipFile(fileobj=raw) if is_gzip else nullcontext(raw) as stream:
-            src = _Stream(stream, source, is_gzip)
+            src = _Stream(stream, source, is_gzip, limits)
             done = _progress_of(raw, source, progress)
             try:
                 _feed(parser, src, lambda: context != _BEFORE, done)
             except _SwitchToFast as switched:
-                body = _Body(out, switched.root, limit)
+                body = _Body(out, switched.root, limit, limits, source)
                 body.read(switched.head, src, done)
                 return out
     except _StopParsing:
@@ -615,8 +664,17 @@ def _collect_once(
 class _Stream:
     """The (decompressed) bytes of a file, read one chunk after another."""
 
-    def __init__(self, stream: IO[bytes] | gzip.GzipFile, source: str, is_gzip: bool) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes] | gzip.GzipFile,
+        source: str,
+        is_gzip: bool,
+        limits: ReadLimits,
+    ) -> None:
         self.stream = stream
+        self.limits = limits
+        self.run = 0  # bytes since the last '<'
+        self.markup = None if limits.max_value_bytes is None else limits.max_value_bytes + 65536
         self.source = source
         self.is_gzip = is_gzip
         self.size = 0  # bytes read so far
@@ -641,7 +699,34 @@ class _Stream:
             previous = self.before + previous
         self.before, self.chunk = previous[-_KEEP_BEFORE:], chunk
         self.size += len(chunk)
+        self._bound(chunk)
         return chunk
+
+    def _bound(self, chunk: bytes) -> None:
+        """Stop at once when the content or one piece of markup outgrows the limits."""
+        limits = self.limits
+        if limits.max_bytes is not None and self.size > limits.max_bytes:
+            raise _Exceeded(
+                limits.exceeded(
+                    "max_bytes",
+                    f"its content{' (decompressed)' if self.is_gzip else ''} is longer than "
+                    f"{limits.max_bytes:,} bytes",
+                    self.source,
+                )
+            )
+        if self.markup is not None:
+            end = chunk.rfind(b"<")  # never inside a value: each element starts with it
+            self.run = self.run + len(chunk) if end < 0 else len(chunk) - end - 1
+            if self.run > self.markup:
+                raise _Exceeded(
+                    limits.exceeded(
+                        "max_value_bytes",
+                        f"it holds {self.run:,} bytes without a '<' (one element or value that "
+                        f"long) ending at byte {self.size:,}"
+                        + (" of its decompressed content" if self.is_gzip else ""),
+                        self.source,
+                    )
+                )
 
     def since(self, offset: int) -> bytes:
         """The bytes read from ``offset`` on, if they are still at hand (else ``b""``)."""
@@ -837,8 +922,12 @@ class _Body:
     expat path, which gives the same values or the exact error with its line.
     """
 
-    def __init__(self, out: _Collected, root: str, limit: int) -> None:
+    def __init__(
+        self, out: _Collected, root: str, limit: int, limits: ReadLimits, source: str
+    ) -> None:
         self.out = out
+        self.bounds = limits
+        self.out_source = source
         self.root = root
         self.limit = limit  # -1 for none
         self.segments: dict[str, int] = {}  # distinct segment -> code
@@ -914,13 +1003,28 @@ class _Body:
             (
                 close is not None,
                 -1 if tag is None else _ATTRIBUTE_TAGS.index(tag),
-                -1 if key is None else self.keys.setdefault(key, len(self.keys)),
+                -1 if key is None else self._key_code(key),
                 root is not None,
             )
         )
         self.letter_list.append("".join(_LETTERS[t] for t in _STRUCTURE.findall(structure)))
         self.counts.append([segment.count(c) for c in _COUNTED])
         self.stale = True
+        return code
+
+    def _key_code(self, key: str) -> int:
+        """The code of an attribute key; a new one past ``max_attribute_keys`` stops the reader."""
+        code = self.keys.setdefault(key, len(self.keys))
+        most = self.bounds.max_attribute_keys
+        if most is not None and len(self.keys) > most:
+            raise _Exceeded(
+                self.bounds.exceeded(
+                    "max_attribute_keys",
+                    f"it has more than {most:,} distinct attribute keys ({key!r} is one too "
+                    "many); each key becomes a column",
+                    self.out_source,
+                )
+            )
         return code
 
     def _tables(self) -> None:
@@ -1002,6 +1106,17 @@ class _Body:
         if final and not (ends_root or self.closed):
             raise _Fallback  # the root element is not closed: let expat say where
         if m:
+            longest = self.bounds.max_value_bytes
+            if longest is not None:
+                sizes = pc.binary_length(dictionary.take(np.unique(values)))
+                if pc.max(sizes).as_py() > longest:
+                    raise _Exceeded(
+                        self.bounds.exceeded(
+                            "max_value_bytes",
+                            f"an attribute value has {pc.max(sizes).as_py():,} bytes",
+                            self.out_source,
+                        )
+                    )
             values, dictionary = self._plain(piece, codes, values, dictionary)
 
         # the structure letters of the piece, and their nesting
