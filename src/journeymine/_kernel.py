@@ -93,7 +93,7 @@ class Kernel(Generic[P, R]):
     #: the public function's name, for messages
     name: str = "analysis"
 
-    def check(self, meta: LogMeta) -> Kernel[P, R]:
+    def check(self, meta: LogMeta) -> Kernel[P, R] | None:
         """Validate the arguments against the log's metadata; return the bound kernel.
 
         Kernels are frozen dataclasses: ``check`` never assigns to ``self`` but
