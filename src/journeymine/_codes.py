@@ -52,8 +52,12 @@ def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
     Labels are sorted so that codes do not depend on row order; labels of
     mixed types that cannot be compared are sorted by their text. Values
     that come in runs of equal neighbours (case ids of rows sorted by case)
-    are coded once per run.
+    are coded once per run. Categorical values are sorted by value too,
+    not in their categories' order, and only the categories present are kept.
     """
+    coded = _categorical(values)
+    if coded is not None:
+        return coded
     heads = _run_heads(values)
     if heads is not None:
         taken = values.iloc[heads] if isinstance(values, pd.Series) else values[heads]
@@ -61,6 +65,25 @@ def factorize(values: Any) -> tuple[np.ndarray, pd.Index]:
         codes, labels = coded if coded is not None else _factorize(taken)
         return np.repeat(codes, np.diff(np.append(heads, len(values)))), labels
     return _factorize(values)
+
+
+def _categorical(values: Any) -> tuple[np.ndarray, pd.Index] | None:
+    """:func:`factorize` of categorical values from their codes (None for other values)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        cat = values.array
+    elif isinstance(values, pd.Categorical):
+        cat = values
+    else:
+        return None
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    used = np.zeros(len(cat.categories), dtype=bool)
+    used[codes[codes >= 0]] = True
+    kept = np.flatnonzero(used)
+    # the categories are distinct, so their own codes are their ranks by value
+    ranks, labels = _factorize(pd.Series(cat.categories[kept]))
+    remap = np.full(len(cat.categories), -1, dtype=np.int64)
+    remap[kept] = ranks
+    return np.where(codes >= 0, remap[np.maximum(codes, 0)], -1), labels
 
 
 def _increasing(values: Any) -> tuple[np.ndarray, pd.Index] | None:

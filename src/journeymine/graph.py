@@ -696,15 +696,22 @@ class JourneyGraph:
 
         top = max(int(self.edges[weight].max()), 1) if len(self.edges) else 1
         lines = [f"digraph {q(name)} {{", "  rankdir=LR;", '  node [shape=box, style="rounded"];']
-        lines.append('  "__start__" [shape=circle, label="", width=0.2, style=filled];')
-        lines.append('  "__end__" [shape=doublecircle, label="", width=0.2];')
+        # the synthetic start and end nodes get ids no activity has
+        names = {str(n) for n in self.nodes["node"]}
+        start_id, end_id = "__start__", "__end__"
+        while start_id in names:
+            start_id += "_"
+        while end_id in names:
+            end_id += "_"
+        lines.append(f'  {q(start_id)} [shape=circle, label="", width=0.2, style=filled];')
+        lines.append(f'  {q(end_id)} [shape=doublecircle, label="", width=0.2];')
         for r in self.nodes.itertuples(index=False):
             label = q(f"{r.node}\n{getattr(r, weight)}")
             lines.append(f"  {q(r.node)} [label={label}];")
             if r.start:
-                lines.append(f'  "__start__" -> {q(r.node)} [label="{r.start}", style=dashed];')
+                lines.append(f'  {q(start_id)} -> {q(r.node)} [label="{r.start}", style=dashed];')
             if r.end:
-                lines.append(f'  {q(r.node)} -> "__end__" [label="{r.end}", style=dashed];')
+                lines.append(f'  {q(r.node)} -> {q(end_id)} [label="{r.end}", style=dashed];')
         for r in self.edges.itertuples(index=False):
             w = getattr(r, weight)
             pen = 0.5 + 4.5 * w / top

@@ -39,7 +39,14 @@ def _to_pandas(table: Any) -> pd.DataFrame:
             return text
         return None
 
-    return table.to_pandas(types_mapper=mapper, split_blocks=True)
+    frame = table.to_pandas(types_mapper=mapper, split_blocks=True)
+    # Arrow wraps numbers and times of a numpy array without copying them, so the
+    # caller changing that array would change the log: the log owns a copy of
+    # them. Text stays in Arrow's buffers, which Arrow never changes.
+    for name in frame.columns:
+        if not isinstance(frame[name].dtype, pd.StringDtype):
+            frame[name] = frame[name].copy(deep=True)
+    return frame
 
 
 def from_arrow(
@@ -57,7 +64,9 @@ def from_arrow(
 
     Text columns stay in their Arrow buffers (pandas' Arrow-backed string
     dtype) and are coded without Python objects; the result equals
-    :func:`from_pandas` on ``table.to_pandas()``.
+    :func:`from_pandas` on ``table.to_pandas()``. Number and time columns
+    are copied: changing the arrays the table was built from afterwards does
+    not change the log.
 
     Parameters
     ----------

@@ -473,6 +473,7 @@ def _collect_once(
     max_value = limits.max_value_bytes
     max_keys = limits.max_attribute_keys
     all_keys: set[str] = set()
+    last_of: dict[tuple[bool, str], tuple[int, Any]] = {}  # (trace?, key) -> (row, entry)
 
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -537,6 +538,12 @@ def _collect_once(
                     )
             if table is not event_dates:
                 value = share(value, value)
+            slot = (tables is traces, key)
+            before = last_of.get(slot)
+            if before is not None and before[0] == row:
+                # the key again in this event or trace: the later element wins
+                before[1][0].pop()
+                before[1][1].pop()
             entry = table.get(key)
             if entry is None:
                 if max_keys is not None and key not in all_keys:
@@ -556,6 +563,7 @@ def _collect_once(
             _, _, add_row, add_value = entry
             add_row(row)
             add_value(value)
+            last_of[slot] = (row, entry)
             return
         local = name if name in _KNOWN_TAGS else name.rpartition(":")[2]
         if local == "event":
@@ -897,6 +905,24 @@ def _normalise(value: str) -> str:
     return _REFERENCE.sub(_resolve, value)
 
 
+def _last_of_key(kept: np.ndarray, scoped_key: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``kept`` without the attributes a later one of the same key and row overrides.
+
+    A key repeated within one event or trace, whatever its types: the later
+    element wins, as in expat's path and pm4py.
+    """
+    pair = scoped_key[kept].astype(np.int64) * (int(rows[kept].max()) + 1) + rows[kept]
+    order = np.argsort(pair, kind="stable")
+    ordered = pair[order]
+    repeated = ordered[1:] == ordered[:-1]
+    if not repeated.any():
+        return kept
+    overridden = order[:-1][repeated]  # all but the last of each run of equal pairs
+    keep = np.ones(len(kept), dtype=bool)
+    keep[overridden] = False
+    return kept[keep]
+
+
 class _Body:
     """Read the body of an XES log that has the regular shape of most exports.
 
@@ -1161,6 +1187,11 @@ class _Body:
             )
             attribute = codes[:n]
             column = (self.key_codes[attribute] * _N_TAGS + tags[:n]) * 2 + in_trace
+            scoped = self.key_codes[attribute] * 2 + in_trace
+            for code in dict.fromkeys(column[kept].tolist()):  # columns in file order
+                self.columns.setdefault(code, ([], []))
+            kept = _last_of_key(kept, scoped, rows)
+            self._override(scoped[kept], rows[kept])
             self._file(column[kept], rows[kept], values, dictionary, kept)
 
         self.owners.append(owner)
@@ -1174,6 +1205,30 @@ class _Body:
         self.in_event = nesting.group(2) is not None
         self.closed = ends_root
         return False
+
+    def _override(self, scoped: np.ndarray, rows: np.ndarray) -> None:
+        """Drop values filed from earlier pieces that a key of this piece overrides.
+
+        Only the event and trace left open at the end of the last piece can
+        have attributes on both sides; a key seen again there wins over its
+        earlier value, whatever the types.
+        """
+        for scope, row, still in (
+            (0, self.n_events - 1, self.in_event),
+            (1, self.n_traces - 1, self.in_trace),
+        ):
+            if not still or row < 0:
+                continue
+            here = np.unique(scoped[(rows == row) & (scoped % 2 == scope)] // 2)
+            for key in here.tolist():
+                for tag in range(_N_TAGS):
+                    filed = self.columns.get((key * _N_TAGS + tag) * 2 + scope)
+                    if filed is None or not filed[0]:
+                        continue
+                    row_parts, code_parts = filed
+                    if len(row_parts[-1]) and int(row_parts[-1][-1]) == row:
+                        row_parts[-1] = row_parts[-1][:-1]
+                        code_parts[-1] = code_parts[-1][:-1]
 
     def _plain(
         self, piece: bytes, codes: np.ndarray, values: np.ndarray, dictionary: Any
@@ -1251,8 +1306,10 @@ class _Body:
         for code, (row_parts, value_parts) in self.columns.items():
             is_trace, attribute = code % 2, code // 2
             tag, key = _ATTRIBUTE_TAGS[attribute % _N_TAGS], names[attribute // _N_TAGS]
+            if not row_parts:  # every value overridden: only its place in the order
+                row_parts, value_parts = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
             rows = np.concatenate(row_parts)
-            values = _Factorized(list(self.distinct[code]), np.concatenate(value_parts))
+            values = _Factorized(list(self.distinct.get(code, {})), np.concatenate(value_parts))
             (out.trace_columns if is_trace else out.event_columns)[tag][key] = (rows, values)
             (out.trace_order if is_trace else out.event_order).append(key)
         out.event_trace = np.concatenate(self.owners) if self.owners else []
@@ -1302,6 +1359,8 @@ def _parts(
         if entry is not None:
             rows = np.asarray(entry[0], dtype=np.intp)
             values = entry[1]
+            if not len(rows):
+                continue  # every value overridden by a later one of another type
             if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():
                 # a key repeated within one event or trace: the last one wins
                 keep = np.append(rows[1:] != rows[:-1], True)
