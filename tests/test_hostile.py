@@ -107,3 +107,78 @@ def test_xes_key_repeated_with_other_types_keeps_the_later_element(tmp_path):
     slow.write_text(body.replace("<log>", "<log><!-- c -->"))
     for path in (fast, slow):
         assert jm.io.xes.read_xes_frame(path)["x"].tolist() == ["later", 7]
+
+
+# -- item 12: from_bpmn does not rely on lxml's defaults -----------------------------------
+def test_from_bpmn_refuses_declarations_before_pm4py_reads(tmp_path, monkeypatch):
+    pm4py = pytest.importorskip("pm4py")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cret")
+    path = tmp_path / "xxe.bpmn"
+    path.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>\n'
+        '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p">'
+        '<task id="t" name="&x;"/></process></definitions>'
+    )
+
+    def never(*args, **kwargs):  # pragma: no cover - the point is that it is not called
+        raise AssertionError("pm4py saw the file")
+
+    monkeypatch.setattr(pm4py, "read_bpmn", never)
+    with pytest.raises(jm.ModelError, match="declares a DTD or entity"):
+        jm.JourneyModel.from_bpmn(path)
+    bomb = tmp_path / "laughs.bpmn"
+    bomb.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><definitions>&b;</definitions>'
+    )
+    with pytest.raises(jm.ModelError, match="refuses for safety"):
+        jm.JourneyModel.from_bpmn(bomb)
+
+
+# -- item 11: dates and durations outside the representable range ----------------------
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda log, m: jm.filter_time(log, "2025-01-01", "9999-12-31"), "'end' parameter"),
+        (lambda log, m: jm.funnel(log, m, as_of="3000-01-01"), "'as_of' parameter"),
+        (lambda log, m: jm.stage_visits(log, m, as_of="3000-01-01"), "'as_of' parameter"),
+        (lambda log, m: jm.stage_durations(log, m, as_of="3000-01-01"), "'as_of' parameter"),
+    ],
+)
+def test_out_of_range_dates_are_refused_with_the_range(call, match):
+    log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    with pytest.raises(jm.ParameterError, match=match + r".*1677-09-21.*2262-04-11"):
+        call(log, model)
+
+
+def test_out_of_range_durations_are_refused():
+    import datetime
+
+    log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    huge = datetime.timedelta(days=10**6)
+    with pytest.raises(jm.ParameterError, match=r"'within' parameter.*106,751 days"):
+        jm.funnel(log, model, ordered=True, within=huge)
+    with pytest.raises(jm.ParameterError, match=r"'min_duration' parameter.*106,751 days"):
+        jm.filter_cases(log, min_duration=huge)
+
+
+@pytest.mark.parametrize("start", ["9999-01-01", "2262-04-01"])
+def test_simulate_start_out_of_range(start):
+    with pytest.raises(jm.ParameterError, match=r"'start' parameter of simulate\(\).*2162"):
+        jm.simulate(jm.datasets.shop_model(), cases=5, start=start)
+
+
+# -- item 3: sizes from arguments are bounded --------------------------------------------
+def test_sizes_from_arguments_are_bounded():
+    log = jm.datasets.load_shop()
+    with pytest.raises(jm.ParameterError, match=r"'cases' parameter of simulate\(\).*50,000,000"):
+        jm.simulate(jm.datasets.shop_model(), cases=10**12)
+    with pytest.raises(jm.ParameterError, match=r"'steps' parameter of paths\(\).*10,000"):
+        jm.paths(log, "Place order", steps=10**9)
+    with pytest.raises(jm.ParameterError, match=r"'steps' parameter of step_matrix\(\)"):
+        jm.step_matrix(log, steps=10**7)
+    # a long path request is bounded by the data, not by the argument
+    pd.testing.assert_frame_equal(
+        jm.paths(log, "Place order", steps=5000), jm.paths(log, "Place order", steps=200)
+    )

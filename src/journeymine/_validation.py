@@ -788,7 +788,19 @@ def time_ns(value: Any, name: str, func: str) -> int | None:
         raise ParameterError(f"The {name!r} parameter of {func}() must not be NaT.")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
+    if not _TIME_MIN <= ts <= _TIME_MAX:
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() is {value!r}, outside the times journeymine "
+            f"can represent ({_TIME_MIN} to {_TIME_MAX}, nanoseconds since 1970 in 64 bits). "
+            f"Pass a time in that range, e.g. {name}='{_TIME_MAX.year - 1}-01-01'."
+        )
     return int(ts.as_unit("ns").value)
+
+
+# the representable range of int64 nanosecond times (pandas' datetime64[ns])
+_TIME_MIN = pd.Timestamp.min.as_unit("ns")
+_TIME_MAX = pd.Timestamp.max.as_unit("ns")
+_DURATION_MAX = pd.Timedelta.max.as_unit("ns")
 
 
 def as_of_ns(as_of: Any, meta: Any, func: str) -> int:
@@ -828,7 +840,13 @@ def duration_ns(value: Any, name: str, func: str, *, default: Any = None) -> int
             f"The {name!r} parameter of {func}() must be a non-negative duration. "
             f"Got {value!r} instead."
         )
-    return int(window.value)
+    if window > _DURATION_MAX:
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() is {window}, longer than the longest duration "
+            f"journeymine can represent ({_DURATION_MAX.days:,} days, nanoseconds in 64 bits). "
+            f"Pass at most that, e.g. {name}='36500D' (100 years), or None for no bound."
+        )
+    return int(window.as_unit("ns").value)
 
 
 def window_ns(open_window: Any, func: str) -> int:

@@ -118,7 +118,17 @@ def check_steps(steps: Any, func: str) -> int:
             f"The 'steps' parameter of {func}() must be a positive int (the number of events to "
             f"follow). Got {steps!r} instead, e.g. steps=3."
         )
+    if steps > MAX_STEPS:
+        raise ParameterError(
+            f"The 'steps' parameter of {func}() must be at most {MAX_STEPS:,}: it sets the "
+            f"number of columns or path positions built, and {int(steps):,} would take "
+            f"~{int(steps) * 8 / 2**20:,.0f} MiB per case. Pass a smaller number, e.g. steps=10."
+        )
     return int(steps)
+
+
+#: the most steps paths() and step_matrix() follow
+MAX_STEPS = 10_000
 
 
 def no_cases_error(func: str) -> LogError:

@@ -90,6 +90,7 @@ def read_bpmn(path: str | Path) -> tuple[Any, Any, Any, str]:
     p = Path(path)
     if not p.is_file():
         raise ModelError(f"BPMN file {str(p)!r} not found. Check the path.")
+    _refuse_declarations(p)
     try:
         bpmn = pm4py.read_bpmn(str(p))
         net, im, fm = pm4py.convert_to_petri_net(bpmn)
@@ -98,6 +99,41 @@ def read_bpmn(path: str | Path) -> tuple[Any, Any, Any, str]:
             f"Could not read {str(p)!r} as a BPMN 2.0 model: {type(exc).__name__}: {exc}"
         ) from exc
     return net, im, fm, p.stem
+
+
+def _refuse_declarations(p: Path) -> None:
+    """Refuse a BPMN file that declares a DTD or entities, before any other parser sees it.
+
+    External entities read local files or URLs and nested ones blow up in
+    memory (XXE, billion laughs). BPMN files never need them, so the file is
+    read first by Python's expat with handlers that stop at the first
+    declaration, and is handed to pm4py's parser only when it has none:
+    safety does not depend on that parser's defaults.
+    """
+    from xml.parsers import expat
+
+    def refuse(name: str, *_: Any) -> None:
+        raise ModelError(
+            f"BPMN file {str(p)!r} declares a DTD or entity ({name!r} at line "
+            f"{parser.CurrentLineNumber}), which journeymine refuses for safety (external and "
+            "nested entities can read local files or exhaust memory). Remove the <!DOCTYPE> "
+            "and <!ENTITY> declarations; BPMN 2.0 files do not need them."
+        )
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = lambda *args: refuse(str(args[0]))
+    try:
+        with open(p, "rb") as f:
+            parser.ParseFile(f)
+    except expat.ExpatError as exc:
+        raise ModelError(
+            f"Could not read {str(p)!r} as a BPMN 2.0 model: it is not well-formed XML "
+            f"({expat.ErrorString(exc.code)} at line {exc.lineno}). Export it again."
+        ) from None
 
 
 def _require_pm4py(what: str) -> Any:

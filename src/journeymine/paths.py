@@ -48,10 +48,11 @@ class _Paths(Kernel[tuple[int, int, dict], pd.DataFrame]):
         first[1:] = case[1:] != case[:-1]
         idx, case = idx[first], case[first]  # each case's first anchor event
         lo, hi = log.case_offsets[case], log.case_offsets[case + 1]
+        width = min(self.steps, int(log.case_sizes.max()))  # no case has a longer path
         if self.direction == "after":
-            at = idx[:, None] + np.arange(1, self.steps + 1)[None, :]
+            at = idx[:, None] + np.arange(1, width + 1)[None, :]
         else:  # the events before, in time order, ending just before the anchor
-            at = idx[:, None] - np.arange(self.steps, 0, -1)[None, :]
+            at = idx[:, None] - np.arange(width, 0, -1)[None, :]
         inside = (at >= lo[:, None]) & (at < hi[:, None])
         matrix = np.where(inside, log.activity_codes[np.clip(at, 0, max(log.n_events - 1, 0))], -1)
         rows, counts = np.unique(matrix, axis=0, return_counts=True)

@@ -41,6 +41,11 @@ _STAY, _ADVANCE, _LOOP, _STOP = 0, 1, 2, 3
 _UNKNOWN, _WRONG_START, _SKIP, _REGRESSION, _FORBIDDEN = range(5)
 
 
+#: the most cases one call simulates (about 8 events each)
+MAX_CASES = 50_000_000
+_ROOM_DAYS = 36_500  # room left after ``start`` for the simulated journeys (100 years)
+
+
 def simulate(
     model: JourneyModel,
     *,
@@ -236,6 +241,12 @@ def _check_args(
         raise ParameterError(
             f"The 'cases' parameter of simulate() must be a positive int. Got {cases!r} instead."
         )
+    if cases > MAX_CASES:
+        raise ParameterError(
+            f"The 'cases' parameter of simulate() must be at most {MAX_CASES:,}. Got {cases:,}, "
+            f"which would build about {int(cases) * 8:,} events (~{int(cases) * 8 * 60 / 2**30:,.0f} "
+            "GiB). Simulate in batches with different seeds and combine them, or simulate fewer."
+        )
     for name, value in (("noise", noise), ("dropout", dropout), ("skip", skip), ("loop", loop)):
         if (
             isinstance(value, bool)
@@ -274,6 +285,16 @@ def _check_args(
             "The 'start' parameter of simulate() must be a date or timestamp such as "
             f"'2025-01-01'. Got {start!r} instead."
         )
+    naive = t0.tz_convert("UTC").tz_localize(None) if t0.tzinfo is not None else t0
+    latest = pd.Timestamp.max.as_unit("ns") - pd.Timedelta(days=_ROOM_DAYS)
+    if not pd.Timestamp.min.as_unit("ns") <= naive <= latest:
+        raise ParameterError(
+            f"The 'start' parameter of simulate() is {start!r}; simulated journeys need it "
+            f"between {pd.Timestamp.min.as_unit('ns').date()} and {latest.date()} (nanosecond "
+            f"times end in {pd.Timestamp.max.year}, and the journeys need {_ROOM_DAYS:,} days "
+            "after the start). Pass e.g. start='2025-01-01'."
+        )
+    t0 = t0.as_unit("ns")
     if channels is None:
         chan_spec: Any = DEFAULT_CHANNELS
     elif isinstance(channels, Mapping):

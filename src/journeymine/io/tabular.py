@@ -67,8 +67,8 @@ def read_csv(
     """Read an event log from a CSV file (plain or compressed).
 
     Case ids, activities, stages and channels are read as text, and only
-    empty fields count as missing: a customer literally called ``NA`` or
-    ``null`` stays a customer.
+    empty or blank (white space only) fields count as missing: a customer
+    literally called ``NA`` or ``null`` stays a customer.
 
     Parameters
     ----------
