@@ -125,7 +125,7 @@ def _refuse_declarations(p: Path) -> None:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = lambda *args: refuse(str(args[0]))
+    parser.ExternalEntityRefHandler = lambda *args: refuse(str(args[0])) or 0
     try:
         with open(p, "rb") as f:
             parser.ParseFile(f)

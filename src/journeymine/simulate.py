@@ -241,7 +241,7 @@ def _check_args(
         raise ParameterError(
             f"The 'cases' parameter of simulate() must be a positive int. Got {cases!r} instead."
         )
-    if cases > MAX_CASES:
+    if int(cases) > MAX_CASES:
         raise ParameterError(
             f"The 'cases' parameter of simulate() must be at most {MAX_CASES:,}. Got {cases:,}, "
             f"which would build about {int(cases) * 8:,} events (~{int(cases) * 8 * 60 / 2**30:,.0f} "
