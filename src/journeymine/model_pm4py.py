@@ -125,7 +125,12 @@ def _refuse_declarations(p: Path) -> None:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = lambda *args: refuse(str(args[0])) or 0
+
+    def external(context: str, *_: Any) -> int:
+        refuse(context)
+        return 0
+
+    parser.ExternalEntityRefHandler = external
     try:
         with open(p, "rb") as f:
             parser.ParseFile(f)
