@@ -475,13 +475,13 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
             )
             lo[i], hi[i] = band.low, band.high
         out: dict[str, Any] = {}
-        if has_seg:
-            out["segment"] = frame["segment"].to_numpy(dtype=object)[rep]
+        if has_seg:  # labels stay objects, as the user's values were
+            out["segment"] = pd.Series(frame["segment"].to_numpy(dtype=object)[rep], dtype=object)
         if self.freq is not None:
             ordinals = frame["cohort"].to_numpy(np.int64)[rep]
             out["cohort"] = pd.PeriodIndex.from_ordinals(ordinals, freq=self.freq)
         else:
-            out["cohort"] = frame["cohort"].to_numpy(dtype=object)[rep]
+            out["cohort"] = pd.Series(frame["cohort"].to_numpy(dtype=object)[rep], dtype=object)
         out.update(period=k, cases=cases, retained=retained, rate=rate, lo=lo, hi=hi)
         table = pd.DataFrame(out)
         no_start, no_cohort, no_segment = (int(x) for x in counts)

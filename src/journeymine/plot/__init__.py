@@ -38,8 +38,8 @@ from journeymine.plot.explain import (
 from journeymine.plot.explore import plot_compare, plot_graph_compare, plot_paths, plot_step_matrix
 from journeymine.plot.export import plot_svg, to_png, to_svg
 from journeymine.plot.graph import plot_graph
-from journeymine.plot.retention import plot_retention, plot_time_to_return
 from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_flow
+from journeymine.plot.retention import plot_retention, plot_time_to_return
 
 __all__ = [
     "plot_channel_switches",

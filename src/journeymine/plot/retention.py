@@ -181,7 +181,7 @@ def _triangle(table: pd.DataFrame, ax: Any, title: str | None) -> Axes:
     ax.tick_params(labelsize=8.5)
     colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     colorbar.ax.tick_params(labelsize=8)
-    colorbar.set_label("retained", fontsize=9)
+    colorbar.set_label("share of the cohort retained", fontsize=9)
     ax.legend(
         handles=[
             Patch(
@@ -222,12 +222,13 @@ def _curves(table: pd.DataFrame, ax: Any, by: Any, title: str | None) -> Axes:
     curves = pooled_curve(table, by=by)
     ax = _axes(ax, "plot_retention", (7.5, 4.2))
     labels = list(dict.fromkeys(curves["curve"]))
+    alpha = 0.15 if len(labels) <= 3 else 0.06  # many bands: fainter, so the lines stay readable
     for i, label in enumerate(labels):
         c = curves[curves["curve"] == label]
         colour = _COLOURS[i % len(_COLOURS)]
         name = "all cohorts" if by is None else str(label)
         ax.plot(c["period"], c["rate"], marker="o", ms=3.5, color=colour, label=name, lw=1.6)
-        ax.fill_between(c["period"], c["lo"], c["hi"], color=colour, alpha=0.15, lw=0)
+        ax.fill_between(c["period"], c["lo"], c["hi"], color=colour, alpha=alpha, lw=0)
     ax.set_xlabel(f"period since the start{_unit_note(table)}")
     ax.set_ylabel("retained (share of the cohort)")
     ax.set_ylim(bottom=0)
@@ -319,7 +320,10 @@ def plot_time_to_return(
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.yaxis.set_major_formatter(_percent())
-    ax.set_xlabel(f"time since the start ({unit}; customers not back yet censored)")
+    words = {"s": "seconds", "min": "minutes", "h": "hours", "d": "days"}
+    ax.set_xlabel(
+        f"time since the start ({words.get(unit, unit)}; customers not back yet censored)"
+    )
     ax.set_ylabel("not returned yet")
     ax.grid(color="#e4e7eb")
     if key is not None:
