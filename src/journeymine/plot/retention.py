@@ -136,7 +136,9 @@ def _triangle(table: pd.DataFrame, ax: Any, title: str | None) -> Axes:
     cases = cells["cases"].unstack("period").iloc[:, 0] if len(cells) else pd.Series(dtype=float)
     n_rows, n_cols = rate.shape
     ax = _axes(
-        ax, "plot_retention", (min(1.6 + 0.62 * max(n_cols, 3), 16), 1.2 + 0.38 * max(n_rows, 3))
+        ax,
+        "plot_retention",
+        (min(max(2.4 + 0.62 * n_cols, 6.5), 16), 1.6 + 0.38 * max(n_rows, 3)),
     )
     values = np.ma.masked_invalid(rate.to_numpy(dtype=float))
     image = ax.imshow(
@@ -181,6 +183,7 @@ def _triangle(table: pd.DataFrame, ax: Any, title: str | None) -> Axes:
     ax.tick_params(labelsize=8.5)
     colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     colorbar.ax.tick_params(labelsize=8)
+    colorbar.ax.yaxis.set_major_formatter(_percent())
     colorbar.set_label("share of the cohort retained", fontsize=9)
     ax.legend(
         handles=[
