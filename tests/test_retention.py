@@ -399,6 +399,22 @@ def test_wilson_interval_covers_its_level() -> None:
     assert 0.91 <= covered <= 0.99
 
 
+def test_vectorised_wilson_equals_scipy_exactly() -> None:
+    from journeymine.retention import wilson
+
+    k, n = np.meshgrid(np.arange(0, 41), np.arange(1, 41))
+    ok = k <= n
+    k, n = k[ok], n[ok]
+    for ci in (0.8, 0.95, 0.99):
+        lo, hi = wilson(k, n, ci)
+        for i in range(k.size):
+            band = stats.binomtest(int(k[i]), int(n[i])).proportion_ci(ci, method="wilson")
+            assert (lo[i], hi[i]) == (band.low, band.high)
+    big = wilson(np.array([123_456]), np.array([1_000_003]), 0.95)
+    band = stats.binomtest(123_456, 1_000_003).proportion_ci(0.95, method="wilson")
+    assert (big[0][0], big[1][0]) == (band.low, band.high)
+
+
 # -- time to return -------------------------------------------------------------------------------
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

@@ -198,7 +198,9 @@ def retention(
         ``rate``
             ``retained / cases``; NaN when not observable.
         ``lo``, ``hi``
-            Wilson score interval of ``rate`` (``scipy.stats.binomtest``).
+            Wilson score interval of ``rate``: scipy's
+            (``scipy.stats.binomtest(retained, cases).proportion_ci(method="wilson")``),
+            computed for all cells at once with the same arithmetic.
 
         ``attrs`` holds ``no_start``, ``no_cohort``, ``no_segment`` (cases
         left out), ``period`` (a Timedelta), ``mode`` and ``as_of`` (a
@@ -447,8 +449,6 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
         return frame, a[1] + b[1]
 
     def finish(self, merged: tuple[pd.DataFrame, np.ndarray], meta: LogMeta) -> pd.DataFrame:
-        from scipy import stats
-
         frame, counts = merged
         P = self.periods
         has_seg = self.segment is not None
@@ -467,13 +467,8 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
         seen = (max_t0 <= self.as_of_ns) & (self.as_of_ns - max_t0 >= (k + 1) * self.period_ns)
         retained = np.where(seen, counts_kp.astype(np.float64), np.nan)
         rate = np.where(seen, counts_kp / np.maximum(cases, 1), np.nan)
-        lo = np.full(rate.size, np.nan)
-        hi = np.full(rate.size, np.nan)
-        for i in np.flatnonzero(seen):  # a loop over cells, not cases
-            band = stats.binomtest(int(counts_kp[i]), int(cases[i])).proportion_ci(
-                confidence_level=self.ci, method="wilson"
-            )
-            lo[i], hi[i] = band.low, band.high
+        lo, hi = wilson(counts_kp, cases, self.ci)
+        lo, hi = np.where(seen, lo, np.nan), np.where(seen, hi, np.nan)
         out: dict[str, Any] = {}
         if has_seg:  # labels stay objects, as the user's values were
             out["segment"] = pd.Series(frame["segment"].to_numpy(dtype=object)[rep], dtype=object)
@@ -503,6 +498,29 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
             as_of=meta.timestamp_of(self.as_of_ns) if self.as_of_ns != _MIN else None,
         )
         return table
+
+
+def wilson(k: np.ndarray, n: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score intervals of ``k`` successes in ``n`` trials, vectorised.
+
+    The same arithmetic as ``scipy.stats.binomtest(k, n).proportion_ci(ci,
+    method="wilson")`` (Newcombe 1998, without continuity correction), so
+    the bounds are equal to scipy's; NaN where ``n`` is 0.
+    """
+    from scipy.special import ndtri
+
+    k = np.asarray(k, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        z = ndtri(0.5 + 0.5 * ci)
+        denom = 2 * (n + z**2)
+        center = (2 * n * p + z**2) / denom
+        delta = z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
+        lo = np.where(k == 0, 0.0, center - delta)
+        hi = np.where(k == n, 1.0, center + delta)
+    empty = n == 0
+    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
 def _cohort_arg(cohort: Any, meta: LogMeta, func: str) -> str | None:
@@ -991,8 +1009,6 @@ def pooled_curve(table: pd.DataFrame, by: str | None = None, ci: float = 0.95) -
     segment) or None (one curve). Periods no cohort can show yet are left out.
     Columns: ``curve``, ``period``, ``cases``, ``retained``, ``rate``, ``lo``, ``hi``.
     """
-    from scipy import stats
-
     seen = table[table["retained"].notna()]
     key = pd.Series("all", index=seen.index, dtype=object) if by is None else seen[by]
     frame = pd.DataFrame(
@@ -1005,11 +1021,7 @@ def pooled_curve(table: pd.DataFrame, by: str | None = None, ci: float = 0.95) -
     )
     out = frame.groupby(["curve", "period"], sort=True, as_index=False)[["cases", "retained"]].sum()
     out["rate"] = out["retained"] / out["cases"]
-    lo, hi = [], []
-    for k, n in zip(out["retained"], out["cases"], strict=True):  # a loop over cells
-        band = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=ci, method="wilson")
-        lo.append(band.low)
-        hi.append(band.high)
-    out["lo"] = np.asarray(lo, dtype=np.float64)
-    out["hi"] = np.asarray(hi, dtype=np.float64)
+    lo, hi = wilson(out["retained"].to_numpy(np.int64), out["cases"].to_numpy(np.int64), ci)
+    out["lo"] = lo
+    out["hi"] = hi
     return out
