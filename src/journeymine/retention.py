@@ -392,7 +392,11 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
         else:
             seg_codes = np.zeros(cases.size, dtype=np.int64)
         key = np.where(keep, coh_codes.astype(np.int64) * n_seg + seg_codes, -1)
-        groups, g = np.unique(key[keep], return_inverse=True)
+        # the distinct keys are small ints: renumber them with a bincount (no sort, no hash)
+        kept_key = key[keep]
+        present = np.bincount(kept_key) > 0 if kept_key.size else np.zeros(0, dtype=bool)
+        groups = np.flatnonzero(present)
+        g = (np.cumsum(present) - 1)[kept_key]
         n_groups = groups.size
         grp = np.full(cases.size, -1, dtype=np.int64)
         grp[keep] = g
@@ -409,15 +413,16 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
         row, lag = row[in_group], lag[in_group]
         k = lag // self.period_ns
         P = self.periods
+        # returns are in log order (by case, then time), so row * P + k never decreases
         if self.mode == "n_day":
-            pair = np.unique(row[k < P] * P + k[k < P])  # each case once per period
+            pair = row[k < P] * P + k[k < P]
+            pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if pair.size else pair  # once each
             cell = grp[pair // P] * P + pair % P
             retained = np.bincount(cell, minlength=n_groups * P).reshape(n_groups, P)
         else:
-            last = np.full(cases.size, -1, dtype=np.int64)
-            np.maximum.at(last, row, np.minimum(k, P - 1))
-            has = last >= 0
-            at = np.bincount(grp[has] * P + last[has], minlength=n_groups * P)
+            ends = np.r_[row[1:] != row[:-1], True] if row.size else row > 0
+            last_row, last_k = row[ends], np.minimum(k[ends], P - 1)  # each case's last return
+            at = np.bincount(grp[last_row] * P + last_k, minlength=n_groups * P)
             # retained in k when the last return's period is k or later
             retained = np.cumsum(at.reshape(n_groups, P)[:, ::-1], axis=1)[:, ::-1]
 
