@@ -123,6 +123,7 @@ def test_check_adds_conformance_outputs(tmp_path, capsys):
     } <= names
     printed = capsys.readouterr().out
     assert "conformance:" in printed and "repeat purchase: 0 of 1 buyers" in printed
+    assert "Retention and repeat purchase" in (out / "report.html").read_text(encoding="utf-8")
     retention = pd.read_csv(out / "retention.csv")
     assert list(retention.columns) == ["cohort", "period", "cases", "retained", "rate", "lo", "hi"]
 

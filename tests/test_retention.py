@@ -329,6 +329,25 @@ def test_events_after_as_of_do_not_exist() -> None:
     assert t.attrs["no_start"] == 2  # a and c have events by as_of but no purchase
 
 
+def test_segment_and_by_take_a_series_indexed_by_case() -> None:
+    log = jm.datasets.load_shop()
+    first_channel = log.case_table().set_index("case")["channel"]
+    kw = dict(start="Place order", back="Place order", period="30D", periods=4, cohort="Q")
+    by_column = jm.retention(log, segment="channel", **kw)
+    by_series = jm.retention(log, segment=first_channel, **kw)
+    pd.testing.assert_frame_equal(by_series, by_column)
+    # by= of time_to_return: a column's value on the start event, or a Series by case id
+    buyers = jm.time_to_return(log, start="Place order", back="Place order", by="channel")
+    series = (
+        log.to_pandas()
+        .query("touchpoint == 'Place order'")
+        .groupby("customer_id")["channel"]
+        .first()
+    )
+    by_series = jm.time_to_return(log, start="Place order", back="Place order", by=series)
+    pd.testing.assert_frame_equal(by_series, buyers)
+
+
 def test_no_start_warns_with_a_fix() -> None:
     frame = pd.DataFrame(
         {"case": ["a"], "activity": ["visit"], "timestamp": pd.to_datetime(["2025-01-01"])}

@@ -140,8 +140,9 @@ def retention(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
-        The event log.
+    log : JourneyLog
+        The event log, in memory or on Dask (:func:`~journeymine.from_dask`);
+        the result is the same.
     start : activity or list of activities, optional
         A case's clock starts at its first event among these (its time is
         ``t0``); default: the case's first event. Cases with no start event
@@ -643,8 +644,9 @@ def time_to_return(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
-        The event log.
+    log : JourneyLog
+        The event log, in memory or on Dask (:func:`~journeymine.from_dask`);
+        the result is the same.
     start, back : activity or list of activities, optional
         As in :func:`retention`: the clock starts at a case's first
         ``start`` event (default its first event), and a return is a
@@ -831,8 +833,9 @@ def repurchase(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
-        The event log.
+    log : JourneyLog
+        The event log, in memory or on Dask (:func:`~journeymine.from_dask`);
+        the result is the same.
     model : JourneyModel
         A model that declares its purchase activities (``purchase=``).
     as_of : timestamp or str, optional
