@@ -591,6 +591,14 @@ def test_plots_draw_and_mark_blank_cells(tmp_path) -> None:
     hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
     assert len(hatched) == blank > 0
     ax.figure.savefig(tmp_path / "triangle.png")
+    texts = list(ax.texts) + list(ax.get_xticklabels()) + list(ax.get_yticklabels())
+    texts += list(ax.get_legend().get_texts()) + [ax.title, ax.xaxis.label, ax.yaxis.label]
+    assert all(t.get_fontsize() >= 8 for t in texts if t.get_text())
+    import matplotlib.pyplot as plt
+
+    fig, given_ax = plt.subplots()
+    assert jm.plot_retention(t, ax=given_ax) is given_ax
+    plt.close("all")
     for by in ("cohort", "segment", None):
         ax = jm.plot_retention(t, kind="curves", by=by)
         assert ax.lines
