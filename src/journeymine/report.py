@@ -1039,8 +1039,10 @@ def _retention_section(a: Analysis) -> str:
     body += html_table(a.so_what["repurchase"], caption="Repeat purchase")
     body += html_table(a.so_what["time_to_return"], caption="Time to the second purchase")
     body += (
-        "<p class='note'>The whole cohort table is in retention.csv (CSV output of the "
-        "command line); cells not observable yet are empty there too.</p>"
+        "<p class='note'>A dash for a median: fewer than half of the buyers have bought "
+        "again so far (or the interval's edge is beyond the data), so none can be read yet. "
+        "The whole cohort table is in retention.csv (CSV output of the command line); "
+        "cells not observable yet are empty there too.</p>"
     )
     return _section(
         "retention",

@@ -224,7 +224,7 @@ def retention(
     --------
     time_to_return : When customers come back, with open journeys censored.
     repurchase : Repeat buyers and the time between purchases.
-    journeymine.plot.plot_retention : The cohort triangle and the curves.
+    journeymine.plot_retention : The cohort triangle and the curves.
 
     Notes
     -----
@@ -692,7 +692,7 @@ def time_to_return(
     See Also
     --------
     retention : Cohort tables of returns per period.
-    journeymine.plot.plot_time_to_return : The survival curves.
+    journeymine.plot_time_to_return : The survival curves.
 
     Notes
     -----
