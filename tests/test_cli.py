@@ -117,8 +117,15 @@ def test_check_adds_conformance_outputs(tmp_path, capsys):
         "cases.csv",
         "funnel.csv",
         "loops.csv",
+        "retention.csv",
+        "time_to_return.csv",
+        "repurchase.csv",
     } <= names
-    assert "conformance:" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "conformance:" in printed and "repeat purchase: 0 of 1 buyers" in printed
+    assert "Retention and repeat purchase" in (out / "report.html").read_text(encoding="utf-8")
+    retention = pd.read_csv(out / "retention.csv")
+    assert list(retention.columns) == ["cohort", "period", "cases", "retained", "rate", "lo", "hi"]
 
 
 def test_xes_keys_are_detected(tmp_path, capsys):

@@ -27,6 +27,7 @@ from journeymine.conformance import ConformanceReport, _Check
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
+from journeymine.retention import _Repurchase, _Retention, _TimeToReturn
 
 from strategies import logs_for, models
 
@@ -57,12 +58,27 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "stage_durations": lambda m: _StageDurations(m, None, None),
     "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
+    # issue 24
+    "retention": lambda m: _Retention(period="1min", periods=3, cohort="min"),
+    "retention_unbounded_segment": lambda m: _Retention(
+        start=("a", "b"),
+        back=("c", "x"),
+        period="1min",
+        periods=4,
+        cohort="activity",
+        mode="unbounded",
+        segment="segment",
+        as_of="2025-01-01 00:04",
+    ),
+    "time_to_return": lambda m: _TimeToReturn(back=("a", "x"), by="segment"),
+    "time_to_return_curve": lambda m: _TimeToReturn(curve=True),
+    "repurchase": lambda m: _Repurchase(purchase=("a", "b"), by="segment"),
 }
 
 
 def split_run(kernel: _kernel.Kernel[Any, Any], log: jm.JourneyLog, groups: np.ndarray) -> Any:
     """finish(tree_merge(part(each group of cases))) -- what the Dask engine computes."""
-    kernel.check(log.meta)
+    kernel = _kernel.bind(kernel, log.meta)
     parts = [kernel.part(log.select_cases(np.flatnonzero(groups == g))) for g in range(4)]
     return kernel.finish(_kernel.tree_merge(kernel, parts), log.meta)
 
@@ -154,6 +170,15 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
     "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
+    # issue 24
+    "retention": lambda log, m: jm.retention(log, start="Place order", back="Place order"),
+    "retention_segment": lambda log, m: jm.retention(
+        log, period="14D", periods=6, cohort="W", mode="unbounded", segment="channel"
+    ),
+    "retention_column": lambda log, m: jm.retention(log, cohort="channel", as_of="2025-06-01"),
+    "time_to_return": lambda log, m: jm.time_to_return(log, back="Place order", by="channel"),
+    "time_to_return_curve": lambda log, m: jm.time_to_return(log, curve=True),
+    "repurchase": lambda log, m: jm.repurchase(log, m, by="channel"),
 }
 
 

@@ -42,8 +42,10 @@ from journeymine.plot import (
     plot_conformance,
     plot_funnel,
     plot_graph,
+    plot_retention,
     plot_stage_durations,
     plot_stage_flow,
+    plot_time_to_return,
     plot_variants,
 )
 from journeymine.plot.explain import (
@@ -61,6 +63,7 @@ from journeymine.plot.explore import (
 )
 from journeymine.report import write_report
 from journeymine.representatives import representatives
+from journeymine.retention import repurchase, retention, time_to_return
 from journeymine.scale import from_dask
 from journeymine.simulate import simulate
 from journeymine.visits import stage_visits
@@ -110,21 +113,26 @@ __all__ = [
     "plot_impact",
     "plot_paths",
     "plot_representatives",
+    "plot_retention",
     "plot_stage_durations",
     "plot_stage_flow",
     "plot_step_matrix",
     "plot_time_in_stage",
+    "plot_time_to_return",
     "plot_variants",
     "read_csv",
     "read_log",
     "read_parquet",
     "read_xes",
     "representatives",
+    "repurchase",
+    "retention",
     "simulate",
     "stage_durations",
     "stage_visits",
     "stages",
     "step_matrix",
+    "time_to_return",
     "variants",
     "write_report",
 ]

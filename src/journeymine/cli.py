@@ -259,7 +259,7 @@ def _read_model(path: Path) -> Any:
 def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     from journeymine.discovery import discover
     from journeymine.errors import ParameterError
-    from journeymine.report import analyse, so_what_lines, write_analysis
+    from journeymine.report import analyse, retention_lines, so_what_lines, write_analysis
 
     if args.top < 1:
         raise ParameterError(f"--top must be a positive number. Got {args.top} instead.")
@@ -305,6 +305,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         if rate is not None:
             lines.append(f"conformance: {rate:.1%} of cases follow the designed journey")
         lines += so_what_lines(a)
+        lines += retention_lines(a)
         lines.append(f"report: {path.resolve()}")
         out.write("\n".join(lines) + "\n")
     return 0

@@ -192,6 +192,7 @@ def analyse(
         a.segments = compare(log, segment, model=model)
     progress("measuring what matters: impact, drift, channels, representative journeys")
     _so_what(a, outcome)
+    _retention(a)
 
     progress("drawing")
     figs = a.figures
@@ -972,6 +973,102 @@ def _representatives_section(a: Analysis) -> str:
     )
 
 
+def _retention(a: Analysis) -> None:
+    """Retention after the first purchase (issue 24), when the model declares purchases.
+
+    Start = a customer's first purchase, return = a later purchase. The
+    tables go to ``a.so_what`` (so the CLI writes them as CSV), the pictures
+    to ``a.figures``. Period and cohort follow the span of the log.
+    """
+    from journeymine.plot import detached_figures
+    from journeymine.plot.retention import plot_retention, plot_time_to_return
+    from journeymine.retention import repurchase, retention, time_to_return
+
+    log, model = a.log, a.model
+    if model is None or not model.purchase or not log.n_cases:
+        return
+    if not model.activity_mask(log, model.purchase).any():
+        return
+    span = pd.Timedelta(int(log.time.max() - log.time.min()))
+    period, periods, cohort = (
+        ("1D", 14, "W")
+        if span < pd.Timedelta(days=60)
+        else ("30D", 8, "M")
+        if span < pd.Timedelta(days=730)
+        else ("90D", 8, "Q")
+    )
+    buy = list(model.purchase)
+    table = retention(log, start=buy, back=buy, period=period, periods=periods, cohort=cohort)
+    a.so_what["retention"] = table
+    a.so_what["time_to_return"] = time_to_return(log, start=buy, back=buy)
+    a.so_what["repurchase"] = repurchase(log, model)
+    curve = time_to_return(log, start=buy, back=buy, curve=True)
+    days = pd.Timedelta(period).days
+    ones = {"W": "week's", "M": "month's", "Q": "quarter's"}
+    with detached_figures():
+        a.figures["retention"] = Figure(
+            "retention",
+            f"Share of each {ones[cohort]} first-time buyers who bought again in each "
+            f"{days}-day period after their first purchase. Hatched cells are not observable "
+            "yet: some of the cohort's buyers have not lived through that period when the "
+            "data ends, so the cell is left blank rather than counted as 0.",
+            plot_retention(table),
+        )
+        a.figures["retention_curve"] = Figure(
+            "retention_curve",
+            "The cohorts pooled: at each period, the buyers of every cohort that can be "
+            "observed there, with a 95 % Wilson band (later periods rest on fewer cohorts).",
+            plot_retention(table, kind="curves"),
+        )
+        if len(curve):
+            a.figures["time_to_return"] = Figure(
+                "time_to_return",
+                "Share of buyers who have not bought again, by time since their first "
+                "purchase (Kaplan–Meier; buyers who have not come back yet are censored at "
+                "the end of the data, not counted as lost).",
+                plot_time_to_return(curve),
+            )
+
+
+def _retention_section(a: Analysis) -> str:
+    t = a.so_what.get("retention")
+    if t is None:
+        return ""
+    body = _figure_pair(a.figures.get("retention"), a.figures.get("retention_curve"))
+    body += _figure(a.figures.get("time_to_return"))
+    body += html_table(a.so_what["repurchase"], caption="Repeat purchase")
+    body += html_table(a.so_what["time_to_return"], caption="Time to the second purchase")
+    body += (
+        "<p class='note'>A dash for a median: fewer than half of the buyers have bought "
+        "again so far (or the interval's edge is beyond the data), so none can be read yet. "
+        "The whole cohort table is in retention.csv (CSV output of the command line); "
+        "cells not observable yet are empty there too.</p>"
+    )
+    return _section(
+        "retention",
+        "Retention and repeat purchase",
+        body,
+        "Of the customers who first bought in each period, how many bought again, and when. "
+        "Customers whose journey is still open when the data ends are treated as open.",
+    )
+
+
+def retention_lines(a: Analysis) -> list[str]:
+    """The command line's summary of repeat purchase (empty without purchases)."""
+    rep = a.so_what.get("repurchase")
+    if rep is None or not len(rep) or not rep["buyers"].iloc[0]:
+        return []
+    row = rep.iloc[0]
+    from journeymine._format import format_duration
+
+    gap = row["median_gap"]
+    when = f", median time to the next {format_duration(gap)}" if pd.notna(gap) else ""
+    return [
+        f"repeat purchase: {row['repeat_buyers']:,} of {row['buyers']:,} buyers "
+        f"({row['repeat_rate']:.1%}) bought again{when}"
+    ]
+
+
 def _render(a: Analysis) -> str:
     from journeymine.plot import to_svg
 
@@ -1004,6 +1101,7 @@ def _render(a: Analysis) -> str:
         (_drift_section, "drift", "Drift"),
         (_channels_section, "channels", "Channels"),
         (_representatives_section, "representatives", "Representatives"),
+        (_retention_section, "retention", "Retention"),
     ):
         html_part = render(a)
         if html_part:

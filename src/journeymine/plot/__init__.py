@@ -18,7 +18,9 @@ Modules, by figure family:
 - ``explore``: slicing and exploring (:func:`plot_paths`, :func:`plot_step_matrix`,
   :func:`plot_compare`, :func:`plot_graph_compare`);
 - ``explain``: the so-what analyses (:func:`plot_impact`, :func:`plot_drift`,
-  :func:`plot_channel_switches`, :func:`plot_representatives`, :func:`plot_time_in_stage`).
+  :func:`plot_channel_switches`, :func:`plot_representatives`, :func:`plot_time_in_stage`);
+- ``retention``: cohort triangles, retention curves and survival curves
+  (:func:`plot_retention`, :func:`plot_time_to_return`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from journeymine.plot.explore import plot_compare, plot_graph_compare, plot_path
 from journeymine.plot.export import plot_svg, to_png, to_svg
 from journeymine.plot.graph import plot_graph
 from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_flow
+from journeymine.plot.retention import plot_retention, plot_time_to_return
 
 __all__ = [
     "plot_channel_switches",
@@ -46,8 +49,10 @@ __all__ = [
     "plot_impact",
     "plot_paths",
     "plot_representatives",
+    "plot_retention",
     "plot_step_matrix",
     "plot_time_in_stage",
+    "plot_time_to_return",
     "plot_conformance",
     "plot_funnel",
     "plot_graph",
