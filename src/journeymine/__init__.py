@@ -21,7 +21,7 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
-from journeymine.filters import filter_cases, filter_events, filter_time
+from journeymine.filters import filter_cases, filter_events, filter_time, trim
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import GraphComparison, JourneyGraph
 from journeymine.impact import deviation_impact
@@ -116,6 +116,7 @@ __all__ = [
     "stage_visits",
     "stages",
     "step_matrix",
+    "trim",
     "variants",
     "write_report",
 ]
