@@ -55,6 +55,7 @@ from journeymine.report import write_report
 from journeymine.representatives import representatives
 from journeymine.scale import from_dask
 from journeymine.simulate import simulate
+from journeymine.timeline import activity_over_time
 from journeymine.visits import stage_visits
 
 __version__ = "0.1.0"
@@ -71,6 +72,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "ParameterError",
+    "activity_over_time",
     "case_table",
     "channel_switches",
     "check",
