@@ -27,6 +27,8 @@ from journeymine.conformance import ConformanceReport, _Check
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
+from journeymine.paths import _StepMatrix
+from journeymine.timeline import _ActivityOverTime
 
 from strategies import logs_for, models
 
@@ -57,6 +59,14 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "stage_durations": lambda m: _StageDurations(m, None, None),
     "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
+    # issue 27
+    "funnel_exclude_hold": lambda m: _Funnel(
+        m, None, None, ordered=True, exclude=("x",), hold="segment"
+    ),
+    "step_matrix": lambda m: _StepMatrix(3),
+    "step_matrix_anchor": lambda m: _StepMatrix(2, "a"),
+    "activity_over_time": lambda m: _ActivityOverTime("h"),
+    "activity_over_time_by": lambda m: _ActivityOverTime("D", "activity", "activity"),
 }
 
 
@@ -154,6 +164,20 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
     "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
+    # issue 27
+    "trim": lambda log, m: _events(jm.trim(log, "View product", "Place order")),
+    "trim_last": lambda log, m: _events(jm.trim(log, "View product", "Pay", end_at="last")),
+    "filter_cases_within": lambda log, m: _events(
+        jm.filter_cases(log, eventually=("View product", "Place order"), within="2D")
+    ),
+    "funnel_exclude_hold": lambda log, m: jm.funnel(
+        log, m, ordered=True, exclude=["Contact support"], hold="channel"
+    ),
+    "step_matrix_anchor": lambda log, m: jm.step_matrix(log, steps=3, anchor="Add to cart"),
+    "step_matrix_groups": lambda log, m: jm.step_matrix(
+        log, steps=3, anchor="Add to cart", groups=_first_channel(log) == "web"
+    ),
+    "activity_over_time": lambda log, m: jm.activity_over_time(log, "W", by="channel"),
 }
 
 
