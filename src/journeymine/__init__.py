@@ -51,6 +51,11 @@ from journeymine.plot.explore import (
     plot_paths,
     plot_step_matrix,
 )
+from journeymine.plot.time import (
+    plot_activity_over_time,
+    plot_dotted_chart,
+    plot_performance_spectrum,
+)
 from journeymine.report import write_report
 from journeymine.representatives import representatives
 from journeymine.scale import from_dask
@@ -93,15 +98,18 @@ __all__ = [
     "funnel",
     "loop_summary",
     "paths",
+    "plot_activity_over_time",
     "plot_channel_switches",
     "plot_compare",
     "plot_conformance",
+    "plot_dotted_chart",
     "plot_drift",
     "plot_funnel",
     "plot_graph",
     "plot_graph_compare",
     "plot_impact",
     "plot_paths",
+    "plot_performance_spectrum",
     "plot_representatives",
     "plot_stage_durations",
     "plot_stage_flow",

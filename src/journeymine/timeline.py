@@ -225,3 +225,74 @@ def activity_over_time(
     2  2025-01  view       1             1          0            0
     """
     return run(_ActivityOverTime(freq, by), log)
+
+
+# -- the data behind the two process-mining views of time (drawn in journeymine.plot.time) --
+def in_memory(log: Any, func: str) -> JourneyLog:
+    """An in-memory log: a Dask-backed one is collected (its cases must fit in memory)."""
+    if isinstance(log, JourneyLog):
+        return log
+    if hasattr(log, "compute") and hasattr(log, "_run"):
+        return log.compute()  # type: ignore[no-any-return]
+    raise ParameterError(
+        f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. Build "
+        "one with jm.from_pandas(df, case=..., activity=..., timestamp=...) or jm.read_csv(...)."
+    )
+
+
+def dotted_points(
+    log: JourneyLog, *, sort: str, max_cases: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The cases of a dotted chart, top row first, and the event indices they show.
+
+    Returns ``(case codes in row order, event indices (in log order of the shown cases),
+    number of cases in the log)``. Above ``max_cases`` cases a fixed-seed sample of
+    ``max_cases`` cases is shown (the same every time).
+    """
+    n = log.n_cases
+    chosen = np.arange(n, dtype=np.int64)
+    if n > max_cases:
+        rng = np.random.default_rng(seed)
+        chosen = np.sort(rng.choice(n, size=max_cases, replace=False))
+    firsts, lasts = log.case_offsets[:-1], log.case_offsets[1:] - 1
+    if sort == "start":
+        key = log.time[firsts][chosen]
+    elif sort == "duration":
+        key = (log.time[lasts] - log.time[firsts])[chosen]
+    else:  # events
+        key = log.case_sizes[chosen]
+    rows = chosen[np.argsort(key, kind="stable")]
+    shown = np.zeros(n, dtype=bool)
+    shown[chosen] = True
+    return rows, np.flatnonzero(shown[log.case_codes]), n
+
+
+def segment_occurrences(log: JourneyLog, segments: list[tuple[Any, Any]]) -> pd.DataFrame:
+    """Every occurrence of each segment ``(a, b)``: ``a`` directly followed by ``b`` in a case.
+
+    One row per occurrence, by segment then log order: ``segment`` (its place in
+    ``segments``), ``case`` (code), ``start`` and ``end`` (int64 UTC ns) and ``duration``.
+    """
+    frames = []
+    same = log.case_codes[1:] == log.case_codes[:-1]
+    labels = log.activity_labels
+    for i, (a, b) in enumerate(segments):  # a loop over the segments asked for, not cases
+        ca, cb = (labels.get_indexer(pd.Index([x], dtype=object))[0] for x in (a, b))
+        if ca < 0 or cb < 0 or log.n_events < 2:
+            at = np.empty(0, dtype=np.int64)
+        else:
+            at = np.flatnonzero(
+                same & (log.activity_codes[:-1] == ca) & (log.activity_codes[1:] == cb)
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "segment": np.full(at.size, i, dtype=np.int64),
+                    "case": log.case_codes[at],
+                    "start": log.time[at],
+                    "end": log.time[at + 1],
+                    "duration": log.time[at + 1] - log.time[at],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
