@@ -195,7 +195,10 @@ def logs(*, max_cases: int = 8, max_events: int = 7) -> SearchStrategy[JourneyLo
     """:class:`~journeymine.JourneyLog` objects of :func:`event_frames` (channel column set).
 
     Exact duplicate events are spread apart by seconds (see
-    :func:`spread_duplicates`), so building the log does not warn.
+    :func:`spread_duplicates`), so building the log does not warn. Building
+    a log is part of drawing one: on a busy machine pass
+    ``suppress_health_check=[HealthCheck.too_slow]`` to hypothesis's
+    ``settings``.
 
     Parameters
     ----------
@@ -214,10 +217,10 @@ def logs(*, max_cases: int = 8, max_events: int = 7) -> SearchStrategy[JourneyLo
 
     Examples
     --------
-    >>> from hypothesis import given, settings
+    >>> from hypothesis import HealthCheck, given, settings
     >>> import journeymine as jm
     >>> from journeymine.testing import logs
-    >>> @settings(max_examples=5)
+    >>> @settings(max_examples=5, suppress_health_check=[HealthCheck.too_slow])
     ... @given(logs())
     ... def test_filters_keep_whole_cases(log):
     ...     kept = jm.filter_cases(log, min_events=1)
@@ -325,11 +328,11 @@ def logs_from_model(
 
     Examples
     --------
-    >>> from hypothesis import given, settings
+    >>> from hypothesis import HealthCheck, given, settings
     >>> import journeymine as jm
     >>> from journeymine.testing import logs_from_model
     >>> model = jm.datasets.shop_model()
-    >>> @settings(max_examples=5)
+    >>> @settings(max_examples=5, suppress_health_check=[HealthCheck.too_slow])
     ... @given(logs_from_model(model))
     ... def test_funnel_never_exceeds_the_cases(log):
     ...     assert (jm.funnel(log, model)["reached"] <= log.n_cases).all()
