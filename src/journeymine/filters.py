@@ -856,14 +856,14 @@ def trim(
     func = "trim"
     _check_log(log, func)
     check_option("end_at", end_at, ("first", "last"), func)
-    acts = {}
+    acts: dict[str, tuple[Any, ...]] = {}
     for name, value in (("start", start), ("end", end)):
         if value is None:
             raise ParameterError(
                 f"The {name!r} parameter of trim() must be an activity or a list of activities. "
                 f"Got None instead, e.g. trim(log, 'Add to cart', 'Place order')."
             )
-        acts[name] = activities_arg(value, name, func)
+        acts[name] = activities_arg(value, name, func) or ()
     known = list(log.activities)
     for name, value in acts.items():
         check_known_activities(log, value, name, func, known)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -186,7 +186,7 @@ class _StepMatrix(Kernel[tuple[int, dict], pd.DataFrame]):
     steps: int
     anchor: Any = None
     groups: Any = None
-    name: ClassVar[str] = "step_matrix"
+    name: str = field(default="step_matrix", init=False, repr=False)
 
     @property
     def offsets(self) -> np.ndarray:

@@ -178,7 +178,7 @@ def event_frames(
             [rows[i] for i in perm], columns=["case", "activity", "timestamp", "channel"]
         )
 
-    return _frames()  # type: ignore[no-any-return]
+    return _frames()
 
 
 def _to_log(df: pd.DataFrame, **kwargs: Any) -> JourneyLog:
@@ -227,7 +227,7 @@ def logs(*, max_cases: int = 8, max_events: int = 7) -> SearchStrategy[JourneyLo
     ...     assert kept.n_events == log.n_events
     >>> test_filters_keep_whole_cases()
     """
-    return event_frames(max_cases=max_cases, max_events=max_events).map(  # type: ignore[no-any-return]
+    return event_frames(max_cases=max_cases, max_events=max_events).map(
         lambda df: _to_log(df, channel="channel")
     )
 
@@ -285,15 +285,15 @@ def models(max_stages: int = 5) -> SearchStrategy[JourneyModel]:
             pairs = [(a, b) for a in acts for b in acts]
             transitions = draw(st.lists(st.sampled_from(pairs), unique=True))
         return JourneyModel(
-            stages=stages,
+            stages=stages,  # type: ignore[arg-type]  # the model takes any sequence
             activities=activities,
             required=required,
             start=start,
-            loops=loops,
+            loops=loops,  # type: ignore[arg-type]
             transitions=transitions,
         )
 
-    return _models()  # type: ignore[no-any-return]
+    return _models()
 
 
 def logs_from_model(
@@ -367,4 +367,4 @@ def logs_from_model(
         return spread_duplicates(df, "case", "activity", "timestamp")
 
     frames = _frames()
-    return frames if as_frame else frames.map(_to_log)  # type: ignore[no-any-return]
+    return frames if as_frame else frames.map(_to_log)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,7 @@ class _ActivityOverTime(Kernel[pd.DataFrame, pd.DataFrame]):
     freq: str
     by: str | None = None
     by_column: str | None = None
-    name: ClassVar[str] = "activity_over_time"
+    name: str = field(default="activity_over_time", init=False, repr=False)
 
     def check(self, meta: LogMeta) -> _ActivityOverTime:
         check_freq(self.freq, self.name)
@@ -233,7 +233,7 @@ def in_memory(log: Any, func: str) -> JourneyLog:
     if isinstance(log, JourneyLog):
         return log
     if hasattr(log, "compute") and hasattr(log, "_run"):
-        return log.compute()  # type: ignore[no-any-return]
+        return log.compute()
     raise ParameterError(
         f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. Build "
         "one with jm.from_pandas(df, case=..., activity=..., timestamp=...) or jm.read_csv(...)."

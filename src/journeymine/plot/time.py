@@ -279,7 +279,7 @@ def plot_performance_spectrum(
             else np.empty((0, 2, 2))
         )
         if classify == "none":
-            ax.add_collection(LineCollection(lines, colors=_INK, linewidths=0.6, alpha=0.5))
+            ax.add_collection(LineCollection(list(lines), colors=_INK, linewidths=0.6, alpha=0.5))
             continue
         cls = _quartile_class(mine["duration"].to_numpy())
         for q in range(4):
@@ -288,7 +288,9 @@ def plot_performance_spectrum(
             if label:
                 used_class.add(q)
             ax.add_collection(
-                LineCollection(part, colors=[colours[q]], linewidths=0.6, alpha=0.6, label=label)
+                LineCollection(
+                    list(part), colors=[colours[q]], linewidths=0.6, alpha=0.6, label=label
+                )
             )
         if len(mine):
             median = format_duration(pd.Timedelta(int(np.median(mine["duration"])), "ns"))
