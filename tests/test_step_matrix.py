@@ -120,7 +120,7 @@ def test_column_groups_and_shop_data():
 
 @pytest.mark.parametrize("npartitions", [1, 4])
 def test_dask_equals_memory(npartitions):
-    df = shop_frame(120)
+    df = shop_frame(120).drop_duplicates(["case", "activity", "timestamp"])
     mem, dlog = to_log(df), dask_log(df, npartitions)
     flag = mem.case_table().set_index("case")["channel"] == "web"
     for kw in ({"anchor": "Add to cart"}, {"groups": flag}, {"anchor": "Pay", "groups": flag}):

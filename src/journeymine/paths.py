@@ -10,7 +10,7 @@ import pandas as pd
 
 from journeymine import filters as _f
 from journeymine._kernel import Kernel, LogMeta, case_groups, run
-from journeymine._tables import ENDED
+from journeymine._tables import DIFFERENCE, ENDED, NOT_STARTED
 from journeymine._validation import check_option
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog, factorize
@@ -170,10 +170,6 @@ def paths(
 
 
 # -- step matrix ---------------------------------------------------------------------
-#: the row of a centred :func:`step_matrix` for cases that have not started by a step
-NOT_STARTED = "(not started)"
-#: the top column level of a differential :func:`step_matrix` holding the difference
-DIFFERENCE = "difference"
 
 # per group: (cases counted, {activity: cases per step}, not started per step, ended per step)
 _Counts = tuple[int, dict, np.ndarray, np.ndarray]

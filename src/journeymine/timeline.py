@@ -232,8 +232,11 @@ def in_memory(log: Any, func: str) -> JourneyLog:
     """An in-memory log: a Dask-backed one is collected (its cases must fit in memory)."""
     if isinstance(log, JourneyLog):
         return log
-    if hasattr(log, "compute") and hasattr(log, "_run"):
-        return log.compute()
+    collect = getattr(log, "compute", None)
+    if collect is not None:
+        out = collect()
+        if isinstance(out, JourneyLog):
+            return out
     raise ParameterError(
         f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. Build "
         "one with jm.from_pandas(df, case=..., activity=..., timestamp=...) or jm.read_csv(...)."

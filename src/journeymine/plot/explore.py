@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine._tables import ENDED
+from journeymine._tables import DIFFERENCE, ENDED, NOT_STARTED
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -218,8 +218,6 @@ def plot_step_matrix(
     >>> ax.get_title()
     'Differential step matrix: True minus False'
     """
-    from journeymine.paths import DIFFERENCE, NOT_STARTED
-
     groups: list[Any] = []
     if isinstance(matrix.columns, pd.MultiIndex):
         groups = [g for g in matrix.columns.get_level_values(0).unique() if g != DIFFERENCE]

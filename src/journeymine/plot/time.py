@@ -20,7 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from journeymine.log import JourneyLog
-    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["plot_activity_over_time", "plot_dotted_chart", "plot_performance_spectrum"]
 
@@ -47,7 +46,7 @@ def _as_dates(ns: np.ndarray) -> np.ndarray:
 
 # -- dotted chart ----------------------------------------------------------------------
 def plot_dotted_chart(
-    log: JourneyLog | DaskJourneyLog,
+    log: JourneyLog,
     *,
     x: Literal["absolute", "relative"] = "absolute",
     color: str = "activity",
@@ -183,7 +182,7 @@ def plot_dotted_chart(
 
 # -- performance spectrum --------------------------------------------------------------
 def plot_performance_spectrum(
-    log: JourneyLog | DaskJourneyLog,
+    log: JourneyLog,
     segments: Sequence[tuple[Any, Any]],
     *,
     classify: Literal["quartile", "none"] = "quartile",
@@ -400,13 +399,12 @@ def plot_activity_over_time(
     >>> [line.get_label() for line in ax.get_lines()]
     ['active cases', 'new cases', 'ended cases']
     """
-    from journeymine.log import JourneyLog
     from journeymine.timeline import activity_over_time
 
     func = "plot_activity_over_time"
     _check_ax(ax, func)
     counts = ("events", "active_cases", "new_cases", "ended_cases")
-    if isinstance(data, JourneyLog) or hasattr(data, "_run"):
+    if not isinstance(data, pd.DataFrame):  # a log of either kind (else the analysis says so)
         data = activity_over_time(data, freq, by=by)
     if not isinstance(data, pd.DataFrame) or not {"period", *counts} <= set(data.columns):
         raise ParameterError(
