@@ -15,7 +15,7 @@ from journeymine.errors import LogError, ParameterError
 from slice_support import dask_log, shop_frame, to_log
 from strategies import SLICE_ACTIVITIES, journey_frames
 
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def sequences(df: pd.DataFrame) -> dict:

@@ -36,10 +36,12 @@ def test_wheel_contains_testing(tmp_path):
     assert "hypothesis" in " ".join(config["project"]["optional-dependencies"]["testing"])
 
 
-def test_import_does_not_need_hypothesis_and_says_how_to_install():
+def test_hypothesis_is_optional_and_the_error_says_how_to_install():
+    """In a fresh interpreter without hypothesis: journeymine and journeymine.testing import,
+    and building a strategy raises MissingDependencyError with the install hint."""
     code = (
         "import sys; sys.modules['hypothesis'] = None\n"
-        "import journeymine.testing as jt\n"
+        "import journeymine, journeymine.testing as jt\n"
         "try:\n"
         "    jt.logs()\n"
         "except ImportError as e:\n"
@@ -48,10 +50,7 @@ def test_import_does_not_need_hypothesis_and_says_how_to_install():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "MissingDependencyError" in out.stdout
     assert 'pip install "journeymine[testing]"' in out.stdout
-
-
-def test_import_journeymine_does_not_import_hypothesis():
-    code = "import journeymine, sys; print('hypothesis' in sys.modules)"
+    code = "import journeymine, journeymine.testing, sys; print('hypothesis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -14,7 +14,7 @@ from journeymine.errors import LogError, ParameterError
 from slice_support import dask_log, shop_frame, to_log
 from strategies import journey_frames
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 COUNTS = ["events", "active_cases", "new_cases", "ended_cases"]
 
 
