@@ -72,6 +72,12 @@ PUBLIC = sorted(
         "stages",
         "variants",
         "write_report",
+        # issue 27
+        "activity_over_time",
+        "plot_activity_over_time",
+        "plot_dotted_chart",
+        "plot_performance_spectrum",
+        "trim",
     ]
 )
 

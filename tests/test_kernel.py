@@ -27,7 +27,9 @@ from journeymine.conformance import ConformanceReport, _Check
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
+from journeymine.paths import _StepMatrix
 from journeymine.retention import _Repurchase, _Retention, _TimeToReturn
+from journeymine.timeline import _ActivityOverTime
 
 from strategies import logs_for, models
 
@@ -73,6 +75,14 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "time_to_return": lambda m: _TimeToReturn(back=("a", "x"), by="segment"),
     "time_to_return_curve": lambda m: _TimeToReturn(curve=True),
     "repurchase": lambda m: _Repurchase(purchase=("a", "b"), by="segment"),
+    # issue 27
+    "funnel_exclude_hold": lambda m: _Funnel(
+        m, None, None, ordered=True, exclude=("x",), hold="segment"
+    ),
+    "step_matrix": lambda m: _StepMatrix(3),
+    "step_matrix_anchor": lambda m: _StepMatrix(2, "a"),
+    "activity_over_time": lambda m: _ActivityOverTime("h"),
+    "activity_over_time_by": lambda m: _ActivityOverTime("D", "activity", "activity"),
 }
 
 
@@ -179,6 +189,20 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "time_to_return": lambda log, m: jm.time_to_return(log, back="Place order", by="channel"),
     "time_to_return_curve": lambda log, m: jm.time_to_return(log, curve=True),
     "repurchase": lambda log, m: jm.repurchase(log, m, by="channel"),
+    # issue 27
+    "trim": lambda log, m: _events(jm.trim(log, "View product", "Place order")),
+    "trim_last": lambda log, m: _events(jm.trim(log, "View product", "Pay", end_at="last")),
+    "filter_cases_within": lambda log, m: _events(
+        jm.filter_cases(log, eventually=("View product", "Place order"), within="2D")
+    ),
+    "funnel_exclude_hold": lambda log, m: jm.funnel(
+        log, m, ordered=True, exclude=["Contact support"], hold="channel"
+    ),
+    "step_matrix_anchor": lambda log, m: jm.step_matrix(log, steps=3, anchor="Add to cart"),
+    "step_matrix_groups": lambda log, m: jm.step_matrix(
+        log, steps=3, anchor="Add to cart", groups=_first_channel(log) == "web"
+    ),
+    "activity_over_time": lambda log, m: jm.activity_over_time(log, "W", by="channel"),
 }
 
 

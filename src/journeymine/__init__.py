@@ -21,7 +21,7 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
-from journeymine.filters import filter_cases, filter_events, filter_time
+from journeymine.filters import filter_cases, filter_events, filter_time, trim
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import GraphComparison, JourneyGraph
 from journeymine.impact import deviation_impact
@@ -61,11 +61,17 @@ from journeymine.plot.explore import (
     plot_paths,
     plot_step_matrix,
 )
+from journeymine.plot.time import (
+    plot_activity_over_time,
+    plot_dotted_chart,
+    plot_performance_spectrum,
+)
 from journeymine.report import write_report
 from journeymine.representatives import representatives
 from journeymine.retention import repurchase, retention, time_to_return
 from journeymine.scale import from_dask
 from journeymine.simulate import simulate
+from journeymine.timeline import activity_over_time
 from journeymine.visits import stage_visits
 
 __version__ = "0.1.0"
@@ -83,6 +89,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "ParameterError",
+    "activity_over_time",
     "case_table",
     "channel_switches",
     "check",
@@ -103,15 +110,18 @@ __all__ = [
     "funnel",
     "loop_summary",
     "paths",
+    "plot_activity_over_time",
     "plot_channel_switches",
     "plot_compare",
     "plot_conformance",
+    "plot_dotted_chart",
     "plot_drift",
     "plot_funnel",
     "plot_graph",
     "plot_graph_compare",
     "plot_impact",
     "plot_paths",
+    "plot_performance_spectrum",
     "plot_representatives",
     "plot_retention",
     "plot_stage_durations",
@@ -133,6 +143,7 @@ __all__ = [
     "stages",
     "step_matrix",
     "time_to_return",
+    "trim",
     "variants",
     "write_report",
 ]

@@ -48,6 +48,8 @@ def funnel(
     steps: Sequence[Any] | None = None,
     ordered: bool = False,
     within: str | pd.Timedelta | _dt.timedelta | None = None,
+    exclude: Any = None,
+    hold: str | None = None,
 ) -> pd.DataFrame:
     """How many cases reach each stage, how fast, and where they stop.
 
@@ -84,6 +86,20 @@ def funnel(
         Only with ``ordered=True``: the conversion window. A step counts only
         when reached no later than ``within`` after the event by which the
         case reached step 1, e.g. ``"30D"``.
+    exclude : activity or list of activities, optional
+        Only with ``ordered=True``: exclusion steps (as Mixpanel's). A case
+        with an event of one of them between the event by which it reached
+        step k and the one by which it would reach step k+1 does not reach
+        step k+1 (nor any later step). The events that reach the steps are
+        chosen as without ``exclude``, never re-chosen: with ``x``
+        excluded, ``s1, x, s1, s2`` does not reach step 2.
+    hold : str, optional
+        Only with ``ordered=True``: a column of the log held constant (as
+        Mixpanel's "hold property constant"), e.g. ``"channel"``. Step k
+        (k > 1) is reached by the case's next event in its stage whose
+        value in that column equals the value on the event that reached
+        step 1; a missing value equals nothing. Exclusions apply whatever
+        the excluded event's value.
 
     Returns
     -------
@@ -128,8 +144,11 @@ def funnel(
         ``as_of`` is not a time or is before the log's last event, if
         ``open_window`` is not a non-negative duration, if
         ``open_window`` is given without ``as_of``, if a step is not a
-        stage of the model, or if ``within`` is not a duration or is given
-        without ``ordered=True``.
+        stage of the model, if ``within`` is not a duration, if ``within``,
+        ``exclude`` or ``hold`` is given without ``ordered=True``, or if
+        ``exclude`` names an activity the log does not have.
+    LogError
+        If ``hold`` is not a column of the log.
 
     See Also
     --------
@@ -184,8 +203,37 @@ def funnel(
                stage  reached  conversion
     0  Consideration        3       0.750
     1       Purchase        1       0.333
+
+    Exclusion steps: a case with an ``ad`` between its view and its
+    purchase does not count as converting:
+
+    >>> df3 = pd.DataFrame({"customer": ["e", "e", "e", "f", "f"],
+    ...                     "touchpoint": ["view", "ad", "buy", "view", "buy"],
+    ...                     "ts": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-01",
+    ...                            "2025-01-02"]})
+    >>> log3 = jm.from_pandas(df3, case="customer", activity="touchpoint", timestamp="ts")
+    >>> funnel(log3, model, steps=["Consideration", "Purchase"], ordered=True,
+    ...        exclude="ad")[["stage", "reached"]]
+               stage  reached
+    0  Consideration        2
+    1       Purchase        1
     """
-    kernel = _Funnel(model, as_of, open_window, steps=steps, ordered=ordered, within=within)
+    if exclude is not None:
+        from journeymine.filters import activities_arg, check_known_activities
+
+        exclude = activities_arg(exclude, "exclude", "funnel")
+        if hasattr(log, "activities") and exclude:
+            check_known_activities(log, exclude, "exclude", "funnel")
+    kernel = _Funnel(
+        model,
+        as_of,
+        open_window,
+        steps=steps,
+        ordered=ordered,
+        within=within,
+        exclude=exclude,
+        hold=hold,
+    )
     return run(covered(segmented(kernel, segment), model), log)
 
 
@@ -203,6 +251,8 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         steps: Any = None,
         ordered: bool = False,
         within: Any = None,
+        exclude: tuple[Any, ...] | None = None,
+        hold: str | None = None,
     ) -> None:
         self.model = model
         self.as_of = as_of
@@ -210,6 +260,8 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         self.steps = steps
         self.ordered = ordered
         self.within = within
+        self.exclude = exclude
+        self.hold = hold
 
     def check(self, meta: LogMeta) -> None:
         v.check_model(self.model, "funnel")
@@ -223,6 +275,7 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
             )
         self.as_of_ns = v.as_of_ns(self.as_of, meta, "funnel") if self.as_of is not None else None
         self.window_ns = v.window_ns(self.open_window, "funnel")
+        self.hold_col = _check_strict_options(meta, self.ordered, self.exclude, self.hold)
 
     def part(self, log: JourneyLog) -> dict:
         model = self.model
@@ -232,7 +285,9 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         step_of[[model.stages.index(s) for s in self.step_stages]] = np.arange(n_stages)
         st = step_of[model.event_stages(log)]  # stage -1 (unknown) maps to the last slot: -1
         if self.ordered:
-            case, stage, first_ev, furthest = _ordered_reach(log, st, n_stages, self.within_ns)
+            case, stage, first_ev, furthest = _ordered_reach(
+                log, st, n_stages, self.within_ns, self.exclude, self.hold_col
+            )
         else:
             case, stage, first_ev, _, _ = _first_visits(log, st, n_stages)
             starts = log.case_offsets[:-1]
@@ -320,8 +375,61 @@ def _check_steps(
     return list(steps), window
 
 
+def _check_strict_options(meta: LogMeta, ordered: Any, exclude: Any, hold: Any) -> str | None:
+    """Validate ``exclude=`` and ``hold=`` of a strict funnel; the held column's name."""
+    for name, value in (("exclude", exclude), ("hold", hold)):
+        if value is not None and not ordered:
+            raise ParameterError(
+                f"The {name!r} parameter of funnel() applies to a strict funnel: pass "
+                f"ordered=True with it, e.g. funnel(log, model, ordered=True, {name}=...)."
+            )
+    if hold is None:
+        return None
+    if not isinstance(hold, str):
+        raise ParameterError(
+            f"The 'hold' parameter of funnel() must be the name of a column of the log, e.g. "
+            f"hold='channel'. Got {hold!r} instead."
+        )
+    if hold not in meta.columns and hold == "channel" and meta.channel is not None:
+        return meta.channel
+    if hold in (meta.case, meta.timestamp):
+        raise ParameterError(
+            f"The 'hold' parameter of funnel() cannot be the case or timestamp column ({hold!r}); "
+            "pass a property of the events, e.g. hold='channel'."
+        )
+    return v.check_column(meta, hold, "requested")
+
+
+def _next_matching(
+    events: np.ndarray, groups: np.ndarray, query_group: np.ndarray, after: np.ndarray, n: int
+) -> np.ndarray:
+    """For each query, the first of ``events`` (indices, sorted) in ``query_group`` with an
+    index above ``after`` (-1 when there is none); ``groups`` is each event's group."""
+    out = np.full(query_group.size, -1, dtype=np.int64)
+    if events.size == 0 or query_group.size == 0:
+        return out
+    uniq, rank = np.unique(groups, return_inverse=True)
+    width = np.int64(n + 1)
+    keys = rank.astype(np.int64) * width + events  # sorted by (group, event index)
+    order = np.argsort(keys, kind="stable")
+    keys, events = keys[order], events[order]
+    r = np.minimum(np.searchsorted(uniq, query_group), uniq.size - 1)
+    known = uniq[r] == query_group
+    at = np.searchsorted(keys, r * width + after + 1, side="left")
+    hit = known & (at < keys.size)
+    at = np.minimum(at, keys.size - 1)
+    hit &= keys[at] // width == r
+    out[hit] = events[at[hit]]
+    return out
+
+
 def _ordered_reach(
-    log: JourneyLog, st: np.ndarray, n_steps: int, within_ns: int | None
+    log: JourneyLog,
+    st: np.ndarray,
+    n_steps: int,
+    within_ns: int | None,
+    exclude: tuple[Any, ...] | None = None,
+    hold: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Strict-funnel reach: per step, each case's first event in the step's stage after the
     event by which it reached the previous step (and within the window of step 1's event).
@@ -337,22 +445,47 @@ def _ordered_reach(
     start_time = np.zeros(n_cases, dtype=np.int64)
     alive = np.ones(n_cases, dtype=bool)
     got_case, got_step, got_event = [], [], []
+    held, n_held = None, np.int64(1)
+    if hold is not None:
+        held, held_labels = log.codes(hold)
+        n_held = np.int64(len(held_labels) + 1)
+    target = np.full(n_cases, -1, dtype=np.int64)  # held value of the step-1 event
+    if exclude:
+        from journeymine.filters import activity_in
+
+        excluded = np.flatnonzero(activity_in(log, exclude))
     for k in range(n_steps):
         events = np.flatnonzero(st == k)  # sorted: by case, then position
         if k == 0:
             after = log.case_offsets[:-1] - 1  # anything in the case
         else:
             after = current
-        at = np.searchsorted(events, after, side="right")
-        ok = alive & (at < events.size)
-        ev = (
-            np.where(ok, events[np.minimum(at, max(events.size - 1, 0))], -1) if events.size else at
-        )
-        ok &= ev < ends  # the event belongs to the same case
+        if held is not None and k > 0:
+            events = events[held[events] >= 0]
+            groups = log.case_codes[events] * n_held + held[events]
+            query = cases * n_held + target
+            ev = _next_matching(events, groups, query, after, log.n_events)
+            ok = alive & (ev >= 0) & (target >= 0)
+        else:
+            at = np.searchsorted(events, after, side="right")
+            ok = alive & (at < events.size)
+            ev = (
+                np.where(ok, events[np.minimum(at, max(events.size - 1, 0))], -1)
+                if events.size
+                else at
+            )
+            ok &= ev < ends  # the event belongs to the same case
         if k == 0:
             start_time = np.where(ok, log.time[np.maximum(ev, 0)] if log.n_events else 0, 0)
+            if held is not None:
+                target = np.where(ok, held[np.maximum(ev, 0)] if log.n_events else -1, -1)
         elif within_ns is not None:
             ok &= log.time[np.maximum(ev, 0)] - start_time <= within_ns
+        if exclude and k > 0:  # an excluded event strictly between the two steps' events
+            between = np.searchsorted(excluded, ev, side="left") - np.searchsorted(
+                excluded, after, side="right"
+            )
+            ok &= between <= 0
         alive = ok
         current = np.where(ok, ev, -1)
         got_case.append(cases[ok])
