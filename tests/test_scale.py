@@ -158,6 +158,7 @@ def test_log_sizes_and_labels(dlog, mem):
     assert log.n_events == mem.n_events == len(log)
     assert log.n_cases == mem.n_cases
     assert log.activities == mem.activities
+    assert log.n_activities == mem.n_activities == len(mem.activities)
     assert log.npartitions == 3
     assert log.columns == mem.columns
     assert log.rejected.empty

@@ -390,6 +390,21 @@ class DaskJourneyLog:
             self._labels()
         return list(self._cache["activities"])
 
+    @property
+    def n_activities(self) -> int:
+        """Number of distinct activities (computed on first use, then cached).
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2], "a": ["y", "x"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").n_activities
+        2
+        """
+        return len(self.activities)
+
     def _labels(self) -> None:
         """Count the cases and list the activities, in one pass over the partitions."""
         dask = _import_dask("DaskJourneyLog")
