@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import ParameterError
+from journeymine.errors import ParameterError, once_per_call
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -126,6 +126,7 @@ def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) ->
         )
 
 
+@once_per_call
 def analyse(
     log: JourneyLog,
     *,
@@ -376,17 +377,10 @@ def _e(value: Any) -> str:
 
 
 def _fmt_td(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    td = pd.Timedelta(value)
-    s = td.total_seconds()
-    if s < 60:
-        return f"{s:.0f} s"
-    if s < 3600:
-        return f"{s / 60:.0f} min"
-    if s < 86400:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:,.1f} days"
+    """A duration in a table: the one formatter (at most two units, "2 h 10 min")."""
+    from journeymine._format import format_duration
+
+    return format_duration(value)
 
 
 _PCT_WORDS = ("share", "conversion", "rate", "_pct")
@@ -1196,11 +1190,34 @@ def write_analysis(
     path = Path(path)
     progress("writing the report")
     page = _render(a)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    with _writable(path, "report"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
     if out_dir is not None:
-        write_files(a, Path(out_dir), progress=progress)
+        with _writable(Path(out_dir), "out_dir"):
+            write_files(a, Path(out_dir), progress=progress)
     return path
+
+
+class _writable:  # noqa: N801 - used as a context, like a function
+    """Turn an OSError while writing ``path`` into a ParameterError that says what to do."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path, self.what = path, what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if isinstance(exc, OSError):
+            where = exc.filename if getattr(exc, "filename", None) else self.path
+            reason = exc.strerror or type(exc).__name__
+            raise ParameterError(
+                f"Cannot write the {'report' if self.what == 'report' else 'figures and tables'}"
+                f" to {str(self.path)!r}: {reason} ({str(where)!r}). Choose a "
+                f"{'file' if self.what == 'report' else 'folder'} in a place you can write to, "
+                "e.g. a path under your home folder or the current one."
+            ) from exc
 
 
 def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -132,12 +132,14 @@ def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list
 
 def _rewarn(found: Sequence[list[tuple[type, str]]]) -> None:
     """Re-raise, once each, the warnings the partitions raised."""
+    from journeymine.errors import user_stacklevel
+
     seen: set[tuple[type, str]] = set()
     for batch in found:
         for category, message in batch:
             if (category, message) not in seen:
                 seen.add((category, message))
-                warnings.warn(message, category, stacklevel=4)
+                warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 # -- validation pass --------------------------------------------------------------
