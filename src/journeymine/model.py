@@ -718,7 +718,7 @@ def _examples(values: Iterable[Any], k: int = 3) -> str:
     if not items:
         return "none"
     shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in items[:k])
-    return shown + (f", ... ({len(items)} in all)" if len(items) > k else "")
+    return shown + (f", ... ({len(items):,} in all)" if len(items) > k else "")
 
 
 def _is_number(value: Any) -> bool:
