@@ -29,6 +29,8 @@ __all__ = ["Quality", "check_log"]
 
 #: a regular expression matching the duplicate-events warning (for warnings filters)
 DUPLICATES_WARNING = r".* the event just before (it|them) in the same case"
+#: a regular expression matching the mixed-lifecycles warning (for warnings filters)
+LIFECYCLE_WARNING = r"The log.* mixes lifecycle transitions"
 
 #: the XES key of an event's lifecycle transition, checked when the log has it
 LIFECYCLE = "lifecycle:transition"

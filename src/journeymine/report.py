@@ -138,8 +138,14 @@ def analyse(
     func: str = "build_report_html",
     segment: str | None = None,
     outcome: str | None = None,
+    as_of: Any = None,
+    funnel_options: dict[str, Any] | None = None,
 ) -> Analysis:
-    """Compute the tables and draw the figures of the report (private to the package)."""
+    """Compute the tables and draw the figures of the report (private to the package).
+
+    ``as_of`` (when the data was extracted) goes to the funnel and the time in
+    stage; ``funnel_options`` (``ordered``, ``within``) to the funnel.
+    """
     from journeymine.conformance import check
     from journeymine.discovery import discover, variants
     from journeymine.funnel import funnel, stage_durations
@@ -180,11 +186,13 @@ def analyse(
         progress("checking conformance")
         a.conformance = check(log, model)
         progress("computing the funnel and time in stage")
-        a.funnel = funnel(log, model)
-        a.durations = stage_durations(log, model)
+        a.funnel = funnel(log, model, as_of=as_of, **(funnel_options or {}))
+        a.durations = stage_durations(log, model, as_of=as_of)
         # visits, open ones censored; a case quiet for 30 days before the data ends has left
         end = pd.Timestamp(int(log.time.max()), tz="UTC" if log.tz_aware else None)
-        a.durations_summary = stage_durations(log, model, summary=True, as_of=end)
+        a.durations_summary = stage_durations(
+            log, model, summary=True, as_of=end if as_of is None else as_of
+        )
     if segment is not None:
         from journeymine.compare import compare
 
