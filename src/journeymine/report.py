@@ -744,9 +744,16 @@ def _funnel_section(a: Analysis) -> str:
     if a.funnel is None:
         return ""
     f = a.funnel.rename(
-        columns={"median_time_to_reach": "median time to reach", "dropped_out": "stopped here"}
+        columns={
+            "median_time_to_reach": "median time to reach",
+            "dropped_out": "stopped here",
+            "without_previous": "without the stage before",
+        }
     )
     body = _figure(a.figures.get("funnel")) + html_table(f, caption="Funnel")
+    note = a.funnel.attrs.get("note")  # reach counted in any order: cases skip stages
+    if note:
+        body += f"<p class='note'>{_e(note)}</p>"
     return _section(
         "funnel",
         "Funnel",
