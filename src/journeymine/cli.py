@@ -452,7 +452,7 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     status.clear()
     if not args.quiet:
         lines = [
-            f"{log.n_cases:,} cases, {log.n_events:,} events, {len(log.activities):,} activities",
+            f"{log.n_cases:,} cases, {log.n_events:,} events, {log.n_activities:,} activities",
         ]
         if len(log.rejected):
             n = len(log.rejected)
