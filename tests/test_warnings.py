@@ -50,6 +50,14 @@ def _many_activities(n: int) -> jm.JourneyLog:
         ("stage_durations", lambda log: jm.stage_durations(log, ALIEN)),
         ("find_loops", lambda log: jm.find_loops(log, model=ALIEN)),
         ("build_report_html", lambda log: jm.report.build_report_html(log, model=ALIEN)),
+        (
+            "compare",
+            lambda log: jm.compare(log, pd.Series(log.cases % 2, index=log.cases), model=ALIEN),
+        ),
+        ("deviation_impact", lambda log: jm.deviation_impact(log, ALIEN)),
+        ("conformance_drift", lambda log: jm.conformance_drift(log, ALIEN)),
+        ("loop_summary", lambda log: jm.loop_summary(log, model=ALIEN)),
+        ("stage_visits", lambda log: jm.stage_visits(log, ALIEN)),
     ],
 )
 def test_model_coverage_warning_once_exact_and_at_the_users_line(name, call):
