@@ -328,12 +328,10 @@ def _skip_note(table: pd.DataFrame, skipped: int) -> str:
     """What a reach funnel says when cases reach steps without the step before."""
     worst = table.loc[table["without_previous"].idxmax()]
     return (
-        f"This reach funnel counts a case at every step it has an event in, in any order: "
-        f"steps can be skipped or repeated. {skipped:,} times a case reached a step without "
-        f"the step before it (most at {worst['stage']!r}: {int(worst['without_previous']):,} "
-        "cases, in without_previous), so reached can grow from one step to the next; "
-        "conversion counts only the cases that reached both. For a strict funnel, in "
-        "order, pass ordered=True."
+        f"Steps can be skipped or repeated in this reach funnel (any order): {skipped:,} "
+        f"times a case reached a step without the one before (most at {worst['stage']!r}: "
+        f"{int(worst['without_previous']):,} cases, see without_previous). conversion counts "
+        "only the cases that reached both; for a strict funnel, in order, pass ordered=True."
     )
 
 
