@@ -204,7 +204,7 @@ def test_html_table_formats_and_escapes():
     )
     out = html_table(df, caption="T & C", max_rows=1)
     assert "&lt;b&gt;" in out and "<b>" not in out
-    assert "50.0%" in out and "1,234" in out and "a → &lt;i&gt;" in out and "2.0 h" in out
+    assert "50.0%" in out and "1,234" in out and "a → &lt;i&gt;" in out and "2 h" in out
     assert "<caption>T &amp; C</caption>" in out
     assert "1 more rows" in out
 

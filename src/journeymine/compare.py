@@ -12,7 +12,7 @@ import pandas as pd
 from journeymine import filters as _f
 from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine._validation import check_model
-from journeymine.errors import JourneymineWarning, ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, once_per_call, user_stacklevel
 from journeymine.log import JourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -184,7 +184,7 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
                 "segment= a Series indexed by case id (e.g. built from log.case_table()), or "
                 "select cases first with jm.filter_cases(log, where=...).",
                 JourneymineWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         from journeymine.log import factorize
 
@@ -335,6 +335,7 @@ def _median_row(
     return value, lo, hi, diff, p
 
 
+@once_per_call
 def compare(
     log: JourneyLog | DaskJourneyLog,
     segment: str | pd.Series,

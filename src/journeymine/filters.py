@@ -23,7 +23,7 @@ import pandas as pd
 
 from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
 from journeymine.cases import case_table
-from journeymine.errors import JourneymineWarning, LogError, ParameterError
+from journeymine.errors import JourneymineWarning, LogError, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog, _build
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -200,7 +200,7 @@ def _apply(log: Any, fn: Callable[..., np.ndarray], func: str, *args: Any) -> An
             "empty (and compare, paths and step_matrix refuse it). Loosen the filter: check "
             "the activity names, the time range and the other conditions.",
             JourneymineWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return out
 

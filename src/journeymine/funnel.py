@@ -114,14 +114,17 @@ def funnel(
         ``share``
             ``reached`` over all cases of the log (float).
         ``conversion``
-            ``reached`` over the previous stage's ``reached``; for the first
-            stage, over all cases (so it equals ``share``). NaN when the
-            previous stage has no case. It can exceed 1 when cases skip the
-            previous stage.
+            The share of the cases that reached the previous stage that
+            also reach this one (cases, not events, so at most 1); for the
+            first stage, ``reached`` over all cases (so it equals
+            ``share``). NaN when the previous stage has no case.
         ``median_time_to_reach``
             Median, over the cases that reach the stage, of the time from
             the case's first event (of any activity) to its first event in
-            the stage (NaT when no case reaches it).
+            the stage (NaT when no case reaches it). With ``ordered=True``,
+            from the event by which the case reached step 1 to the event by
+            which it reached this step, so never more than ``within``
+            (0 at step 1).
         ``dropped_out``
             Cases whose furthest stage (the latest in model order among
             their known events, as ``report.cases.furthest_stage``) is this
@@ -129,10 +132,20 @@ def funnel(
             stage these are the cases that went all the way. With ``steps``
             only the listed stages count; with ``ordered=True`` it is the
             last step the case reached in order.
+        ``without_previous``
+            Only with ``ordered=False`` (the reach funnel): cases that reach
+            this stage without reaching the previous one (int64; 0 at the
+            first stage). They are why ``reached`` can grow from one stage
+            to the next.
         ``open``
             Only with ``as_of``: cases whose furthest stage is this one and
             whose last event is within ``open_window`` before ``as_of``
             (int64).
+
+        When some case reaches a stage without the one before, the table's
+        ``attrs["note"]`` says so in words (the report shows it): a reach
+        funnel counts stages in any order, and steps can be skipped or
+        repeated.
 
         Cases without any known event reach no stage and are counted in
         no row, but count in the denominator of ``share``.
@@ -299,10 +312,24 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         if self.as_of_ns is not None:
             last = log.time[log.case_offsets[1:] - 1]
             is_open = last >= self.as_of_ns - self.window_ns
+        # (case, step) pairs are sorted and distinct: a case reached step k and step k-1
+        # when the pair just before (case, k) is (case, k-1)
+        after_previous = np.zeros(stage.size, dtype=bool)
+        after_previous[1:] = (case[1:] == case[:-1]) & (stage[1:] == stage[:-1] + 1)
+        if self.ordered:
+            # the strict funnel's clock starts at the event by which the case entered it
+            # (reached step 1), as its window does: the times never exceed `within`.
+            # Every reached case has its step-1 pair first among its sorted pairs.
+            entry = np.flatnonzero(stage == 0)
+            own_entry = entry[np.searchsorted(entry, np.arange(stage.size), side="right") - 1]
+            origin = log.time[first_ev[own_entry]]
+        else:
+            origin = log.time[log.case_offsets[case]]
         return {
             "cases": n_cases,
             "stage": stage,
-            "to_reach": log.time[first_ev] - log.time[log.case_offsets[case]],
+            "both": np.bincount(stage[after_previous], minlength=n_stages),
+            "to_reach": log.time[first_ev] - origin,
             "dropped": np.bincount(furthest[has_stage & ~is_open], minlength=n_stages),
             "open": np.bincount(furthest[has_stage & is_open], minlength=n_stages),
         }
@@ -311,6 +338,7 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         return {
             "cases": a["cases"] + b["cases"],
             "stage": np.concatenate([a["stage"], b["stage"]]),
+            "both": a["both"] + b["both"],
             "to_reach": np.concatenate([a["to_reach"], b["to_reach"]]),
             "dropped": a["dropped"] + b["dropped"],
             "open": a["open"] + b["open"],
@@ -323,9 +351,14 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
         to_reach = pd.Series(timedeltas(merged["to_reach"]))
         median = to_reach.groupby(stage).median().reindex(range(n_stages))
         previous = np.concatenate([[n_cases], reached[:-1]]).astype(float)
+        # cases that reached this step and the one before (all of them at step 1): a share
+        # of the previous step's cases, so never above 1 even when cases skip a step
+        both = merged["both"].astype(np.int64)
+        if n_stages:
+            both[0] = reached[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = reached / n_cases if n_cases else np.full(n_stages, np.nan)
-            conversion = np.where(previous > 0, reached / np.maximum(previous, 1), np.nan)
+            conversion = np.where(previous > 0, both / np.maximum(previous, 1), np.nan)
         out = pd.DataFrame(
             {
                 "stage": list(self.step_stages),
@@ -336,9 +369,25 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
                 "dropped_out": merged["dropped"].astype(np.int64),
             }
         )
+        if not self.ordered:  # a strict funnel reaches no step without the one before
+            out["without_previous"] = reached - both
+            skipped = int(out["without_previous"].sum())
+            if skipped:
+                out.attrs["note"] = _skip_note(out, skipped)
         if self.as_of_ns is not None:
             out["open"] = merged["open"].astype(np.int64)
         return out
+
+
+def _skip_note(table: pd.DataFrame, skipped: int) -> str:
+    """What a reach funnel says when cases reach steps without the step before."""
+    worst = table.loc[table["without_previous"].idxmax()]
+    return (
+        f"Steps can be skipped or repeated in this reach funnel (any order): {skipped:,} "
+        f"times a case reached a step without the one before (most at {worst['stage']!r}: "
+        f"{int(worst['without_previous']):,} cases, see without_previous). conversion counts "
+        "only the cases that reached both; for a strict funnel, in order, pass ordered=True."
+    )
 
 
 def _check_steps(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import ParameterError
+from journeymine.errors import ParameterError, once_per_call
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -126,6 +126,7 @@ def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) ->
         )
 
 
+@once_per_call
 def analyse(
     log: JourneyLog,
     *,
@@ -137,8 +138,14 @@ def analyse(
     func: str = "build_report_html",
     segment: str | None = None,
     outcome: str | None = None,
+    as_of: Any = None,
+    funnel_options: dict[str, Any] | None = None,
 ) -> Analysis:
-    """Compute the tables and draw the figures of the report (private to the package)."""
+    """Compute the tables and draw the figures of the report (private to the package).
+
+    ``as_of`` (when the data was extracted) goes to the funnel and the time in
+    stage; ``funnel_options`` (``ordered``, ``within``) to the funnel.
+    """
     from journeymine.conformance import check
     from journeymine.discovery import discover, variants
     from journeymine.funnel import funnel, stage_durations
@@ -179,11 +186,13 @@ def analyse(
         progress("checking conformance")
         a.conformance = check(log, model)
         progress("computing the funnel and time in stage")
-        a.funnel = funnel(log, model)
-        a.durations = stage_durations(log, model)
+        a.funnel = funnel(log, model, as_of=as_of, **(funnel_options or {}))
+        a.durations = stage_durations(log, model, as_of=as_of)
         # visits, open ones censored; a case quiet for 30 days before the data ends has left
         end = pd.Timestamp(int(log.time.max()), tz="UTC" if log.tz_aware else None)
-        a.durations_summary = stage_durations(log, model, summary=True, as_of=end)
+        a.durations_summary = stage_durations(
+            log, model, summary=True, as_of=end if as_of is None else as_of
+        )
     if segment is not None:
         from journeymine.compare import compare
 
@@ -377,17 +386,10 @@ def _e(value: Any) -> str:
 
 
 def _fmt_td(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    td = pd.Timedelta(value)
-    s = td.total_seconds()
-    if s < 60:
-        return f"{s:.0f} s"
-    if s < 3600:
-        return f"{s / 60:.0f} min"
-    if s < 86400:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:,.1f} days"
+    """A duration in a table: the one formatter (at most two units, "2 h 10 min")."""
+    from journeymine._format import format_duration
+
+    return format_duration(value)
 
 
 _PCT_WORDS = ("share", "conversion", "rate", "_pct")
@@ -743,9 +745,16 @@ def _funnel_section(a: Analysis) -> str:
     if a.funnel is None:
         return ""
     f = a.funnel.rename(
-        columns={"median_time_to_reach": "median time to reach", "dropped_out": "stopped here"}
+        columns={
+            "median_time_to_reach": "median time to reach",
+            "dropped_out": "stopped here",
+            "without_previous": "without the stage before",
+        }
     )
     body = _figure(a.figures.get("funnel")) + html_table(f, caption="Funnel")
+    note = a.funnel.attrs.get("note")  # reach counted in any order: cases skip stages
+    if note:
+        body += f"<p class='note'>{_e(note)}</p>"
     return _section(
         "funnel",
         "Funnel",
@@ -1294,11 +1303,34 @@ def write_analysis(
     path = Path(path)
     progress("writing the report")
     page = _render(a)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    with _writable(path, "report"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
     if out_dir is not None:
-        write_files(a, Path(out_dir), progress=progress)
+        with _writable(Path(out_dir), "out_dir"):
+            write_files(a, Path(out_dir), progress=progress)
     return path
+
+
+class _writable:  # noqa: N801 - used as a context, like a function
+    """Turn an OSError while writing ``path`` into a ParameterError that says what to do."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path, self.what = path, what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if isinstance(exc, OSError):
+            where = exc.filename if getattr(exc, "filename", None) else self.path
+            reason = exc.strerror or type(exc).__name__
+            raise ParameterError(
+                f"Cannot write the {'report' if self.what == 'report' else 'figures and tables'}"
+                f" to {str(self.path)!r}: {reason} ({str(where)!r}). Choose a "
+                f"{'file' if self.what == 'report' else 'folder'} in a place you can write to, "
+                "e.g. a path under your home folder or the current one."
+            ) from exc
 
 
 def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:

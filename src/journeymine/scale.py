@@ -132,12 +132,14 @@ def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list
 
 def _rewarn(found: Sequence[list[tuple[type, str]]]) -> None:
     """Re-raise, once each, the warnings the partitions raised."""
+    from journeymine.errors import user_stacklevel
+
     seen: set[tuple[type, str]] = set()
     for batch in found:
         for category, message in batch:
             if (category, message) not in seen:
                 seen.add((category, message))
-                warnings.warn(message, category, stacklevel=4)
+                warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 # -- validation pass --------------------------------------------------------------
@@ -389,6 +391,21 @@ class DaskJourneyLog:
         if "activities" not in self._cache:
             self._labels()
         return list(self._cache["activities"])
+
+    @property
+    def n_activities(self) -> int:
+        """Number of distinct activities (computed on first use, then cached).
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2], "a": ["y", "x"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").n_activities
+        2
+        """
+        return len(self.activities)
 
     def _labels(self) -> None:
         """Count the cases and list the activities, in one pass over the partitions."""
