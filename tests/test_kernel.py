@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import journeymine as jm
 from journeymine import _kernel
+from journeymine.attribution import _Attribution, _ConversionPaths, _SegmentTable
 from journeymine.conformance import ConformanceReport, _Check
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
@@ -57,6 +58,14 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "stage_durations": lambda m: _StageDurations(m, None, None),
     "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
+    # issue 25: touches are activities here (the random logs have no channel)
+    "attribution": lambda m: _Attribution(("a", "x"), touch="activity", lookback=120 * 10**9),
+    "attribution_sums": lambda m: _Attribution(("a",), touch="activity", ci=None),
+    "attribution_segment": lambda m: _SegmentTable(
+        _Attribution(("b",), touch="activity", resamples=50), "segment"
+    ),
+    "conversion_paths": lambda m: _ConversionPaths(("a", "b"), touch="activity", top=None),
+    "conversion_paths_top": lambda m: _ConversionPaths(("a",), touch="activity", lookback=0),
 }
 
 
@@ -154,6 +163,14 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
     "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
+    # issue 25
+    "attribution": lambda log, m: jm.attribution(log, model=m),
+    "attribution_no_ci": lambda log, m: jm.attribution(log, model=m, ci=None, lookback=None),
+    "attribution_segment": lambda log, m: jm.attribution(
+        log, model=m, touch="activity", segment="channel", models=["last", "markov"]
+    ),
+    "conversion_paths": lambda log, m: jm.conversion_paths(log, model=m, top=None),
+    "conversion_paths_segment": lambda log, m: jm.conversion_paths(log, model=m, segment="stage"),
 }
 
 

@@ -81,7 +81,9 @@ def _conversion_mask(log: JourneyLog, conversion: tuple[Any, ...]) -> np.ndarray
     return table[log.activity_codes] if table.size else np.zeros(0, dtype=bool)
 
 
-def _paths(log: JourneyLog, touch: str, conversion: tuple[Any, ...], lookback: int | None) -> _Paths:
+def _paths(
+    log: JourneyLog, touch: str, conversion: tuple[Any, ...], lookback: int | None
+) -> _Paths:
     """Split the touch events of ``log`` into converting and non-converting paths."""
     codes, labels = _touch_codes(log, touch)
     is_conv = _conversion_mask(log, conversion)
@@ -749,13 +751,12 @@ class _ConversionPaths(Kernel[pd.DataFrame, pd.DataFrame]):
         uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
         label_arr = np.asarray(p.labels, dtype=object)
         tuples = np.empty(len(uniq), dtype=object)
-        tuples[:] = [tuple(label_arr[row[row >= 0]]) for row in uniq]
+        for i, row in enumerate(uniq):  # a loop over distinct paths, not cases
+            tuples[i] = tuple(label_arr[row[row >= 0]])
         converted = converted_path[starts]
         first_time = log.time[ev[starts]]
-        conv_time = np.where(
-            converted, log.time[p.conv_event[np.where(converted, ids[starts], 0)]], NAT
-        )
-        lag = np.where(converted, conv_time - first_time, NAT)
+        lag = np.full(n_paths, NAT, dtype=np.int64)
+        lag[converted] = log.time[p.conv_event[ids[starts][converted]]] - first_time[converted]
         frame = pd.DataFrame(
             {
                 "path": tuples[np.asarray(inverse).reshape(-1)],
@@ -778,7 +779,8 @@ class _ConversionPaths(Kernel[pd.DataFrame, pd.DataFrame]):
         conv = grouped[grouped["converted"]]
         rows = []
         lags_by_path = {
-            path: (g["lag"].to_numpy(), g["count"].to_numpy()) for path, g in conv.groupby("path", sort=False)
+            path: (g["lag"].to_numpy(), g["count"].to_numpy())
+            for path, g in conv.groupby("path", sort=False)
         }
         nonconv = grouped[~grouped["converted"]].groupby("path", sort=False)["count"].sum()
         for path in set(lags_by_path) | set(nonconv.index):
@@ -926,7 +928,9 @@ def conversion_paths(
     """
     func = "conversion_paths"
     model, conv, lookback_ns = _common(func, model, conversion, touch, lookback)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
+    ):
         raise ParameterError(
             f"The 'top' parameter of {func}() must be a positive int or None. Got {top!r} instead."
         )

@@ -17,6 +17,7 @@ Modules, by figure family:
 - ``interactive``: the pan-and-zoom journey map of the HTML report;
 - ``explore``: slicing and exploring (:func:`plot_paths`, :func:`plot_step_matrix`,
   :func:`plot_compare`, :func:`plot_graph_compare`);
+- ``attribution``: :func:`plot_attribution`, :func:`plot_conversion_paths`;
 - ``explain``: the so-what analyses (:func:`plot_impact`, :func:`plot_drift`,
   :func:`plot_channel_switches`, :func:`plot_representatives`, :func:`plot_time_in_stage`).
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from journeymine.plot._base import detached_figures as detached_figures
 from journeymine.plot._base import fmt_duration as fmt_duration
+from journeymine.plot.attribution import plot_attribution, plot_conversion_paths
 from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
 from journeymine.plot.explain import (
     plot_channel_switches,
@@ -39,6 +41,8 @@ from journeymine.plot.graph import plot_graph
 from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_flow
 
 __all__ = [
+    "plot_attribution",
+    "plot_conversion_paths",
     "plot_channel_switches",
     "plot_compare",
     "plot_drift",
