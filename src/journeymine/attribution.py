@@ -679,16 +679,16 @@ def attribution(
     >>> log = jm.datasets.load_shop()
     >>> table = jm.attribution(log, model=jm.datasets.shop_model(), ci=None)
     >>> table[table.model == "last"][["touch", "conversions", "share"]].round(3)
-               touch  conversions  share
-    1            app        771.0  0.341
-    8    call_center          7.0  0.003
-    15         email         49.0  0.022
-    22   marketplace        257.0  0.114
-    29        social          0.0  0.000
-    36         store        311.0  0.137
-    43           web        867.0  0.383
-    >>> table.attrs["no_touch"]
-    0
+              touch  conversions  share
+    1           app        822.0  0.371
+    8   call_center          0.0  0.000
+    15        email         27.0  0.012
+    22  marketplace        248.0  0.112
+    29       social          0.0  0.000
+    36        store        187.0  0.084
+    43          web        932.0  0.421
+    >>> table.attrs["no_touch"]  # orders with no touch within 30 days before them
+    46
     """
     func = "attribution"
     model, conv, lookback_ns = _common(func, model, conversion, touch, lookback)
@@ -918,13 +918,15 @@ def conversion_paths(
     >>> import journeymine as jm
     >>> log = jm.datasets.load_shop()
     >>> top = jm.conversion_paths(log, model=jm.datasets.shop_model(), top=3)
-    >>> top[["path", "conversions", "non_conversions", "length"]]
-                   path  conversions  non_conversions  length
-    0        (web, web)          281              316       2
-    1  (app, app, app)          143               88       3
-    2        (app, app)          142              217       2
-    >>> top.attrs["length"][1]
-    128
+    >>> top[["conversions", "non_conversions", "conversion_rate", "length"]].round(2)
+       conversions  non_conversions  conversion_rate  length
+    0           65               39             0.62       7
+    1           44               23             0.66       8
+    2           42               58             0.42       6
+    >>> top["path"][0]
+    ('web', 'web', 'web', 'web', 'web', 'web', 'web')
+    >>> top.attrs["length"][1]  # conversions after a single touch
+    26
     """
     func = "conversion_paths"
     model, conv, lookback_ns = _common(func, model, conversion, touch, lookback)

@@ -70,9 +70,8 @@ def plot_attribution(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         )
     touches = list(dict.fromkeys(table["touch"]))
     models = list(dict.fromkeys(table["model"]))
-    ax = _axes(
-        ax, func, (8.0, max(3.0, 0.9 + 0.22 * len(touches) * len(models) + 0.3 * len(touches)))
-    )
+    n_bars = len(touches) * max(len(models), 1)
+    ax = _axes(ax, func, (8.0, max(3.0, 1.0 + 0.14 * n_bars + 0.2 * len(touches))))
     n_m = max(len(models), 1)
     height = 0.8 / n_m
     y_base = np.arange(len(touches))[::-1].astype(float)
@@ -100,7 +99,14 @@ def plot_attribution(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("share of conversions")
     ax.set_xlim(0, None)
     ax.xaxis.set_major_formatter(_percent())
-    ax.legend(fontsize=8, title="model", title_fontsize=8, loc="lower right", frameon=False)
+    ax.legend(
+        fontsize=8,
+        title="model",
+        title_fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+    )
     ax.set_title("Which touchpoints earn the conversion", fontsize=10, color=_INK)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
