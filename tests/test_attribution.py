@@ -527,3 +527,47 @@ def test_channel_touch_needs_a_channel_column() -> None:
         jm.attribution(log, conversion="buy")
     with pytest.raises(jm.ParameterError, match="'top'"):
         jm.conversion_paths(log, conversion="buy", touch="activity", top=0)
+
+
+# -- the report and the command line ------------------------------------------------------------
+def _small_shop() -> tuple[jm.JourneyLog, pd.DataFrame]:
+    log = jm.datasets.load_shop()
+    return log.select_cases(np.arange(300)), log.to_pandas()
+
+
+@pytest.mark.slow
+def test_report_has_an_attribution_section_with_channels_and_purchases() -> None:
+    from journeymine.report import build_report_html
+
+    sub, _ = _small_shop()
+    page = build_report_html(sub, model=jm.datasets.shop_model())
+    assert "<section id='attribution'>" in page
+    assert "<caption>Share of purchases by channel and model</caption>" in page
+    assert "id='fig-attribution'" in page and "id='fig-conversion_paths'" in page
+    no_purchase = jm.JourneyModel(
+        stages=jm.datasets.shop_model().stages, activities=jm.datasets.shop_model().activities
+    )
+    page = build_report_html(sub, model=no_purchase)
+    assert "<section id='attribution'>" not in page
+
+
+@pytest.mark.slow
+def test_check_command_writes_the_attribution_tables(tmp_path: Any) -> None:
+    from journeymine.cli import main
+
+    sub, _ = _small_shop()
+    csv = tmp_path / "events.csv"
+    sub.to_pandas().to_csv(csv, index=False)
+    model = tmp_path / "shop.yaml"
+    jm.datasets.shop_model().to_yaml(model)
+    out = tmp_path / "out"
+    argv = ["check", str(csv), "--model", str(model), "--case", "customer_id"]
+    argv += ["--activity", "touchpoint", "--timestamp", "timestamp", "--channel", "channel"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out / "attribution.csv")
+    assert list(table.columns) == ["touch", "model", "conversions", "share", "lo", "hi"]
+    want = jm.attribution(sub, model=jm.datasets.shop_model())
+    np.testing.assert_allclose(table["share"], want["share"])
+    paths = pd.read_csv(out / "conversion_paths.csv")
+    assert " > " in paths["path"].iloc[0]
+    assert (out / "attribution.png").exists()
