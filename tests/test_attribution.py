@@ -255,6 +255,29 @@ def test_hand_example() -> None:
     assert web["conversions"] == 0 and web["non_conversions"] == 1
 
 
+def test_time_decay_of_old_paths_does_not_underflow() -> None:
+    frame = pd.DataFrame(
+        {
+            "case": ["a"] * 3,
+            "activity": ["ad", "view", "buy"],
+            "timestamp": pd.to_datetime(["2020-01-01", "2020-01-02", "2025-01-01"]),
+            "touch": ["web", "app", None],
+        }
+    )
+    got = jm.attribution(
+        build(frame),
+        conversion="buy",
+        models=["time_decay"],
+        lookback=None,
+        half_life="1h",
+        ci=None,
+    )
+    shares = got.set_index("touch")["share"]
+    # the app touch is 24 half-lives newer than the web one
+    assert shares["app"] == pytest.approx(1 / (1 + 2.0**-24), rel=1e-12)
+    assert shares.sum() == pytest.approx(1.0)
+
+
 # -- Markov: exact against a brute-force reference ------------------------------------------
 def _absorb(chain: dict[Any, dict[Any, int]], removed: Any = None) -> Fraction:
     """P(conversion | start) by exact Gaussian elimination over fractions, with ``removed``'s

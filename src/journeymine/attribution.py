@@ -112,8 +112,15 @@ def _paths(
         last_time = time[log.case_offsets[1:] - 1]
         keep = converted_case[case[rest]] | (time[rest] >= last_time[case[rest]] - lookback)
         rest = rest[keep]
-    with_touch = np.unique(conv_of).size
+    with_touch = int(np.count_nonzero(_heads(conv_of)))  # conv_of is non-decreasing
     return _Paths(labels, codes, conv_event, converting, conv_of, rest, int(n_conv - with_touch))
+
+
+def _heads(ids: np.ndarray) -> np.ndarray:
+    """Where a run of equal values starts in a non-decreasing array."""
+    head = np.ones(ids.size, dtype=bool)
+    head[1:] = ids[1:] != ids[:-1]
+    return head
 
 
 def _runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -138,9 +145,12 @@ def _credits(paths: _Paths, log: JourneyLog, half_life: int) -> np.ndarray:
     out[:, 0] = rank == 0
     out[:, 1] = rank == n - 1
     out[:, 2] = 1.0 / n
-    age = (log.time[paths.conv_event[g]] - log.time[ev]).astype(np.float64)
-    w = np.exp2(-age / half_life)
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    lasts = np.append(starts[1:], ev.size) - 1
+    # ages counted from the path's last touch: the same weights once normalised, and the
+    # newest touch weighs 1, so a path far older than half_life cannot underflow to 0 / 0
+    newest = np.repeat(log.time[ev[lasts]], np.diff(np.append(starts, ev.size)))
+    w = np.exp2(-(newest - log.time[ev]).astype(np.float64) / half_life)
     total = np.add.reduceat(w, starts)
     out[:, 3] = w / np.repeat(total, np.diff(np.append(starts, ev.size)))
     middle = 0.2 / np.maximum(n - 2, 1)
@@ -309,20 +319,45 @@ class _Attribution(Kernel[_Part, pd.DataFrame]):
         assert self.conversion is not None
         paths = _paths(log, self.touch, self.conversion, self.lookback)
         credit = _credits(paths, log, self.half_life)
-        # rows: the cases with a path, in log order
-        cc = log.case_codes[paths.conv_touches]
+        touches = paths.touch[paths.conv_touches]
         sc, sf, st = _transitions(paths, log)
-        active = np.unique(np.concatenate([cc, sc]))
+        k = len(paths.labels)
+        s = np.int64(k + 3)
+        pair = (sf + 3) * s + (st + 3)
+        conv_with_touch = paths.conv_of[_heads(paths.conv_of)]
+        if self.ci is None:  # one row of sums
+            sums = np.zeros((k, len(RULES)))
+            for j in range(len(RULES)):
+                sums[:, j] = np.bincount(touches, weights=credit[:, j], minlength=k)
+            counts = np.bincount(pair, minlength=int(s * s)).astype(np.int64)
+            nz = np.flatnonzero(counts)
+            return _Part(
+                tuple(paths.labels),
+                np.array([None], dtype=object),
+                np.zeros(k, dtype=np.int64),
+                np.arange(k, dtype=np.int64),
+                sums,
+                np.zeros(nz.size, dtype=np.int64),
+                nz // s - 3,
+                nz % s - 3,
+                counts[nz],
+                np.array([conv_with_touch.size], dtype=np.int64),
+                log.n_cases,
+                paths.no_touch,
+            )
+        # one row per case with a path, in log order
+        cc = log.case_codes[paths.conv_touches]
+        has_path = np.zeros(log.n_cases, dtype=bool)
+        has_path[cc] = True
+        has_path[sc] = True
+        active = np.flatnonzero(has_path)
         row_of = np.full(log.n_cases, -1, dtype=np.int64)
         row_of[active] = np.arange(active.size)
-        crow, ctouch, csum = _aggregate(row_of[cc], paths.touch[paths.conv_touches], credit)
-        s = np.int64(len(paths.labels) + 3)
-        srow, spair, scount = _aggregate(
-            row_of[sc], (sf + 3) * s + (st + 3), np.ones(sc.size, dtype=np.int64)
-        )
-        conv_cases = log.case_codes[paths.conv_event[np.unique(paths.conv_of)]]
+        crow, ctouch, csum = _aggregate(row_of[cc], touches, credit)
+        srow, spair, scount = _aggregate(row_of[sc], pair, np.ones(sc.size, dtype=np.int64))
+        conv_cases = log.case_codes[paths.conv_event[conv_with_touch]]
         conversions = np.bincount(row_of[conv_cases], minlength=active.size).astype(np.int64)
-        out = _Part(
+        return _Part(
             tuple(paths.labels),
             np.asarray(log.case_labels, dtype=object)[active],
             crow,
@@ -336,7 +371,6 @@ class _Attribution(Kernel[_Part, pd.DataFrame]):
             log.n_cases,
             paths.no_touch,
         )
-        return out if self.ci is not None else _collapse(out)
 
     def merge(self, a: _Part, b: _Part) -> _Part:
         index = {label: i for i, label in enumerate(a.labels)}
@@ -748,10 +782,10 @@ class _ConversionPaths(Kernel[pd.DataFrame, pd.DataFrame]):
         width = int(length.max())
         matrix = np.full((n_paths, width), -1, dtype=np.int64)
         matrix[np.cumsum(head) - 1, rank] = p.touch[ev]
-        uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        inverse, firsts = _row_codes(matrix, len(p.labels) + 1)
         label_arr = np.asarray(p.labels, dtype=object)
-        tuples = np.empty(len(uniq), dtype=object)
-        for i, row in enumerate(uniq):  # a loop over distinct paths, not cases
+        tuples = np.empty(firsts.size, dtype=object)
+        for i, row in enumerate(matrix[firsts]):  # a loop over distinct paths, not cases
             tuples[i] = tuple(label_arr[row[row >= 0]])
         converted = converted_path[starts]
         first_time = log.time[ev[starts]]
@@ -776,46 +810,76 @@ class _ConversionPaths(Kernel[pd.DataFrame, pd.DataFrame]):
         grouped = merged.groupby(["path", "converted", "lag"], sort=False, as_index=False)[
             "count"
         ].sum()
-        conv = grouped[grouped["converted"]]
-        rows = []
-        lags_by_path = {
-            path: (g["lag"].to_numpy(), g["count"].to_numpy())
-            for path, g in conv.groupby("path", sort=False)
-        }
-        nonconv = grouped[~grouped["converted"]].groupby("path", sort=False)["count"].sum()
-        for path in set(lags_by_path) | set(nonconv.index):
-            lags, counts = lags_by_path.get(path, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-            n_conv = int(counts.sum())
-            rows.append(
-                (path, n_conv, int(nonconv.get(path, 0)), _weighted_median(lags, counts), len(path))
-            )
-        out = pd.DataFrame(
-            rows, columns=["path", "conversions", "non_conversions", "median_lag", "length"]
-        )
-        out["sort_key"] = [" > ".join(map(str, p)) for p in out["path"]]
-        out = out.sort_values(
-            ["conversions", "non_conversions", "sort_key"], ascending=[False, False, True]
-        ).drop(columns="sort_key")
+        code, uniq = pd.factorize(grouped["path"])
+        code = np.asarray(code, dtype=np.int64)
+        paths = np.empty(len(uniq), dtype=object)
+        for i, path in enumerate(uniq):  # one per distinct path
+            paths[i] = path
+        n = paths.size
+        count = grouped["count"].to_numpy(np.int64)
+        lag = grouped["lag"].to_numpy(np.int64)
+        is_conv = grouped["converted"].to_numpy(bool)
+        conversions = np.bincount(code[is_conv], weights=count[is_conv], minlength=n)
+        non_conversions = np.bincount(code[~is_conv], weights=count[~is_conv], minlength=n)
+        median = _grouped_median(code[is_conv], lag[is_conv], count[is_conv], n)
+        length = np.fromiter((len(p) for p in paths), dtype=np.int64, count=n)
+        text = np.array([" > ".join(map(str, p)) for p in paths], dtype=object)
+        order = np.lexsort((text, -non_conversions, -conversions)) if n else np.zeros(0, np.int64)
         if self.top is not None:
-            out = out.head(self.top)
-        total = out["conversions"] + out["non_conversions"]
+            order = order[: self.top]
+        conv_o, non_o = conversions[order], non_conversions[order]
         result = pd.DataFrame(
             {
-                "path": pd.Series(list(out["path"]), dtype=object),
-                "conversions": out["conversions"].to_numpy(np.int64),
-                "non_conversions": out["non_conversions"].to_numpy(np.int64),
-                "conversion_rate": (out["conversions"] / total).to_numpy(np.float64),
-                "median_lag": timedeltas(out["median_lag"].to_numpy(np.int64)),
-                "length": out["length"].to_numpy(np.int64),
+                "path": pd.Series(list(paths[order]), dtype=object),
+                "conversions": conv_o.astype(np.int64),
+                "non_conversions": non_o.astype(np.int64),
+                "conversion_rate": conv_o / (conv_o + non_o),
+                "median_lag": timedeltas(median[order]),
+                "length": length[order],
             }
         )
-        lengths = np.array([len(p) for p in conv["path"]], dtype=np.int64)
-        by_length = pd.Series(conv["count"].to_numpy(), index=lengths).groupby(level=0).sum()
-        days = conv["lag"].to_numpy(np.int64) // (86_400 * 10**9)
-        by_day = pd.Series(conv["count"].to_numpy(), index=days).groupby(level=0).sum()
-        result.attrs["length"] = {int(k): int(x) for k, x in by_length.sort_index().items()}
+        # the distributions over all conversions
+        by_length = np.bincount(length[code[is_conv]], weights=count[is_conv])
+        days = lag[is_conv] // (86_400 * 10**9)
+        by_day = pd.Series(count[is_conv], index=days).groupby(level=0).sum()
+        result.attrs["length"] = {int(k): int(x) for k, x in enumerate(by_length) if x}
         result.attrs["lag"] = {int(k): int(x) for k, x in by_day.sort_index().items()}
         return result
+
+
+def _row_codes(matrix: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """A code per distinct row of ``matrix`` (values -1 .. base - 2), and each code's first row.
+
+    Column by column, the code of the row so far and the next value are folded
+    into one int64 and factorised again, so codes stay below the number of
+    rows and never overflow (``numpy.unique(axis=0)`` sorts rows as bytes, far slower).
+    """
+    code = np.zeros(matrix.shape[0], dtype=np.int64)
+    for j in range(matrix.shape[1]):
+        code, _ = pd.factorize(code * base + (matrix[:, j] + 1))
+        code = np.asarray(code, dtype=np.int64)
+    _, firsts = np.unique(code, return_index=True)
+    return code, firsts
+
+
+def _grouped_median(
+    group: np.ndarray, values: np.ndarray, counts: np.ndarray, n: int
+) -> np.ndarray:
+    """Per group, the median of ``values`` repeated ``counts`` times (the mean of the two middle
+    values, rounded down, for an even total); :data:`NAT` for an empty group."""
+    out = np.full(n, NAT, dtype=np.int64)
+    if not group.size:
+        return out
+    order = np.lexsort((values, group))
+    g, v, c = group[order], values[order], counts[order]
+    cum = np.cumsum(c)
+    total = np.bincount(g, weights=c, minlength=n).astype(np.int64)
+    present = np.flatnonzero(total)
+    before = np.concatenate([[0], np.cumsum(total)])[:-1]  # groups are contiguous, sorted
+    lo = v[np.searchsorted(cum, before[present] + (total[present] - 1) // 2, side="right")]
+    hi = v[np.searchsorted(cum, before[present] + total[present] // 2, side="right")]
+    out[present] = lo + (hi - lo) // 2
+    return out
 
 
 def _empty_paths() -> pd.DataFrame:
@@ -827,18 +891,6 @@ def _empty_paths() -> pd.DataFrame:
             "count": np.zeros(0, np.int64),
         }
     )
-
-
-def _weighted_median(values: np.ndarray, counts: np.ndarray) -> int:
-    """The median (mean of the two middle values for an even total) of repeated int64 values."""
-    n = int(counts.sum())
-    if not n:
-        return NAT
-    order = np.argsort(values, kind="stable")
-    vals, cum = values[order], np.cumsum(counts[order])
-    lo = vals[np.searchsorted(cum, (n - 1) // 2, side="right")]
-    hi = vals[np.searchsorted(cum, n // 2, side="right")]
-    return int(lo + (hi - lo) // 2)
 
 
 def conversion_paths(
