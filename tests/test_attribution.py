@@ -594,3 +594,49 @@ def test_check_command_writes_the_attribution_tables(tmp_path: Any) -> None:
     paths = pd.read_csv(out / "conversion_paths.csv")
     assert " > " in paths["path"].iloc[0]
     assert (out / "attribution.png").exists()
+
+
+# -- pictures ----------------------------------------------------------------------------------
+def _texts(ax: Any) -> list[Any]:
+    fig = ax.figure
+    fig.canvas.draw()
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_text().strip()]
+
+
+def _assert_readable(ax: Any) -> None:
+    renderer = ax.figure.canvas.get_renderer()
+    texts = _texts(ax)
+    assert all(t.get_fontsize() >= 8 for t in texts)
+    boxes = [t.get_window_extent(renderer) for t in texts if t.get_visible()]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b) or a.width == 0 or b.width == 0
+
+
+def test_pictures(shop: Any, tmp_path: Any) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    log, _ = shop
+    sub = log.select_cases(np.arange(1000))
+    m = jm.datasets.shop_model()
+    table = jm.attribution(sub, model=m)
+    ax = jm.plot_attribution(table)
+    _assert_readable(ax)
+    assert len(ax.get_yticklabels()) == table["touch"].nunique()
+    ax.figure.savefig(tmp_path / "a.png")
+    paths = jm.conversion_paths(sub, model=m)
+    ax = jm.plot_conversion_paths(paths, top=8)
+    _assert_readable(ax)
+    assert len(ax.patches) == 8
+    plt.close("all")
+    with pytest.raises(jm.ParameterError, match="draws one segment"):
+        jm.plot_attribution(jm.attribution(sub, model=m, segment="stage", ci=None))
+    with pytest.raises(jm.ParameterError, match=r"jm.attribution\(\)"):
+        jm.plot_attribution(paths)
+    with pytest.raises(jm.ParameterError, match="'top'"):
+        jm.plot_conversion_paths(paths, top=0)
