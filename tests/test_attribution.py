@@ -672,3 +672,26 @@ def test_bootstrap_interval_coverage() -> None:
     coverage = float(((web["lo"] <= 0.3) & (0.3 <= web["hi"])).mean())
     print(f"last-touch share interval coverage: {coverage:.2f} over {reps} logs")
     assert coverage >= 0.88
+
+
+def test_dask_gives_the_same_attrs(shop: Any) -> None:
+    """The tables are in tests/test_kernel.py's Dask matrix; the counts in attrs agree too."""
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    log, _ = shop
+    sub = log.select_cases(np.arange(500))
+    frame = sub.to_pandas()
+    m = jm.datasets.shop_model()
+    with dask.config.set({"scheduler": "sync"}):
+        dlog = jm.from_dask(
+            dd.from_pandas(frame, npartitions=3),
+            case=sub.case,
+            activity=sub.activity,
+            timestamp=sub.timestamp,
+            stage="stage",
+            channel="channel",
+        )
+        got = jm.attribution(dlog, model=m, ci=None)
+        paths = jm.conversion_paths(dlog, model=m)
+    assert got.attrs == jm.attribution(sub, model=m, ci=None).attrs
+    assert paths.attrs == jm.conversion_paths(sub, model=m).attrs
