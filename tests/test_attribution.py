@@ -177,7 +177,7 @@ def build(frame: pd.DataFrame) -> jm.JourneyLog:
         )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     frame=touch_logs(),
     lookback=st.sampled_from([None, pd.Timedelta(0), pd.Timedelta(hours=5), DAY]),

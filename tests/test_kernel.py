@@ -59,13 +59,14 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
     # issue 25: touches are activities here (the random logs have no channel)
-    "attribution": lambda m: _Attribution(("a", "x"), touch="activity", lookback=120 * 10**9),
+    "attribution": lambda m: _Attribution(
+        ("a", "x"), touch="activity", lookback=120 * 10**9, resamples=50
+    ),
     "attribution_sums": lambda m: _Attribution(("a",), touch="activity", ci=None),
     "attribution_segment": lambda m: _SegmentTable(
-        _Attribution(("b",), touch="activity", resamples=50), "segment"
+        _Attribution(("b",), touch="activity", resamples=20), "segment"
     ),
-    "conversion_paths": lambda m: _ConversionPaths(("a", "b"), touch="activity", top=None),
-    "conversion_paths_top": lambda m: _ConversionPaths(("a",), touch="activity", lookback=0),
+    "conversion_paths": lambda m: _ConversionPaths(("a", "b"), touch="activity", lookback=0),
 }
 
 
