@@ -22,7 +22,7 @@ passes over integer codes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ MODELS = ("first", "last", "linear", "time_decay", "position", "shapley", "marko
 RULES = MODELS[:6]
 #: bootstrap resamples behind every interval
 _RESAMPLES = 999
-#: the most resample x case weights held at once (memory bound of the bootstrap)
+#: the most resample x case draws held at once (memory bound of the bootstrap)
 _CHUNK_CELLS = 4_000_000
 #: the states of the Markov chain that are not touches
 START, CONV, NULL = -1, -2, -3
@@ -413,11 +413,15 @@ class _Attribution(Kernel[_Part, pd.DataFrame]):
         srow = new_row[p.step_row]
         s = k + 3
         spair = (_remap(p.step_from, new_code) + 3) * s + (_remap(p.step_to, new_code) + 3)
+        m = p.keys.size
+        credit_sums = _weigher(m, crow, ctouch, p.credit, k)
+        if "markov" in self.models:
+            step_sums = _weigher(m, srow, spair, p.step_count[:, None], s * s)
+        else:
+            step_sums = _weigher(m, srow[:0], spair[:0], p.step_count[:0, None], s * s)
+        ones = np.ones((m, 1))
         point = self._models(
-            _weighted(np.ones((1, p.keys.size)), crow, ctouch, p.credit, k),
-            _weighted(np.ones((1, p.keys.size)), srow, spair, p.step_count[:, None], s * s),
-            np.array([p.conversions.sum()], dtype=np.float64),
-            k,
+            credit_sums(ones), step_sums(ones), np.array([p.conversions.sum()], np.float64), k
         )[0]
         total = float(p.conversions.sum())
         lo = np.full(point.shape, np.nan)
@@ -426,19 +430,17 @@ class _Attribution(Kernel[_Part, pd.DataFrame]):
             rng = np.random.default_rng(self.seed)
             conv = p.conversions[row_order].astype(np.float64)
             shares = []
-            m = p.keys.size
-            chunk = max(1, _CHUNK_CELLS // max(m, 1))
-            pvals = np.append(np.full(m, 1.0 / p.n_cases), max(0.0, 1.0 - m / p.n_cases))
+            n = p.n_cases
+            chunk = max(1, _CHUNK_CELLS // n)
             for start in range(0, self.resamples, chunk):
                 size = min(chunk, self.resamples - start)
-                w = rng.multinomial(p.n_cases, pvals, size=size)[:, :m].astype(np.float64)
-                tot = w @ conv
-                credit = self._models(
-                    _weighted(w, crow, ctouch, p.credit, k),
-                    _weighted(w, srow, spair, p.step_count[:, None], s * s),
-                    tot,
-                    k,
-                )
+                # each resample draws n cases with replacement; the cases without a path
+                # (codes m .. n-1) only take their place in the draw
+                draw = rng.integers(0, n, size=(size, n))
+                key = (draw * size + np.arange(size)[:, None])[draw < m]
+                wt = np.bincount(key, minlength=m * size).reshape(m, size).astype(np.float64)
+                tot = conv @ wt
+                credit = self._models(credit_sums(wt), step_sums(wt), tot, k)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     shares.append(credit / tot[:, None, None])
             rep = np.concatenate(shares)
@@ -478,22 +480,24 @@ class _Attribution(Kernel[_Part, pd.DataFrame]):
         return out
 
 
-def _weighted(
-    w: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, width: int
-) -> np.ndarray:
-    """``(B, width, values.shape[1])``: sums of ``values`` by column, each row weighted by ``w``."""
+def _weigher(
+    m: int, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, width: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A function of case weights ``wt`` (m x B, one column per resample) giving
+    ``(B, width, values.shape[1])``: the sums of ``values`` by column, each entry weighted by
+    its row's weight.
+
+    The entries go, once, into a sparse (width x values) x m matrix; each call is one
+    sparse-dense product whose cost is the number of entries times B.
+    """
     from scipy import sparse
 
-    b = w.shape[0]
-    out = np.zeros((b, width, values.shape[1]))
-    if not rows.size:
-        return out
-    for j in range(values.shape[1]):
-        mat = sparse.csr_matrix(
-            (values[:, j].astype(np.float64), (rows, cols)), shape=(w.shape[1], width)
-        )
-        out[:, :, j] = np.asarray(mat.T @ w.T).T
-    return out
+    nv = values.shape[1]
+    flat_cols = (cols[:, None] * nv + np.arange(nv)).ravel()
+    flat_rows = np.repeat(rows, nv)
+    flat_values = values.astype(np.float64).ravel()
+    mat = sparse.csr_matrix((flat_values, (flat_cols, flat_rows)), shape=(width * nv, m))
+    return lambda wt: np.asarray(mat @ wt).T.reshape(wt.shape[1], width, nv)
 
 
 def _sorted_order(labels: Sequence[Any]) -> np.ndarray:
