@@ -49,6 +49,16 @@ def screenshot(chromium: str, page: Path, png: Path, size: str, tmp: Path) -> No
     print("wrote", png.relative_to(ROOT))
 
 
+def attribution_pictures() -> None:
+    """The attribution models and the top conversion paths of the shop data."""
+    log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    with detached_figures():
+        table = jm.attribution(log, model=model)
+        (OUT / "attribution-models.png").write_bytes(to_png(jm.plot_attribution(table)))
+        paths = jm.conversion_paths(log, model=model)
+        (OUT / "attribution-paths.png").write_bytes(to_png(jm.plot_conversion_paths(paths)))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
@@ -61,6 +71,7 @@ def main() -> None:
         if SEPSIS.is_file():
             sepsis = jm.discover(jm.read_xes(SEPSIS))
             (OUT / "sepsis-graph.png").write_bytes(to_png(plot_graph(sepsis, engine="builtin")))
+    attribution_pictures()
     print("wrote the matplotlib pictures to", OUT.relative_to(ROOT))
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import journeymine as jm
 from journeymine import _kernel
+from journeymine.attribution import _Attribution, _ConversionPaths, _SegmentTable
 from journeymine.conformance import ConformanceReport, _Check
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
@@ -83,6 +84,15 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "step_matrix_anchor": lambda m: _StepMatrix(2, "a"),
     "activity_over_time": lambda m: _ActivityOverTime("h"),
     "activity_over_time_by": lambda m: _ActivityOverTime("D", "activity", "activity"),
+    # issue 25: touches are activities here (the random logs have no channel)
+    "attribution": lambda m: _Attribution(
+        ("a", "x"), touch="activity", lookback=120 * 10**9, resamples=50
+    ),
+    "attribution_sums": lambda m: _Attribution(("a",), touch="activity", ci=None),
+    "attribution_segment": lambda m: _SegmentTable(
+        _Attribution(("b",), touch="activity", resamples=20), "segment"
+    ),
+    "conversion_paths": lambda m: _ConversionPaths(("a", "b"), touch="activity", lookback=0),
 }
 
 
@@ -203,6 +213,14 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
         log, steps=3, anchor="Add to cart", groups=_first_channel(log) == "web"
     ),
     "activity_over_time": lambda log, m: jm.activity_over_time(log, "W", by="channel"),
+    # issue 25
+    "attribution": lambda log, m: jm.attribution(log, model=m),
+    "attribution_no_ci": lambda log, m: jm.attribution(log, model=m, ci=None, lookback=None),
+    "attribution_segment": lambda log, m: jm.attribution(
+        log, model=m, touch="activity", segment="channel", models=["last", "markov"]
+    ),
+    "conversion_paths": lambda log, m: jm.conversion_paths(log, model=m, top=None),
+    "conversion_paths_segment": lambda log, m: jm.conversion_paths(log, model=m, segment="stage"),
 }
 
 

@@ -7,6 +7,7 @@ against the designed journey, and find loops, returns and drop-outs.
 from __future__ import annotations
 
 from journeymine import datasets, stages
+from journeymine.attribution import attribution, conversion_paths
 from journeymine.cases import case_table
 from journeymine.channels import channel_switches
 from journeymine.compare import compare
@@ -39,7 +40,9 @@ from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
 from journeymine.paths import paths, step_matrix
 from journeymine.plot import (
+    plot_attribution,
     plot_conformance,
+    plot_conversion_paths,
     plot_funnel,
     plot_graph,
     plot_retention,
@@ -90,11 +93,13 @@ __all__ = [
     "ModelError",
     "ParameterError",
     "activity_over_time",
+    "attribution",
     "case_table",
     "channel_switches",
     "check",
     "compare",
     "conformance_drift",
+    "conversion_paths",
     "datasets",
     "deviation_impact",
     "discover",
@@ -115,6 +120,11 @@ __all__ = [
     "plot_compare",
     "plot_conformance",
     "plot_dotted_chart",
+    "plot_attribution",
+    "plot_channel_switches",
+    "plot_compare",
+    "plot_conformance",
+    "plot_conversion_paths",
     "plot_drift",
     "plot_funnel",
     "plot_graph",

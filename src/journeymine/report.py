@@ -298,6 +298,7 @@ def _so_what(a: Analysis, outcome: str | None) -> None:
                 f"to {MAX_REPRESENTATIVE_VARIANTS:,} (their cost grows with the square of the "
                 "number of variants). Filter the log, then call jm.representatives(log)."
             )
+    _attribution(a)
 
 
 def so_what_lines(a: Analysis) -> list[str]:
@@ -1078,6 +1079,74 @@ def retention_lines(a: Analysis) -> list[str]:
     ]
 
 
+#: the report's attribution intervals are bootstrapped up to this many cases
+_ATTRIBUTION_CI_CASES = 100_000
+
+
+def _attribution(a: Analysis) -> None:
+    """Attribution tables and figures (issue 25): when there are channels and purchases."""
+    if a.log.channel is None or a.model is None or not a.model.purchase or not a.log.n_cases:
+        return
+    from journeymine.attribution import attribution, conversion_paths
+    from journeymine.plot import detached_figures
+    from journeymine.plot.attribution import plot_attribution, plot_conversion_paths
+
+    ci = 0.95 if a.log.n_cases <= _ATTRIBUTION_CI_CASES else None
+    table = attribution(a.log, model=a.model, ci=ci)
+    paths = conversion_paths(a.log, model=a.model, top=20)
+    a.so_what["attribution"] = table
+    a.so_what["conversion_paths"] = paths
+    if not len(table):
+        return
+    interval = (
+        "with 95 % case-bootstrap intervals"
+        if ci
+        else f"(no intervals above {_ATTRIBUTION_CI_CASES:,} cases)"
+    )
+    with detached_figures():
+        a.figures["attribution"] = Figure(
+            "attribution",
+            "Each channel's share of the purchases under seven attribution models, "
+            f"{interval}. A purchase's path is the channels of the case's events in the 30 "
+            "days before it, after the previous purchase.",
+            plot_attribution(table),
+        )
+        if len(paths):
+            a.figures["conversion_paths"] = Figure(
+                "conversion_paths",
+                "The most frequent channel paths to a purchase, with the share of such paths "
+                "that end in a purchase and the median time from first touch to purchase.",
+                plot_conversion_paths(paths),
+            )
+
+
+def _attribution_section(a: Analysis) -> str:
+    table = a.so_what.get("attribution")
+    if table is None:
+        return ""
+    paths = a.so_what["conversion_paths"]
+    wide = table.pivot(index="touch", columns="model", values="share")
+    wide = wide[list(dict.fromkeys(table["model"]))]
+    wide.columns = [f"{m} share" for m in wide.columns]  # shown as percentages
+    wide = wide.reset_index()
+    no_touch = table.attrs.get("no_touch", 0)
+    body = (
+        _figure(a.figures.get("attribution"))
+        + html_table(wide, caption="Share of purchases by channel and model")
+        + f"<p class='note'>{no_touch:,} purchases had no channel touch in the 30 days "
+        "before them and credit nobody.</p>"
+        + _figure(a.figures.get("conversion_paths"))
+        + html_table(paths.round({"conversion_rate": 4}), caption="Top paths", max_rows=20)
+    )
+    return _section(
+        "attribution",
+        "Attribution",
+        body,
+        "Which channels earn the purchases: first, last, linear, time-decay, position-based, "
+        "Shapley and Markov (removal effect) credit side by side.",
+    )
+
+
 def _render(a: Analysis) -> str:
     from journeymine.plot import to_svg
 
@@ -1111,6 +1180,7 @@ def _render(a: Analysis) -> str:
         (_channels_section, "channels", "Channels"),
         (_representatives_section, "representatives", "Representatives"),
         (_retention_section, "retention", "Retention"),
+        (_attribution_section, "attribution", "Attribution"),
     ):
         html_part = render(a)
         if html_part:

@@ -19,6 +19,7 @@ Modules, by figure family:
   :func:`plot_compare`, :func:`plot_graph_compare`);
 - ``time``: the views of time (:func:`plot_dotted_chart`, :func:`plot_performance_spectrum`,
   :func:`plot_activity_over_time`);
+- ``attribution``: :func:`plot_attribution`, :func:`plot_conversion_paths`;
 - ``explain``: the so-what analyses (:func:`plot_impact`, :func:`plot_drift`,
   :func:`plot_channel_switches`, :func:`plot_representatives`, :func:`plot_time_in_stage`);
 - ``retention``: cohort triangles, retention curves and survival curves
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 from journeymine.plot._base import detached_figures as detached_figures
 from journeymine.plot._base import fmt_duration as fmt_duration
+from journeymine.plot.attribution import plot_attribution, plot_conversion_paths
 from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
 from journeymine.plot.explain import (
     plot_channel_switches,
@@ -52,6 +54,8 @@ __all__ = [
     "plot_activity_over_time",
     "plot_dotted_chart",
     "plot_performance_spectrum",
+    "plot_attribution",
+    "plot_conversion_paths",
     "plot_channel_switches",
     "plot_compare",
     "plot_drift",
