@@ -1,0 +1,98 @@
+"""The report as a person sees it: headless Chromium at 1280×900, device scale 1.
+
+Every figure's smallest SVG text renders at 9 CSS px or more at 100 % zoom,
+and the journey map opens on the boxes that carry most of the counts (60 %
+or more of the counts written on its boxes lie inside the first view).
+Skipped, with the reason, when Chromium or Playwright is absent.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: smallest text of each figure (font size × the SVG's scale on screen), hidden ones left out
+_MEASURE_JS = r"""
+() => {
+  function px(t) {
+    const r = t.getBoundingClientRect();
+    if (!t.textContent.trim() || r.width === 0 || r.height === 0) return null;
+    const m = t.getScreenCTM();
+    if (!m) return null;
+    return parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+  }
+  const figures = {};
+  for (const fig of document.querySelectorAll("figure[id^='fig-']")) {
+    let min = null;
+    for (const t of fig.querySelectorAll("svg text")) {
+      const s = px(t);
+      if (s !== null) min = min === null ? s : Math.min(min, s);
+    }
+    if (min !== null) figures[fig.id.slice(4)] = min;
+  }
+  const maps = [];
+  for (const svg of document.querySelectorAll("svg.jm-svg")) {
+    const box = svg.getBoundingClientRect();
+    let total = 0, inside = 0, min = null;
+    for (const g of svg.querySelectorAll("g.jm-node")) {
+      if (g.style.display === "none") continue;
+      const texts = g.querySelectorAll("text");
+      const n = Number(texts[texts.length - 1].textContent.replace(/,/g, ""));
+      const r = g.querySelector("rect").getBoundingClientRect();
+      total += n;
+      if (r.left >= box.left - 0.5 && r.right <= box.right + 0.5 &&
+          r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5) {
+        inside += n;
+        for (const t of texts) { const s = px(t); if (s !== null) min = min === null ? s : Math.min(min, s); }
+      }
+    }
+    const cue = svg.parentElement.querySelector(".jm-cue:not([hidden]), .jm-overview:not([hidden])");
+    maps.push({share: total ? inside / total : 1, min_text: min, cue: !!cue});
+  }
+  return {figures: figures, maps: maps};
+}
+"""
+
+
+def _browser_or_skip() -> tuple[Any, str]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install 'journeymine[test]')")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium): no browser check")
+    return sync_playwright, chromium
+
+
+def measure_report(path: Path, *, shots: Path | None = None, prefix: str = "") -> dict[str, Any]:
+    """Open a report at 1280×900 and measure its figures (and screenshot each section)."""
+    sync_playwright, chromium = _browser_or_skip()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+            page.goto(path.resolve().as_uri())
+            page.wait_for_selector(".jm-ui:not([hidden])", timeout=20_000)
+            result: dict[str, Any] = page.evaluate(_MEASURE_JS)
+            if shots is not None:
+                shots.mkdir(parents=True, exist_ok=True)
+                for section in page.query_selector_all("section[id]"):
+                    sid = section.get_attribute("id")
+                    section.screenshot(path=str(shots / f"{prefix}{sid}.png"))
+        finally:
+            browser.close()
+    return result
