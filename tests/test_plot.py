@@ -149,7 +149,7 @@ def test_plot_graph_labels_counts_or_medians():
     texts = {t.get_text() for t in _texts(ax, "edge-label")}
     assert str(int(g.edges["events"].max())) in texts
     ax = plot_graph(g, label="median")
-    assert {t.get_text() for t in _texts(ax, "edge-label")} == {"1.0h"}
+    assert {t.get_text() for t in _texts(ax, "edge-label")} == {"1 h"}
     ax = plot_graph(g, label="none")
     assert not _texts(ax, "edge-label")
 

@@ -376,17 +376,9 @@ def _e(value: Any) -> str:
 
 
 def _fmt_td(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    td = pd.Timedelta(value)
-    s = td.total_seconds()
-    if s < 60:
-        return f"{s:.0f} s"
-    if s < 3600:
-        return f"{s / 60:.0f} min"
-    if s < 86400:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:,.1f} days"
+    from journeymine._format import format_duration
+
+    return format_duration(value)
 
 
 _PCT_WORDS = ("share", "conversion", "rate", "_pct")
@@ -761,7 +753,10 @@ def _segment_section(a: Analysis) -> str:
 
     def cell(row: Any) -> str:
         if row.metric == "median_duration":
-            text = f"{row.value:.1f} d ({row.lo:.1f}–{row.hi:.1f})"
+            days = 86400.0  # compare() gives median durations in days
+            text = (
+                f"{_fmt_td(row.value * days)} ({_fmt_td(row.lo * days)}–{_fmt_td(row.hi * days)})"
+            )
         elif row.metric == "median_events":
             text = f"{row.value:g} ({row.lo:g}–{row.hi:g})"
         else:
@@ -783,7 +778,7 @@ def _segment_section(a: Analysis) -> str:
         _figure(a.figures.get("segments"))
         + html_table(wide, caption=f"Groups of {a.segment!r}", max_rows=100)
         + "<p class='note'>Value (95 % interval): Wilson intervals for shares, a seeded "
-        "bootstrap for medians (durations in days). * the group differs from all other cases "
+        "bootstrap for medians. * the group differs from all other cases "
         "with p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median test).</p>"
     )
     return _section(
@@ -877,10 +872,7 @@ def _loops_section(a: Analysis) -> str:
 def _durations_section(a: Analysis) -> str:
     if a.durations_summary is None:
         return ""
-    from journeymine.plot.explain import duration_unit
-
     s = a.durations_summary
-    unit, size = duration_unit(pd.concat([s["median"], s["p90"]]))
     table = s[["stage", "visits", "open"]].copy()
     for col, name in (
         ("median", "median"),
@@ -888,9 +880,9 @@ def _durations_section(a: Analysis) -> str:
         ("median_hi", "median, high"),
         ("p90", "90th percentile"),
     ):
-        table[f"{name} ({unit})"] = (pd.to_timedelta(s[col]) / size).round(2)
+        table[name] = pd.to_timedelta(s[col])  # each cell in its own unit: 3 min, 4.2 d
     body = _figure(a.figures.get("stage_durations")) + html_table(
-        table, caption=f"Time in stage per visit, in {unit} (Kaplan–Meier, open visits censored)"
+        table, caption="Time in stage per visit (Kaplan–Meier, open visits censored)"
     )
     return _section(
         "durations",

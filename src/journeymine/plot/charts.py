@@ -294,12 +294,11 @@ def plot_variants(
 
 
 def _duration_unit(values: np.ndarray) -> tuple[float, str]:
-    med = float(np.median(values)) if values.size else 0.0
-    if med < 2 * 3600:
-        return 60.0, "minutes"
-    if med < 2 * 86400:
-        return 3600.0, "hours"
-    return 86400.0, "days"
+    from journeymine._format import duration_unit
+    from journeymine.plot._base import UNIT_WORDS
+
+    name, seconds = duration_unit(values)
+    return seconds, UNIT_WORDS[name]
 
 
 def plot_stage_durations(

@@ -37,14 +37,6 @@ _GOOD = "#2f855a"
 _BAR = "#3e7cb1"
 _STAGE_COLOURS = ["#3e7cb1", "#2f855a", "#b7791f", "#c53030", "#6b46c1", "#319795", "#975a16"]
 
-_UNITS = (
-    ("seconds", pd.Timedelta(seconds=1)),
-    ("minutes", pd.Timedelta(minutes=1)),
-    ("hours", pd.Timedelta(hours=1)),
-    ("days", pd.Timedelta(days=1)),
-)
-
-
 def _axes(ax: Any, func: str, figsize: tuple[float, float]) -> Axes:
     from journeymine.plot._base import _check_ax, _new_axes
 
@@ -69,10 +61,11 @@ def _need(table: Any, columns: list[str], func: str, source: str) -> pd.DataFram
 
 
 def duration_unit(values: Any) -> tuple[str, pd.Timedelta]:
-    """The unit (name, length) that shows typical durations as numbers between 1 and ~1000.
+    """The unit (name, length) in which typical durations read as numbers of 1 or more.
 
-    Chosen from the median of the non-missing values; the report's time-in-stage
-    table and :func:`plot_time_in_stage` both use it, so they show the same unit.
+    :func:`journeymine._format.duration_unit` (one unit chooser for every
+    axis), with the length as a Timedelta; chosen from the median of the
+    non-missing values.
 
     Examples
     --------
@@ -81,15 +74,12 @@ def duration_unit(values: Any) -> tuple[str, pd.Timedelta]:
     >>> duration_unit(pd.to_timedelta(["3h", "20h"]))[0]
     'hours'
     """
+    from journeymine._format import duration_unit as _unit
+    from journeymine.plot._base import UNIT_WORDS
+
     td = pd.to_timedelta(pd.Series(np.asarray(values).ravel())).dropna()
-    if td.empty:
-        return "days", pd.Timedelta(days=1)
-    typical = td.median()
-    name, size = _UNITS[0]
-    for n, s in _UNITS:
-        if typical >= s:
-            name, size = n, s
-    return name, size
+    name, seconds = _unit(td.dt.total_seconds().to_numpy(dtype=float))
+    return UNIT_WORDS[name], pd.Timedelta(seconds=seconds)
 
 
 # -- deviation impact -------------------------------------------------------------
@@ -544,7 +534,7 @@ def plot_time_in_stage(
             "summary[summary['group'] == 'web']."
         )
     unit, size = duration_unit(pd.concat([summary["median"], summary["p90"]]))
-    ax = _axes(ax, "plot_time_in_stage", (8, 0.55 * max(len(summary), 3) + 1.2))
+    ax = _axes(ax, "plot_time_in_stage", (8, 0.7 * max(len(summary), 3) + 1.2))
     y = np.arange(len(summary))[::-1]
 
     def scaled(col: str) -> np.ndarray:
@@ -555,9 +545,13 @@ def plot_time_in_stage(
     ax.hlines(y, lo, hi_draw, colors=_BAR, linewidth=5, alpha=0.35)
     ax.scatter(med, y, color=_BAR, zorder=3, s=40, label="median")
     ax.scatter(p90, y, marker="|", color=_INK, s=160, zorder=3, label="90th percentile")
+    from journeymine._format import format_duration
+
     labels = [
-        f"{s}  ({v:,} visits, {o:,} open)"
-        for s, v, o in zip(summary["stage"], summary["visits"], summary["open"], strict=True)
+        f"{s}: median {format_duration(m)}\n({v:,} visits, {o:,} open)"
+        for s, m, v, o in zip(
+            summary["stage"], summary["median"], summary["visits"], summary["open"], strict=True
+        )
     ]
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"time in stage ({unit}, Kaplan–Meier; open visits censored)")
@@ -570,8 +564,9 @@ def plot_time_in_stage(
         ax.set_xlim(left=positive.min() / 2)
     else:
         ax.set_xlim(left=0)
-    ax.set_title(title or "Time in stage per visit")
+    ax.set_title(title or "Time in stage per visit", loc="left")
     ax.grid(axis="x", color="#e4e7eb")
-    ax.legend(frameon=False, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+    # the legend sits in the title's row: below the axis it would meet the axis label
+    ax.legend(frameon=False, fontsize=9, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2)
     _tight(ax)
     return ax
