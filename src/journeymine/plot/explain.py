@@ -319,6 +319,7 @@ def plot_representatives(
     model: JourneyModel | None = None,
     max_steps: int = 14,
     title: str | None = None,
+    by_stage: bool = True,
 ) -> Axes:
     """Draw a journey map: one lane per representative journey.
 
@@ -337,6 +338,10 @@ def plot_representatives(
         Draw at most this many activities of each journey.
     title : str, optional
         The title.
+    by_stage : bool, default=True
+        With a model: place each activity in its stage's column (True), or
+        step after step, coloured by stage with a legend (False; narrower,
+        as the HTML report draws it).
 
     Returns
     -------
@@ -366,8 +371,21 @@ def plot_representatives(
         "jm.representatives(log)",
     )
     lanes = [tuple(s)[:max_steps] for s in table["sequence"]]
+    model_stages = list(model.stages) if model is not None else []
     stage_of: dict[Any, int] = {}
     columns: list[str] = []
+    colour_of: dict[Any, str] = {}
+    if model is not None:
+        index = {s: i for i, s in enumerate(model.stages)}
+        colour_of = {
+            a: _STAGE_COLOURS[index[s] % len(_STAGE_COLOURS)] for a, s in model.activities.items()
+        }
+    if model is not None and not by_stage:
+        shown = {model.activities[a] for lane in lanes for a in lane if a in model.activities}
+        legend = [s for s in model.stages if s in shown]
+        model = None  # step after step below; colours and legend from the stages
+    else:
+        legend = []
     if model is not None:
         columns = [str(s) for s in model.stages]
         index = {s: i for i, s in enumerate(model.stages)}
@@ -400,18 +418,14 @@ def plot_representatives(
     else:
         right = slot * max((len(lane) for lane in lanes), default=1)
     height = len(lanes)
-    ax = _axes(ax, "plot_representatives", (min(3.0 + 0.72 * right, 40), 0.8 * height + 1.6))
-    box_w, box_h = 1.35, 0.56
+    ax = _axes(ax, "plot_representatives", (min(3.0 + 0.72 * right, 40), 0.95 * height + 1.8))
+    box_w, box_h = 1.35, 0.7
     for r, boxes in enumerate(placed):
         y = float(height - 1 - r)
         row: list[tuple[float, float, int]] = []
         for pos, act, k in boxes:
             x: float = col_x[int(pos)] + k * slot + 0.25 if model is not None else pos * slot
-            colour = (
-                _STAGE_COLOURS[int(pos) % len(_STAGE_COLOURS)]
-                if model is not None and (act in stage_of)
-                else _GREY
-            )
+            colour = colour_of.get(act, _GREY)
             ax.add_patch(
                 FancyBboxPatch(
                     (x, y - box_h / 2),
@@ -423,8 +437,19 @@ def plot_representatives(
                     alpha=0.9,
                 )
             )
-            label = "\n".join(textwrap.wrap(str(act), 11, break_long_words=False)[:3])
-            ax.text(x + box_w / 2, y, label, ha="center", va="center", fontsize=7, color="white")
+            parts = textwrap.wrap(str(act), 11, break_long_words=True) or [""]
+            if len(parts) > 3:
+                parts = parts[:2] + [parts[2][:10] + "…"]
+            ax.text(
+                x + box_w / 2,
+                y,
+                "\n".join(parts),
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color="white",
+                linespacing=1.1,
+            )
             row.append((float(x), float(y), int(pos)))
         for (x0, y0, c0), (x1, y1, c1) in zip(row, row[1:], strict=False):
             back = model is not None and c1 < c0
@@ -477,6 +502,23 @@ def plot_representatives(
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     covered = float(table["share"].sum()) if len(table) else 0.0
+    if legend:
+        from matplotlib.patches import Patch
+
+        ax.legend(
+            handles=[
+                Patch(color=_STAGE_COLOURS[i % len(_STAGE_COLOURS)], label=str(st))
+                for i, st in enumerate(model_stages)
+                if st in legend
+            ]
+            + ([Patch(color=_GREY, label="not in the design")] if any(
+                a not in colour_of for lane in lanes for a in lane) else []),
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=min(7, len(legend) + 1),
+            frameon=False,
+            fontsize=9,
+        )
     ax.set_title(title or f"Representative journeys ({covered:.0%} of cases)", pad=18)
     _tight(ax)
     return ax
@@ -561,7 +603,16 @@ def plot_time_in_stage(
         log_scale = positive.size > 1 and positive.max() / positive.min() > 100
     if log_scale and positive.size:
         ax.set_xscale("log")
-        ax.set_xlim(left=positive.min() / 2)
+        lo_x, hi_x = positive.min() / 2, positive.max() * 1.5
+        ax.set_xlim(lo_x, hi_x)
+        # ticks at round durations, each written in its own unit (2 min, 1 h, 7 d)
+        step = size.total_seconds()
+        nice = np.array([1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400])
+        ticks = nice[(nice / step >= lo_x) & (nice / step <= hi_x)] / step
+        if ticks.size >= 2:
+            ax.set_xticks(ticks, [format_duration(t * step) for t in ticks])
+            ax.minorticks_off()
+            ax.set_xlabel("time in stage (Kaplan–Meier; open visits censored)")
     else:
         ax.set_xlim(left=0)
     ax.set_title(title or "Time in stage per visit", loc="left")
