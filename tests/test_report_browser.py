@@ -90,6 +90,8 @@ def measure_report(path: Path, *, shots: Path | None = None, prefix: str = "") -
             result: dict[str, Any] = page.evaluate(_MEASURE_JS)
             if shots is not None:
                 shots.mkdir(parents=True, exist_ok=True)
+                # a section at a time: the sticky bar would sit over the part scrolled to
+                page.add_style_tag(content="nav{position:static !important}")
                 for section in page.query_selector_all("section[id]"):
                     sid = section.get_attribute("id")
                     section.screenshot(path=str(shots / f"{prefix}{sid}.png"))

@@ -497,7 +497,7 @@ def plot_representatives(
                 color=_INK,
             )
     ax.set_xlim(-0.2, right + 0.4)
-    ax.set_ylim(-0.7, height + 0.2)
+    ax.set_ylim(-0.7, height + 0.2 if columns else height - 0.35)
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
