@@ -9,6 +9,7 @@ Skipped, with the reason, when Chromium or Playwright is absent.
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,58 @@ def measure_report(path: Path, *, shots: Path | None = None, prefix: str = "") -
         finally:
             browser.close()
     return result
+
+
+#: a designed journey for the bundled Sepsis sample (hospital stages of a patient)
+SEPSIS_MODEL = {
+    "name": "sepsis",
+    "stages": ["Registration", "Diagnostics", "Treatment", "Admission", "Release"],
+    "activities": {
+        "ER Registration": "Registration",
+        "ER Triage": "Registration",
+        "ER Sepsis Triage": "Registration",
+        "Leucocytes": "Diagnostics",
+        "CRP": "Diagnostics",
+        "LacticAcid": "Diagnostics",
+        "IV Antibiotics": "Treatment",
+        "IV Liquid": "Treatment",
+        "Admission NC": "Admission",
+        "Admission IC": "Admission",
+        "Release A": "Release",
+        "Release B": "Release",
+        "Release C": "Release",
+        "Release D": "Release",
+        "Release E": "Release",
+    },
+    "loops": [["Admission", "Diagnostics"], ["Treatment", "Diagnostics"]],
+    "purchase": ["Release A"],
+}
+
+
+def _report(tmp: Path, which: str) -> Path:
+    import journeymine as jm
+    from journeymine.report import write_report
+
+    if which == "demo":
+        log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    else:
+        log, model = jm.datasets.load_sepsis(), jm.JourneyModel.from_dict(SEPSIS_MODEL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jm.JourneymineWarning)
+        return write_report(log, tmp / f"{which}.html", model=model)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["demo", "sepsis"])
+def test_every_figure_reads_at_9px_and_the_map_opens_on_the_main_flow(tmp_path, which):
+    _browser_or_skip()
+    seen = measure_report(_report(tmp_path, which))
+    figures = seen["figures"]
+    assert {"variants", "conformance", "stage_flow", "funnel"} <= set(figures)
+    small = {name: round(px, 1) for name, px in figures.items() if px < 9.0}
+    assert not small, f"figures with text under 9 px at 100 %: {small}"
+    (journey_map,) = seen["maps"]
+    assert journey_map["share"] >= 0.6, journey_map
+    assert journey_map["min_text"] >= 9.0, journey_map
+    if journey_map["share"] < 1:
+        assert journey_map["cue"], "boxes lie outside the first view and nothing says so"

@@ -132,6 +132,9 @@ def _parser() -> argparse.ArgumentParser:
         "first event), e.g. --segment channel",
     )
     common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    common.add_argument(
+        "--profile", action="store_true", help="print where the time goes, step by step"
+    )
 
     log_opts = argparse.ArgumentParser(add_help=False)
     log_opts.add_argument(
@@ -259,7 +262,9 @@ def _read_model(path: Path) -> Any:
 def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     from journeymine.discovery import discover
     from journeymine.errors import ParameterError
-    from journeymine.report import analyse, so_what_lines, write_analysis
+    from journeymine.report import Timings, analyse, so_what_lines, write_analysis
+
+    timings = Timings()
 
     if args.top < 1:
         raise ParameterError(f"--top must be a positive number. Got {args.top} instead.")
@@ -273,14 +278,16 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         by = "activity"
     else:
         status(f"reading {args.log.name}")
-        log = _read_log(args, status)
+        with timings("read the log"):
+            log = _read_log(args, status)
         by = args.by
         if args.command == "check":
             status(f"reading {args.model.name}")
             model = _read_model(args.model)
     out_dir: Path = args.out if args.out is not None else Path(args.out_default)
     status("discovering the journey graph")
-    graph = discover(log, by=by)
+    with timings("discover"):
+        graph = discover(log, by=by)
     a = analyse(
         log,
         model=model,
@@ -291,9 +298,12 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         func=args.command,
         segment=args.segment,
         outcome=getattr(args, "outcome", None),
+        timings=timings,
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
+    if args.profile:
+        sys.stderr.write("where the time went:\n" + timings.table() + "\n")
     if not args.quiet:
         lines = [
             f"{log.n_cases:,} cases, {log.n_events:,} events, {len(log.activities):,} activities",

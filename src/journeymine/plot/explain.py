@@ -37,6 +37,7 @@ _GOOD = "#2f855a"
 _BAR = "#3e7cb1"
 _STAGE_COLOURS = ["#3e7cb1", "#2f855a", "#b7791f", "#c53030", "#6b46c1", "#319795", "#975a16"]
 
+
 def _axes(ax: Any, func: str, figsize: tuple[float, float]) -> Axes:
     from journeymine.plot._base import _check_ax, _new_axes
 
@@ -511,8 +512,11 @@ def plot_representatives(
                 for i, st in enumerate(model_stages)
                 if st in legend
             ]
-            + ([Patch(color=_GREY, label="not in the design")] if any(
-                a not in colour_of for lane in lanes for a in lane) else []),
+            + (
+                [Patch(color=_GREY, label="not in the design")]
+                if any(a not in colour_of for lane in lanes for a in lane)
+                else []
+            ),
             loc="upper center",
             bbox_to_anchor=(0.5, 0.0),
             ncol=min(7, len(legend) + 1),

@@ -225,15 +225,15 @@ border-radius:8px;background:#fff;cursor:grab;touch-action:none}
 .jm-map .jm-tip{position:absolute;pointer-events:none;background:#1f2933;color:#fff;font-size:12px;
 padding:5px 8px;border-radius:5px;white-space:pre;display:none;z-index:5}
 .jm-map .jm-edge:hover path,.jm-map .jm-node:hover rect{filter:brightness(.85)}
-.jm-map .jm-ui{position:relative}
+.jm-map .jm-stage{position:relative}
 .jm-map .jm-cue{position:absolute;z-index:4;font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,
 sans-serif;background:#243b53;color:#fff;border:0;border-radius:12px;padding:3px 10px;opacity:.88;
 cursor:pointer}
 .jm-map .jm-cue[hidden]{display:none}
-.jm-map .jm-cue-right{right:8px;top:44px}
-.jm-map .jm-cue-left{left:8px;top:44px}
-.jm-map .jm-cue-up{left:50%;top:44px;transform:translateX(-50%)}
-.jm-map .jm-cue-down{left:50%;bottom:60px;transform:translateX(-50%)}
+.jm-map .jm-cue-right{right:8px;top:8px}
+.jm-map .jm-cue-left{left:8px;top:8px}
+.jm-map .jm-cue-up{left:50%;top:8px;transform:translateX(-50%)}
+.jm-map .jm-cue-down{left:50%;bottom:8px;transform:translateX(-50%)}
 """
 
 # Hand-written, no library: draws the layouts of the JSON data as SVG and wires the controls.
@@ -488,9 +488,9 @@ def graph_map_html(
         "<button type='button' class='jm-zoom-out' title='zoom out'>&minus;</button> "
         "<button type='button' class='jm-fit' title='show all'>fit</button></span>"
         "<span class='jm-info'></span></div>"
-        f"<svg class='jm-svg' style='height:min(75vh,{height:.0f}px)' "
+        f"<div class='jm-stage'><svg class='jm-svg' style='height:min(75vh,{height:.0f}px)' "
         "xmlns='http://www.w3.org/2000/svg' role='img' "
-        "aria-label='interactive journey map'></svg><div class='jm-tip'></div>"
+        "aria-label='interactive journey map'></svg></div><div class='jm-tip'></div>"
         "<p class='note'>Drag to pan, scroll to zoom, hover for counts and times. The "
         "activities slider keeps the most frequent touchpoints, the paths slider the most "
         "frequent moves (each touchpoint keeps a way in and out).</p></div>"

@@ -88,7 +88,9 @@ def _stage_row(
         w_ax, h_ax = (x1 - x0) * inch, (y1 - y0) * inch
         fig_w, fig_h = max(figsize_min, w_ax), h_ax + 1.1
         fig_new = new_figure((fig_w, fig_h))
-        ax = fig_new.add_axes(((fig_w - w_ax) / 2 / fig_w, 0.55 / fig_h, w_ax / fig_w, h_ax / fig_h))
+        ax = fig_new.add_axes(
+            ((fig_w - w_ax) / 2 / fig_w, 0.55 / fig_h, w_ax / fig_w, h_ax / fig_h)
+        )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
@@ -99,7 +101,9 @@ def _stage_row(
         lw = 1.2 if pd.isna(r.count) or r.count <= 0 else 0.8 + 4.2 * float(r.count) / top
         _draw_arrow(ax, a, b, rad=rad, color=colour, lw=lw, style=style, alpha=0.9)
         if not pd.isna(r.count) and r.count > 0:
-            _edge_label(ax, _bezier_mid(a, b, rad), _fmt_count(r.count), max(fs * 0.9, min(fs, 8.0)), colour)
+            _edge_label(
+                ax, _bezier_mid(a, b, rad), _fmt_count(r.count), max(fs * 0.9, min(fs, 8.0)), colour
+            )
     for s in stages:
         _draw_box(ax, index[s] * _COL_DX, 0.0, face="#e6eef7", edge="#334e68", lw=1.1)
         t = ax.text(
