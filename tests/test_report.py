@@ -117,7 +117,7 @@ def test_report_with_model_has_every_section():
     ):
         assert f"<caption>{caption}</caption>" in page
     # issue 15: time in stage is per visit, Kaplan-Meier, in one unit for table and picture
-    assert "Time in stage per visit, in " in page and "Kaplan–Meier" in page
+    assert "Time in stage per visit (Kaplan–Meier" in page and "Kaplan–Meier" in page
     assert "25.0%" in page  # conformance rate card
     # graph (static and map), variants, overlay, stage flow, funnel, durations;
     # impact, drift, representatives (issue 15)
@@ -202,7 +202,7 @@ def test_html_table_formats_and_escapes():
     )
     out = html_table(df, caption="T & C", max_rows=1)
     assert "&lt;b&gt;" in out and "<b>" not in out
-    assert "50.0%" in out and "1,234" in out and "a → &lt;i&gt;" in out and "2.0 h" in out
+    assert "50.0%" in out and "1,234" in out and "a → &lt;i&gt;" in out and "2 h" in out
     assert "<caption>T &amp; C</caption>" in out
     assert "1 more rows" in out
 
