@@ -603,3 +603,54 @@ def test_engine_dot_without_graphviz_says_how_to_install_it(monkeypatch):
     with pytest.raises(MissingDependencyError, match=r"journeymine\[graphviz\]"):
         plot_graph(g, engine="dot")
     assert _boxes(plot_graph(g, engine="auto"))  # falls back to the built-in layout
+
+
+def _chain_log(n: int = 24) -> jm.JourneyLog:
+    rows = [
+        (c, f"Step {i:02d}", pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=100 * c + i))
+        for c in range(5)
+        for i in range(n)
+    ]
+    return jm.from_pandas(
+        pd.DataFrame(rows, columns=["c", "a", "t"]), case="c", activity="a", timestamp="t"
+    )
+
+
+def _tall_stage() -> tuple[jm.JourneyLog, jm.JourneyModel]:
+    offers = [f"Offer {i:02d}" for i in range(25)]
+    model = jm.JourneyModel(
+        stages=["Start", "Browse", "Buy"],
+        activities={"Visit": "Start", **dict.fromkeys(offers, "Browse"), "Pay": "Buy"},
+    )
+    rows = []
+    for c in range(100):
+        seq = ["Visit", offers[c % 25], offers[(7 * c + 3) % 25], "Pay"]
+        rows += [
+            (c, a, pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=100 * c + i))
+            for i, a in enumerate(seq)
+        ]
+    log = jm.from_pandas(
+        pd.DataFrame(rows, columns=["c", "a", "t"]), case="c", activity="a", timestamp="t"
+    )
+    return log, model
+
+
+@pytest.mark.parametrize("shape", ["chain", "tall"])
+def test_extreme_shapes_stay_between_1_to_3_and_3_to_1(shape):
+    from journeymine.plot.interactive import map_data
+
+    if shape == "chain":
+        g, model = jm.discover(_chain_log()), None
+    else:
+        log, model = _tall_stage()
+        g = jm.discover(log)
+    ax = plot_graph(g, model=model, max_edges=None)
+    w, h = ax.figure.get_size_inches()
+    assert 1 / 3 <= w / h <= 3, (w, h)
+    view = map_data(g, model=model)["levels"][0]["view"]
+    assert 1 / 3 <= view[2] / view[3] <= 3, view
+    _assert_readable(ax)
+    if shape == "tall":  # one stage in sub-columns: a move between them stays "within" it
+        assert len({round(p.get_x(), 3) for p in _boxes(ax)}) >= 4
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert not any(t.startswith("backward") for t in legend)

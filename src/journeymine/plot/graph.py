@@ -437,10 +437,10 @@ def _draw(
     x0, x1, y0, y1 = lay.extent
     # stage bands and headers
     for c in range(0, len(headers), 2):
-        cx = lay.column_x[c]
+        left, right = lay.header_span[c]
         band = Rectangle(
-            (cx - bw / 2 - _layout.GAP_X / 2, y0),
-            bw + _layout.GAP_X,
+            (left, y0),
+            right - left,
             y1 - y0,
             facecolor="#f4f6f8",
             edgecolor="none",
