@@ -17,7 +17,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 import journeymine as jm  # noqa: E402
-from journeymine.errors import MissingDependencyError, ParameterError  # noqa: E402
+from journeymine.errors import (  # noqa: E402
+    JourneymineWarning,
+    MissingDependencyError,
+    ParameterError,
+)
 from journeymine.model import JourneyModel  # noqa: E402
 from journeymine.plot import (  # noqa: E402
     detached_figures,
@@ -158,7 +162,7 @@ def test_plot_graph_uses_the_given_axes_and_no_pyplot_when_detached():
     import matplotlib.pyplot as plt
 
     g = jm.discover(_log())
-    fig = Figure()
+    fig = Figure(figsize=(14, 8))
     ax = fig.add_subplot()
     assert plot_graph(g, ax=ax) is ax
     n = len(plt.get_fignums())
@@ -496,9 +500,13 @@ def test_graph_of_5000_activities_shows_the_frequent_part_and_says_what_it_hid(e
 def test_small_axes_given_by_the_user_keep_everything_inside():
     fig = Figure(figsize=(4, 3))
     ax = fig.add_subplot()
-    plot_graph(jm.discover(_log()), ax=ax)
+    with pytest.warns(JourneymineWarning, match=r"too small.* pt .*Give the axes about") as seen:
+        plot_graph(jm.discover(_log()), ax=ax)
+    assert seen[0].filename == __file__  # attributed to the caller's line
     fig.canvas.draw()
     assert len(_boxes(ax)) == 5
+    big = Figure(figsize=(14, 8)).add_subplot()
+    plot_graph(jm.discover(_log()), ax=big)  # large enough: no warning (warnings are errors)
 
 
 # -- stage flow ------------------------------------------------------------------------

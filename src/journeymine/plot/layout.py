@@ -239,7 +239,8 @@ def layout_graph(
     for rt in routes:
         y_top = max(y_top, max(v[1] for v in rt.vertices))
     head = [
-        ((a + b) / 2, y_top + HEADER_H / 2 + 0.08, str(h)) for (a, b), h in zip(span_of, headers)
+        ((a + b) / 2, y_top + HEADER_H / 2 + 0.08, str(h))
+        for (a, b), h in zip(span_of, headers, strict=False)
     ]
     if head:
         y_top += HEADER_H + 0.1
@@ -368,7 +369,7 @@ def _fold(
     n_cols = len(x_of)
     if n_cols < 4 or not pos:
         return pos, routes
-    hw, hh = BOX_W / 2, BOX_H / 2
+    hh = BOX_H / 2
     ys = [v[1] for rt in routes for v in rt.vertices] + [p[1] for p in pos.values()]
     top = max(max(ys), max(p[1] + hh + (LOOP_H if n in loops else 0) for n, p in pos.items()))
     bottom = min(min(ys), min(p[1] - hh for p in pos.values()))
