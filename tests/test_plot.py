@@ -662,3 +662,18 @@ def test_extreme_shapes_stay_between_1_to_3_and_3_to_1(shape):
         assert len({round(p.get_x(), 3) for p in _boxes(ax)}) >= 4
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         assert not any(t.startswith("backward") for t in legend)
+
+
+def test_edge_labels_sit_on_their_own_edge():
+    from journeymine.plot.layout import layout_graph
+
+    g = jm.discover(jm.datasets.load_shop())
+    names = g.nodes["node"].tolist()
+    edges = list(zip(g.edges["source"], g.edges["target"], g.edges["cases"], strict=True))
+    texts = {i: str(int(w)) for i, (_, _, w) in enumerate(edges)}
+    lay = layout_graph(names, g.nodes["cases"].tolist(), edges, label_texts=texts)
+    assert len(lay.labels) > 20
+    for i, (cx, cy, _, _) in lay.labels.items():
+        rt = lay.routes[i]
+        if rt.kind in ("forward", "backward"):  # centred on a point of its own route
+            assert min(abs(cx - x) + abs(cy - y) for x, y in rt.candidates) < 1e-9

@@ -261,7 +261,9 @@ def layout_graph(
         rt = routes[i]
         spots = []
         for cx, cy in rt.candidates:
-            spots += [(cx, cy), (cx, cy + lh_ * 0.6), (cx, cy - lh_ * 0.6)]
+            # centred on the edge itself: beside it, a label of bundled edges reads as its
+            # neighbour's
+            spots.append((cx, cy))
             if rt.kind == "self":
                 spots += [(cx, cy + lh_ / 2 + 0.02), (cx + hw + lw_ / 2, cy - LOOP_H)]
             if rt.kind == "within":
@@ -617,7 +619,7 @@ def _builtin_geometry(
             c1, c2 = (mx, p[1]), (mx, q[1])
             verts += [c1, c2, q]
             codes += [CURVE4, CURVE4, CURVE4]
-            for tt in (0.5, 0.32, 0.68, 0.18, 0.82):
+            for tt in (0.5, 0.32, 0.68, 0.18, 0.82, 0.41, 0.59, 0.25, 0.75, 0.1, 0.9):
                 cands.append(_cubic(p, c1, c2, q, tt))
             if k + 2 < len(pts):
                 verts.append(pts[k + 2])
