@@ -555,7 +555,8 @@ def plot_time_in_stage(
     matplotlib.axes.Axes
         One row per stage: the median (dot), its interval (thick line) and
         the 90th percentile (tick), in the unit ``duration_unit`` picks
-        for the medians (the report's table uses the same).
+        (on a log axis, ticks at round durations, each in its own unit);
+        each row's label gives its median as a duration.
 
     Raises
     ------
@@ -569,8 +570,9 @@ def plot_time_in_stage(
     >>> import journeymine as jm
     >>> log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
     >>> summary = jm.stage_durations(log, model, summary=True, as_of="2026-01-01")
-    >>> jm.plot_time_in_stage(summary).get_xlabel()
-    'time in stage (days, Kaplan–Meier; open visits censored)'
+    >>> ax = jm.plot_time_in_stage(summary)  # minutes to weeks: a log axis, ticks as durations
+    >>> ax.get_xscale(), [t.get_text() for t in ax.get_xticklabels()][:2]
+    ('log', ['10 min', '1 h'])
     """
     cols = ["stage", "visits", "open", "median", "median_lo", "median_hi", "p90"]
     summary = _need(summary, cols, "plot_time_in_stage", "jm.stage_durations(..., summary=True)")
