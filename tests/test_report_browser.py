@@ -89,6 +89,9 @@ def measure_report(path: Path, *, shots: Path | None = None, prefix: str = "") -
             page.goto(path.resolve().as_uri())
             page.wait_for_selector(".jm-ui:not([hidden])", timeout=20_000)
             result: dict[str, Any] = page.evaluate(_MEASURE_JS)
+            for button in page.query_selector_all(".jm-fit"):
+                button.click()
+            result["maps_after_fit"] = page.evaluate(_MEASURE_JS)["maps"]
             if shots is not None:
                 shots.mkdir(parents=True, exist_ok=True)
                 # a section at a time: the sticky bar would sit over the part scrolled to
@@ -154,3 +157,27 @@ def test_every_figure_reads_at_9px_and_the_map_opens_on_the_main_flow(tmp_path, 
     assert journey_map["min_text"] >= 9.0, journey_map
     if journey_map["share"] < 1:
         assert journey_map["cue"], "boxes lie outside the first view and nothing says so"
+    (fitted,) = seen["maps_after_fit"]  # "fit" never shrinks text below 9 px: cues instead
+    assert fitted["min_text"] >= 9.0 and fitted["share"] >= journey_map["share"] - 1e-9
+    assert fitted["share"] == 1 or fitted["cue"]
+
+
+@pytest.mark.slow
+def test_the_map_of_a_long_chain_opens_on_most_of_it(tmp_path):
+    import pandas as pd
+
+    import journeymine as jm
+
+    _browser_or_skip()
+    rows = [
+        (c, f"Step {i:02d}", pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=100 * c + i))
+        for c in range(5)
+        for i in range(24)
+    ]
+    log = jm.from_pandas(
+        pd.DataFrame(rows, columns=["c", "a", "t"]), case="c", activity="a", timestamp="t"
+    )
+    page = jm.discover(log).to_html(tmp_path / "chain.html")
+    (journey_map,) = measure_report(page)["maps"]
+    assert journey_map["share"] >= 0.6 and journey_map["min_text"] >= 9.0, journey_map
+    assert journey_map["share"] == 1 or journey_map["cue"]
