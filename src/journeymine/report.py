@@ -283,7 +283,7 @@ def _draw_figures(a: Analysis, top_variants: int) -> None:
     add(
         "variants",
         f"The {len(top)} most common journeys, one block per touchpoint.",
-        lambda: plot_variants(top, top=int(top_variants)),
+        lambda: plot_variants(top, top=int(top_variants), max_length=REPORT_STEPS * 2),
     )
     if a.conformance is not None:
         add(
