@@ -67,6 +67,22 @@ _MEASURE_JS = r"""
 }
 """
 
+#: per link of the sticky bar: how far below the bar its section starts once jumped to
+_NAV_JS = r"""
+() => {
+  const nav = document.querySelector("nav");
+  if (!nav) return [];
+  const out = [];
+  for (const a of nav.querySelectorAll("a[href^='#']")) {
+    const target = document.getElementById(a.getAttribute("href").slice(1));
+    a.click();
+    out.push(target.getBoundingClientRect().top - nav.getBoundingClientRect().bottom);
+  }
+  window.scrollTo(0, 0);
+  return out;
+}
+"""
+
 
 def _browser_or_skip() -> tuple[Any, str]:
     try:
@@ -89,6 +105,7 @@ def measure_report(path: Path, *, shots: Path | None = None, prefix: str = "") -
             page.goto(path.resolve().as_uri())
             page.wait_for_selector(".jm-ui:not([hidden])", timeout=20_000)
             result: dict[str, Any] = page.evaluate(_MEASURE_JS)
+            result["below_bar"] = page.evaluate(_NAV_JS)
             for button in page.query_selector_all(".jm-fit"):
                 button.click()
             result["maps_after_fit"] = page.evaluate(_MEASURE_JS)["maps"]
@@ -152,6 +169,7 @@ def test_every_figure_reads_at_9px_and_the_map_opens_on_the_main_flow(tmp_path, 
     assert {"variants", "conformance", "stage_flow", "funnel"} <= set(figures)
     small = {name: round(px, 1) for name, px in figures.items() if px < 9.0}
     assert not small, f"figures with text under 9 px at 100 %: {small}"
+    assert seen["below_bar"] and min(seen["below_bar"]) >= 0, seen["below_bar"]  # not covered
     (journey_map,) = seen["maps"]
     assert journey_map["share"] >= 0.6, journey_map
     assert journey_map["min_text"] >= 9.0, journey_map
