@@ -376,8 +376,10 @@ def plot_representatives(
     stage_of: dict[Any, int] = {}
     columns: list[str] = []
     colour_of: dict[Any, str] = {}
+    rank_of: dict[Any, int] = {}
     if model is not None:
         index = {s: i for i, s in enumerate(model.stages)}
+        rank_of = {a: index[s] for a, s in model.activities.items()}
         colour_of = {
             a: _STAGE_COLOURS[index[s] % len(_STAGE_COLOURS)] for a, s in model.activities.items()
         }
@@ -421,6 +423,7 @@ def plot_representatives(
     height = len(lanes)
     ax = _axes(ax, "plot_representatives", (min(3.0 + 0.72 * right, 40), 0.95 * height + 1.8))
     box_w, box_h = 1.35, 0.7
+    any_back = False
     for r, boxes in enumerate(placed):
         y = float(height - 1 - r)
         row: list[tuple[float, float, int]] = []
@@ -452,9 +455,22 @@ def plot_representatives(
                 linespacing=1.1,
             )
             row.append((float(x), float(y), int(pos)))
-        for (x0, y0, c0), (x1, y1, c1) in zip(row, row[1:], strict=False):
+        for k_step, ((x0, y0, c0), (x1, y1, c1)) in enumerate(zip(row, row[1:], strict=False)):
             back = model is not None and c1 < c0
-            if back:
+            a0, a1 = lanes[r][k_step], lanes[r][k_step + 1]
+            regress = a0 in rank_of and a1 in rank_of and rank_of[a1] < rank_of[a0]
+            if regress and not back:  # step after step: a move back to an earlier stage
+                any_back = True
+                arrow = FancyArrowPatch(
+                    (x0 + box_w, y0),
+                    (x1, y1),
+                    arrowstyle="-|>",
+                    mutation_scale=9,
+                    color="#dd6b20",
+                    lw=1.4,
+                    linestyle="--",
+                )
+            elif back:
                 arrow = FancyArrowPatch(
                     (x0 + box_w / 2, y0 + box_h / 2),
                     (x1 + box_w / 2, y1 + box_h / 2),
@@ -504,6 +520,7 @@ def plot_representatives(
         ax.spines[side].set_visible(False)
     covered = float(table["share"].sum()) if len(table) else 0.0
     if legend:
+        from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
         ax.legend(
@@ -515,6 +532,11 @@ def plot_representatives(
             + (
                 [Patch(color=_GREY, label="not in the design")]
                 if any(a not in colour_of for lane in lanes for a in lane)
+                else []
+            )
+            + (
+                [Line2D([], [], color="#dd6b20", ls="--", lw=1.4, label="back to an earlier stage")]
+                if any_back
                 else []
             ),
             loc="upper center",
