@@ -398,7 +398,8 @@ def plot_graph(
         from journeymine.errors import JourneymineWarning
 
         need_w = (x1 - x0) / max(scale, 1e-9) * 8.0 / FONT
-        fig_w, fig_h = ax.figure.get_size_inches()
+        fig_any: Any = ax.figure
+        fig_w, fig_h = fig_any.get_size_inches()
         pos = ax.get_position()
         warnings.warn(
             f"plot_graph(): the axes given are too small for this graph: its labels would be "

@@ -420,15 +420,19 @@ def _fold(
             continue
         lane += 1
         off = 0.07 * (lane % 6)
-        a, b = moved(rt.vertices[0], bs), moved(rt.vertices[-1], bt)
+        pa, pb = moved(rt.vertices[0], bs), moved(rt.vertices[-1], bt)
         if bt > bs:  # forward: along the gap under the source's band, down beside the target
             gy = bottom + shift(bs)[1] - gap / 2 - 0.1 + off
-            side_a, side_b = a[0] + 0.3 + off, b[0] - 0.3 - off
+            side_a, side_b = pa[0] + 0.3 + off, pb[0] - 0.3 - off
         else:  # backward: along the gap above the source's band, up beside the target
             gy = top + shift(bs)[1] + gap / 2 - off
-            side_a, side_b = a[0] - 0.3 - off, b[0] + 0.3 + off
-        verts = [a, (side_a, a[1]), (side_a, gy), (side_b, gy), (side_b, b[1]), b]
-        cands = [((side_a + side_b) / 2, gy), (side_b, (gy + b[1]) / 2), (side_a, (a[1] + gy) / 2)]
+            side_a, side_b = pa[0] - 0.3 - off, pb[0] + 0.3 + off
+        verts = [pa, (side_a, pa[1]), (side_a, gy), (side_b, gy), (side_b, pb[1]), pb]
+        cands = [
+            ((side_a + side_b) / 2, gy),
+            (side_b, (gy + pb[1]) / 2),
+            (side_a, (pa[1] + gy) / 2),
+        ]
         out.append(
             Route(rt.source, rt.target, rt.weight, rt.kind, verts, [MOVETO] + [LINETO] * 5, cands)
         )
