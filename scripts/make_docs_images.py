@@ -26,6 +26,21 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "images"
 SEPSIS = ROOT.parent / "shared" / "data" / "sepsis.xes.gz"
 
+#: the designed journey the report screenshots of the bundled Sepsis sample use
+SEPSIS_MODEL = {
+    "name": "sepsis",
+    "stages": ["Registration", "Diagnostics", "Treatment", "Admission", "Release"],
+    "activities": {
+        **dict.fromkeys(["ER Registration", "ER Triage", "ER Sepsis Triage"], "Registration"),
+        **dict.fromkeys(["Leucocytes", "CRP", "LacticAcid"], "Diagnostics"),
+        **dict.fromkeys(["IV Antibiotics", "IV Liquid"], "Treatment"),
+        **dict.fromkeys(["Admission NC", "Admission IC"], "Admission"),
+        **dict.fromkeys([f"Release {c}" for c in "ABCDE"], "Release"),
+    },
+    "loops": [["Admission", "Diagnostics"], ["Treatment", "Diagnostics"]],
+    "purchase": ["Release A"],
+}
+
 
 def screenshot(chromium: str, page: Path, png: Path, size: str, tmp: Path) -> None:
     subprocess.run(
@@ -59,6 +74,35 @@ def attribution_pictures() -> None:
         (OUT / "attribution-paths.png").write_bytes(to_png(jm.plot_conversion_paths(paths)))
 
 
+def section_screenshots(chromium: str, report: Path, prefix: str) -> None:
+    """One picture per report section, as a person sees it: 1280x900 window, 100 % zoom."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("playwright not installed: the section screenshots are left as they are")
+        return
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+        page.goto(report.resolve().as_uri())
+        page.wait_for_selector(".jm-ui:not([hidden])")
+        page.add_style_tag(content="nav{position:static !important}")  # not over the section
+        for section in page.query_selector_all("section[id]"):
+            png = OUT / f"{prefix}-{section.get_attribute('id')}.png"
+            section.screenshot(path=str(png))
+            print("wrote", png.relative_to(ROOT))
+        browser.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
@@ -83,6 +127,12 @@ def main() -> None:
         screenshot(chromium, report, OUT / "demo-report.png", "1100,2300", tmp)
         page = graph.to_html(tmp / "map.html", model=model)
         screenshot(chromium, page, OUT / "journey-map.png", "1400,950", tmp)
+        section_screenshots(chromium, report, "report")
+        sepsis_model = jm.JourneyModel.from_dict(SEPSIS_MODEL)
+        sepsis_report = jm.write_report(
+            jm.datasets.load_sepsis(), tmp / "sepsis.html", model=sepsis_model
+        )
+        section_screenshots(chromium, sepsis_report, "report-sepsis")
 
 
 if __name__ == "__main__":

@@ -162,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
         "first event), e.g. --segment channel",
     )
     common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    common.add_argument(
+        "--profile", action="store_true", help="print where the time goes, step by step"
+    )
     f = common.add_argument_group("cleaning (what the warnings suggest)")
     f.add_argument(
         "--dedupe",
@@ -407,8 +410,15 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
     from journeymine._format import format_duration
     from journeymine._quality import DUPLICATES_WARNING, LIFECYCLE_WARNING
     from journeymine.discovery import discover
-    from journeymine.report import analyse, retention_lines, so_what_lines, write_analysis
+    from journeymine.report import (
+        Timings,
+        analyse,
+        retention_lines,
+        so_what_lines,
+        write_analysis,
+    )
 
+    timings = Timings()
     funnel_options = _check_options(args)
     out_dir = _writable_folder(args.out if args.out is not None else Path(args.out_default))
     model = None
@@ -430,11 +440,13 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
                 status(f"reading {args.model.name}")
                 model = _read_model(args.model)
             status(f"reading {args.log.name}")
-            log = _read_log(args, status)
+            with timings("read the log"):
+                log = _read_log(args, status)
             by = args.by
     log = _clean(log, args, status)
     status("discovering the journey graph")
-    graph = discover(log, by=by)
+    with timings("discover"):
+        graph = discover(log, by=by)
     a = analyse(
         log,
         model=model,
@@ -447,9 +459,12 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         outcome=getattr(args, "outcome", None),
         as_of=getattr(args, "as_of", None),
         funnel_options=funnel_options,
+        timings=timings,
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
+    if args.profile:
+        sys.stderr.write("where the time went:\n" + timings.table() + "\n")
     if not args.quiet:
         lines = [
             f"{log.n_cases:,} cases, {log.n_events:,} events, {log.n_activities:,} activities",
