@@ -182,3 +182,23 @@ def test_sizes_from_arguments_are_bounded():
     pd.testing.assert_frame_equal(
         jm.paths(log, "Place order", steps=5000), jm.paths(log, "Place order", steps=200)
     )
+
+
+# -- item 10: labels the library adds never collide with the user's ------------------------
+def test_step_matrix_rows_never_collide_with_an_activity():
+    df = pd.DataFrame(
+        {
+            "c": [1, 1, 2],
+            "a": ["(ended)", "x", "(not started)"],
+            "t": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-01"]),
+        }
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.warns(jm.JourneymineWarning, match=r"named '\(ended\)\*'"):
+        m = jm.step_matrix(log, steps=2)
+    assert m.index.is_unique and m.attrs["ended"] == "(ended)*"
+    assert m.loc["(ended)", 1] == 0.5 and m.loc["(ended)*", 2] == 0.5
+    with pytest.warns(jm.JourneymineWarning, match=r"'\(not started\)\*'"):
+        c = jm.step_matrix(log, steps=1, anchor="x")
+    assert c.index.is_unique and c.attrs["not_started"] == "(not started)*"
+    jm.plot_step_matrix(m)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -12,7 +13,7 @@ from journeymine import filters as _f
 from journeymine._kernel import Kernel, LogMeta, case_groups, run
 from journeymine._tables import DIFFERENCE, ENDED, NOT_STARTED
 from journeymine._validation import check_option
-from journeymine.errors import ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog, factorize
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -285,7 +286,8 @@ class _StepMatrix(Kernel[tuple[int, dict], pd.DataFrame]):
         offsets = self.offsets
         columns = pd.Index(offsets.tolist(), name="step")
         labels = _sorted_labels(sorted({a for v in merged.values() for a in v[1]}, key=str))
-        extra = ([NOT_STARTED] if self.anchor is not None else []) + [ENDED]
+        not_started, ended = _synthetic_rows(labels, anchored=self.anchor is not None)
+        extra = ([not_started] if self.anchor is not None else []) + [ended]
         index = pd.Index(pd.Series(labels + extra, dtype=object), name="activity")
 
         def matrix(counts: _Counts) -> pd.DataFrame:
@@ -295,7 +297,13 @@ class _StepMatrix(Kernel[tuple[int, dict], pd.DataFrame]):
             rows += ([not_started] if self.anchor is not None else []) + [ended]
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.vstack(rows) / n if n else np.full((len(rows), offsets.size), np.nan)
-            return pd.DataFrame(values, index=index, columns=columns)
+            table = pd.DataFrame(values, index=index, columns=columns)
+            table.attrs.update(rows_added)
+            return table
+
+        rows_added = {"ended": ended}
+        if self.anchor is not None:
+            rows_added["not_started"] = not_started
 
         if self.groups is None:
             return matrix(merged[None])
@@ -313,9 +321,35 @@ class _StepMatrix(Kernel[tuple[int, dict], pd.DataFrame]):
                 "groups=log.case_table().set_index('case')['channel'] == 'web'."
             )
         first, second = (matrix(merged[k]) for k in keys)
-        return pd.concat(
+        both = pd.concat(
             [first, second, first - second], axis=1, keys=[*keys, DIFFERENCE], names=["group"]
         )
+        both.attrs.update(rows_added)
+        return both
+
+
+def _synthetic_rows(labels: list[Any], *, anchored: bool) -> tuple[str, str]:
+    """The labels of the ``(not started)`` and ``(ended)`` rows, never an activity's.
+
+    An activity literally named ``(ended)`` keeps its name; the added row
+    then gets a star per clash (``(ended)*``), and a warning says so.
+    """
+    taken = {str(a) for a in labels}
+    out = []
+    for base in (NOT_STARTED, ENDED):
+        label = base
+        while label in taken:
+            label += "*"
+        if label != base and (anchored or base == ENDED):
+            warnings.warn(
+                f"step_matrix(): the log has an activity named {base!r}, so the row the "
+                f"matrix adds for cases {'not started yet' if base == NOT_STARTED else 'that ended'}"
+                f" is named {label!r} (also in df.attrs).",
+                JourneymineWarning,
+                stacklevel=user_stacklevel(),
+            )
+        out.append(label)
+    return out[0], out[1]
 
 
 def step_matrix(

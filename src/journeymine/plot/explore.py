@@ -218,11 +218,15 @@ def plot_step_matrix(
     >>> ax.get_title()
     'Differential step matrix: True minus False'
     """
+    added = (
+        matrix.attrs.get("not_started", NOT_STARTED),
+        matrix.attrs.get("ended", ENDED),
+    )
     groups: list[Any] = []
     if isinstance(matrix.columns, pd.MultiIndex):
         groups = [g for g in matrix.columns.get_level_values(0).unique() if g != DIFFERENCE]
         matrix = matrix[DIFFERENCE]
-    tail = [r for r in (NOT_STARTED, ENDED) if r in matrix.index]
+    tail = [r for r in added if r in matrix.index]
     rows = [r for r in matrix.index if r not in tail]
     values = matrix.loc[rows].to_numpy(dtype=float)
     steps = np.asarray(matrix.columns, dtype=float)
