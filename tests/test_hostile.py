@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -198,7 +200,11 @@ def test_step_matrix_rows_never_collide_with_an_activity():
         m = jm.step_matrix(log, steps=2)
     assert m.index.is_unique and m.attrs["ended"] == "(ended)*"
     assert m.loc["(ended)", 1] == 0.5 and m.loc["(ended)*", 2] == 0.5
-    with pytest.warns(jm.JourneymineWarning, match=r"'\(not started\)\*'"):
+    both = pd.concat([df, pd.DataFrame({"c": [2], "a": ["x"], "t": [pd.Timestamp("2025-01-02")]})])
+    log = jm.from_pandas(both, case="c", activity="a", timestamp="t")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         c = jm.step_matrix(log, steps=1, anchor="x")
+    assert any("'(not started)*'" in str(w.message) for w in caught)
     assert c.index.is_unique and c.attrs["not_started"] == "(not started)*"
     jm.plot_step_matrix(m)
