@@ -154,6 +154,8 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
     "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
+    # issue 26
+    "sessionize": lambda log, m: jm.sessionize(log, gap="1D").case_table(),
 }
 
 

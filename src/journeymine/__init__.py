@@ -54,6 +54,7 @@ from journeymine.plot.explore import (
 from journeymine.report import write_report
 from journeymine.representatives import representatives
 from journeymine.scale import from_dask
+from journeymine.sessions import sessionize
 from journeymine.simulate import simulate
 from journeymine.visits import stage_visits
 
@@ -111,6 +112,7 @@ __all__ = [
     "read_parquet",
     "read_xes",
     "representatives",
+    "sessionize",
     "simulate",
     "stage_durations",
     "stage_visits",
