@@ -120,9 +120,11 @@ def _session_ids(log: JourneyLog, gap_ns: int) -> pd.Series:
         new[1:] = (log.case_codes[1:] != log.case_codes[:-1]) | (k[1:] != k[:-1])
     heads = np.flatnonzero(new)
     cases = pd.Series(np.asarray(log.case_labels, dtype=object)).astype(str).to_numpy()
-    labels = pd.Series(cases[log.case_codes[heads]], dtype="str") + "#" + pd.Series(
-        k[heads]
-    ).astype("str")
+    labels = (
+        pd.Series(cases[log.case_codes[heads]], dtype="str")
+        + "#"
+        + pd.Series(k[heads]).astype("str")
+    )
     session = np.cumsum(new) - 1
     return pd.Series(labels.to_numpy()[session], dtype="str")
 
