@@ -56,6 +56,7 @@ PUBLIC = sorted(
         "plot_time_in_stage",
         "plot_variants",
         "read_csv",
+        "sequence_patterns",
         "sessionize",
         "read_log",
         "read_parquet",

@@ -27,6 +27,7 @@ from journeymine.conformance import ConformanceReport, _Check
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
+from journeymine.patterns import _Patterns
 
 from strategies import logs_for, models
 
@@ -57,6 +58,9 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "stage_durations": lambda m: _StageDurations(m, None, None),
     "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
+    # issue 26
+    "sequence_patterns": lambda m: _Patterns(0.2, 3, None, None, None),
+    "sequence_patterns_outcome": lambda m: _Patterns(0.2, 3, "activities", ("a", "b"), None),
 }
 
 
@@ -156,6 +160,7 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
     # issue 26
     "sessionize": lambda log, m: jm.sessionize(log, gap="1D").case_table(),
+    "sequence_patterns": lambda log, m: jm.sequence_patterns(log, model=m, min_support=0.05),
 }
 
 

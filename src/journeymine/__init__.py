@@ -30,6 +30,7 @@ from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
 from journeymine.paths import paths, step_matrix
+from journeymine.patterns import sequence_patterns
 from journeymine.plot import (
     plot_conformance,
     plot_funnel,
@@ -112,6 +113,7 @@ __all__ = [
     "read_parquet",
     "read_xes",
     "representatives",
+    "sequence_patterns",
     "sessionize",
     "simulate",
     "stage_durations",
