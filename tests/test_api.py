@@ -58,6 +58,7 @@ PUBLIC = sorted(
         "read_csv",
         "sequence_patterns",
         "sessionize",
+        "journey_features",
         "read_log",
         "read_parquet",
         "read_xes",

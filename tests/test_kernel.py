@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine import _kernel
 from journeymine.conformance import ConformanceReport, _Check
+from journeymine.features import _Features
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
@@ -61,12 +62,14 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     # issue 26
     "sequence_patterns": lambda m: _Patterns(0.2, 3, None, None, None),
     "sequence_patterns_outcome": lambda m: _Patterns(0.2, 3, "activities", ("a", "b"), None),
+    "journey_features": lambda m: _Features(None, 5),
+    "journey_features_model": lambda m: _Features(m, 5),
 }
 
 
 def split_run(kernel: _kernel.Kernel[Any, Any], log: jm.JourneyLog, groups: np.ndarray) -> Any:
     """finish(tree_merge(part(each group of cases))) -- what the Dask engine computes."""
-    kernel.check(log.meta)
+    kernel = _kernel.bind(kernel, log.meta)
     parts = [kernel.part(log.select_cases(np.flatnonzero(groups == g))) for g in range(4)]
     return kernel.finish(_kernel.tree_merge(kernel, parts), log.meta)
 
@@ -161,6 +164,7 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     # issue 26
     "sessionize": lambda log, m: jm.sessionize(log, gap="1D").case_table(),
     "sequence_patterns": lambda log, m: jm.sequence_patterns(log, model=m, min_support=0.05),
+    "journey_features": lambda log, m: jm.journey_features(log, model=m, top_transitions=10),
 }
 
 

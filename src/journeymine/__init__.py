@@ -21,6 +21,7 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
+from journeymine.features import journey_features
 from journeymine.filters import filter_cases, filter_events, filter_time
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import GraphComparison, JourneyGraph
@@ -91,6 +92,7 @@ __all__ = [
     "from_pm4py",
     "from_polars",
     "funnel",
+    "journey_features",
     "loop_summary",
     "paths",
     "plot_channel_switches",
