@@ -9,6 +9,7 @@ from __future__ import annotations
 from journeymine import datasets, stages
 from journeymine.cases import case_table
 from journeymine.channels import channel_switches
+from journeymine.clusters import JourneyClusters, cluster_journeys
 from journeymine.compare import compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
@@ -33,6 +34,7 @@ from journeymine.model import JourneyModel
 from journeymine.paths import paths, step_matrix
 from journeymine.patterns import sequence_patterns
 from journeymine.plot import (
+    plot_clusters,
     plot_conformance,
     plot_funnel,
     plot_graph,
@@ -65,6 +67,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConformanceReport",
     "GraphComparison",
+    "JourneyClusters",
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
@@ -77,6 +80,7 @@ __all__ = [
     "case_table",
     "channel_switches",
     "check",
+    "cluster_journeys",
     "compare",
     "conformance_drift",
     "datasets",
@@ -96,6 +100,7 @@ __all__ = [
     "loop_summary",
     "paths",
     "plot_channel_switches",
+    "plot_clusters",
     "plot_compare",
     "plot_conformance",
     "plot_drift",

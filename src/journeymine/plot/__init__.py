@@ -26,6 +26,7 @@ from __future__ import annotations
 from journeymine.plot._base import detached_figures as detached_figures
 from journeymine.plot._base import fmt_duration as fmt_duration
 from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
+from journeymine.plot.clusters import plot_clusters
 from journeymine.plot.explain import (
     plot_channel_switches,
     plot_drift,
@@ -40,6 +41,7 @@ from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_fl
 
 __all__ = [
     "plot_channel_switches",
+    "plot_clusters",
     "plot_compare",
     "plot_drift",
     "plot_graph_compare",
