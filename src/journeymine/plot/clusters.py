@@ -128,6 +128,8 @@ def _grid(
 ) -> list[Axes]:
     """A new figure with one panel per cluster, each the size its graph needs alone."""
     width = height = 0.0
+    lines = 1
+    sizes = []
     with detached_figures():  # measure each graph drawn alone
         for c in range(k):
             probe = plot_graph(
@@ -140,11 +142,13 @@ def _grid(
                 title=_title(clusters.profiles.iloc[c]),
             )
             w, h = probe.figure.get_size_inches()
+            sizes.append((w, h))
             width, height = max(width, w), max(height, h)
+            lines = max(lines, probe.get_title().count("\n") + 1)
     # panels side by side while the figure stays under 20 inches wide
     cols = max(1, min(k, ncols if ncols else min(3, int(20 // max(width, 1e-9)))))
     rows = math.ceil(k / cols)
-    pad = 0.7  # inches above each panel for its title
+    pad = 0.3 + 0.22 * lines  # inches above each panel for its title
     fig = new_figure((width * cols, (height + pad) * rows))
     # no side margins: each panel gets the whole size its graph asked for
     grid = fig.subplots(
@@ -162,4 +166,9 @@ def _grid(
     )
     for extra in grid.ravel()[k:]:
         extra.set_axis_off()
-    return list(grid.ravel()[:k])
+    panels = list(grid.ravel()[:k])
+    for panel, (w, h) in zip(panels, sizes, strict=True):  # each graph at its own size
+        box = panel.get_position()
+        new_w, new_h = box.width * w / width, box.height * h / height
+        panel.set_position((box.x0 + (box.width - new_w) / 2, box.y1 - new_h, new_w, new_h))
+    return panels
