@@ -64,6 +64,20 @@ class JourneyClusters:
         What the cases were described by.
     graphs : dict of int to JourneyGraph
         Each cluster's journey graph (its cases' directly-follows graph).
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> paths = ["ab"] * 4 + ["xy"] * 3 + ["xyy"]
+    >>> rows = [(f"c{i}", a, j) for i, p in enumerate(paths) for j, a in enumerate(p)]
+    >>> df = pd.DataFrame(rows, columns=["case", "activity", "step"])
+    >>> df["ts"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["step"], unit="h")
+    >>> log = jm.from_pandas(df, case="case", activity="activity", timestamp="ts")
+    >>> clusters = jm.cluster_journeys(log, k=2)
+    >>> clusters
+    JourneyClusters(k=2 (given), cases=8, features='transitions')
+    >>> clusters.profiles["top_variant"].tolist()
+    [('a', 'b'), ('x', 'y')]
     """
 
     cases: pd.DataFrame
