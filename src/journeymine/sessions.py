@@ -82,7 +82,10 @@ def sessionize(log: JourneyLog | DaskJourneyLog, gap: Any = "30min") -> Any:
     """
     func = "sessionize"
     gap_ns = v.duration_ns(gap, "gap", func)
-    if not hasattr(log, "_run"):
+    from journeymine.log import JourneyLog
+
+    transform = getattr(log, "_transform", None)
+    if transform is None and not isinstance(log, JourneyLog):
         raise ParameterError(
             f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. "
             "Build one with jm.from_pandas(df, case=..., activity=..., timestamp=...)."
@@ -93,9 +96,9 @@ def sessionize(log: JourneyLog | DaskJourneyLog, gap: Any = "30min") -> Any:
             "sessionized?). Rename that column before building the log, or sessionize the "
             "original log with the gap you want."
         )
-    transform = getattr(log, "_transform", None)
     if transform is not None:  # the Dask engine: partition by partition, lazily
         return transform(_session_columns, _session_meta, gap_ns)
+    assert isinstance(log, JourneyLog)
     return _sessionize_log(log, gap_ns)
 
 

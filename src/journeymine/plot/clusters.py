@@ -76,9 +76,7 @@ def plot_clusters(
     >>> len(axes), axes[0].get_title().splitlines()[0]
     (2, 'Cluster 0: 8 cases (50 %)')
     """
-    from journeymine.clusters import JourneyClusters
-
-    if not isinstance(clusters, JourneyClusters):
+    if not all(hasattr(clusters, a) for a in ("profiles", "graphs", "cases")):
         raise ParameterError(
             f"plot_clusters() expects the result of jm.cluster_journeys(log), got "
             f"{type(clusters).__name__}."
@@ -141,7 +139,7 @@ def _grid(
                 layout="stages" if model is not None else "layered",
                 title=_title(clusters.profiles.iloc[c]),
             )
-            w, h = probe.figure.get_size_inches()
+            w, h = probe.figure.get_size_inches()  # type: ignore[union-attr]
             sizes.append((w, h))
             width, height = max(width, w), max(height, h)
             lines = max(lines, probe.get_title().count("\n") + 1)
