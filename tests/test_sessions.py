@@ -102,3 +102,6 @@ def test_dask_sessions_equal_memory(npartitions: int) -> None:
         pd.testing.assert_frame_equal(got.compute().to_pandas(), mem.to_pandas())
         pd.testing.assert_frame_equal(got.case_table(), mem.case_table())
         pd.testing.assert_frame_equal(jm.variants(got), jm.variants(mem))
+        pd.testing.assert_frame_equal(
+            jm.sequence_patterns(got, min_support=0.05), jm.sequence_patterns(mem, min_support=0.05)
+        )
