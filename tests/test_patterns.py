@@ -201,3 +201,38 @@ def test_shop_purchase_patterns_from_the_model() -> None:
 def test_bad_arguments_are_refused(kwargs: dict, match: str) -> None:
     with pytest.raises(jm.ParameterError, match=match):
         jm.sequence_patterns(jm.datasets.load_shop(), **kwargs)
+
+
+# -- calibration: flagged patterns under no effect, and power under one -------------------------
+def _random_journeys(rng: np.random.Generator, n_cases: int) -> tuple[pd.DataFrame, dict]:
+    rows, journeys = [], {}
+    for c in range(n_cases):
+        seq = list(rng.choice(list("abcdef"), size=int(rng.integers(2, 7))))
+        journeys[f"c{c:03d}"] = seq
+        rows += [(f"c{c:03d}", a, i) for i, a in enumerate(seq)]
+    df = pd.DataFrame(rows, columns=["case", "activity", "step"])
+    df["timestamp"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["step"], unit="min")
+    return df, journeys
+
+
+@pytest.mark.slow
+def test_calibration_no_effect_and_a_planted_effect() -> None:
+    runs = 60
+    false_flags = found = 0
+    for seed in range(runs):
+        rng = np.random.default_rng(seed)
+        df, journeys = _random_journeys(rng, 300)
+        log = _log(df)
+        null = pd.Series(rng.random(len(journeys)) < 0.3, index=list(journeys)).astype(float)
+        table = jm.sequence_patterns(log, min_support=0.05, max_length=2, outcome=null)
+        false_flags += bool((table["p_adjusted"] < 0.05).any())
+        has = pd.Series({c: contains(s, ("a", "b")) for c, s in journeys.items()})
+        effect = (rng.random(len(journeys)) < np.where(has, 0.6, 0.2)).astype(float)
+        table = jm.sequence_patterns(
+            log, min_support=0.05, max_length=2, outcome=pd.Series(effect, index=has.index)
+        )
+        row = table[table["pattern"].map(lambda p: p == ("a", "b"))].iloc[0]
+        found += bool(row["p_adjusted"] < 0.05 and row["lift"] > 1)
+    print(f"runs with a false flag: {false_flags / runs:.1%}; (a, b) found: {found / runs:.1%}")
+    assert false_flags / runs <= 0.10  # BH under the global null: at most alpha, plus noise
+    assert found / runs >= 0.95
