@@ -103,6 +103,21 @@ def section_screenshots(chromium: str, report: Path, prefix: str) -> None:
         browser.close()
 
 
+def journey_types(log: jm.JourneyLog, model: jm.JourneyModel) -> None:
+    """The figures of the "Journey types" page: clusters of customers, and of sessions."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("scikit-learn not installed: the journey types pictures are left as they are")
+        return
+    customers = jm.cluster_journeys(log, k=4, model=model)
+    fig = customers.plot(model=model)[0].figure
+    (OUT / "journey-types-shop.png").write_bytes(to_png(fig, dpi=80))
+    sessions = jm.cluster_journeys(jm.sessionize(log, gap="6h"), model=model)
+    fig = sessions.plot(model=model)[0].figure
+    (OUT / "journey-types-sessions.png").write_bytes(to_png(fig, dpi=80))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
@@ -115,6 +130,7 @@ def main() -> None:
         if SEPSIS.is_file():
             sepsis = jm.discover(jm.read_xes(SEPSIS))
             (OUT / "sepsis-graph.png").write_bytes(to_png(plot_graph(sepsis, engine="builtin")))
+        journey_types(log, model)
     attribution_pictures()
     print("wrote the matplotlib pictures to", OUT.relative_to(ROOT))
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

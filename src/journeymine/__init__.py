@@ -10,6 +10,7 @@ from journeymine import datasets, stages
 from journeymine.attribution import attribution, conversion_paths
 from journeymine.cases import case_table
 from journeymine.channels import channel_switches
+from journeymine.clusters import JourneyClusters, cluster_journeys
 from journeymine.compare import compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
@@ -22,6 +23,7 @@ from journeymine.errors import (
     ModelError,
     ParameterError,
 )
+from journeymine.features import journey_features
 from journeymine.filters import filter_cases, filter_events, filter_time, trim
 from journeymine.funnel import funnel, stage_durations
 from journeymine.graph import GraphComparison, JourneyGraph
@@ -39,8 +41,10 @@ from journeymine.log import JourneyLog, from_pandas, from_pm4py
 from journeymine.loops import find_loops, loop_summary
 from journeymine.model import JourneyModel
 from journeymine.paths import paths, step_matrix
+from journeymine.patterns import sequence_patterns
 from journeymine.plot import (
     plot_attribution,
+    plot_clusters,
     plot_conformance,
     plot_conversion_paths,
     plot_funnel,
@@ -73,6 +77,7 @@ from journeymine.report import write_report
 from journeymine.representatives import representatives
 from journeymine.retention import repurchase, retention, time_to_return
 from journeymine.scale import from_dask
+from journeymine.sessions import sessionize
 from journeymine.simulate import simulate
 from journeymine.timeline import activity_over_time
 from journeymine.visits import stage_visits
@@ -82,6 +87,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConformanceReport",
     "GraphComparison",
+    "JourneyClusters",
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
@@ -97,6 +103,7 @@ __all__ = [
     "case_table",
     "channel_switches",
     "check",
+    "cluster_journeys",
     "compare",
     "conformance_drift",
     "conversion_paths",
@@ -113,10 +120,12 @@ __all__ = [
     "from_pm4py",
     "from_polars",
     "funnel",
+    "journey_features",
     "loop_summary",
     "paths",
     "plot_activity_over_time",
     "plot_channel_switches",
+    "plot_clusters",
     "plot_compare",
     "plot_conformance",
     "plot_dotted_chart",
@@ -144,6 +153,8 @@ __all__ = [
     "representatives",
     "repurchase",
     "retention",
+    "sequence_patterns",
+    "sessionize",
     "simulate",
     "stage_durations",
     "stage_visits",

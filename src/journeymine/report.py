@@ -15,6 +15,7 @@ import datetime as _dt
 import html
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import ParameterError, once_per_call
+from journeymine.errors import JourneymineWarning, ParameterError, once_per_call
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.graph import JourneyGraph
@@ -365,8 +366,14 @@ def _so_what(a: Analysis, outcome: str | None) -> None:
 
         n_variants = variant_ids(log)[1].size
         if n_variants <= MAX_REPRESENTATIVE_VARIANTS:  # the cost grows with variants squared
-            with t("representatives"):
+            with t("representatives"), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", JourneymineWarning)  # said in the section
                 a.so_what["representatives"] = representatives(log, coverage=0.8)
+            for w in caught:
+                if issubclass(w.category, JourneymineWarning):
+                    a.so_what_skipped["representatives"] = str(w.message)
+                else:  # pragma: no cover - not ours to swallow
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         else:
             a.so_what_skipped["representatives"] = (
                 f"The log has {n_variants:,} variants; representative journeys are computed up "
@@ -1072,7 +1079,11 @@ def _representatives_section(a: Analysis) -> str:
             f"<p class='note'>{_e(note)}</p>",
             "The fewest journeys that represent 80 % of the cases.",
         )
-    body = _figure(a.figures.get("representatives")) + html_table(
+    note = a.so_what_skipped.get("representatives")
+    body = (f"<p class='note'>{_e(note)}</p>" if note else "") + _figure(
+        a.figures.get("representatives")
+    )
+    body += html_table(
         t.round({"share": 4, "cumulative_share": 4, "mean_distance": 3}),
         caption="Representative journeys",
         max_rows=20,

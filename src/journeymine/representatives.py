@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+import warnings
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -11,7 +13,7 @@ import pandas as pd
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case
-from journeymine.errors import ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -20,6 +22,8 @@ __all__ = ["representatives"]
 
 _BLOCK = 1024  # variants per block of the distance matrix
 _EPS = 1e-6  # float32 distances against the tolerance
+_NEARLY_ALL = 0.25  # warn when the representatives are this share of the variants or more
+_FEW = 20  # ... and at least this many
 
 
 def representatives(
@@ -30,6 +34,7 @@ def representatives(
     tolerance: float = 0.3,
     seed: int | np.random.Generator | None = 0,
     assign: bool = False,
+    activity_map: Mapping[Any, Any] | Callable[[Any], Any] | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """The few journeys that represent most cases.
 
@@ -56,6 +61,11 @@ def representatives(
         as frequent; the same seed gives the same choice.
     assign : bool, default=False
         Also return which journey represents each case.
+    activity_map : dict or callable, optional
+        Group activities before comparing journeys: a dict from activity to
+        its group (activities it does not list keep their name), or a
+        function of the activity. Sequences in the result are then of groups
+        (e.g. ``{"View shoe": "View product", "View hat": "View product"}``).
 
     Returns
     -------
@@ -84,8 +94,17 @@ def representatives(
     ------
     ParameterError
         If ``k`` is not a positive int or exceeds the number of variants,
-        ``coverage`` is outside (0, 1], ``tolerance`` outside [0, 1], or
-        ``assign`` is not a bool.
+        ``coverage`` is outside (0, 1], ``tolerance`` outside [0, 1],
+        ``assign`` is not a bool, or ``activity_map`` is neither a dict nor
+        a callable.
+
+    Warns
+    -----
+    JourneymineWarning
+        When the journeys hardly repeat: more than a quarter of the distinct
+        journeys (and at least 20) are needed as representatives. Then cut
+        long journeys into sessions first (:func:`sessionize`), group
+        activities with ``activity_map=``, or raise ``tolerance``.
 
     Notes
     -----
@@ -138,8 +157,16 @@ def representatives(
         )
     v.check_bool(assign, "assign", func)
     v.seed_arg(seed, func)
+    if activity_map is not None and not (
+        isinstance(activity_map, Mapping) or callable(activity_map)
+    ):
+        raise ParameterError(
+            f"The 'activity_map' parameter of {func}() must be a dict from activity to group, "
+            f"a function of the activity, or None. Got {type(activity_map).__name__} instead, "
+            "e.g. activity_map={'View shoe': 'View product', 'View hat': 'View product'}."
+        )
     kernel = _Representatives(
-        None if k is None else int(k), float(coverage), float(tolerance), seed
+        None if k is None else int(k), float(coverage), float(tolerance), seed, activity_map
     )
     table, assignment = run(kernel, log)
     return (table, assignment) if assign else table
@@ -153,23 +180,40 @@ _Partial = tuple[
 class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
     name = "representatives"
 
-    def __init__(self, k: int | None, coverage: float, tolerance: float, seed: Any) -> None:
+    def __init__(
+        self,
+        k: int | None,
+        coverage: float,
+        tolerance: float,
+        seed: Any,
+        activity_map: Any = None,
+    ) -> None:
         self.k = k
         self.coverage = coverage
         self.tolerance = tolerance
         self.seed = seed
+        self.activity_map = activity_map
 
     def part(self, log: JourneyLog) -> _Partial:
         from journeymine.discovery import variant_ids
 
         vid, rep = variant_ids(log)
         labels = np.asarray(log.activity_labels, dtype=object)
+        if self.activity_map is not None:  # once per activity
+            group = self.activity_map
+            get = group.get if isinstance(group, Mapping) else None
+            labels[:] = [get(a, a) if get else group(a) for a in labels]
         off, codes = log.case_offsets, log.activity_codes
         seqs = np.empty(rep.size, dtype=object)
         seqs[:] = [tuple(labels[codes[off[r] : off[r + 1]]]) for r in rep]  # once per variant
-        variants = pd.DataFrame(
-            {"sequence": seqs, "cases": np.bincount(vid, minlength=rep.size).astype(np.int64)}
-        )
+        counts = np.bincount(vid, minlength=rep.size).astype(np.int64)
+        if self.activity_map is not None:  # variants that became equal become one
+            same, uniq = pd.factorize(pd.Series(seqs, dtype=object))
+            seqs = np.empty(len(uniq), dtype=object)
+            seqs[:] = list(uniq)
+            counts = np.bincount(same, weights=counts, minlength=len(uniq)).astype(np.int64)
+            vid = np.asarray(same, dtype=np.int64)[vid]
+        variants = pd.DataFrame({"sequence": seqs, "cases": counts})
         n = log.n_cases
         duration = log.time[off[1:] - 1] - log.time[off[:-1]] if n else np.empty(0, dtype=np.int64)
         cases = pd.DataFrame({"case": log.case_labels, "variant": vid, "duration": duration})
@@ -207,6 +251,16 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
         rank[order] = np.arange(n_var)
         case_var = rank[cases["variant"].to_numpy(np.int64)] if len(cases) else np.empty(0, int)
         chosen, dist = _choose(seqs, weight, self.k, self.coverage, self.tolerance, self.seed)
+        if self.k is None and len(chosen) >= max(_FEW, _NEARLY_ALL * n_var):
+            warnings.warn(
+                f"representatives() needed {len(chosen):,} journeys to represent "
+                f"{self.coverage:.0%} of the cases, {len(chosen) / n_var:.0%} of the {n_var:,} "
+                "distinct journeys: the journeys hardly repeat, so few stand for many. Cut long "
+                "journeys into sessions first (jm.sessionize(log, gap='30min')), group similar "
+                "activities with activity_map={...}, or raise tolerance.",
+                JourneymineWarning,
+                stacklevel=user_stacklevel(),
+            )
         return _tables(seqs, weight, chosen, dist, case_var, cases, meta)
 
 

@@ -473,6 +473,29 @@ class DaskJourneyLog:
         inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
         return replace(self, _input=inputs, _events=events, _n_events=-1, _cache={})
 
+    def _transform(
+        self,
+        fn: Callable[..., dict[str, Any]],
+        meta_fn: Callable[[pd.DataFrame, str], pd.DataFrame],
+        *args: Any,
+    ) -> DaskJourneyLog:
+        """A lazily rewritten copy with the same events: ``fn(partition_log, *args)`` gives columns.
+
+        The hook of :func:`journeymine.sessionize`: ``fn`` returns new or
+        replaced columns (arrays in the partition log's order) computed from
+        each partition's whole cases, which must stay whole in their
+        partition; ``meta_fn(meta, case)`` describes the result's columns
+        from the current (empty) meta frame. Every event is kept, so the
+        sizes and time range stay known.
+        """
+        meta = meta_fn(self._events._meta, self.case)
+        events = self._events.map_partitions(
+            _transform_part, self._spec, fn, meta, *args, meta=meta
+        )
+        row = self._spec.row
+        inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
+        return replace(self, _input=inputs, _events=events, _cache={})
+
     def case_table(self) -> pd.DataFrame:
         """One row per case, as :func:`journeymine.case_table` (through its kernel)."""
         from journeymine.cases import _CaseTable
@@ -603,6 +626,24 @@ def _filter_part(
         return part
     mask = fn(log, *args)
     return part.sort_values(spec.row, kind="stable").iloc[log.rows[mask]]
+
+
+def _transform_part(
+    part: pd.DataFrame,
+    spec: _Spec,
+    fn: Callable[..., dict[str, Any]],
+    meta: pd.DataFrame,
+    *args: Any,
+) -> pd.DataFrame:
+    """One partition with the columns ``fn(partition_log, *args)`` gives, in log order."""
+    log = _part_log(part, spec)
+    if log is None:
+        return meta
+    rows = part.sort_values(spec.row, kind="stable").iloc[log.rows].reset_index(drop=True)
+    new = fn(log, *args)
+    return rows.assign(**{k: pd.Series(v, index=rows.index) for k, v in new.items()})[
+        list(meta.columns)
+    ]
 
 
 def _input_order(part: pd.DataFrame, row: str) -> pd.DataFrame:

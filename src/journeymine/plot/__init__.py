@@ -32,6 +32,7 @@ from journeymine.plot._base import detached_figures as detached_figures
 from journeymine.plot._base import fmt_duration as fmt_duration
 from journeymine.plot.attribution import plot_attribution, plot_conversion_paths
 from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
+from journeymine.plot.clusters import plot_clusters
 from journeymine.plot.explain import (
     plot_channel_switches,
     plot_drift,
@@ -57,6 +58,7 @@ __all__ = [
     "plot_attribution",
     "plot_conversion_paths",
     "plot_channel_switches",
+    "plot_clusters",
     "plot_compare",
     "plot_drift",
     "plot_graph_compare",
