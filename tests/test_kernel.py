@@ -209,7 +209,6 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "channel_switches": lambda log, m: jm.channel_switches(log, model=m, online=["web", "app"]),
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
-    "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
     # issue 24
     "retention": lambda log, m: jm.retention(log, start="Place order", back="Place order"),
     "retention_segment": lambda log, m: jm.retention(
