@@ -208,3 +208,28 @@ def test_step_matrix_rows_never_collide_with_an_activity():
     assert any("'(not started)*'" in str(w.message) for w in caught)
     assert c.index.is_unique and c.attrs["not_started"] == "(not started)*"
     jm.plot_step_matrix(m)
+
+
+# -- item 6: where= that matches no case, or truthy text -------------------------------------
+def test_where_series_that_matches_no_case_warns_with_the_cause():
+    df = pd.DataFrame(
+        {"c": ["1", "1", "2"], "a": ["x", "y", "x"], "t": pd.to_datetime(["2025-01-01"] * 3)}
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    by_int = pd.Series([True, False], index=[1, 2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kept = jm.filter_cases(log, where=by_int)
+    assert kept.n_cases == 0
+    said = " ".join(str(w.message) for w in caught)
+    assert "matches none" in said and "ids are int" in said and "log's are str" in said
+    with pytest.warns(jm.JourneymineWarning, match=r"only 1 of the 2"):
+        jm.filter_cases(log, where=pd.Series([True], index=["1"]))
+
+
+@pytest.mark.parametrize("text", [["no", "no"], ["False", "0"]])
+def test_where_series_of_text_is_refused(text):
+    log = jm.datasets.load_shop()
+    ids = log.cases[:2]
+    with pytest.raises(jm.ParameterError, match="must hold booleans"):
+        jm.filter_cases(log, where=pd.Series(text, index=ids, dtype=object))

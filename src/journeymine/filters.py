@@ -412,7 +412,49 @@ def _where_series(log: Any, where: Any) -> pd.Series:
             "The 'where' parameter of filter_cases() is a Series whose index repeats case ids; "
             "give one value per case, e.g. series.groupby(level=0).any()."
         )
+    if where.dtype == object:
+        odd = [x for x in where.dropna().unique()[:1000] if not isinstance(x, (bool, np.bool_))]
+        if odd:
+            raise ParameterError(
+                "The 'where' parameter of filter_cases() must hold booleans (True/False), but "
+                f"its values include {odd[:3]!r} (dtype object); text such as 'no' or 'False' "
+                "would count as true. Compare first, e.g. where=series == 'yes'."
+            )
+        where = where.astype("boolean")
+    if isinstance(getattr(log, "case_labels", None), pd.Index):
+        check_case_ids(where.index, log.case_labels, "where", "filter_cases")
     return where
+
+
+def check_case_ids(index: pd.Index, cases: pd.Index, name: str, func: str) -> None:
+    """Warn when a Series by case id matches none or only some of the log's cases.
+
+    The usual cause is a type mismatch (case ids read as text, the Series
+    keyed by int), which would otherwise give an empty or partial result
+    without a word.
+    """
+    matched = int(cases.isin(index).sum()) if len(cases) else 0
+    if matched == len(cases):
+        return
+    extra = index[~index.isin(cases)]
+    missing = cases[~cases.isin(index)]
+    types = {type(x).__name__ for x in index[:100]}, {type(x).__name__ for x in cases[:100]}
+    cause = (
+        f" The Series' ids are {'/'.join(sorted(types[0]))} and the log's are "
+        f"{'/'.join(sorted(types[1]))}: convert one, e.g. series.index = "
+        "series.index.astype(str)."
+        if types[0] != types[1]
+        else ""
+    )
+    how = "none" if matched == 0 else f"only {matched:,} of the {len(cases):,}"
+    warnings.warn(
+        f"The {name!r} Series of {func}() matches {how} of the log's cases (e.g. log cases "
+        f"{missing[:3].tolist()!r} are not in it"
+        + (f"; its ids {extra[:3].tolist()!r} are not in the log" if len(extra) else "")
+        + f"); cases without a value are treated as not selected.{cause}",
+        JourneymineWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def filter_cases(
