@@ -62,7 +62,7 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
 
 def split_run(kernel: _kernel.Kernel[Any, Any], log: jm.JourneyLog, groups: np.ndarray) -> Any:
     """finish(tree_merge(part(each group of cases))) -- what the Dask engine computes."""
-    kernel.check(log.meta)
+    kernel = _kernel.bind(kernel, log.meta)
     parts = [kernel.part(log.select_cases(np.flatnonzero(groups == g))) for g in range(4)]
     return kernel.finish(_kernel.tree_merge(kernel, parts), log.meta)
 
@@ -93,7 +93,7 @@ def test_arguments_are_checked_on_metadata_only() -> None:
     log = jm.datasets.load_shop()
     kernel = _Funnel(jm.datasets.shop_model(), "2000-01-01", None)
     with pytest.raises(jm.ParameterError, match="before the log's last event"):
-        kernel.check(log.meta)
+        kernel = _kernel.bind(kernel, log.meta)
 
 
 # -- the Dask engine runs the same kernels ---------------------------------------------
