@@ -150,8 +150,9 @@ def test_errors():
     log = to_log(shop_frame(40))
     with pytest.raises(ParameterError, match="'segment'.*column"):
         jm.compare(log, "no such column")
-    with pytest.raises(ParameterError, match="'outcome'.*'Place ordr'"):
-        jm.compare(log, pd.Series(dtype=object), outcome="Place ordr")
+    with pytest.warns(JourneymineWarning, match="'outcome'.*'Place ordr'.*conversion is 0"):
+        table = jm.compare(log, log.case_table().set_index("case")["channel"], outcome="Place ordr")
+    assert (table.loc[table["metric"] == "conversion", "value"] == 0).all()
     with pytest.raises(ParameterError, match="'ci'"):
         jm.compare(log, "stage", ci=95)
     with pytest.raises(ParameterError, match="'model'"):
