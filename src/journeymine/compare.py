@@ -272,7 +272,6 @@ def _proportion(
     hits: np.ndarray, sizes: np.ndarray, g: int, ci: float, others: bool
 ) -> tuple[int, float, float, float, float, float]:
     """cases, value, Wilson interval, difference to the other cases and its two-sided p-value."""
-    from scipy import stats
 
     k, n = int(hits[g]), int(sizes[g])
     value = k / n
