@@ -24,7 +24,10 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine import _kernel
 from journeymine.conformance import ConformanceReport, _Check
+from journeymine.compare import _Compare
+from journeymine.drift import _Drift
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
+from journeymine.impact import _Impact
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
 
@@ -57,6 +60,10 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "stage_durations": lambda m: _StageDurations(m, None, None),
     "stage_durations_summary": lambda m: _VisitSummary(m, None, None, None, 0.95),
     "segmented_funnel": lambda m: _kernel.Segmented(_Funnel(m, None, None), "segment"),
+    "deviation_impact": lambda m: _Impact(m, min_cases=1),
+    "deviation_impact_strata": lambda m: _Impact(m, strata="segment", min_cases=1),
+    "conformance_drift": lambda m: _Drift(m, "D"),
+    "compare": lambda m: _Compare("segment", m, None),
 }
 
 
@@ -93,7 +100,7 @@ def test_arguments_are_checked_on_metadata_only() -> None:
     log = jm.datasets.load_shop()
     kernel = _Funnel(jm.datasets.shop_model(), "2000-01-01", None)
     with pytest.raises(jm.ParameterError, match="before the log's last event"):
-        kernel = _kernel.bind(kernel, log.meta)
+        _kernel.bind(kernel, log.meta)
 
 
 # -- the Dask engine runs the same kernels ---------------------------------------------
@@ -150,6 +157,14 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "deviation_impact": lambda log, m: jm.deviation_impact(log, m),
     "conformance_drift": lambda log, m: jm.conformance_drift(log, m, freq="M"),
     "conformance_drift_segment": lambda log, m: jm.conformance_drift(log, m, segment="channel"),
+    # issue 22: landmark strata, min_cases, adjustments, open cases
+    "deviation_impact_strata": lambda log, m: jm.deviation_impact(
+        log, m, strata="channel", min_cases=3, adjust="bh"
+    ),
+    "conformance_drift_as_of": lambda log, m: jm.conformance_drift(
+        log, m, freq="M", as_of="2026-01-15", open_window="60D", adjust="bh"
+    ),
+    "compare_bh": lambda log, m: jm.compare(log, _first_channel(log), model=m, adjust="bh"),
     "channel_switches": lambda log, m: jm.channel_switches(log, model=m, online=["web", "app"]),
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
