@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import journeymine as jm
 from journeymine import _kernel
-from journeymine.conformance import ConformanceReport, _Check
 from journeymine.compare import _Compare
+from journeymine.conformance import ConformanceReport, _Check
 from journeymine.drift import _Drift
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.impact import _Impact
