@@ -141,7 +141,7 @@ def test_tiny_groups(n_dev, base):
 
 
 # -- deviation_impact: numeric outcomes, constant and skewed ---------------------------
-def revenue_regime(kind: str, reps: int, n: int = 1000, n_dev: int = 15) -> tuple[float, float]:
+def revenue_regime(kind: str, reps: int, n: int = 600, n_dev: int = 15) -> tuple[float, float]:
     """Revenue on the purchase: mostly 0 ("constant") or lognormal ("skewed")."""
     rng = np.random.default_rng(7 if kind == "constant" else 8)
     cover = false = 0
@@ -383,7 +383,7 @@ def test_compare_ten_segments_five_metrics():
     fam_false: dict[str, int] = {}
     any_raw = cover = rated = 0
     for _ in range(REPS):
-        log, segment = compare_log(rng, 2000, 0.3)
+        log, segment = compare_log(rng, 1000, 0.3)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", jm.JourneymineWarning)
             table = jm.compare(log, segment, outcome="buy")

@@ -927,7 +927,7 @@ def _drift_section(a: Analysis) -> str:
     t = a.so_what.get("drift")
     if t is None:
         return ""
-    shown = t.assign(period=t["period"].astype(str)).drop(columns=["p_value"])
+    shown = t.assign(period=t["period"].astype(str)).drop(columns=["p_value", "p_adjusted"])
     body = _figure(a.figures.get("drift")) + html_table(
         shown.round(4), caption="Conformance by period", max_rows=60
     )

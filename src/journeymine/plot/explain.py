@@ -221,7 +221,8 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
     -------
     matplotlib.axes.Axes
         The rate (in %) at each period's start, the Wilson interval as a
-        band, and a red ring around the periods flagged ``changed``.
+        band, and a red ring around the periods flagged ``changed`` (Holm-
+        adjusted p-value below 0.01; the legend says so).
 
     Raises
     ------
@@ -257,7 +258,7 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
                 edgecolors=_BAD,
                 linewidths=1.8,
                 zorder=4,
-                label="changed (p < 0.01)" if i == 0 else None,
+                label="changed (adjusted p < 0.01)" if i == 0 else None,
             )
     ax.set_ylabel("conforming cases (%)")
     ax.set_xlabel("period (first event of the case)")
