@@ -120,8 +120,9 @@ def test_report_with_model_has_every_section():
     assert "Time in stage per visit, in " in page and "Kaplan–Meier" in page
     assert "25.0%" in page  # conformance rate card
     # graph (static and map), variants, overlay, stage flow, funnel, durations;
-    # impact, drift, representatives (issue 15)
-    assert page.count("<svg") == 10
+    # drift, representatives (issue 15); no impact picture: on 3 cases no deviation has
+    # comparable cases enough for an interval (issue 22)
+    assert page.count("<svg") == 9
     assert "returns after a purchase" in page
 
 

@@ -338,7 +338,7 @@ def _so_what_figures(a: Analysis) -> None:
     )
 
     t, figs = a.so_what, a.figures
-    if "impact" in t and t["impact"]["diff"].notna().any():
+    if "impact" in t and t["impact"]["lo"].notna().any():  # rows with an interval to draw
         figs["impact"] = Figure(
             "impact",
             "Each kind of deviation against cases at the same point of their journey without "
