@@ -28,8 +28,9 @@ def main() -> None:
     ]
     landmark = 1.5  # after two events, furthest stage Consideration
     ax.fill_between([landmark, 5.2], -0.35, len(rows) + 0.25, color=BAND, zorder=0)
-    ax.plot([landmark, landmark], [-0.35, len(rows) + 0.25], color=INK, linewidth=1.2,
-            linestyle="--")
+    ax.plot(
+        [landmark, landmark], [-0.35, len(rows) + 0.25], color=INK, linewidth=1.2, linestyle="--"
+    )
     ax.text(
         landmark + 0.05,
         len(rows) - 0.35,
@@ -67,10 +68,15 @@ def main() -> None:
         plt.Line2D([], [], marker="o", linestyle="", color=c, label=t)
         for c, t in ((BAD, "deviation"), (GOOD, "conversion"), (INK, "other event"))
     ]
-    ax.legend(handles=handles, frameon=False, fontsize=9, loc="upper left", ncol=3,
-              bbox_to_anchor=(0.0, 1.08))
-    ax.set_title("Landmark design: compare at the same point of the journey", fontsize=11,
-                 pad=22)
+    ax.legend(
+        handles=handles,
+        frameon=False,
+        fontsize=9,
+        loc="upper left",
+        ncol=3,
+        bbox_to_anchor=(0.0, 1.08),
+    )
+    ax.set_title("Landmark design: compare at the same point of the journey", fontsize=11, pad=22)
     fig.tight_layout()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(OUT, bbox_inches="tight")

@@ -284,3 +284,55 @@ def test_a_model_that_does_not_fit_warns_once():
     with pytest.warns(jm.JourneymineWarning, match="unknown activity") as caught:
         jm.deviation_impact(log, other)
     assert len(caught) == 1
+
+
+# -- issue 22: min_cases, strata, adjusted p-values, errors ----------------------------------
+def test_rows_under_min_cases_have_counts_but_no_interval():
+    df = journeys(400, 6, p_dev=0.02)
+    log = sim_log(df)
+    row = _row(log, min_cases=50)
+    assert row["cases_with"] < 50 and not np.isnan(row["diff"])
+    assert np.isnan(row["lo"]) and np.isnan(row["hi"]) and np.isnan(row["p_value"])
+    assert np.isnan(row["p_adjusted"]) and "min_cases=50" in row["note"]
+    full = _row(log, min_cases=1)
+    assert full["diff"] == row["diff"] and full["note"] == "" and full["lo"] <= full["hi"]
+
+
+def test_strata_column_and_series_agree_and_holm_adjusts_rows():
+    df = journeys(800, 7)
+    df["device"] = np.where(df["case"] % 3 == 0, "mobile", "desktop")
+    log = sim_log(df)
+    by_column = jm.deviation_impact(log, SIM_MODEL, strata="device")
+    series = df.groupby("case")["device"].first()
+    pd.testing.assert_frame_equal(by_column, jm.deviation_impact(log, SIM_MODEL, strata=series))
+    from journeymine._stats import adjust_p
+
+    np.testing.assert_allclose(
+        by_column["p_adjusted"], adjust_p(by_column["p_value"]), equal_nan=True
+    )
+    bh = jm.deviation_impact(log, SIM_MODEL, strata="device", adjust="bh")
+    np.testing.assert_allclose(bh["p_adjusted"], adjust_p(bh["p_value"], "bh"), equal_nan=True)
+
+
+def test_conversion_ignores_deviations_after_the_first_purchase():
+    df = journeys(300, 8, p_dev=0.0)
+    buyers = df.loc[df["activity"] == "a4", ["case", "timestamp"]]
+    after = buyers.assign(activity="x", timestamp=buyers["timestamp"] + pd.Timedelta("1h"))
+    after["channel"] = "web"
+    log = sim_log(pd.concat([df, after], ignore_index=True))
+    table = jm.deviation_impact(log, SIM_MODEL)
+    assert (table["kind"] != "unknown_activity").all()  # every x comes after a purchase
+    revenue = jm.deviation_impact(log, SIM_MODEL, outcome=pd.Series(1.0, index=log.cases))
+    assert (revenue["kind"] == "unknown_activity").any()  # a numeric outcome keeps them
+
+
+def test_new_argument_errors(small):
+    df, log = small
+    with pytest.raises(ParameterError, match="'min_cases'"):
+        jm.deviation_impact(log, SIM_MODEL, min_cases=0)
+    with pytest.raises(ParameterError, match="'adjust'"):
+        jm.deviation_impact(log, SIM_MODEL, adjust="none")
+    with pytest.raises(ParameterError, match="'strata'"):
+        jm.deviation_impact(log, SIM_MODEL, strata="no such column")
+    with pytest.raises(ParameterError, match="'strata'.*one value per case"):
+        jm.deviation_impact(log, SIM_MODEL, strata=pd.Series([1, 2], index=["0", "0"]))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, bind, check_segment, run
+from journeymine._kernel import Kernel, LogMeta, bind, run
 from journeymine._stats import ADJUST_METHODS, adjust_p
 from journeymine.conformance import KINDS
 from journeymine.errors import ParameterError
@@ -311,6 +311,30 @@ def series_outcomes(outcome: pd.Series, cases: pd.Series, func: str) -> np.ndarr
     return values
 
 
+def _check_strata(strata: Any, meta: LogMeta) -> None:
+    """``strata=``: a column of the log (not the case or timestamp) or a Series by case id."""
+    if isinstance(strata, pd.Series):
+        if not strata.index.is_unique:
+            dupes = strata.index[strata.index.duplicated()].unique()[:3].tolist()
+            raise ParameterError(
+                "The 'strata' Series of deviation_impact() must have one value per case id, "
+                f"but its index repeats {dupes}. Build it with one row per case, e.g. "
+                "log.case_table().set_index('case')['<column>']."
+            )
+        return
+    if not isinstance(strata, str) or strata not in meta.columns:
+        raise ParameterError(
+            "The 'strata' parameter of deviation_impact() must be a column of the log or a "
+            f"pandas Series indexed by case id. Got {strata!r} instead; columns: "
+            f"{list(meta.columns)}."
+        )
+    if strata in (meta.case, meta.timestamp):
+        raise ParameterError(
+            f"The 'strata' parameter of deviation_impact() cannot be the case or timestamp "
+            f"column ({strata!r}). Pass a case-level column such as the device or the region."
+        )
+
+
 def activity_bins(position: np.ndarray) -> np.ndarray:
     """Activity stratum of a landmark from the number of events before it.
 
@@ -356,7 +380,7 @@ class _Impact(Kernel[dict, pd.DataFrame]):
                 f"timestamp column ({self.outcome!r}); pass a numeric column such as revenue."
             )
         if self.strata is not None:
-            check_segment(self.strata, meta, self.name)
+            _check_strata(self.strata, meta)
         return replace(self, inner=bind(_Check(self.model, "stages"), meta))
 
     def part(self, log: JourneyLog) -> dict:
