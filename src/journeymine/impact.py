@@ -187,7 +187,12 @@ def deviation_impact(
     a zero-width interval); the comparison mean a normal interval. The
     comparison side's variance is cluster-robust: a case in several strata
     counts once (its influence summed over its strata). ``p_value`` is the
-    smallest ``1 - level`` whose interval excludes 0.
+    smallest ``1 - level`` whose interval excludes 0 (found on a grid of
+    levels; values below 1e-8 are reported as 1e-8). In simulations with a
+    known truth (``tests/test_calibration.py``, the user guide's "How
+    journeymine draws conclusions") the 95 % interval covers the truth in
+    at least 94 % of runs and fewer than 6 % of null runs are flagged, from
+    10 deviating cases on.
 
     Examples
     --------
