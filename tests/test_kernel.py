@@ -26,9 +26,12 @@ import journeymine as jm
 from journeymine import _kernel
 from journeymine.attribution import _Attribution, _ConversionPaths, _SegmentTable
 from journeymine.clusters import _Clusters
+from journeymine.compare import _Compare
 from journeymine.conformance import ConformanceReport, _Check
+from journeymine.drift import _Drift
 from journeymine.features import _Features
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
+from journeymine.impact import _Impact
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel
 from journeymine.paths import _StepMatrix
@@ -108,6 +111,10 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "journey_features_model": lambda m: _Features(m, 5),
     "cluster_journeys": lambda m: _Clusters(2, "transitions", 0, m),
     "cluster_journeys_ngrams": lambda m: _Clusters(2, "ngrams", 0, None),
+    "deviation_impact": lambda m: _Impact(m, min_cases=1),
+    "deviation_impact_strata": lambda m: _Impact(m, strata="segment", min_cases=1),
+    "conformance_drift": lambda m: _Drift(m, "D"),
+    "compare": lambda m: _Compare("segment", m, None),
 }
 
 
@@ -149,7 +156,7 @@ def test_arguments_are_checked_on_metadata_only() -> None:
     log = jm.datasets.load_shop()
     kernel = _Funnel(jm.datasets.shop_model(), "2000-01-01", None)
     with pytest.raises(jm.ParameterError, match="before the log's last event"):
-        kernel.check(log.meta)
+        _kernel.bind(kernel, log.meta)
 
 
 # -- the Dask engine runs the same kernels ---------------------------------------------
@@ -206,6 +213,14 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "deviation_impact": lambda log, m: jm.deviation_impact(log, m),
     "conformance_drift": lambda log, m: jm.conformance_drift(log, m, freq="M"),
     "conformance_drift_segment": lambda log, m: jm.conformance_drift(log, m, segment="channel"),
+    # issue 22: landmark strata, min_cases, adjustments, open cases
+    "deviation_impact_strata": lambda log, m: jm.deviation_impact(
+        log, m, strata="channel", min_cases=3, adjust="bh"
+    ),
+    "conformance_drift_as_of": lambda log, m: jm.conformance_drift(
+        log, m, freq="M", as_of="2026-01-15", open_window="60D", adjust="bh"
+    ),
+    "compare_bh": lambda log, m: jm.compare(log, _first_channel(log), model=m, adjust="bh"),
     "channel_switches": lambda log, m: jm.channel_switches(log, model=m, online=["web", "app"]),
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),

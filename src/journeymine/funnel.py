@@ -13,7 +13,7 @@ from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
 from journeymine.errors import ParameterError
-from journeymine.log import JourneyLog
+from journeymine.log import JourneyLog, factorize
 from journeymine.model import JourneyModel, covered
 from journeymine.visits import close_visits, km_summary, visit_arrays
 
@@ -627,9 +627,10 @@ def stage_durations(
         ``open``
             Visits not over yet, right-censored in the statistics (int64).
         ``median``, ``median_lo``, ``median_hi``
-            Kaplan–Meier median time in stage and its confidence interval;
-            NaT where the survival curve (or its confidence band) never gets
-            down to one half, e.g. when most visits are open.
+            Kaplan–Meier median time in stage and its confidence interval
+            from resampling cases (see Notes); NaT where the survival curve
+            (or the resampled curves) never gets down to one half, e.g. when
+            most visits are open.
         ``p90``
             Kaplan–Meier 90th percentile; NaT when the curve stays above 0.1.
 
@@ -659,8 +660,12 @@ def stage_durations(
     ``scipy.stats.ecdf`` estimates the survival curve of the time in stage
     from all visits (Kaplan–Meier). Leaving open visits out would bias the
     times low. The median is the first time the curve is at or below one
-    half, its interval where the pointwise confidence band (log-log method)
-    gets there. Without ``as_of`` every case's last visit is open and
+    half. Its interval resamples *cases*, not visits (a case bootstrap: 400
+    resamples, each case drawn with all its visits, seeded so the table is
+    the same every run; ends rounded up to a grid of 1,024 time quantiles
+    on large logs): the visits of one customer are alike, and treating them
+    as independent gives intervals that cover the truth about 77 % of the
+    time instead of 95 % when customers visit a stage four times each. Without ``as_of`` every case's last visit is open and
     censored at the log's last event; pass ``as_of`` (and ``open_window``)
     so that cases that went quiet count as having left.
 
@@ -732,6 +737,7 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
         arr = visit_arrays(log, self.model)
         out = pd.DataFrame(
             {
+                "case": log.case_labels.take(arr["case"]),  # cases are resampled, not visits
                 "stage": arr["stage"],
                 "enter": arr["enter"],
                 "leave": arr["leave"],
@@ -752,15 +758,16 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
         duration, is_open = close_visits(arr, self.as_of_ns, self.window, end)
         stages = list(self.model.stages)
         stage = merged["stage"].to_numpy(np.int64)
+        case, _ = factorize(merged["case"])  # by sorted case id: the same on every engine
         if self.by_col is None:
-            return km_summary(duration, is_open, stage, stages, self.ci)
+            return km_summary(duration, is_open, stage, stages, self.ci, case)
         codes, labels = pd.factorize(merged["by"], sort=True)
         n_by = max(len(labels), 1)
         key = stage * n_by + codes
         ok = codes >= 0  # visits whose by value is missing are left out
         cells = np.unique(key[ok])  # (stage, by value) pairs that occur
         cell = np.searchsorted(cells, key[ok])
-        table = km_summary(duration[ok], is_open[ok], cell, list(cells), self.ci)
+        table = km_summary(duration[ok], is_open[ok], cell, list(cells), self.ci, case[ok])
         out = table.drop(columns="stage")
         out.insert(
             0, "stage", pd.Categorical.from_codes(cells // n_by, categories=stages, ordered=True)

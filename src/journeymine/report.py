@@ -334,7 +334,7 @@ def _draw_figures(a: Analysis, top_variants: int) -> None:
             "segments",
             f"Each group of {a.segment!r} (its value on the case's first event): dots are "
             "shares of the group's cases, bars their 95 % Wilson intervals, rings a "
-            "difference to the other cases with p < 0.05.",
+            "difference to the other cases with an adjusted p < 0.05 (Holm).",
             lambda: plot_compare(a.segments),
         )
     _so_what_figures(a, add)
@@ -388,7 +388,7 @@ def so_what_lines(a: Analysis) -> list[str]:
     t, lines = a.so_what, []
     impact = t.get("impact")
     if impact is not None and impact["diff"].notna().any():
-        harmful = impact[impact["hi"] < 0]
+        harmful = impact[(impact["hi"] < 0) & (impact["p_adjusted"] < 0.05)]
         if len(harmful):
             worst = harmful.iloc[0]
             stage = f" at {worst['stage']}" if worst["stage"] is not None else ""
@@ -398,7 +398,7 @@ def so_what_lines(a: Analysis) -> list[str]:
                 f"{worst['hi']:+.3g}], impact {worst['impact']:+,.1f}"
             )
         else:
-            lines.append("deviation impact: no deviation lowers the outcome beyond its interval")
+            lines.append("deviation impact: no deviation lowers the outcome (adjusted p < 0.05)")
     drift = t.get("drift")
     if drift is not None and len(drift):
         changed = drift.loc[drift["changed"], "period"].astype(str).tolist()
@@ -431,19 +431,20 @@ def _so_what_figures(a: Analysis, add: Callable[[str, str, Callable[[], Any]], N
     )
 
     t = a.so_what
-    if "impact" in t and t["impact"]["diff"].notna().any():
+    if "impact" in t and t["impact"]["lo"].notna().any():  # rows with an interval to draw
         add(
             "impact",
-            "Each kind of deviation against comparable cases without it, stage by stage: the "
-            "difference in outcome with its 95 % bootstrap interval; impact = difference × "
-            "cases with the deviation.",
+            "Each kind of deviation against cases at the same point of their journey without "
+            "it (landmark design): the difference in outcome with its 95 % interval, coloured "
+            "when its Holm-adjusted p-value is below 0.05; impact = difference × cases with "
+            "the deviation.",
             lambda: plot_impact(t["impact"]),
         )
     if "drift" in t and len(t["drift"]):
         add(
             "drift",
             "Share of conforming cases by the period of their first event, with Wilson 95 % "
-            "intervals; rings mark a change from the period before (p < 0.01).",
+            "intervals; rings mark a change from the period before (Holm-adjusted p < 0.01).",
             lambda: plot_drift(t["drift"]),
         )
     if "channels" in t and len(t["channels"]):
@@ -890,7 +891,7 @@ def _segment_section(a: Analysis) -> str:
             text = f"{row.value:g} ({row.lo:g}–{row.hi:g})"
         else:
             text = f"{row.value:.1%} ({row.lo:.1%}–{row.hi:.1%})"
-        return text + (" *" if row.p_value < 0.05 else "")
+        return text + (" *" if row.p_adjusted < 0.05 else "")
 
     cells = pd.DataFrame(
         {
@@ -908,7 +909,8 @@ def _segment_section(a: Analysis) -> str:
         + html_table(wide, caption=f"Groups of {a.segment!r}", max_rows=100)
         + "<p class='note'>Value (95 % interval): Wilson intervals for shares, a seeded "
         "bootstrap for medians. * the group differs from all other cases "
-        "with p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median test).</p>"
+        "with an adjusted p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median "
+        "test; Holm's adjustment within each family of metrics).</p>"
     )
     return _section(
         "segments",
@@ -1046,7 +1048,7 @@ def _drift_section(a: Analysis) -> str:
     t = a.so_what.get("drift")
     if t is None:
         return ""
-    shown = t.assign(period=t["period"].astype(str)).drop(columns=["p_value"])
+    shown = t.assign(period=t["period"].astype(str)).drop(columns=["p_value", "p_adjusted"])
     body = _figure(a.figures.get("drift")) + html_table(
         shown.round(4), caption="Conformance by period", max_rows=60
     )

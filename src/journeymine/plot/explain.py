@@ -104,9 +104,11 @@ def plot_impact(
     -------
     matplotlib.axes.Axes
         One row per (kind, stage): a dot at ``diff`` (with minus without)
-        and a line from ``lo`` to ``hi``, red when the whole interval is
-        below 0, green above, grey when it holds 0; the impact (diff x cases
-        with it) is written on the right.
+        and a line from ``lo`` to ``hi``, red when the deviation lowers the
+        outcome with an *adjusted* p-value (``p_adjusted``) below 0.05,
+        green when it raises it, grey otherwise (a legend says so); the
+        impact (diff x cases with it) is written on the right. Rows below
+        ``min_cases`` (no interval) are not drawn.
 
     Raises
     ------
@@ -125,12 +127,18 @@ def plot_impact(
     """
     cols = ["kind", "stage", "cases_with", "diff", "lo", "hi", "impact"]
     table = _need(table, cols, "plot_impact", "jm.deviation_impact(log, model)")
-    shown = table.dropna(subset=["diff"])
+    shown = table.dropna(subset=["diff", "lo", "hi"])
     shown = shown.reindex(shown["impact"].abs().sort_values(ascending=False).index)[:top]
     shown = shown.iloc[::-1]  # the largest at the top
     ax = _axes(ax, "plot_impact", (8.5, 0.42 * max(len(shown), 3) + 1.4))
     y = np.arange(len(shown))
-    colour = np.where(shown["hi"] < 0, _BAD, np.where(shown["lo"] > 0, _GOOD, _GREY))
+    # significance on the adjusted p-value only (the raw one, for tables from older versions)
+    p_col = "p_adjusted" if "p_adjusted" in shown.columns else "p_value"
+    sig = shown[p_col].to_numpy(dtype=float) < 0.05 if p_col in shown.columns else shown["lo"] > 0
+    sig = np.asarray(sig, dtype=bool)
+    colour = np.where(
+        sig & (shown["hi"] < 0), _BAD, np.where(sig & (shown["lo"] > 0), _GOOD, _GREY)
+    )
     ax.hlines(y, shown["lo"], shown["hi"], colors=list(colour), linewidth=2.5)
     ax.scatter(shown["diff"], y, color=list(colour), zorder=3, s=36)
     ax.axvline(0, color=_INK, linewidth=0.8)
@@ -163,6 +171,24 @@ def plot_impact(
     )
     ax.set_xlabel("difference in mean outcome, with minus without (interval)")
     ax.set_title(title or "Deviations ranked by impact")
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], color=c, marker="o", linewidth=2.5, label=text)
+        for c, text in (
+            (_BAD, "lowers it (adjusted p < 0.05)"),
+            (_GOOD, "raises it (adjusted p < 0.05)"),
+            (_GREY, "not shown to matter"),
+        )
+    ]
+    ax.legend(
+        handles=handles,
+        frameon=False,
+        fontsize=9,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16 if len(shown) > 4 else -0.3),
+        ncol=3,
+    )
     ax.grid(axis="x", color="#e4e7eb")
     _tight(ax)
     return ax
@@ -186,7 +212,8 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
     -------
     matplotlib.axes.Axes
         The rate (in %) at each period's start, the Wilson interval as a
-        band, and a red ring around the periods flagged ``changed``.
+        band, and a red ring around the periods flagged ``changed`` (Holm-
+        adjusted p-value below 0.01; the legend says so).
 
     Raises
     ------
@@ -222,7 +249,7 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
                 edgecolors=_BAD,
                 linewidths=1.8,
                 zorder=4,
-                label="changed (p < 0.01)" if i == 0 else None,
+                label="changed (adjusted p < 0.01)" if i == 0 else None,
             )
     ax.set_ylabel("conforming cases (%)")
     ax.set_xlabel("period (first event of the case)")

@@ -290,7 +290,7 @@ def plot_compare(
     One row per metric (the proportions: conversion, conformance and the
     ``*_rate`` metrics that are not zero everywhere), a dot per group with
     its Wilson interval; a ring marks a difference to the other cases with
-    p < 0.05.
+    an adjusted p-value (``p_adjusted``) below 0.05.
 
     Parameters
     ----------
@@ -344,12 +344,13 @@ def plot_compare(
             capsize=2,
             markersize=4,
         )
-        sig = rows["p_value"].to_numpy(dtype=float) < 0.05
+        p_col = "p_adjusted" if "p_adjusted" in rows.columns else "p_value"
+        sig = rows[p_col].to_numpy(dtype=float) < 0.05
         ax.scatter(value[sig], y[sig], s=80, facecolors="none", edgecolors=cmap(gi % 10))
     ax.set_yticks(range(len(metrics)), metrics)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("share of the group's cases (dot: value, bar: interval, ring: p < 0.05)")
+    ax.set_xlabel("share of the group's cases (dot: value, bar: interval, ring: adjusted p < 0.05)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(title="group", fontsize=8, loc="best")
     ax.set_title("Segments compared")
