@@ -233,3 +233,17 @@ def test_where_series_of_text_is_refused(text):
     ids = log.cases[:2]
     with pytest.raises(jm.ParameterError, match="must hold booleans"):
         jm.filter_cases(log, where=pd.Series(text, index=ids, dtype=object))
+
+
+# -- item 8: missing revenue is said, not silently 0 --------------------------------------
+def test_deviation_impact_says_how_many_outcomes_are_missing():
+    log = jm.datasets.load_shop()
+    df = log.to_pandas()
+    df["rev"] = np.where(np.arange(len(df)) % 7 == 0, np.nan, 10.0)
+    df = df.drop_duplicates(["customer_id", "touchpoint", "timestamp"])
+    log = jm.from_pandas(
+        df, case="customer_id", activity="touchpoint", timestamp="timestamp", stage="stage"
+    )
+    n = int(df["rev"].isna().sum())
+    with pytest.warns(jm.JourneymineWarning, match=rf"{n:,} events have no value.*'rev'"):
+        jm.deviation_impact(log, jm.datasets.shop_model(), outcome="rev")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -12,7 +13,7 @@ from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, bind, run
 from journeymine._stats import ADJUST_METHODS, adjust_p
 from journeymine.conformance import KINDS
-from journeymine.errors import ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import factorize
 from journeymine.model import JourneyModel, covered
 
@@ -477,11 +478,15 @@ class _Impact(Kernel[dict, pd.DataFrame]):
         cases = pd.DataFrame({"case": log.case_labels, "y": y})
         if isinstance(self.strata, str):
             cases["stratum"] = log.column(self.strata)[log.case_offsets[:-1]]
-        return {"cases": cases, "risk": risk, "devs": devs}
+        missing = 0
+        if isinstance(self.outcome, str) and log.n_events:
+            missing = int(np.isnan(log.column(self.outcome).astype(np.float64)).sum())
+        return {"cases": cases, "risk": risk, "devs": devs, "missing": missing}
 
     def merge(self, a: dict, b: dict) -> dict:
         shift = len(a["cases"])
         return {
+            "missing": a.get("missing", 0) + b.get("missing", 0),
             "cases": pd.concat([a["cases"], b["cases"]], ignore_index=True),
             "risk": pd.concat(
                 [a["risk"], b["risk"].assign(row=b["risk"]["row"].to_numpy() + shift)],
@@ -494,6 +499,15 @@ class _Impact(Kernel[dict, pd.DataFrame]):
         }
 
     def finish(self, merged: dict, meta: LogMeta) -> pd.DataFrame:
+        if merged.get("missing"):
+            warnings.warn(
+                f"deviation_impact(): {merged['missing']:,} events have no value in the "
+                f"outcome column {self.outcome!r}; they count as 0 (no revenue). If a missing "
+                "value means something else, fill it before building the log, or pass a "
+                "Series of outcomes by case id.",
+                JourneymineWarning,
+                stacklevel=user_stacklevel(),
+            )
         cases = merged["cases"]
         # cases in the order of one log (sorted ids), whatever the partitions were
         codes, _ = factorize(cases["case"])
