@@ -46,9 +46,11 @@ def _peak_rss_mib(code: str) -> tuple[float, str]:
     """Run ``code`` in a fresh interpreter; its peak RSS (MiB) and what it printed."""
     script = textwrap.dedent(
         f"""
-        import resource
+        import re
         {textwrap.indent(textwrap.dedent(code), "        ").strip()}
-        print("PEAK", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        # VmHWM: this process image's peak (ru_maxrss would carry the parent's over exec)
+        status = open("/proc/self/status").read()
+        print("PEAK", re.search(r"VmHWM:\s+(\d+)", status).group(1))
         """
     )
     out = subprocess.run(
