@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 import journeymine as jm
-from journeymine._kernel import Kernel, tree_merge
+from journeymine.engine import Kernel, tree_merge
 from journeymine.log import JourneyLog
 
 COLUMNS = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
@@ -52,7 +52,7 @@ def split_equal(kernel: Kernel, log: JourneyLog, cut: list[int], compare: Any) -
 def dask_log(df: pd.DataFrame, npartitions: int, **kwargs: Any) -> Any:
     import dask.dataframe as dd
 
-    from journeymine.scale import from_dask
+    from journeymine import from_dask
 
     ddf = dd.from_pandas(df, npartitions=max(1, min(npartitions, len(df))), sort=False)
     return from_dask(ddf, **COLUMNS, npartitions=npartitions, **kwargs).persist()

@@ -321,8 +321,8 @@ def test_merge_refuses_what_it_cannot_do_exactly():
 @settings(max_examples=40, deadline=None)
 @given(frames(min_cases=2), st.data())
 def test_kernels_merge_like_the_whole_log(df, data):
-    from journeymine._kernel import tree_merge
     from journeymine.discovery import _Discover, _Variants
+    from journeymine.engine import tree_merge
 
     log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
     cuts = sorted(data.draw(st.sets(st.integers(1, log.n_cases - 1), max_size=3)))

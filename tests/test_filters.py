@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import journeymine as jm
-from journeymine.cases import _CaseTable
+from journeymine._percase import CaseTable
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 
 from slice_support import dask_log, shop_frame, split_equal, to_log, traces
@@ -61,7 +61,7 @@ def test_case_table_matches_reference(df):
 @SETTINGS
 @given(journey_frames(), st.lists(st.integers(0, 8), max_size=3))
 def test_case_table_kernel_splits(df, cut):
-    split_equal(_CaseTable(), to_log(df), cut, tm.assert_frame_equal)
+    split_equal(CaseTable(), to_log(df), cut, tm.assert_frame_equal)
 
 
 # -- filter_cases --------------------------------------------------------------------

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import journeymine as jm
-from journeymine import _kernel
+from journeymine import engine as _kernel
 from journeymine.conformance import ConformanceReport, _Check
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
 from journeymine.loops import _FindLoops, _LoopSummary

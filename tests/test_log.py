@@ -709,8 +709,8 @@ def test_text_dtypes_give_the_same_log():
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_quality_kernel_merges_like_the_whole_log(data):
-    from journeymine._kernel import tree_merge
     from journeymine._quality import Quality
+    from journeymine.engine import tree_merge
 
     n = data.draw(st.integers(2, 25))
     df = pd.DataFrame(
@@ -742,9 +742,9 @@ def test_quality_kernel_merges_like_the_whole_log(data):
 def test_quality_kernel_on_a_dask_log_warns_like_in_memory():
     dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")
-    from journeymine._kernel import run
+    from journeymine import from_dask
     from journeymine._quality import Quality
-    from journeymine.scale import from_dask
+    from journeymine.engine import run
 
     df = pd.DataFrame(
         {

@@ -13,6 +13,8 @@ from journeymine.compare import compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
 from journeymine.drift import conformance_drift
+from journeymine.engine import LogLike
+from journeymine.engine.dask import DaskJourneyLog, from_dask
 from journeymine.errors import (
     JourneymineError,
     JourneymineWarning,
@@ -53,7 +55,6 @@ from journeymine.plot.explore import (
 )
 from journeymine.report import write_report
 from journeymine.representatives import representatives
-from journeymine.scale import from_dask
 from journeymine.simulate import simulate
 from journeymine.visits import stage_visits
 
@@ -61,12 +62,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConformanceReport",
+    "DaskJourneyLog",
     "GraphComparison",
     "JourneyGraph",
     "JourneyLog",
     "JourneyModel",
     "JourneymineError",
     "JourneymineWarning",
+    "LogLike",
     "LogError",
     "MissingDependencyError",
     "ModelError",

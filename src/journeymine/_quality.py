@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta
+from journeymine.engine import Kernel, LogMeta
 from journeymine.errors import JourneymineWarning, LogError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case, names
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel
 
@@ -32,7 +32,7 @@ def channel_switches(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog or LogLike
         An event log built with ``channel=`` (a channel column).
     online : sequence, optional
         The channels that are online (e.g. ``["web", "app", "email"]``). With

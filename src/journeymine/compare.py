@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from journeymine import filters as _f
-from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine._validation import check_model
+from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine.errors import JourneymineWarning, ParameterError
 from journeymine.log import JourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.engine.dask import DaskJourneyLog
     from journeymine.model import JourneyModel
-    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["compare"]
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine._tables import concat_by_case, names
+from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine.errors import (
     JourneymineWarning,
     MissingDependencyError,
@@ -25,7 +25,7 @@ from journeymine.model import JourneyModel, covered
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["ALIGNMENT_KINDS", "KINDS", "ConformanceReport", "check"]
 
@@ -246,7 +246,7 @@ def _top_deviations(dev: pd.DataFrame, k: int) -> list[tuple[str, str, int]]:
 
 # -- check ----------------------------------------------------------------------
 def check(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     model: JourneyModel,
     *,
     method: Method = "stages",

@@ -10,8 +10,8 @@ import pandas as pd
 
 from journeymine import _sketch
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, Segmented, run
 from journeymine._threads import second_thread
+from journeymine.engine import Kernel, LogMeta, Segmented, run
 from journeymine.errors import ParameterError
 from journeymine.graph import JourneyGraph, _CaseState, _DeferredHistogram
 from journeymine.log import JourneyLog, factorize

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run, run_local, segmented
+from journeymine.engine import Kernel, LogMeta, run, run_local, segmented
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel, covered
 

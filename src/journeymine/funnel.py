@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
+from journeymine.engine import Kernel, LogMeta, run, segmented
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel, covered
 from journeymine.visits import close_visits, km_summary, visit_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["funnel", "stage_durations"]
 
@@ -39,7 +39,7 @@ def _first_visits(
 
 
 def funnel(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     model: JourneyModel,
     *,
     as_of: Any = None,
@@ -369,7 +369,7 @@ def _ordered_reach(
 
 # -- stage durations ------------------------------------------------------
 def stage_durations(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     model: JourneyModel,
     *,
     by: str | None = None,

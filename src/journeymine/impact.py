@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run, run_local
 from journeymine.conformance import KINDS
+from journeymine.engine import Kernel, LogMeta, run, run_local
 from journeymine.errors import ParameterError
 from journeymine.log import factorize
 from journeymine.model import JourneyModel, covered

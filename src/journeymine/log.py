@@ -27,7 +27,7 @@ from journeymine.errors import user_stacklevel as _stacklevel
 if TYPE_CHECKING:  # pragma: no cover
     import pm4py  # noqa: F401
 
-    from journeymine._kernel import Kernel, LogMeta
+    from journeymine.engine.base import Kernel, LogMeta
 
 R = TypeVar("R")
 
@@ -109,6 +109,9 @@ class JourneyLog:
     source: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    #: the engine that runs this log's kernels (see :func:`journeymine.engine.run`)
+    __journeymine_engine__ = "memory"
+
     # -- sizes and labels -------------------------------------------------
     @property
     def n_events(self) -> int:
@@ -181,7 +184,7 @@ class JourneyLog:
         'stage'
         """
         if "meta" not in self._cache:
-            from journeymine._kernel import LogMeta
+            from journeymine.engine.base import LogMeta
 
             self._cache["meta"] = LogMeta(
                 columns=tuple(self.columns),
@@ -199,7 +202,7 @@ class JourneyLog:
 
     def _run(self, kernel: Kernel[Any, R]) -> R:
         """Run an analysis kernel on this log: ``finish(part(log))`` (see ``_kernel``)."""
-        from journeymine._kernel import run_local
+        from journeymine.engine.base import run_local
 
         return run_local(kernel, self)
 
@@ -339,9 +342,10 @@ class JourneyLog:
         >>> jm.datasets.load_shop().case_table().columns[:5].tolist()
         ['case', 'events', 'start', 'end', 'duration']
         """
-        from journeymine.cases import case_table
+        from journeymine._percase import CaseTable
+        from journeymine.engine.base import run
 
-        return case_table(self)
+        return run(CaseTable(), self)
 
     def select_cases(self, case_codes: Any) -> JourneyLog:
         """A new log with only the given cases, keeping everything else.

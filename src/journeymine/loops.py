@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
+from journeymine.engine import Kernel, LogMeta, run, segmented
 from journeymine.errors import JourneymineWarning, ParameterError
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["KINDS", "find_loops", "loop_summary"]
 
@@ -192,7 +192,7 @@ def _detect(
 
 
 def find_loops(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     model: JourneyModel | None = None,
     purchase: str | Sequence[str] | None = None,
@@ -342,7 +342,7 @@ class _FindLoops(_LoopArgs, Kernel[pd.DataFrame, pd.DataFrame]):
 
 
 def loop_summary(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     model: JourneyModel | None = None,
     purchase: str | Sequence[str] | None = None,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from journeymine import model_io
-from journeymine._kernel import Kernel, bind
+from journeymine.engine import Kernel, bind
 from journeymine.errors import (
     JourneymineWarning,
     ModelError,

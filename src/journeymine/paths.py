@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 
 from journeymine import filters as _f
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import ENDED
 from journeymine._validation import check_option
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog, factorize
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["ENDED", "paths", "step_matrix"]
 
@@ -85,7 +85,7 @@ class _Paths(Kernel[tuple[int, int, dict], pd.DataFrame]):
 
 
 def paths(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     anchor: Any,
     *,
     direction: Literal["after", "before"] = "after",
@@ -210,7 +210,7 @@ class _StepMatrix(Kernel[tuple[int, dict, np.ndarray], pd.DataFrame]):
         return pd.DataFrame(values, index=index, columns=columns)
 
 
-def step_matrix(log: JourneyLog | DaskJourneyLog, *, steps: int = 10) -> pd.DataFrame:
+def step_matrix(log: LogLike, *, steps: int = 10) -> pd.DataFrame:
     """What share of customers does what at each step of their journey.
 
     Parameters

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +40,7 @@ def representatives(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog or LogLike
         The event log.
     k : int, optional
         Choose exactly ``k`` journeys. By default, the fewest journeys that

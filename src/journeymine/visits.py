@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel, covered
 
@@ -31,7 +31,7 @@ def stage_visits(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog or LogLike
         The event log.
     model : JourneyModel
         The designed journey: its stages in order and the stage of each

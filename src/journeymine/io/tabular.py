@@ -21,7 +21,7 @@ from journeymine.errors import LogError, ParameterError
 from journeymine.log import JourneyLog, OnError, from_pandas
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine.dask import DaskJourneyLog
 
 __all__ = ["read_csv", "read_parquet"]
 
@@ -566,9 +566,9 @@ def read_parquet(
     """
     v.check_option("engine", engine, ("pandas", "dask"), "read_parquet")
     if engine == "dask":
-        from journeymine.scale import read_parquet_dask
+        from journeymine.engine import dask as dask_engine
 
-        return read_parquet_dask(
+        return dask_engine.read_parquet(
             path,
             case=case,
             activity=activity,

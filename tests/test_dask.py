@@ -15,6 +15,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
 import journeymine as jm  # noqa: E402
+from journeymine import DaskJourneyLog, from_dask  # noqa: E402
 from journeymine.errors import (  # noqa: E402
     JourneymineWarning,
     LogError,
@@ -23,11 +24,6 @@ from journeymine.errors import (  # noqa: E402
 )
 from journeymine.log import from_pandas  # noqa: E402
 from journeymine.model import JourneyModel  # noqa: E402
-from journeymine.scale import (  # noqa: E402
-    DaskJourneyLog,
-    from_dask,
-    read_parquet_dask,
-)
 
 STAGES = {
     "ad": "Awareness",
@@ -366,7 +362,7 @@ def test_read_parquet_folder(client, tmp_path, data):
 
 def test_read_parquet_missing_path(tmp_path):
     with pytest.raises(LogError, match="not found"):
-        read_parquet_dask(tmp_path / "nope", case="c", activity="a", timestamp="t")
+        jm.read_parquet(tmp_path / "nope", case="c", activity="a", timestamp="t", engine="dask")
 
 
 # -- errors: the same as in memory ---------------------------------------------------
@@ -513,7 +509,7 @@ def test_missing_dask_raises(monkeypatch):
 
 
 def test_import_does_not_load_dask():
-    code = "import sys, journeymine, journeymine.scale\nprint('dask' in sys.modules)\n"
+    code = "import sys, journeymine, journeymine.engine.dask\nprint('dask' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
