@@ -62,7 +62,7 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
 
 def split_run(kernel: _kernel.Kernel[Any, Any], log: jm.JourneyLog, groups: np.ndarray) -> Any:
     """finish(tree_merge(part(each group of cases))) -- what the Dask engine computes."""
-    kernel.check(log.meta)
+    kernel = _kernel.bind(kernel, log.meta)
     parts = [kernel.part(log.select_cases(np.flatnonzero(groups == g))) for g in range(4)]
     return kernel.finish(_kernel.tree_merge(kernel, parts), log.meta)
 

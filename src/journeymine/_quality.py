@@ -14,6 +14,7 @@ warn once with the counts of the whole log.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +35,7 @@ DUPLICATES_WARNING = r".* the event just before (it|them) in the same case"
 LIFECYCLE = "lifecycle:transition"
 
 
+@dataclass(frozen=True)
 class Quality(Kernel["dict[str, Any]", "list[str]"]):
     """The checks as a kernel, so a Dask log can run them once over its partitions.
 
@@ -46,8 +48,7 @@ class Quality(Kernel["dict[str, Any]", "list[str]"]):
 
     name = "quality check"
 
-    def __init__(self, lifecycle: str | None = None) -> None:
-        self.lifecycle = lifecycle
+    lifecycle: str | None = None
 
     def part(self, log: JourneyLog) -> dict[str, Any]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -153,15 +154,16 @@ def _switch_pairs(log: JourneyLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return case[sw + 1], ch[sw], ch[sw + 1], labels
 
 
+@dataclass(frozen=True)
 class _CaseChannels(Kernel[pd.DataFrame, pd.DataFrame]):
     name = "channel_switches"
 
-    def __init__(self, purchase: tuple[Any, ...] | None, online: tuple[Any, ...] | None) -> None:
-        self.purchase = purchase
-        self.online = online
+    purchase: tuple[Any, ...] | None
+    online: tuple[Any, ...] | None
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _CaseChannels:
         _need_channel(meta)
+        return self
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         n_cases = log.n_cases
@@ -252,11 +254,13 @@ def _firsts(case: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return sel[head]
 
 
+@dataclass(frozen=True)
 class _SwitchPairs(Kernel[pd.DataFrame, pd.DataFrame]):
     name = "channel_switches"
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _SwitchPairs:
         _need_channel(meta)
+        return self
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         case, src, dst, labels = _switch_pairs(log)

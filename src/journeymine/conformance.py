@@ -372,17 +372,22 @@ def check(
     return run(covered(_Check(model, method, segment), model), log)
 
 
+@dataclass(frozen=True)
 class _Check(Kernel[dict, ConformanceReport]):
     """check: per-case and per-deviation rows, and observed stage/activity move counts."""
 
     name = "check"
 
-    def __init__(self, model: Any, method: Any, segment: Any = None) -> None:
-        self.model = model
-        self.method = method
-        self.segment = segment
+    model: Any
+    method: Any
+    segment: Any = None
 
-    def check(self, meta: LogMeta) -> None:
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The deviation kinds of the method."""
+        return KINDS if self.method == "stages" else ALIGNMENT_KINDS
+
+    def check(self, meta: LogMeta) -> _Check:
         v.check_model(self.model, "check")
         if self.segment is not None:
             check_segment(self.segment, meta, "check")
@@ -394,7 +399,7 @@ class _Check(Kernel[dict, ConformanceReport]):
                 "JourneyModel.from_bpmn(path) or JourneyModel.from_petri_net(net, im, fm), or "
                 'use method="stages".'
             )
-        self.kinds = KINDS if self.method == "stages" else ALIGNMENT_KINDS
+        return self
 
     def part(self, log: JourneyLog) -> dict:
         model = self.model

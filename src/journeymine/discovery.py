@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -75,6 +75,7 @@ def _remainder(keys: np.ndarray, width: int) -> np.ndarray:
     return keys - keys // width * width
 
 
+@dataclass(frozen=True)
 class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]):
     """discover() as a kernel: a partition's graph (with its per-case state), merged with ``+``.
 
@@ -84,11 +85,11 @@ class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]
 
     name = "discover"
 
-    def __init__(self, by: str) -> None:
-        self.by = by
+    by: str
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _Discover:
         _resolve_by(meta, self.by)
+        return self
 
     def part(self, log: JourneyLog) -> tuple[JourneyGraph, pd.DataFrame | None]:
         graph = _graph(log, self.by, _resolve_by(log.meta, self.by))
@@ -476,6 +477,7 @@ class _VariantsPart:
         self.rank = rank  # the variants' order by sequence, when known (one part)
 
 
+@dataclass(frozen=True)
 class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
     """variants() as a kernel: variants per part, merged by sequence; medians over all cases.
 
@@ -485,10 +487,9 @@ class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
 
     name = "variants"
 
-    def __init__(self, top: int | None) -> None:
-        self.top = top
+    top: int | None
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _Variants:
         top = self.top
         if top is not None and (
             isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
@@ -496,6 +497,7 @@ class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
             raise ParameterError(
                 f"The 'top' parameter of variants() must be a positive int. Got {top!r} instead."
             )
+        return self
 
     def part(self, log: JourneyLog) -> _VariantsPart:
         vid, rep = variant_ids(log)

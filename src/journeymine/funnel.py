@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -189,40 +190,39 @@ def funnel(
     return run(covered(segmented(kernel, segment), model), log)
 
 
+@dataclass(frozen=True)
 class _Funnel(Kernel[dict, pd.DataFrame]):
     """funnel: per-stage counts that add up, and each case's time to reach each stage."""
 
     name = "funnel"
 
-    def __init__(
-        self,
-        model: Any,
-        as_of: Any,
-        open_window: Any,
-        *,
-        steps: Any = None,
-        ordered: bool = False,
-        within: Any = None,
-    ) -> None:
-        self.model = model
-        self.as_of = as_of
-        self.open_window = open_window
-        self.steps = steps
-        self.ordered = ordered
-        self.within = within
+    model: Any
+    as_of: Any
+    open_window: Any
+    steps: Any = field(default=None, kw_only=True)
+    ordered: bool = field(default=False, kw_only=True)
+    within: Any = field(default=None, kw_only=True)
+    # bound by check()
+    step_stages: tuple[Any, ...] = field(default=(), kw_only=True, repr=False)
+    within_ns: int | None = field(default=None, kw_only=True, repr=False)
+    as_of_ns: int | None = field(default=None, kw_only=True, repr=False)
+    window_ns: int | None = field(default=None, kw_only=True, repr=False)
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _Funnel:
         v.check_model(self.model, "funnel")
-        self.step_stages, self.within_ns = _check_steps(
-            self.model, self.steps, self.ordered, self.within
-        )
+        step_stages, within_ns = _check_steps(self.model, self.steps, self.ordered, self.within)
         if self.open_window is not None and self.as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of funnel() needs as_of=, the time the data was "
                 "extracted, e.g. funnel(log, model, as_of='2026-01-01', open_window='30D')."
             )
-        self.as_of_ns = v.as_of_ns(self.as_of, meta, "funnel") if self.as_of is not None else None
-        self.window_ns = v.window_ns(self.open_window, "funnel")
+        return replace(
+            self,
+            step_stages=step_stages,
+            within_ns=within_ns,
+            as_of_ns=v.as_of_ns(self.as_of, meta, "funnel") if self.as_of is not None else None,
+            window_ns=v.window_ns(self.open_window, "funnel"),
+        )
 
     def part(self, log: JourneyLog) -> dict:
         model = self.model
@@ -521,29 +521,40 @@ def stage_durations(
     return run(covered(segmented(kernel, segment), model), log)
 
 
+@dataclass(frozen=True)
 class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
     """stage_durations(summary=True): Kaplan–Meier statistics of the stage visits."""
 
     name = "stage_durations"
 
-    def __init__(self, model: Any, by: Any, as_of: Any, open_window: Any, ci: Any) -> None:
-        self.model = model
-        self.by = by
-        self.as_of = as_of
-        self.window = v.window_ns(open_window, "stage_durations")
-        self.ci = v.level_arg(ci, "stage_durations")
-        if open_window is not None and as_of is None:
+    model: Any
+    by: Any
+    as_of: Any
+    open_window: Any
+    ci: Any
+    # bound by check()
+    window: int | None = field(default=None, kw_only=True, repr=False)
+    level: float = field(default=0.95, kw_only=True, repr=False)
+    by_col: str | None = field(default=None, kw_only=True, repr=False)
+    by_name: str | None = field(default=None, kw_only=True, repr=False)
+    as_of_ns: int | None = field(default=None, kw_only=True, repr=False)
+
+    def check(self, meta: LogMeta) -> _VisitSummary:
+        window = v.window_ns(self.open_window, "stage_durations")
+        level = v.level_arg(self.ci, "stage_durations")
+        if self.open_window is not None and self.as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of stage_durations() needs as_of=, the time the "
                 "data was extracted, e.g. stage_durations(log, model, summary=True, "
                 "as_of='2026-01-01', open_window='30D')."
             )
-
-    def check(self, meta: LogMeta) -> None:
         v.check_model(self.model, "stage_durations")
-        self.by_col, self.by_name = _resolve_by(meta, self.by)
-        self.as_of_ns = (
+        by_col, by_name = _resolve_by(meta, self.by)
+        as_of_ns = (
             v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
+        )
+        return replace(
+            self, window=window, level=level, by_col=by_col, by_name=by_name, as_of_ns=as_of_ns
         )
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
@@ -571,14 +582,14 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
         stages = list(self.model.stages)
         stage = merged["stage"].to_numpy(np.int64)
         if self.by_col is None:
-            return km_summary(duration, is_open, stage, stages, self.ci)
+            return km_summary(duration, is_open, stage, stages, self.level)
         codes, labels = pd.factorize(merged["by"], sort=True)
         n_by = max(len(labels), 1)
         key = stage * n_by + codes
         ok = codes >= 0  # visits whose by value is missing are left out
         cells = np.unique(key[ok])  # (stage, by value) pairs that occur
         cell = np.searchsorted(cells, key[ok])
-        table = km_summary(duration[ok], is_open[ok], cell, list(cells), self.ci)
+        table = km_summary(duration[ok], is_open[ok], cell, list(cells), self.level)
         out = table.drop(columns="stage")
         out.insert(
             0, "stage", pd.Categorical.from_codes(cells // n_by, categories=stages, ordered=True)
@@ -587,22 +598,27 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
         return out
 
 
+@dataclass(frozen=True)
 class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):
     """stage_durations: one row per case and stage reached."""
 
     name = "stage_durations"
 
-    def __init__(self, model: Any, by: Any, as_of: Any) -> None:
-        self.model = model
-        self.by = by
-        self.as_of = as_of
+    model: Any
+    by: Any
+    as_of: Any
+    # bound by check()
+    by_col: str | None = field(default=None, kw_only=True, repr=False)
+    by_name: str | None = field(default=None, kw_only=True, repr=False)
+    as_of_ns: int | None = field(default=None, kw_only=True, repr=False)
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _StageDurations:
         v.check_model(self.model, "stage_durations")
-        self.by_col, self.by_name = _resolve_by(meta, self.by)
-        self.as_of_ns = (
+        by_col, by_name = _resolve_by(meta, self.by)
+        as_of_ns = (
             v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
         )
+        return replace(self, by_col=by_col, by_name=by_name, as_of_ns=as_of_ns)
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         model, as_of_ns = self.model, self.as_of_ns

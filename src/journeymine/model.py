@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -870,6 +870,7 @@ def _pairs(what: str, value: Any, shape: str) -> tuple[tuple[Any, Any], ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
 class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
     """Any kernel of an analysis with a model, plus the model's coverage of the log.
 
@@ -879,16 +880,16 @@ class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
     model hardly fits the log, then finishes the analysis.
     """
 
-    _SAMPLE = 20  # activities kept per partial, for the warning's examples
+    inner: Kernel[Any, Any]
+    model: JourneyModel
+    _SAMPLE: ClassVar[int] = 20  # activities kept per partial, for the warning's examples
 
-    def __init__(self, inner: Kernel[Any, Any], model: JourneyModel) -> None:
-        self.inner = inner
-        self.model = model
-        self.name = inner.name
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return self.inner.name
 
     def check(self, meta: Any) -> Any:
-
-        return type(self)(bind(self.inner, meta), self.model)
+        return replace(self, inner=bind(self.inner, meta))
 
     def part(self, log: Any) -> tuple[Any, tuple[list[Any], int, int]]:
         acts, known, events = log_coverage(self.model, log)

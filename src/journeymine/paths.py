@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -31,11 +32,14 @@ def _sorted_labels(labels: list[Any]) -> list[Any]:
 
 
 # -- paths ---------------------------------------------------------------------------
+@dataclass(frozen=True)
 class _Paths(Kernel[tuple[int, int, dict], pd.DataFrame]):
     name = "paths"
 
-    def __init__(self, anchor: Any, direction: str, steps: int, top: int | None) -> None:
-        self.anchor, self.direction, self.steps, self.top = anchor, direction, steps, top
+    anchor: Any
+    direction: str
+    steps: int
+    top: int | None
 
     def part(self, log: JourneyLog) -> tuple[int, int, dict]:
         """(cases, cases with the anchor, {path: cases})."""
@@ -169,11 +173,11 @@ def paths(
 
 
 # -- step matrix ---------------------------------------------------------------------
+@dataclass(frozen=True)
 class _StepMatrix(Kernel[tuple[int, dict, np.ndarray], pd.DataFrame]):
     name = "step_matrix"
 
-    def __init__(self, steps: int) -> None:
-        self.steps = steps
+    steps: int
 
     def part(self, log: JourneyLog) -> tuple[int, dict, np.ndarray]:
         """(cases, {activity: cases per step}, cases ended per step)."""

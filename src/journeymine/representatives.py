@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -150,14 +151,14 @@ _Partial = tuple[
 ]  # variants (sequence, cases), cases (case, variant, duration)
 
 
+@dataclass(frozen=True)
 class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
     name = "representatives"
 
-    def __init__(self, k: int | None, coverage: float, tolerance: float, seed: Any) -> None:
-        self.k = k
-        self.coverage = coverage
-        self.tolerance = tolerance
-        self.seed = seed
+    k: int | None
+    coverage: float
+    tolerance: float
+    seed: Any
 
     def part(self, log: JourneyLog) -> _Partial:
         from journeymine.discovery import variant_ids

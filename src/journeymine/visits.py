@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -175,17 +176,18 @@ def close_visits(
     return duration, is_open
 
 
+@dataclass(frozen=True)
 class _Visits(Kernel[pd.DataFrame, pd.DataFrame]):
     name = "stage_visits"
 
-    def __init__(self, model: JourneyModel, as_of: Any, window: int) -> None:
-        self.model = model
-        self.as_of = as_of
-        self.window = window
+    model: JourneyModel
+    as_of: Any
+    window: int
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _Visits:
         if self.as_of is not None:
             v.as_of_ns(self.as_of, meta, self.name)
+        return self
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         arr = visit_arrays(log, self.model)
