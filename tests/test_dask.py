@@ -567,3 +567,48 @@ def test_row_reports_merge_in_input_order():
     np.testing.assert_array_equal(merged.bad, whole.bad)
     assert merged.reasons.tolist() == whole.reasons.tolist()
     assert str(merged.error("f.csv")) == str(whole.error("f.csv"))
+
+
+# -- the engine's duties: the data-quality checks run by both constructors -------------
+def test_duplicate_events_warn_identically_through_from_pandas_and_from_dask():
+    df = pd.DataFrame(
+        {
+            "customer": ["b", "b", "a", "a", "a", "c", "c", "d"],
+            "touchpoint": ["x", "x", "y", "y", "z", "z", "w", "x"],
+            "ts": ["2025-01-02"] * 2 + ["2025-01-01"] * 3 + ["2025-01-03"] * 2 + ["2025-01-04"],
+            "lifecycle:transition": ["start", "complete"] * 4,
+        }
+    )
+    with warnings.catch_warnings(record=True) as mem:
+        warnings.simplefilter("always")
+        from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
+    with dask.config.set(scheduler="sync"), warnings.catch_warnings(record=True) as dsk:
+        warnings.simplefilter("always")
+        from_dask(
+            dd.from_pandas(df, npartitions=3),
+            case="customer",
+            activity="touchpoint",
+            timestamp="ts",
+        )
+    want = [str(w.message) for w in mem if issubclass(w.category, JourneymineWarning)]
+    got = [str(w.message) for w in dsk if issubclass(w.category, JourneymineWarning)]
+    assert len(want) == 2 and "repeat the event just before them" in want[0]
+    assert "case 'a'" in want[0]  # the first case with a duplicate, on both engines
+    assert got == want
+    assert all(w.filename == __file__ for w in dsk if issubclass(w.category, JourneymineWarning))
+
+
+def test_overflowing_span_raises_through_from_dask_with_input_rows(sync):
+    df = pd.DataFrame(
+        {
+            "c": ["k", "k", "m", "m"],
+            "a": ["x", "y", "x", "y"],
+            "t": ["2025-01-01", "2025-01-02", "1678-01-01", "2261-12-31"],
+        }
+    )
+    with pytest.raises(LogError) as mem:
+        from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.raises(LogError) as dsk:
+        from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    assert str(dsk.value) == str(mem.value)
+    assert dsk.value.rows == mem.value.rows == [2, 3]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from journeymine import _quality
+from journeymine import _quality as quality
 from journeymine import _validation as v
 from journeymine._codes import factorize, group_events, order_within_cases
 from journeymine._threads import second_thread, take
@@ -167,6 +167,17 @@ class JourneyLog:
     def rows(self) -> np.ndarray:
         """The 0-based input row number of each event, in log order."""
         return self._order
+
+    @property
+    def input_rows(self) -> np.ndarray:
+        """The 0-based row of each event in the whole input, in log order.
+
+        :attr:`rows`, except in the in-memory log of one Dask partition, whose
+        rows count within the partition: there the engine records each row's
+        number in the whole input, for messages that name rows.
+        """
+        numbers = self._cache.get("input_row_numbers")
+        return self._order if numbers is None else numbers[self._order]
 
     @property
     def columns(self) -> list[str]:
@@ -602,6 +613,7 @@ def from_pandas(
     on_error: OnError = "raise",
     _source: str | None = None,
     _line_offset: int | None = None,
+    _quality: bool = True,
 ) -> JourneyLog:
     """Build a :class:`JourneyLog` from a pandas DataFrame.
 
@@ -751,7 +763,8 @@ def from_pandas(
         coded,
         None if report.problems else ordered,
     )
-    _quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates, ...
+    if _quality:  # the Dask engine checks the whole log once, not each partition
+        quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates
     return log
 
 

@@ -100,6 +100,7 @@ def _part_log(part: pd.DataFrame, spec: _Spec) -> JourneyLog | None:
     if len(part) == 0:
         return None
     part = part.sort_values(spec.row, kind="stable")  # input order: ties keep it
+    numbers = part[spec.row].to_numpy(dtype=np.int64)
     part = _default_strings(part.drop(columns=spec.row).reset_index(drop=True))
     with warnings.catch_warnings():  # data-quality warnings are from_dask's to give, once
         warnings.simplefilter("ignore", JourneymineWarning)
@@ -112,11 +113,13 @@ def _part_log(part: pd.DataFrame, spec: _Spec) -> JourneyLog | None:
             channel=spec.channel,
             timestamp_format=spec.timestamp_format,
             _source=spec.source,
+            _quality=False,  # from_dask runs the checks once over the whole log
         )
     if spec.aware and not log.tz_aware:
         # naive text in a partition of a log whose other partitions have time zones: the
         # in-memory reader takes naive values as UTC then, which gives the same times
-        log = replace(log, tz_aware=True)
+        log = replace(log, tz_aware=True, _cache={})
+    log._cache["input_row_numbers"] = numbers  # rows of the whole input, for messages
     return log
 
 
@@ -835,7 +838,7 @@ def from_dask(
         verify_meta=False,
     )
     events = numbered.shuffle(on=case_col, npartitions=npartitions or ddf.npartitions)
-    return DaskJourneyLog(
+    log = DaskJourneyLog(
         _input=ddf,
         _events=events,
         _spec=spec,
@@ -853,6 +856,11 @@ def from_dask(
         _time_max=int(tmax),
         _time_min=int(tmin),
     )
+    from journeymine import _quality
+    from journeymine.log import _stacklevel
+
+    _quality.check_log(log, stacklevel=_stacklevel() + 1)  # as from_pandas: spans, duplicates, ...
+    return log
 
 
 def read_parquet(
