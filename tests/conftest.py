@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -39,3 +40,11 @@ def tiny_df() -> pd.DataFrame:
             "channel": ["web", "web", "app", "web", "store", "email"],
         }
     )
+
+
+# property tests that set no max_examples: few by default, more in CI (see strategies.examples)
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("fast", max_examples=20)
+settings.register_profile("full", max_examples=100)
+settings.load_profile("full" if os.environ.get("JOURNEYMINE_EXAMPLES") == "full" else "fast")

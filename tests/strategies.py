@@ -5,12 +5,25 @@ Keep each strategy small and documented; others may add to this file.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pandas as pd
 from hypothesis import strategies as st
 
 from journeymine.model import JourneyModel
+
+# -- how many examples ------------------------------------------------------------------
+
+#: ``JOURNEYMINE_EXAMPLES=full`` (CI) runs every property test with the examples it asks
+#: for; by default (a contributor's quick run) each runs a fifth of them, at least 5.
+FULL_EXAMPLES = os.environ.get("JOURNEYMINE_EXAMPLES", "fast") == "full"
+
+
+def examples(n: int) -> int:
+    """The ``max_examples`` of a property test that asks for ``n`` (see FULL_EXAMPLES)."""
+    return n if FULL_EXAMPLES else max(5, n // 5)
+
 
 # -- helpers -------------------------------------------------------------------
 

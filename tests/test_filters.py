@@ -14,9 +14,11 @@ from journeymine._percase import CaseTable
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 
 from slice_support import dask_log, shop_frame, split_equal, to_log, traces
-from strategies import SLICE_ACTIVITIES, journey_frames
+from strategies import SLICE_ACTIVITIES, examples, journey_frames
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @pytest.fixture

@@ -18,10 +18,12 @@ from journeymine.errors import ParameterError
 from journeymine.paths import _Paths, _StepMatrix
 
 from slice_support import dask_log, shop_frame, split_equal, to_log, traces
-from strategies import SLICE_ACTIVITIES, journey_frames
+from strategies import SLICE_ACTIVITIES, examples, journey_frames
 
 matplotlib.use("Agg")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def reference_paths(df, anchor, direction, steps):

@@ -32,7 +32,7 @@ from journeymine.plot import (  # noqa: E402
 )
 from journeymine.plot.layout import dot_available  # noqa: E402
 
-from strategies import logs_for, models  # noqa: E402
+from strategies import examples, logs_for, models  # noqa: E402
 
 MODEL = JourneyModel(
     stages=["Awareness", "Consideration", "Purchase", "Retention"],
@@ -576,7 +576,7 @@ def test_interactive_map_data_has_one_layout_per_slider_step_and_escapes_names()
     assert "</script><b>" not in fragment and "<p>static</p>" in fragment
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @pytest.mark.parametrize("engine", ENGINES)
 @given(data=st.data(), staged=st.booleans(), long_names=st.booleans())
 def test_random_graphs_are_readable(engine, data, staged, long_names):

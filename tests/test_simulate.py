@@ -17,6 +17,8 @@ from journeymine.model import JourneyModel
 from journeymine.simulate import simulate
 from journeymine.stages import CLASSIC
 
+from strategies import examples
+
 
 def reference_deviations(log: JourneyLog, model: JourneyModel) -> list[tuple[str, int, str]]:
     """A plain-Python checker following the DESIGN "Deviations" table, one case at a time.
@@ -351,7 +353,7 @@ def models(draw):
     )  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models(), st.integers(0, 2**32 - 1))
 def test_random_models_conform_at_noise_zero_and_match_truth(model, seed):
     if model.start is not None and not set(model.start) & set(model.activities.values()):
