@@ -36,7 +36,7 @@ from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel, _Covered
 from journeymine.paths import _Paths, _StepMatrix
 from journeymine.representatives import _Representatives
-from journeymine.visits import _Visits
+from journeymine.visits import _StageFlow, _Visits, stage_flow_table
 
 from strategies import logs_for, models
 
@@ -86,6 +86,7 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "paths_before": lambda m: _Paths("b", "before", 2, 2),
     "step_matrix": lambda m: _StepMatrix(3),
     "stage_visits": lambda m: _Visits(m, None, 0),
+    "stage_flow": lambda m: _StageFlow(m),
     "representatives": lambda m: _Representatives(None, 0.8, 0.3, 0),
     "quality": lambda m: Quality(),
     "case_table": lambda m: CaseTable(),
@@ -277,6 +278,7 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "channel_switches": lambda log, m: jm.channel_switches(log, model=m, online=["web", "app"]),
     "channel_switches_summary": lambda log, m: jm.channel_switches(log, summary=True),
     "stage_visits": lambda log, m: jm.stage_visits(log, m),
+    "stage_flow_table": lambda log, m: stage_flow_table(log, m),
     "representatives": lambda log, m: jm.representatives(log, assign=True)[1],
 }
 

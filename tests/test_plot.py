@@ -525,7 +525,7 @@ def _reference_stage_flow(log, model):
 
 @pytest.mark.parametrize("stage", [False, True])
 def test_stage_flow_table_matches_a_plain_loop(stage):
-    from journeymine.plot.overlay import stage_flow_table
+    from journeymine.visits import stage_flow_table
 
     for log, model in ((_log(stage), MODEL), (jm.datasets.load_shop(), jm.datasets.shop_model())):
         table, flows = stage_flow_table(log, model)
