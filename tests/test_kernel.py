@@ -331,6 +331,50 @@ def test_dask_equals_memory(shop, name: str, layout: str) -> None:
         assert_same(got, want)
 
 
+@pytest.fixture(scope="module")
+def cluster_client() -> Any:
+    """A local distributed cluster of two worker processes: kernels travel pickled."""
+    distributed = pytest.importorskip("distributed")
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            host="127.0.0.1",
+        )
+    except Exception as exc:  # pragma: no cover - sandboxed machines
+        pytest.skip(f"a local Dask cluster cannot start here: {exc}")
+    with cluster, distributed.Client(cluster, set_as_default=False) as client:
+        yield client
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_dask_equals_memory_on_a_two_process_cluster(shop, cluster_client, name: str) -> None:
+    mem, frame = shop
+    model = jm.datasets.shop_model()
+    with dask.config.set({"scheduler": cluster_client, "dataframe.shuffle.method": "tasks"}):
+        dlog = jm.from_dask(
+            dd.from_pandas(frame, npartitions=4),
+            case=mem.case,
+            activity=mem.activity,
+            timestamp=mem.timestamp,
+            stage="stage",
+            channel="channel",
+        )
+        got = PUBLIC[name](dlog, model)
+    want = PUBLIC[name](mem, model)
+    if name.startswith("discover"):
+        cols = [
+            c for c in want.edges.columns if not c.endswith(("median_duration", "p90_duration"))
+        ]
+        pd.testing.assert_frame_equal(got.nodes, want.nodes)
+        pd.testing.assert_frame_equal(got.edges[cols], want.edges[cols])
+    else:
+        assert_same(got, want)
+
+
 @pytest.mark.parametrize("name", ["check", "funnel", "find_loops", "stage_durations"])
 def test_model_that_fits_no_activity_warns_once_on_every_engine(shop, name: str) -> None:
     mem, frame = shop
