@@ -55,7 +55,9 @@ def dask_log(df: pd.DataFrame, npartitions: int, **kwargs: Any) -> Any:
     from journeymine import from_dask
 
     ddf = dd.from_pandas(df, npartitions=max(1, min(npartitions, len(df))), sort=False)
-    return from_dask(ddf, **COLUMNS, npartitions=npartitions, **kwargs).persist()
+    with warnings.catch_warnings():  # as to_log: the demo's double clicks warn on every engine
+        warnings.simplefilter("ignore", jm.JourneymineWarning)
+        return from_dask(ddf, **COLUMNS, npartitions=npartitions, **kwargs).persist()
 
 
 def shop_frame(n_cases: int = 300) -> pd.DataFrame:

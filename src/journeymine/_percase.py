@@ -19,7 +19,20 @@ from journeymine.engine.base import Kernel, LogMeta
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
 
-__all__ = ["CaseTable", "case_firsts", "case_lasts", "case_table_part", "per_case_any"]
+__all__ = [
+    "CaseTable",
+    "case_firsts",
+    "case_lasts",
+    "case_table_part",
+    "per_case_any",
+    "sequence_keys",
+]
+
+#: (multiplier, position salt) of the two independent 64-bit hashes of a sequence
+_HASH_KEYS = (
+    (0x9E3779B97F4A7C15, 0x632BE59BD9B4E019),
+    (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9),
+)
 
 
 def case_firsts(log: JourneyLog) -> np.ndarray:
@@ -37,6 +50,33 @@ def per_case_any(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
     if log.n_cases == 0:
         return np.zeros(0, dtype=bool)
     return np.bincount(log.case_codes[mask], minlength=log.n_cases) > 0
+
+
+def sequence_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit key per sequence of codes (``offsets`` delimit the sequences; none empty).
+
+    Two independent polynomial hashes of (code, position) and the length:
+    equal sequences get equal keys, unequal ones collide with negligible
+    probability. Callers that need exactness (variants, filters on
+    sequences) compare candidates element by element.
+    """
+    n_seq = len(offsets) - 1
+    if codes.size == 0:
+        return np.zeros(n_seq, dtype=np.uint64)
+    sizes = np.diff(offsets)
+    seq = np.repeat(np.arange(n_seq), sizes)
+    pos = (np.arange(codes.size) - offsets[seq]).astype(np.uint64)
+    out = []
+    with np.errstate(over="ignore"):
+        for mult, salt in _HASH_KEYS:
+            m = np.uint64(mult)
+            # each code mixed with its position, so order matters
+            x = (codes.astype(np.uint64) + np.uint64(1)) * m + pos * np.uint64(salt)
+            x ^= x >> np.uint64(29)
+            x *= m
+            x ^= x >> np.uint64(32)
+            out.append(np.add.reduceat(x, offsets[:-1]))
+        return out[0] ^ (out[1] * np.uint64(_HASH_KEYS[0][0])) ^ sizes.astype(np.uint64)
 
 
 def case_table_part(log: JourneyLog) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from journeymine import _sketch
 from journeymine import _validation as v
+from journeymine._percase import sequence_keys
 from journeymine._threads import second_thread
 from journeymine.engine import Kernel, LogMeta, Segmented, run
 from journeymine.errors import ParameterError
@@ -365,25 +366,6 @@ def _modal_stage(nodes: pd.Series, table: pd.DataFrame | None) -> np.ndarray:
     return out
 
 
-def _case_hash(codes: np.ndarray, log: JourneyLog) -> np.ndarray:
-    """Two independent 64-bit polynomial hashes of each case's activity sequence."""
-    pos = log.position.astype(np.uint64)
-    out = []
-    for mult, salt in (
-        (0x9E3779B97F4A7C15, 0x632BE59BD9B4E019),
-        (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9),
-    ):
-        m = np.uint64(mult)
-        # value of each event mixed with its position, so order matters
-        x = (codes.astype(np.uint64) + np.uint64(1)) * m + pos * np.uint64(salt)
-        x ^= x >> np.uint64(29)
-        x *= m
-        x ^= x >> np.uint64(32)
-        starts = log.case_offsets[:-1]
-        out.append(np.add.reduceat(x, starts) if len(x) else np.empty(0, dtype=np.uint64))
-    return np.stack(out, axis=1)
-
-
 _RANK_MATRIX_BYTES = 1 << 28  # pad sequences into a byte matrix up to this size
 
 
@@ -429,11 +411,8 @@ def variant_ids(log: JourneyLog) -> tuple[np.ndarray, np.ndarray]:
     falls back to grouping the sequences themselves.
     """
     sizes = log.case_sizes
-    with np.errstate(over="ignore"):
-        h = _case_hash(log.activity_codes, log)
-        # one 64-bit key per case from both hashes and the length; exactness
-        # comes from the event-by-event check below, not from the key
-        key = h[:, 0] ^ (h[:, 1] * np.uint64(0x9E3779B97F4A7C15)) ^ sizes.astype(np.uint64)
+    # exactness comes from the event-by-event check below, not from the key
+    key = sequence_keys(log.activity_codes, log.case_offsets)
     vid, _ = pd.factorize(key)
     vid = np.asarray(vid, dtype=np.int64)
     n_var = int(vid.max()) + 1 if vid.size else 0

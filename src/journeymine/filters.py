@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from journeymine._percase import case_firsts, case_lasts, per_case_any
+from journeymine._percase import case_firsts, case_lasts, per_case_any, sequence_keys
 from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
 from journeymine.cases import case_table
 from journeymine.engine import check_log, filter_log
@@ -135,31 +135,6 @@ def _apply(log: Any, fn: Callable[..., np.ndarray], func: str, *args: Any) -> An
 
 
 # -- filter_cases ------------------------------------------------------------------------
-_MASK_KEYS = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
-
-
-def sequence_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A 64-bit key per sequence of activity codes (``offsets`` delimit the sequences).
-
-    Equal sequences get equal keys; unequal ones collide with negligible
-    probability (callers that need exactness check candidates element-wise).
-    """
-    n_seq = len(offsets) - 1
-    if codes.size == 0:
-        return np.zeros(n_seq, dtype=np.uint64)
-    sizes = np.diff(offsets)
-    seq = np.repeat(np.arange(n_seq), sizes)
-    pos = (np.arange(codes.size) - offsets[seq]).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        m, salt = (np.uint64(k) for k in _MASK_KEYS)
-        x = (codes.astype(np.uint64) + np.uint64(1)) * m + pos * salt
-        x ^= x >> np.uint64(29)
-        x *= m
-        x ^= x >> np.uint64(32)
-        total = np.add.reduceat(x, offsets[:-1])  # sequences are never empty
-        return total ^ (sizes.astype(np.uint64) * salt)
-
-
 def cases_with_sequence(log: JourneyLog, sequences: Sequence[tuple[Any, ...]]) -> np.ndarray:
     """For each case, whether its activity sequence is one of ``sequences`` (exact)."""
     out = np.zeros(log.n_cases, dtype=bool)
