@@ -469,13 +469,7 @@ class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
     top: int | None
 
     def check(self, meta: LogMeta) -> _Variants:
-        top = self.top
-        if top is not None and (
-            isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
-        ):
-            raise ParameterError(
-                f"The 'top' parameter of variants() must be a positive int. Got {top!r} instead."
-            )
+        v.check_params("variants", {"top": [v.Interval(int, 1, None), None]}, {"top": self.top})
         return self
 
     def part(self, log: JourneyLog) -> _VariantsPart:
@@ -541,6 +535,7 @@ class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
         return out
 
 
+@v.validate_params({"top": [v.Interval(int, 1, None), None]})
 def variants(log: Any, *, top: int | None = None, segment: Any = None) -> pd.DataFrame:
     """The trace variants of a log: distinct activity sequences and how many cases follow each.
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from journeymine import filters as _f
 from journeymine._tables import ENDED
-from journeymine._validation import check_option
+from journeymine._validation import Interval, StrOptions, validate_params
 from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog, factorize
@@ -88,6 +88,13 @@ class _Paths(Kernel[tuple[int, int, dict], pd.DataFrame]):
         )
 
 
+@validate_params(
+    {
+        "direction": [StrOptions(("after", "before"))],
+        "steps": [Interval(int, 1, None)],
+        "top": [Interval(int, 1, None), None],
+    }
+)
 def paths(
     log: LogLike,
     anchor: Any,
@@ -154,14 +161,6 @@ def paths(
     """
     func = "paths"
     _f._check_log(log, func)
-    check_option("direction", direction, ("after", "before"), func)
-    steps = _f.check_steps(steps, func)
-    if top is not None and (
-        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
-    ):
-        raise ParameterError(
-            f"The 'top' parameter of {func}() must be a positive int or None. Got {top!r} instead."
-        )
     if isinstance(anchor, (list, tuple, set)):
         raise ParameterError(
             f"The 'anchor' parameter of {func}() must be one activity. Got {anchor!r} instead."
@@ -169,7 +168,7 @@ def paths(
     known = log.activities
     if known:  # an empty log says so below, after the kernel
         _f.check_known_activities(log, [anchor], "anchor", func, known)
-    return run(_Paths(anchor, direction, steps, None if top is None else int(top)), log)
+    return run(_Paths(anchor, direction, int(steps), None if top is None else int(top)), log)
 
 
 # -- step matrix ---------------------------------------------------------------------
@@ -214,6 +213,7 @@ class _StepMatrix(Kernel[tuple[int, dict, np.ndarray], pd.DataFrame]):
         return pd.DataFrame(values, index=index, columns=columns)
 
 
+@validate_params({"steps": [Interval(int, 1, None)]})
 def step_matrix(log: LogLike, *, steps: int = 10) -> pd.DataFrame:
     """What share of customers does what at each step of their journey.
 
@@ -260,4 +260,4 @@ def step_matrix(log: LogLike, *, steps: int = 10) -> pd.DataFrame:
     (ended)  0.0  0.5
     """
     _f._check_log(log, "step_matrix")
-    return run(_StepMatrix(_f.check_steps(steps, "step_matrix")), log)
+    return run(_StepMatrix(int(steps)), log)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,14 @@ _BLOCK = 1024  # variants per block of the distance matrix
 _EPS = 1e-6  # float32 distances against the tolerance
 
 
+@v.validate_params(
+    {
+        "k": [v.Interval(int, 1, None), None],
+        "coverage": [v.Interval(float, 0, 1, closed="right")],
+        "tolerance": [v.Interval(float, 0, 1)],
+        "assign": ["boolean"],
+    }
+)
 def representatives(
     log: Any,
     *,
@@ -115,29 +122,6 @@ def representatives(
     1     (x, y, z)      2       0.166667
     """
     func = "representatives"
-    if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) < 1):
-        raise ParameterError(
-            f"The 'k' parameter of {func}() must be a positive int or None. Got {k!r} instead."
-        )
-    if (
-        isinstance(coverage, bool)
-        or not isinstance(coverage, numbers.Real)
-        or not 0 < coverage <= 1
-    ):
-        raise ParameterError(
-            f"The 'coverage' parameter of {func}() must be a share in (0, 1]. Got "
-            f"{coverage!r} instead, e.g. coverage=0.8 for 80 % of the cases."
-        )
-    if (
-        isinstance(tolerance, bool)
-        or not isinstance(tolerance, numbers.Real)
-        or not 0 <= tolerance <= 1
-    ):
-        raise ParameterError(
-            f"The 'tolerance' parameter of {func}() must be a normalised edit distance in "
-            f"[0, 1]. Got {tolerance!r} instead, e.g. tolerance=0.3."
-        )
-    v.check_bool(assign, "assign", func)
     v.seed_arg(seed, func)
     kernel = _Representatives(
         None if k is None else int(k), float(coverage), float(tolerance), seed

@@ -650,6 +650,12 @@ def filter(log: DaskJourneyLog, mask: Callable[..., np.ndarray], *args: Any) -> 
 
 
 # -- building -----------------------------------------------------------------------
+@v.validate_params(
+    {
+        "on_error": [v.StrOptions(("raise", "collect"))],
+        "npartitions": [v.Interval(int, 1, None), None],
+    }
+)
 def from_dask(
     ddf: dd.DataFrame,
     *,
@@ -739,16 +745,6 @@ def from_dask(
             f"from_dask() expects a dask DataFrame, got {type(ddf).__name__}. Build one with "
             "dask.dataframe.read_parquet(...) or dask.dataframe.from_pandas(df, npartitions=...); "
             "for a pandas DataFrame use jm.from_pandas."
-        )
-    v.check_option("on_error", on_error, ("raise", "collect"), "from_dask")
-    if npartitions is not None and (
-        isinstance(npartitions, bool)
-        or not isinstance(npartitions, (int, np.integer))
-        or npartitions < 1
-    ):
-        raise ParameterError(
-            f"The 'npartitions' parameter of from_dask() must be a positive int or None. "
-            f"Got {npartitions!r} instead."
         )
     meta = ddf._meta
     v.check_unique_columns(meta.columns, src)
