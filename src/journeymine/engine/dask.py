@@ -370,7 +370,7 @@ class DaskJourneyLog:
         --------
         >>> import pandas as pd, dask.dataframe as dd
         >>> from journeymine import from_dask
-        >>> df = pd.DataFrame({"c": [1, 2, 1], "a": ["x", "y", "x"], "t": ["2025-01-01"] * 3})
+        >>> df = pd.DataFrame({"c": [1, 2, 1], "a": ["x", "y", "x"], "t": ["2025-01-01", "2025-01-01", "2025-01-02"]})
         >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
         ...           timestamp="t").n_cases
         2
