@@ -570,7 +570,7 @@ def test_row_reports_merge_in_input_order():
 
 
 # -- the engine's duties: the data-quality checks run by both constructors -------------
-def test_duplicate_events_warn_identically_through_from_pandas_and_from_dask():
+def test_duplicate_events_warn_identically_through_from_pandas_and_from_dask(sync):
     df = pd.DataFrame(
         {
             "customer": ["b", "b", "a", "a", "a", "c", "c", "d"],
@@ -582,7 +582,7 @@ def test_duplicate_events_warn_identically_through_from_pandas_and_from_dask():
     with warnings.catch_warnings(record=True) as mem:
         warnings.simplefilter("always")
         from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
-    with dask.config.set(scheduler="sync"), warnings.catch_warnings(record=True) as dsk:
+    with warnings.catch_warnings(record=True) as dsk:
         warnings.simplefilter("always")
         from_dask(
             dd.from_pandas(df, npartitions=3),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["channel_switches"]
 
 
+@v.validate_params({"summary": ["boolean"]})
 def channel_switches(
     log: Any,
     *,
@@ -113,7 +114,6 @@ def channel_switches(
     buy = v.activity_list(purchase, "purchase", func)
     if buy is None and model is not None:
         buy = model.purchase
-    v.check_bool(summary, "summary", func)
     on = v.activity_list(online, "online", func)
     if on is not None and not buy:
         raise ParameterError(

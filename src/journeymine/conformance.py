@@ -245,6 +245,7 @@ def _top_deviations(dev: pd.DataFrame, k: int) -> list[tuple[str, str, int]]:
 
 
 # -- check ----------------------------------------------------------------------
+@v.validate_params({"method": [v.StrOptions(("stages", "alignments"))]})
 def check(
     log: LogLike,
     model: JourneyModel,

@@ -39,6 +39,7 @@ def _first_visits(
     return uniq // n_stages, uniq % n_stages, known[first], known[last], known
 
 
+@v.validate_params({"ordered": ["boolean"]})
 def funnel(
     log: LogLike,
     model: JourneyModel,
@@ -291,7 +292,6 @@ def _check_steps(
 ) -> tuple[list[Any], int | None]:
     """The funnel's steps (stages of the model) and the window in ns, validated."""
 
-    v.check_bool(ordered, "ordered", "funnel")
     if within is not None and not ordered:
         raise ParameterError(
             "The 'within' parameter of funnel() is a conversion window for a strict funnel: pass "
@@ -368,6 +368,7 @@ def _ordered_reach(
 
 
 # -- stage durations ------------------------------------------------------
+@v.validate_params({"summary": ["boolean"], "ci": [v.Interval(float, 0, 1, closed="neither")]})
 def stage_durations(
     log: LogLike,
     model: JourneyModel,
@@ -508,7 +509,6 @@ def stage_durations(
     1  Consideration       1     0 4 days
     2       Purchase       1     1    NaT
     """
-    v.check_bool(summary, "summary", "stage_durations")
     if summary:
         kernel: Kernel[Any, pd.DataFrame] = _VisitSummary(model, by, as_of, open_window, ci)
     else:

@@ -102,7 +102,7 @@ class Kernel(Generic[P, R]):
     Subclasses are frozen dataclasses (``@dataclass(frozen=True)``) whose
     fields are the arguments; they implement :meth:`part`, :meth:`merge` and
     :meth:`finish`; :meth:`check` is optional and returns a bound copy.
-    Kernels pickle, so a distributed cluster can ship them. ``part`` must accept an empty log (no events), and
+    Kernels serialise, so a distributed cluster can ship them. ``part`` must accept an empty log (no events), and
     ``merge`` must be associative. A partial result should be small
     (counts per node, per stage, one row per case at most) since the Dask
     engine brings it to the client.

@@ -516,6 +516,9 @@ def _encoding_hint(src: str, kind: str) -> str:
     )
 
 
+@v.validate_params(
+    {"on_error": [v.StrOptions(("raise", "collect"))], "engine": [v.StrOptions(("pandas", "dask"))]}
+)
 def read_parquet(
     path: PathLike,
     *,
@@ -564,7 +567,6 @@ def read_parquet(
     >>> jm.read_parquet(path, case="c", activity="t", timestamp="ts").n_events
     2
     """
-    v.check_option("engine", engine, ("pandas", "dask"), "read_parquet")
     if engine == "dask":
         from journeymine.engine import dask as dask_engine
 
