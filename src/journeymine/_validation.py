@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -912,11 +912,12 @@ class Interval(Constraint):
             kinds += (float, np.floating)
         if not isinstance(value, kinds) or value != value:  # NaN is no number in a range
             return False
+        x = float(cast(Any, value))  # parameters are far below 2**53
         lo_ok = self.left is None or (
-            value >= self.left if self.closed in ("both", "left") else value > self.left
+            x >= self.left if self.closed in ("both", "left") else x > self.left
         )
         hi_ok = self.right is None or (
-            value <= self.right if self.closed in ("both", "right") else value < self.right
+            x <= self.right if self.closed in ("both", "right") else x < self.right
         )
         return bool(lo_ok and hi_ok)
 

@@ -204,10 +204,10 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
     ordered: bool = field(default=False, kw_only=True)
     within: Any = field(default=None, kw_only=True)
     # bound by check()
-    step_stages: tuple[Any, ...] = field(default=(), kw_only=True, repr=False)
-    within_ns: int | None = field(default=None, kw_only=True, repr=False)
-    as_of_ns: int | None = field(default=None, kw_only=True, repr=False)
-    window_ns: int | None = field(default=None, kw_only=True, repr=False)
+    step_stages: Any = field(default=(), kw_only=True, repr=False)
+    within_ns: Any = field(default=None, kw_only=True, repr=False)
+    as_of_ns: Any = field(default=None, kw_only=True, repr=False)
+    window_ns: Any = field(default=None, kw_only=True, repr=False)
 
     def check(self, meta: LogMeta) -> _Funnel:
         v.check_model(self.model, "funnel")
@@ -533,7 +533,7 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
     open_window: Any
     ci: Any
     # bound by check()
-    window: int | None = field(default=None, kw_only=True, repr=False)
+    window: Any = field(default=None, kw_only=True, repr=False)
     level: float = field(default=0.95, kw_only=True, repr=False)
     by_col: str | None = field(default=None, kw_only=True, repr=False)
     by_name: str | None = field(default=None, kw_only=True, repr=False)

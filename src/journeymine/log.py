@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -211,11 +211,33 @@ class JourneyLog:
             )
         return self._cache["meta"]
 
-    def _run(self, kernel: Kernel[Any, R]) -> R:
-        """Run an analysis kernel on this log: ``finish(part(log))`` (see ``_kernel``)."""
-        from journeymine.engine.base import run_local
+    def reduce(self, kernel: Kernel[Any, R]) -> R:
+        """Run an analysis kernel on this log (``journeymine.engine.run(kernel, self)``).
 
-        return run_local(kernel, self)
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> from journeymine._percase import CaseTable
+        >>> len(jm.datasets.load_shop().reduce(CaseTable()))
+        6000
+        """
+        from journeymine.engine.base import run
+
+        return run(kernel, self)
+
+    def filter(self, mask: Callable[..., np.ndarray], *args: Any) -> JourneyLog:
+        """A log with the events where ``mask(self, *args)`` (one bool per event) is true.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> log.filter(lambda lg: lg.position == 0).n_events == log.n_cases
+        True
+        """
+        from journeymine.engine.base import filter_log
+
+        return filter_log(self, mask, "filter", *args)
 
     @property
     def position(self) -> np.ndarray:

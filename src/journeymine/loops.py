@@ -82,6 +82,7 @@ class _LoopArgs:
             return model.event_stages(log), names, allowed
         if self.stages is None:
             return None
+        assert self.stage_names is not None  # bound by check() when stages= is given
         names = self.stage_names
         assert log.stage is not None
         codes, labels = log.codes(log.stage)

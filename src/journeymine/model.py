@@ -884,8 +884,8 @@ class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
     model: JourneyModel
     _SAMPLE: ClassVar[int] = 20  # activities kept per partial, for the warning's examples
 
-    @property  # type: ignore[override]
-    def name(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
         return self.inner.name
 
     def check(self, meta: Any) -> Any:

@@ -148,13 +148,36 @@ class LogLike(Protocol):
 
     #: the engine that holds the events: a key of :data:`ENGINES`
     __journeymine_engine__: str
-    case: str
-    activity: str
-    timestamp: str
-    stage: str | None
-    channel: str | None
-    tz_aware: bool
-    source: str | None
+
+    @property
+    def case(self) -> str:
+        """Name of the case id column."""
+        ...
+
+    @property
+    def activity(self) -> str:
+        """Name of the activity column."""
+        ...
+
+    @property
+    def timestamp(self) -> str:
+        """Name of the timestamp column."""
+        ...
+
+    @property
+    def stage(self) -> str | None:
+        """Name of the stage column, if any."""
+        ...
+
+    @property
+    def channel(self) -> str | None:
+        """Name of the channel column, if any."""
+        ...
+
+    @property
+    def tz_aware(self) -> bool:
+        """Whether the timestamps are time-zone aware."""
+        ...
 
     @property
     def meta(self) -> LogMeta:
@@ -334,8 +357,8 @@ class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
     inner: Kernel[Any, pd.DataFrame]
     segment: Any
 
-    @property  # type: ignore[override]
-    def name(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
         return self.inner.name
 
     def check(self, meta: LogMeta) -> Segmented:
