@@ -34,6 +34,17 @@ def _declared() -> list[tuple[str, str, Any]]:
 DECLARED = _declared()
 
 
+def _good(constraint: Any) -> Any:
+    """A value ``constraint`` takes (for required arguments beside the one under test)."""
+    if isinstance(constraint, v.InstanceOf):
+        return {jm.JourneyModel: jm.datasets.shop_model()}[constraint.cls]
+    if isinstance(constraint, v.StrOptions):
+        return constraint.options[0]
+    if isinstance(constraint, v.Interval):
+        return constraint.kind(1 if constraint.left is None else constraint.left + 1)
+    return True if constraint == "boolean" else None
+
+
 def test_some_public_functions_declare_their_checks() -> None:
     assert {"paths", "step_matrix", "variants", "representatives", "from_dask"} <= {
         name for name, _, _ in DECLARED
@@ -46,8 +57,9 @@ def test_a_bad_value_raises_a_parameter_error_naming_the_parameter(
 ) -> None:
     fn = getattr(jm, func)
     sig = inspect.signature(fn)
+    declared = fn.__jm_constraints__
     required = {
-        p.name: None
+        p.name: _good(declared[p.name][0]) if p.name in declared else None
         for p in sig.parameters.values()
         if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     }

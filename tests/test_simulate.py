@@ -299,7 +299,11 @@ def test_10k_cases_with_noise():
             ParameterError,
             r"'model' parameter of simulate\(\) must be a JourneyModel",
         ),
-        (dict(cases=0), ParameterError, r"'cases' parameter .* positive int. Got 0"),
+        (
+            dict(cases=0),
+            ParameterError,
+            r"'cases' parameter .* an int in the range \[1, inf\). Got 0",
+        ),
         (dict(cases=2.5), ParameterError, r"'cases' parameter"),
         (dict(cases=True), ParameterError, r"'cases' parameter"),
         (dict(noise=1.5), ParameterError, r"'noise' parameter .* \[0, 1\]. Got 1.5"),

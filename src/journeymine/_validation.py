@@ -952,6 +952,25 @@ class StrOptions(Constraint):
 
 
 @dataclass(frozen=True)
+class InstanceOf(Constraint):
+    """An instance of a class (named in messages by ``what``, default the class name)."""
+
+    cls: type
+    what: str | None = None
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return isinstance(value, self.cls) and not (
+            self.cls is not bool and isinstance(value, bool) and not issubclass(bool, self.cls)
+        )
+
+    def describe(self) -> str:
+        return self.what or f"a {self.cls.__name__}"
+
+    def bad_value(self) -> Any:
+        return object()
+
+
+@dataclass(frozen=True)
 class _NoneConstraint(Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
         return value is None
