@@ -144,6 +144,13 @@ class LogLike(Protocol):
     on the client, and hand the work to the engine with :func:`run` (or
     ``log.reduce(kernel)``) and, for filters, :func:`filter_log` (or
     ``log.filter(mask, *args)``).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_shop()
+    >>> isinstance(log, jm.LogLike), log.__journeymine_engine__
+    (True, 'memory')
     """
 
     #: the engine that holds the events: a key of :data:`ENGINES`
