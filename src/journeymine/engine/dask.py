@@ -674,8 +674,11 @@ def from_dask(
     The same API as :func:`journeymine.from_pandas`, for logs that do not
     fit in one machine's memory. The data is read once here, to validate
     it (bad rows raise or are set aside exactly as in memory) and to number
-    the rows; the events are then shuffled by case, lazily, so that every
-    partition holds whole cases.
+    the rows; the events are then shuffled by case, so that every partition
+    holds whole cases, and the data-quality checks of
+    :func:`journeymine.from_pandas` (cases spanning more than 292 years,
+    exact duplicate events, mixed lifecycle transitions) run once over the
+    whole log, raising or warning with the same messages.
 
     Parameters
     ----------
