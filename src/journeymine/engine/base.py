@@ -141,8 +141,9 @@ class LogLike(Protocol):
     :class:`~journeymine.JourneyLog` (memory) and
     :class:`~journeymine.engine.dask.DaskJourneyLog` implement it. Analyses
     type their input as ``LogLike``, read :attr:`meta` (and the names below)
-    on the client, and hand the work to the engine with :func:`run` (or
-    ``log.reduce(kernel)``) and, for filters, :func:`filter_log` (or
+    on the client, and hand the work to the engine with
+    ``journeymine.engine.run(kernel, log)`` (or ``log.reduce(kernel)``) and,
+    for filters, ``journeymine.engine.filter_log`` (or
     ``log.filter(mask, *args)``).
 
     Examples
@@ -153,7 +154,7 @@ class LogLike(Protocol):
     (True, 'memory')
     """
 
-    #: the engine that holds the events: a key of :data:`ENGINES`
+    #: the engine that holds the events: a key of ``journeymine.engine.ENGINES``
     __journeymine_engine__: str
 
     @property
