@@ -139,7 +139,7 @@ class LogLike(Protocol):
     """What an analysis may use of a log, whichever engine holds its events.
 
     :class:`~journeymine.JourneyLog` (memory) and
-    :class:`~journeymine.engine.dask.DaskJourneyLog` implement it. Analyses
+    :class:`~journeymine.DaskJourneyLog` implement it. Analyses
     type their input as ``LogLike``, read :attr:`meta` (and the names below)
     on the client, and hand the work to the engine with
     ``journeymine.engine.run(kernel, log)`` (or ``log.reduce(kernel)``) and,
