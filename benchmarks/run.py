@@ -575,9 +575,9 @@ def dask_available() -> str | None:
     except ImportError:
         return "dask / distributed not installed"
     try:
-        import journeymine.scale  # noqa: F401
+        import journeymine.engine.dask  # noqa: F401
     except ImportError as exc:
-        return f"journeymine.scale not importable ({exc})"
+        return f"journeymine.engine.dask not importable ({exc})"
     return None
 
 

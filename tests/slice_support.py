@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 import journeymine as jm
-from journeymine._kernel import Kernel, bind, tree_merge
+from journeymine.engine import Kernel, bind, tree_merge
 from journeymine.log import JourneyLog
 
 COLUMNS = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
@@ -52,10 +52,12 @@ def split_equal(kernel: Kernel, log: JourneyLog, cut: list[int], compare: Any) -
 def dask_log(df: pd.DataFrame, npartitions: int, **kwargs: Any) -> Any:
     import dask.dataframe as dd
 
-    from journeymine.scale import from_dask
+    from journeymine import from_dask
 
     ddf = dd.from_pandas(df, npartitions=max(1, min(npartitions, len(df))), sort=False)
-    return from_dask(ddf, **COLUMNS, npartitions=npartitions, **kwargs).persist()
+    with warnings.catch_warnings():  # as to_log: the demo's double clicks warn on every engine
+        warnings.simplefilter("ignore", jm.JourneymineWarning)
+        return from_dask(ddf, **COLUMNS, npartitions=npartitions, **kwargs).persist()
 
 
 def shop_frame(n_cases: int = 300) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import journeymine as jm
-from journeymine._kernel import Kernel, bind, tree_merge
+from journeymine.engine import Kernel, bind, tree_merge
 from journeymine.log import JourneyLog
 
 #: five stages, one activity each; "a4" (stage S4) is the purchase
@@ -105,7 +105,7 @@ def dask_log(df: pd.DataFrame, npartitions: int, **names: Any) -> Any:
     """The same events as a Dask log with ``npartitions`` partitions."""
     import dask.dataframe as dd
 
-    from journeymine.scale import from_dask
+    from journeymine import from_dask
 
     return from_dask(dd.from_pandas(df, npartitions=npartitions), npartitions=npartitions, **names)
 

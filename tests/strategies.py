@@ -9,6 +9,7 @@ here.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pandas as pd
@@ -28,14 +29,30 @@ from journeymine.testing import (
 
 __all__ = [
     "ACTIVITY_POOL",
+    "FULL_EXAMPLES",
     "SLICE_ACTIVITIES",
     "SLICE_CHANNELS",
     "UNKNOWN_ACTIVITIES",
+    "examples",
     "journey_frames",
     "logs_for",
     "models",
     "spread_duplicates",
 ]
+
+# -- how many examples ------------------------------------------------------------------
+
+#: ``JOURNEYMINE_EXAMPLES=full`` (CI) runs every property test with the examples it asks
+#: for; by default (a contributor's quick run) each runs a fifth of them, at least 5.
+FULL_EXAMPLES = os.environ.get("JOURNEYMINE_EXAMPLES", "fast") == "full"
+
+
+def examples(n: int) -> int:
+    """The ``max_examples`` of a property test that asks for ``n`` (see FULL_EXAMPLES)."""
+    return n if FULL_EXAMPLES else max(5, n // 5)
+
+
+# -- helpers -------------------------------------------------------------------
 
 SLICE_ACTIVITIES = JOURNEY_ACTIVITIES
 SLICE_CHANNELS = CHANNELS

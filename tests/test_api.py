@@ -9,6 +9,8 @@ import journeymine as jm
 PUBLIC = sorted(
     [
         "ConformanceReport",
+        "DaskJourneyLog",
+        "LogLike",
         "JourneyGraph",
         "JourneyLog",
         "JourneyModel",

@@ -1015,7 +1015,7 @@ def test_non_utf8_bytes_case_ids_give_log_error(tmp_path):
 
 def test_non_utf8_bytes_in_dask_give_the_same_log_error():
     dd = pytest.importorskip("dask.dataframe")
-    from journeymine.scale import from_dask
+    from journeymine import from_dask
 
     with pytest.raises(LogError, match="bytes that are not UTF-8 text"):
         from_dask(dd.from_pandas(_bytes_frame(), npartitions=1), **CSV_COLUMNS)

@@ -14,6 +14,8 @@ import journeymine as jm
 from journeymine.channels import _CaseChannels, _SwitchPairs
 from journeymine.errors import ParameterError
 
+from strategies import examples
+
 CHANNELS = ["web", "app", "store", None]
 ONLINE = ["web", "app"]
 
@@ -86,7 +88,7 @@ def reference(log):
     return pd.DataFrame(rows, dtype=object), pairs
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(channel_logs())
 def test_matches_reference(df):
     log = to_log(df)
@@ -102,7 +104,7 @@ def test_matches_reference(df):
     assert summary["switches"].is_monotonic_decreasing
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(channel_logs(), st.lists(st.integers(1, 5), max_size=3))
 def test_split_by_cases_merges_exactly(df, cuts):
     log = to_log(df)

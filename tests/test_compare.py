@@ -19,10 +19,12 @@ from journeymine.compare import _Compare, _proportion, median_interval, two_prop
 from journeymine.errors import JourneymineWarning, ParameterError
 
 from slice_support import dask_log, shop_frame, split_equal, to_log, traces
-from strategies import journey_frames
+from strategies import examples, journey_frames
 
 matplotlib.use("Agg")
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def first_channel(df: pd.DataFrame) -> pd.Series:

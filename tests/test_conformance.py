@@ -27,7 +27,7 @@ from journeymine.log import JourneyLog, from_pandas
 from journeymine.model import JourneyModel
 
 from reference import reference_cases, reference_deviations
-from strategies import logs_for, models
+from strategies import examples, logs_for, models
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -350,7 +350,7 @@ def test_alignments_without_pm4py_raises(monkeypatch):
 
 
 # -- property test against the plain-Python reference ------------------------------
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_check_agrees_with_reference(data):
     model = data.draw(models())

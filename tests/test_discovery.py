@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import journeymine as jm
 from journeymine.errors import LogError, ParameterError
 
-from strategies import spread_duplicates
+from strategies import examples, spread_duplicates
 
 
 def log_of(rows, **kw):
@@ -227,7 +227,7 @@ def disc(df, **kw):
     return jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"), **kw)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(frames())
 def test_edge_events_sum_to_events_minus_cases(df):
     g = disc(df)
@@ -249,7 +249,7 @@ def assert_merged_equals_whole(merged, whole):
     assert (merged.n_cases, merged.n_events) == (whole.n_cases, whole.n_events)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(frames(min_cases=2), st.data())
 def test_merge_equals_union_split_by_case_or_time(df, data):
     # issue 13 item 8: split by case, or by a time cut (same customers before and after)
@@ -318,11 +318,11 @@ def test_merge_refuses_what_it_cannot_do_exactly():
         jm.discover(a).prune(paths=0.5) + jm.discover(b)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(frames(min_cases=2), st.data())
 def test_kernels_merge_like_the_whole_log(df, data):
-    from journeymine._kernel import tree_merge
     from journeymine.discovery import _Discover, _Variants
+    from journeymine.engine import tree_merge
 
     log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
     cuts = sorted(data.draw(st.sets(st.integers(1, log.n_cases - 1), max_size=3)))
@@ -364,7 +364,7 @@ def test_variants_by_segment():
         jm.variants(log, segment="nope")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(frames(), st.randoms())
 def test_shuffle_and_rename_change_nothing(df, rnd):
     # only distinct (case, time) pairs: with ties, input order legitimately decides
@@ -384,7 +384,7 @@ def test_shuffle_and_rename_change_nothing(df, rnd):
 STAGE = {"a": "S1", "b": "S1", "c": "S2", "d": "S3", "e": "S3"}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(frames())
 def test_stage_graph_is_contracted_activity_graph(df):
     df = df.assign(stage=df["a"].map(STAGE))
@@ -432,7 +432,7 @@ def test_histogram_counts_every_group_and_bucket():
     assert list(empty.columns) == ["group", "bucket", "count"] and len(empty) == 0
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(0, 5), st.one_of(st.just(0), st.integers(1, 10**15))), max_size=200
@@ -483,7 +483,7 @@ def _variants_reference(df: pd.DataFrame) -> list[tuple[tuple[str, ...], int]]:
 
 
 @pytest.mark.parametrize("matrix_bytes", [1 << 28, 0])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(df=frames())
 def test_variants_match_a_plain_python_reference(df, matrix_bytes):
     from journeymine import discovery

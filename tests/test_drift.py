@@ -17,7 +17,7 @@ from journeymine.conformance import KINDS
 from journeymine.drift import _Drift
 from journeymine.errors import ParameterError
 
-from strategies import logs_for, models
+from strategies import examples, logs_for, models
 
 NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp", "channel": "channel"}
 
@@ -57,7 +57,7 @@ def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
 
 
 @pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(models(), st.data())
 def test_matches_reference(model, data):
     df = data.draw(logs_for(model, max_cases=6))
@@ -90,7 +90,7 @@ def test_matches_reference(model, data):
 
 
 @pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(models(), st.data(), st.lists(st.integers(1, 5), max_size=3))
 def test_split_by_cases_merges_exactly(model, data, cuts):
     df = data.draw(logs_for(model, max_cases=6))

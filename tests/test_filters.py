@@ -10,13 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import journeymine as jm
-from journeymine.cases import _CaseTable
+from journeymine._percase import CaseTable
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 
 from slice_support import dask_log, shop_frame, split_equal, to_log, traces
-from strategies import SLICE_ACTIVITIES, journey_frames
+from strategies import SLICE_ACTIVITIES, examples, journey_frames
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def test_case_table_matches_reference(df):
 @SETTINGS
 @given(journey_frames(), st.lists(st.integers(0, 8), max_size=3))
 def test_case_table_kernel_splits(df, cut):
-    split_equal(_CaseTable(), to_log(df), cut, tm.assert_frame_equal)
+    split_equal(CaseTable(), to_log(df), cut, tm.assert_frame_equal)
 
 
 # -- filter_cases --------------------------------------------------------------------

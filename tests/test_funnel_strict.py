@@ -14,9 +14,11 @@ import journeymine as jm
 from journeymine.errors import ParameterError
 
 from slice_support import dask_log, shop_frame, to_log, traces
-from strategies import journey_frames
+from strategies import examples, journey_frames
 
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 STAGE_OF = {
     "ad": "Awareness",
     "view": "Consideration",

@@ -113,7 +113,7 @@ def test_conformance_report_repr_html(log, model):
 def test_dask_log_repr_html(frame):
     dd = pytest.importorskip("dask.dataframe")
     dask = pytest.importorskip("dask")
-    from journeymine.scale import from_dask
+    from journeymine import from_dask
 
     with dask.config.set(scheduler="synchronous"):
         dlog = from_dask(

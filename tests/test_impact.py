@@ -13,7 +13,7 @@ import journeymine as jm
 from journeymine.errors import ParameterError
 from journeymine.impact import _Impact
 
-from strategies import logs_for, models
+from strategies import examples, logs_for, models
 
 NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp", "channel": "channel"}
 
@@ -161,7 +161,7 @@ def model_and_log(draw):
 
 
 @pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(model_and_log())
 def test_matches_reference(data):
     model, df = data
@@ -184,7 +184,7 @@ def test_matches_reference(data):
 
 
 @pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(model_and_log(), st.lists(st.integers(1, 5), max_size=3))
 def test_split_by_cases_merges_exactly(data, cuts):
     model, df = data

@@ -14,6 +14,7 @@ import journeymine as jm
 from journeymine.errors import JourneymineWarning, LogError
 
 from conftest import shared_data
+from strategies import examples
 
 KW = {"case": "customer", "activity": "touchpoint", "timestamp": "ts"}
 
@@ -348,7 +349,7 @@ _FIELD = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.lists(st.lists(_FIELD, min_size=3, max_size=5), min_size=1, max_size=8),
     st.booleans(),

@@ -45,7 +45,7 @@ def _huge_value(path: Path, mib: int, quote_gt: bool = False) -> Path:
 def _peak_rss_mib(code: str) -> tuple[float, str]:
     """Run ``code`` in a fresh interpreter; its peak RSS (MiB) and what it printed."""
     script = textwrap.dedent(
-        f"""
+        rf"""
         import re
         {textwrap.indent(textwrap.dedent(code), "        ").strip()}
         # VmHWM: this process image's peak (ru_maxrss would carry the parent's over exec)

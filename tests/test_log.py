@@ -15,7 +15,7 @@ import journeymine as jm
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 
 from conftest import shared_data
-from strategies import spread_duplicates
+from strategies import examples, spread_duplicates
 
 
 def make(df: pd.DataFrame, **kw):
@@ -264,7 +264,7 @@ def event_frames(draw):
     return spread_duplicates(df, "customer", "touchpoint", "ts")  # exact duplicates warn
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(event_frames(), st.randoms())
 def test_shuffling_rows_gives_same_ordered_log(df, rnd):
     perm = list(range(len(df)))
@@ -308,7 +308,7 @@ def test_blank_case_ids_and_activities_are_missing(blank):
     assert list(log.case_labels) == ["a", "b"] and list(log.activity_labels) == ["x", "z"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.text(alphabet=st.sampled_from(list("a Z\t\u00a0\u2003\x00\x7f~!é")), max_size=4),
@@ -343,7 +343,7 @@ def _iso_texts(draw):
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(_iso_texts(), st.sampled_from(["str", "string[pyarrow]", "large_string[pyarrow]"]))
 def test_plain_iso_timestamps_parse_as_pandas_parses_them(texts, dtype):
     """Arrow's fast path for one-layout ISO text gives pandas' instants, bad rows and errors."""
@@ -395,7 +395,7 @@ def _same_log(a: jm.JourneyLog, b: jm.JourneyLog) -> None:
     np.testing.assert_array_equal(a.time, b.time)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(event_frames())
 def test_to_pandas_round_trips(df):
     log = make(df)
@@ -405,7 +405,7 @@ def test_to_pandas_round_trips(df):
     assert log.to_pandas()["row"].tolist() == log.rows.tolist()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(event_frames())
 def test_pm4py_conversion_round_trips(df):
     pytest.importorskip("pm4py")
@@ -415,7 +415,7 @@ def test_pm4py_conversion_round_trips(df):
     pd.testing.assert_frame_equal(jm.discover(back).edges, jm.discover(log).edges)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -485,7 +485,7 @@ def test_order_events_with_long_cases(high, step):
 _TEXT = st.text(alphabet=st.sampled_from(list("ab0Z é\u00e9\u4e2d\t")), max_size=6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(st.one_of(_TEXT, st.none(), st.text(min_size=30, max_size=40)), max_size=200),
     st.sampled_from(["str", "string[pyarrow]", "large_string[pyarrow]", "object"]),
@@ -502,7 +502,7 @@ def test_factorize_equals_pandas_sorted_factorize(values, dtype):
     assert labels.dtype == pd.Index(want_labels).dtype
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.lists(st.tuples(st.one_of(_TEXT, st.none()), st.integers(1, 5)), min_size=1, max_size=60),
     st.sampled_from(["str", "string[pyarrow]", "object", "int64", "float64"]),
@@ -706,11 +706,11 @@ def test_text_dtypes_give_the_same_log():
         np.testing.assert_array_equal(log.activity_codes, logs[0].activity_codes)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.data())
 def test_quality_kernel_merges_like_the_whole_log(data):
-    from journeymine._kernel import tree_merge
     from journeymine._quality import Quality
+    from journeymine.engine import tree_merge
 
     n = data.draw(st.integers(2, 25))
     df = pd.DataFrame(
@@ -742,9 +742,9 @@ def test_quality_kernel_merges_like_the_whole_log(data):
 def test_quality_kernel_on_a_dask_log_warns_like_in_memory():
     dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")
-    from journeymine._kernel import run
+    from journeymine import from_dask
     from journeymine._quality import Quality
-    from journeymine.scale import from_dask
+    from journeymine.engine import run
 
     df = pd.DataFrame(
         {

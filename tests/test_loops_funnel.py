@@ -15,7 +15,7 @@ from journeymine.loops import KINDS, find_loops, loop_summary
 from journeymine.model import JourneyModel
 
 from reference_patterns import order_events, reference_funnel, reference_loops
-from strategies import spread_duplicates
+from strategies import examples, spread_duplicates
 
 DAY = pd.Timedelta(days=1)
 
@@ -308,7 +308,7 @@ def as_rows(loops: pd.DataFrame) -> list[tuple]:
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_logs())
 def test_find_loops_matches_the_reference(df):
     log = from_pandas(df, case="case", activity="act", timestamp="ts")
@@ -327,7 +327,7 @@ def test_find_loops_matches_the_reference(df):
         assert summary[column].to_dict() == counts
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_logs())
 def test_funnel_matches_the_reference(df):
     log = from_pandas(df, case="case", activity="act", timestamp="ts")

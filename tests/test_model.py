@@ -26,6 +26,8 @@ from journeymine.stages import (
     template,
 )
 
+from strategies import examples
+
 MODELS = Path(__file__).parent / "data" / "models"
 SHOP_YAML = (
     Path(__file__).resolve().parents[1] / "src" / "journeymine" / "datasets" / "shop_model.yaml"
@@ -397,7 +399,7 @@ def models(draw):
     )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_random_models_round_trip_exactly(m):
     assert JourneyModel.from_dict(m.to_dict()) == m

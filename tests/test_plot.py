@@ -36,7 +36,7 @@ from journeymine.plot import (  # noqa: E402
 )
 from journeymine.plot.layout import dot_available  # noqa: E402
 
-from strategies import logs_for, models  # noqa: E402
+from strategies import examples, logs_for, models  # noqa: E402
 
 MODEL = JourneyModel(
     stages=["Awareness", "Consideration", "Purchase", "Retention"],
@@ -533,7 +533,7 @@ def _reference_stage_flow(log, model):
 
 @pytest.mark.parametrize("stage", [False, True])
 def test_stage_flow_table_matches_a_plain_loop(stage):
-    from journeymine.plot.overlay import stage_flow_table
+    from journeymine.visits import stage_flow_table
 
     for log, model in ((_log(stage), MODEL), (jm.datasets.load_shop(), jm.datasets.shop_model())):
         table, flows = stage_flow_table(log, model)
@@ -584,7 +584,7 @@ def test_interactive_map_data_has_one_layout_per_slider_step_and_escapes_names()
     assert "</script><b>" not in fragment and "<p>static</p>" in fragment
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @pytest.mark.parametrize("engine", ENGINES)
 @given(data=st.data(), staged=st.booleans(), long_names=st.booleans())
 def test_random_graphs_are_readable(engine, data, staged, long_names):

@@ -13,6 +13,8 @@ import journeymine as jm
 from journeymine.errors import ParameterError
 from journeymine.representatives import _Representatives
 
+from strategies import examples
+
 NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
 
 
@@ -53,7 +55,7 @@ def greedy_reference(log, tolerance, coverage, k):
     return seqs, variants
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(sequence_logs(), st.sampled_from([0.0, 0.25, 0.34, 0.5]), st.sampled_from([0.5, 0.8, 1.0]))
 def test_matches_reference(df, tolerance, coverage):
     log = jm.from_pandas(df, **NAMES)
@@ -91,7 +93,7 @@ def test_matches_reference(df, tolerance, coverage):
     assert one["cases"].iloc[0] == max(gain.values())
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(sequence_logs(), st.lists(st.integers(1, 8), max_size=3))
 def test_split_by_cases_merges_exactly(df, cuts):
     log = jm.from_pandas(df, **NAMES)

@@ -14,7 +14,7 @@ from journeymine.errors import ParameterError
 from journeymine.funnel import _VisitSummary
 from journeymine.visits import _Visits
 
-from strategies import logs_for, models
+from strategies import examples, logs_for, models
 
 NAMES = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
 
@@ -52,7 +52,7 @@ def reference(log, model, as_of=None, window=None):
 
 
 @pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(models(), st.data(), st.booleans())
 def test_matches_reference(model, data, with_as_of):
     df = data.draw(logs_for(model, max_cases=5))
@@ -69,7 +69,7 @@ def test_matches_reference(model, data, with_as_of):
 
 
 @pytest.mark.filterwarnings("ignore::journeymine.JourneymineWarning")  # random models may not fit
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(models(), st.data(), st.lists(st.integers(1, 4), max_size=3))
 def test_split_by_cases_merges_exactly(model, data, cuts):
     df = data.draw(logs_for(model, max_cases=5))

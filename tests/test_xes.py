@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from journeymine.errors import JourneymineWarning, LogError, ParameterError
 from journeymine.io.xes import read_xes, read_xes_frame
 
+from strategies import examples
+
 DATA = Path(__file__).resolve().parent / "data" / "xes"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 # pm4py needs 25 to 45 s for this one (journeymine about 2 s).
@@ -497,7 +499,9 @@ _TEXT = st.text(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     cases=st.lists(

@@ -21,6 +21,8 @@ from journeymine.errors import LogError
 from journeymine.io import xes
 from journeymine.io.xes import read_xes_frame
 
+from strategies import examples
+
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8" ?>\n'
     "<!-- exported -->\n"
@@ -190,7 +192,9 @@ def xes_files(draw: st.DrawFn) -> str:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     text=xes_files(),

@@ -15,6 +15,8 @@ from journeymine.compare import compare
 from journeymine.conformance import ConformanceReport, check
 from journeymine.discovery import discover, variants
 from journeymine.drift import conformance_drift
+from journeymine.engine import LogLike
+from journeymine.engine.dask import DaskJourneyLog, from_dask
 from journeymine.errors import (
     JourneymineError,
     JourneymineWarning,
@@ -76,7 +78,6 @@ from journeymine.plot.time import (
 from journeymine.report import write_report
 from journeymine.representatives import representatives
 from journeymine.retention import repurchase, retention, time_to_return
-from journeymine.scale import from_dask
 from journeymine.sessions import sessionize
 from journeymine.simulate import simulate
 from journeymine.timeline import activity_over_time
@@ -86,6 +87,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConformanceReport",
+    "DaskJourneyLog",
     "GraphComparison",
     "JourneyClusters",
     "JourneyGraph",
@@ -94,6 +96,7 @@ __all__ = [
     "ReadLimits",
     "JourneymineError",
     "JourneymineWarning",
+    "LogLike",
     "LogError",
     "MissingDependencyError",
     "ModelError",

@@ -7,19 +7,21 @@ Private module. :func:`check_log` is called at the end of
 the fix when the log has exact duplicate events or mixes lifecycle
 transitions (both show up as self-loops and extra edges). All checks are
 vectorised passes over the log's integer codes, written once as the
-:class:`Quality` kernel so a Dask log can run them over its partitions and
-warn once with the counts of the whole log.
+:class:`Quality` kernel: :func:`journeymine.from_dask` runs the same kernel
+over its partitions and warns once with the counts of the whole log, in the
+same words.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import JourneymineWarning, LogError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +38,7 @@ LIFECYCLE_WARNING = r"The log.* mixes lifecycle transitions"
 LIFECYCLE = "lifecycle:transition"
 
 
+@dataclass(frozen=True)
 class Quality(Kernel["dict[str, Any]", "list[str]"]):
     """The checks as a kernel, so a Dask log can run them once over its partitions.
 
@@ -48,8 +51,7 @@ class Quality(Kernel["dict[str, Any]", "list[str]"]):
 
     name = "quality check"
 
-    def __init__(self, lifecycle: str | None = None) -> None:
-        self.lifecycle = lifecycle
+    lifecycle: str | None = None
 
     def part(self, log: JourneyLog) -> dict[str, Any]:
         return {
@@ -65,8 +67,8 @@ class Quality(Kernel["dict[str, Any]", "list[str]"]):
             out[key] = {
                 "n": x["n"] + y["n"],
                 "cases": x["cases"] + y["cases"],
-                "example": x["example"] if x["example"] is not None else y["example"],
-                "rows": (x["rows"] + y["rows"])[:100],
+                "example": _first_example(x["example"], y["example"]),
+                "rows": sorted(x["rows"] + y["rows"])[:100],
             }
         la, lb = a["lifecycle"], b["lifecycle"]
         if la is None or lb is None:
@@ -87,15 +89,16 @@ class Quality(Kernel["dict[str, Any]", "list[str]"]):
         return [t for t in texts if t is not None]
 
 
-def check_log(
-    log: JourneyLog, *, lifecycle: str | None = None, stacklevel: int | None = None
-) -> None:
+def check_log(log: Any, *, lifecycle: str | None = None, stacklevel: int | None = None) -> None:
     """Raise for overflowing case spans; warn for duplicate events and mixed lifecycles.
+
+    Both constructors (``from_pandas`` and ``from_dask``) call it, so the
+    same data warns with the same messages on every engine.
 
     Parameters
     ----------
-    log : JourneyLog
-        A newly built log.
+    log : JourneyLog or LogLike
+        A newly built log (of any engine).
     lifecycle : str, optional
         The column holding lifecycle transitions; default ``lifecycle:transition``
         when the log has it.
@@ -105,10 +108,19 @@ def check_log(
     """
     from journeymine.errors import user_stacklevel
 
-    kernel = Quality(lifecycle)
     level = user_stacklevel() if stacklevel is None else stacklevel
-    for text in kernel.finish(kernel.part(log), log.meta):
+    for text in run(Quality(lifecycle), log):
         warnings.warn(text, JourneymineWarning, stacklevel=level)
+
+
+def _first_example(a: Any, b: Any) -> Any:
+    """Of two examples ``(case, ...)``, the one of the first case (cases sort by id, as in a log)."""
+    if a is None or b is None:
+        return a if b is None else b
+    try:
+        return a if a[0] <= b[0] else b
+    except TypeError:
+        return a if str(a[0]) <= str(b[0]) else b
 
 
 def _label(value: Any) -> Any:
@@ -137,7 +149,7 @@ def _span_counts(log: JourneyLog) -> dict[str, Any]:
     if bad.size == 0:
         return _no_counts()
     c = int(bad[0])
-    rows = np.sort(log.rows[np.concatenate([off[bad[:50]], off[bad[:50] + 1] - 1])])
+    rows = np.sort(log.input_rows[np.concatenate([off[bad[:50]], off[bad[:50] + 1] - 1])])
     example = (_label(log.case_labels[c]), int(first[c]), int(last[c]))
     return {"n": int(bad.size), "cases": int(bad.size), "example": example, "rows": rows.tolist()}
 

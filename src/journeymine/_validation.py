@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -897,3 +897,181 @@ def seed_arg(seed: Any, func: str) -> None:
             f"The 'seed' parameter of {func}() must be an int, a numpy.random.Generator or "
             f"None. Got {seed!r} instead."
         )
+
+
+# -- declared parameter checks (scikit-learn's validate_params is the model) ------------------
+class Constraint:
+    """One accepted kind of value for a parameter; a parameter accepts any of its list."""
+
+    def is_satisfied_by(self, value: Any) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def bad_value(self) -> Any:
+        """A value this constraint refuses (for the common test of every declared check)."""
+        return object()
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """Numbers of a kind (``int`` or ``float``; a float accepts ints) in a range.
+
+    ``closed`` is ``"both"``, ``"left"``, ``"right"`` or ``"neither"``; None
+    bounds are unbounded. Booleans are never numbers here.
+    """
+
+    kind: type
+    left: float | None
+    right: float | None
+    closed: str = "both"
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return False
+        kinds: tuple[type, ...] = (int, np.integer)
+        if self.kind is float:
+            kinds += (float, np.floating)
+        if not isinstance(value, kinds) or value != value:  # NaN is no number in a range
+            return False
+        x = float(cast(Any, value))  # parameters are far below 2**53
+        lo_ok = self.left is None or (
+            x >= self.left if self.closed in ("both", "left") else x > self.left
+        )
+        hi_ok = self.right is None or (
+            x <= self.right if self.closed in ("both", "right") else x < self.right
+        )
+        return bool(lo_ok and hi_ok)
+
+    def describe(self) -> str:
+        name = "an int" if self.kind is int else "a float"
+        lo = "-inf" if self.left is None else repr(self.left)
+        hi = "inf" if self.right is None else repr(self.right)
+        lb = "[" if self.closed in ("both", "left") and self.left is not None else "("
+        rb = "]" if self.closed in ("both", "right") and self.right is not None else ")"
+        return f"{name} in the range {lb}{lo}, {hi}{rb}"
+
+    def bad_value(self) -> Any:
+        if self.left is not None:
+            return self.left - 1
+        return self.right + 1 if self.right is not None else "not a number"
+
+
+@dataclass(frozen=True)
+class StrOptions(Constraint):
+    """One of a few strings."""
+
+    options: tuple[str, ...]
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.options
+
+    def describe(self) -> str:
+        return f"a str among {{{', '.join(repr(o) for o in self.options)}}}"
+
+    def bad_value(self) -> Any:
+        return "no such option"
+
+
+@dataclass(frozen=True)
+class InstanceOf(Constraint):
+    """An instance of a class (named in messages by ``what``, default the class name)."""
+
+    cls: type
+    what: str | None = None
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return isinstance(value, self.cls) and not (
+            self.cls is not bool and isinstance(value, bool) and not issubclass(bool, self.cls)
+        )
+
+    def describe(self) -> str:
+        return self.what or f"a {self.cls.__name__}"
+
+    def bad_value(self) -> Any:
+        return object()
+
+
+@dataclass(frozen=True)
+class _NoneConstraint(Constraint):
+    def is_satisfied_by(self, value: Any) -> bool:
+        return value is None
+
+    def describe(self) -> str:
+        return "None"
+
+
+@dataclass(frozen=True)
+class _Boolean(Constraint):
+    def is_satisfied_by(self, value: Any) -> bool:
+        return isinstance(value, (bool, np.bool_))
+
+    def describe(self) -> str:
+        return "True or False"
+
+    def bad_value(self) -> Any:
+        return "yes"
+
+
+#: accepted constraint shorthands: None (the value None) and "boolean" (True or False)
+_SHORTHANDS: dict[Any, Constraint] = {None: _NoneConstraint(), "boolean": _Boolean()}
+
+
+def _constraint(c: Any) -> Constraint:
+    return c if isinstance(c, Constraint) else _SHORTHANDS[c]
+
+
+def parameter_message(func: str, name: str, constraints: Sequence[Any], value: Any) -> str:
+    """The message of a refused parameter, in scikit-learn's words."""
+    texts = [_constraint(c).describe() for c in constraints]
+    # None last, as scikit-learn writes it
+    texts.sort(key=lambda t: t == "None")
+    shown = texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} or {texts[-1]}"
+    return f"The {name!r} parameter of {func}() must be {shown}. Got {value!r} instead."
+
+
+def check_params(func: str, constraints: dict[str, Sequence[Any]], values: dict[str, Any]) -> None:
+    """Raise ParameterError for the first value of ``values`` that none of its constraints takes."""
+    for name, allowed in constraints.items():
+        if name not in values:
+            continue
+        value = values[name]
+        if not any(_constraint(c).is_satisfied_by(value) for c in allowed):
+            raise ParameterError(parameter_message(func, name, allowed, value))
+
+
+F = Any
+
+
+def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
+    """Declare a public function's parameter constraints once; they are checked on every call.
+
+    ``constraints`` maps a parameter name to a list of accepted kinds
+    (:class:`Interval`, :class:`StrOptions`, ``None``, ``"boolean"``); a value
+    passes when one of them takes it. The message says which parameter, what
+    it must be and what it got. The declaration stays readable on the
+    function as ``__jm_constraints__`` (a common test feeds each a bad value).
+    """
+    import functools
+    import inspect
+
+    def decorate(fn: F) -> F:
+        sig = inspect.signature(fn)
+        unknown = set(constraints) - set(sig.parameters)
+        if unknown:  # pragma: no cover - a mistake in a declaration
+            raise TypeError(f"{fn.__name__}: constraints for unknown parameters {unknown}")
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError:
+                return fn(*args, **kwargs)  # Python's own error for a wrong call
+            check_params(fn.__name__, constraints, bound.arguments)
+            return fn(*args, **kwargs)
+
+        wrapper.__jm_constraints__ = dict(constraints)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

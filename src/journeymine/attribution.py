@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, Segmented, bind, run
 from journeymine._tables import NAT, timedeltas
+from journeymine.engine import Kernel, LogMeta, Segmented, bind, run
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -558,7 +558,7 @@ class _SegmentTable(Segmented):
     """:class:`Segmented` whose leading column is named ``segment`` and which sums attrs."""
 
     def check(self, meta: LogMeta) -> _SegmentTable:
-        from journeymine._kernel import check_segment
+        from journeymine.engine import check_segment
 
         check_segment(self.segment, meta, self.name)
         return _SegmentTable(bind(self.inner, meta), self.segment)
@@ -616,7 +616,7 @@ def attribution(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log.
     conversion : str or sequence, optional
         The conversion activities; each event with one of them is one
@@ -911,7 +911,7 @@ def conversion_paths(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log.
     conversion : str or sequence, optional
         The conversion activities. Default: ``model.purchase``.

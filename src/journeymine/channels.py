@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case, names
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["channel_switches"]
 
 
+@v.validate_params({"summary": ["boolean"]})
 def channel_switches(
     log: Any,
     *,
@@ -32,7 +34,7 @@ def channel_switches(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog or LogLike
         An event log built with ``channel=`` (a channel column).
     online : sequence, optional
         The channels that are online (e.g. ``["web", "app", "email"]``). With
@@ -112,7 +114,6 @@ def channel_switches(
     buy = v.activity_list(purchase, "purchase", func)
     if buy is None and model is not None:
         buy = model.purchase
-    v.check_bool(summary, "summary", func)
     on = v.activity_list(online, "online", func)
     if on is not None and not buy:
         raise ParameterError(
@@ -153,15 +154,16 @@ def _switch_pairs(log: JourneyLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return case[sw + 1], ch[sw], ch[sw + 1], labels
 
 
+@dataclass(frozen=True)
 class _CaseChannels(Kernel[pd.DataFrame, pd.DataFrame]):
     name = "channel_switches"
 
-    def __init__(self, purchase: tuple[Any, ...] | None, online: tuple[Any, ...] | None) -> None:
-        self.purchase = purchase
-        self.online = online
+    purchase: tuple[Any, ...] | None
+    online: tuple[Any, ...] | None
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _CaseChannels:
         _need_channel(meta)
+        return self
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         n_cases = log.n_cases
@@ -252,11 +254,13 @@ def _firsts(case: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return sel[head]
 
 
+@dataclass(frozen=True)
 class _SwitchPairs(Kernel[pd.DataFrame, pd.DataFrame]):
     name = "channel_switches"
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _SwitchPairs:
         _need_channel(meta)
+        return self
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         case, src, dst, labels = _switch_pairs(log)

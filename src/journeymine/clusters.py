@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import MissingDependencyError, ParameterError
 from journeymine.features import ARROW
 from journeymine.patterns import encode_variants, merge_variants, variant_partial
 
 if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.engine import LogLike
     from journeymine.graph import JourneyGraph
     from journeymine.log import JourneyLog
     from journeymine.model import JourneyModel
-    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["JourneyClusters", "cluster_journeys"]
 
@@ -102,7 +102,7 @@ class JourneyClusters:
 
 
 def cluster_journeys(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     k: int | None = None,
     *,
     features: Features = "transitions",
@@ -118,7 +118,7 @@ def cluster_journeys(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log.
     k : int, optional
         The number of clusters (at least 2). By default it is chosen among

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 
 from journeymine import filters as _f
-from journeymine._kernel import Kernel, LogMeta, bind, case_groups, check_segment, run
 from journeymine._stats import ADJUST_METHODS, adjust_p, two_proportion_p, wilson
 from journeymine._validation import check_model, check_option
+from journeymine.engine import Kernel, LogMeta, bind, case_groups, check_segment, run
 from journeymine.errors import JourneymineWarning, ParameterError, once_per_call, user_stacklevel
 from journeymine.log import JourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.engine import LogLike
     from journeymine.model import JourneyModel
-    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["compare"]
 
@@ -347,7 +347,7 @@ def _median_row(
 
 @once_per_call
 def compare(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     segment: str | pd.Series,
     *,
     model: JourneyModel | None = None,

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine._tables import concat_by_case, names
+from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine.errors import (
     JourneymineWarning,
     MissingDependencyError,
@@ -26,7 +26,7 @@ from journeymine.model import JourneyModel, covered
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["ALIGNMENT_KINDS", "KINDS", "ConformanceReport", "check"]
 
@@ -246,8 +246,9 @@ def _top_deviations(dev: pd.DataFrame, k: int) -> list[tuple[str, str, int]]:
 
 
 # -- check ----------------------------------------------------------------------
+@v.validate_params({"method": [v.StrOptions(("stages", "alignments"))]})
 def check(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     model: JourneyModel,
     *,
     method: Method = "stages",
@@ -373,17 +374,22 @@ def check(
     return run(covered(_Check(model, method, segment), model), log)
 
 
+@dataclass(frozen=True)
 class _Check(Kernel[dict, ConformanceReport]):
     """check: per-case and per-deviation rows, and observed stage/activity move counts."""
 
     name = "check"
 
-    def __init__(self, model: Any, method: Any, segment: Any = None) -> None:
-        self.model = model
-        self.method = method
-        self.segment = segment
+    model: Any
+    method: Any
+    segment: Any = None
 
-    def check(self, meta: LogMeta) -> None:
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The deviation kinds of the method."""
+        return KINDS if self.method == "stages" else ALIGNMENT_KINDS
+
+    def check(self, meta: LogMeta) -> _Check:
         v.check_model(self.model, "check")
         if self.segment is not None:
             check_segment(self.segment, meta, "check")
@@ -395,7 +401,7 @@ class _Check(Kernel[dict, ConformanceReport]):
                 "JourneyModel.from_bpmn(path) or JourneyModel.from_petri_net(net, im, fm), or "
                 'use method="stages".'
             )
-        self.kinds = KINDS if self.method == "stages" else ALIGNMENT_KINDS
+        return self
 
     def part(self, log: JourneyLog) -> dict:
         model = self.model

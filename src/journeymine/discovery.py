@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -10,8 +10,9 @@ import pandas as pd
 
 from journeymine import _sketch
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, Segmented, run
+from journeymine._percase import sequence_keys
 from journeymine._threads import second_thread
+from journeymine.engine import Kernel, LogMeta, Segmented, run
 from journeymine.errors import ParameterError
 from journeymine.graph import JourneyGraph, _CaseState, _DeferredHistogram
 from journeymine.log import JourneyLog, factorize
@@ -75,6 +76,7 @@ def _remainder(keys: np.ndarray, width: int) -> np.ndarray:
     return keys - keys // width * width
 
 
+@dataclass(frozen=True)
 class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]):
     """discover() as a kernel: a partition's graph (with its per-case state), merged with ``+``.
 
@@ -84,11 +86,11 @@ class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]
 
     name = "discover"
 
-    def __init__(self, by: str) -> None:
-        self.by = by
+    by: str
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _Discover:
         _resolve_by(meta, self.by)
+        return self
 
     def part(self, log: JourneyLog) -> tuple[JourneyGraph, pd.DataFrame | None]:
         graph = _graph(log, self.by, _resolve_by(log.meta, self.by))
@@ -364,25 +366,6 @@ def _modal_stage(nodes: pd.Series, table: pd.DataFrame | None) -> np.ndarray:
     return out
 
 
-def _case_hash(codes: np.ndarray, log: JourneyLog) -> np.ndarray:
-    """Two independent 64-bit polynomial hashes of each case's activity sequence."""
-    pos = log.position.astype(np.uint64)
-    out = []
-    for mult, salt in (
-        (0x9E3779B97F4A7C15, 0x632BE59BD9B4E019),
-        (0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9),
-    ):
-        m = np.uint64(mult)
-        # value of each event mixed with its position, so order matters
-        x = (codes.astype(np.uint64) + np.uint64(1)) * m + pos * np.uint64(salt)
-        x ^= x >> np.uint64(29)
-        x *= m
-        x ^= x >> np.uint64(32)
-        starts = log.case_offsets[:-1]
-        out.append(np.add.reduceat(x, starts) if len(x) else np.empty(0, dtype=np.uint64))
-    return np.stack(out, axis=1)
-
-
 _RANK_MATRIX_BYTES = 1 << 28  # pad sequences into a byte matrix up to this size
 
 
@@ -428,11 +411,8 @@ def variant_ids(log: JourneyLog) -> tuple[np.ndarray, np.ndarray]:
     falls back to grouping the sequences themselves.
     """
     sizes = log.case_sizes
-    with np.errstate(over="ignore"):
-        h = _case_hash(log.activity_codes, log)
-        # one 64-bit key per case from both hashes and the length; exactness
-        # comes from the event-by-event check below, not from the key
-        key = h[:, 0] ^ (h[:, 1] * np.uint64(0x9E3779B97F4A7C15)) ^ sizes.astype(np.uint64)
+    # exactness comes from the event-by-event check below, not from the key
+    key = sequence_keys(log.activity_codes, log.case_offsets)
     vid, _ = pd.factorize(key)
     vid = np.asarray(vid, dtype=np.int64)
     n_var = int(vid.max()) + 1 if vid.size else 0
@@ -476,6 +456,7 @@ class _VariantsPart:
         self.rank = rank  # the variants' order by sequence, when known (one part)
 
 
+@dataclass(frozen=True)
 class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
     """variants() as a kernel: variants per part, merged by sequence; medians over all cases.
 
@@ -485,17 +466,11 @@ class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
 
     name = "variants"
 
-    def __init__(self, top: int | None) -> None:
-        self.top = top
+    top: int | None
 
-    def check(self, meta: LogMeta) -> None:
-        top = self.top
-        if top is not None and (
-            isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
-        ):
-            raise ParameterError(
-                f"The 'top' parameter of variants() must be a positive int. Got {top!r} instead."
-            )
+    def check(self, meta: LogMeta) -> _Variants:
+        v.check_params("variants", {"top": [v.Interval(int, 1, None), None]}, {"top": self.top})
+        return self
 
     def part(self, log: JourneyLog) -> _VariantsPart:
         vid, rep = variant_ids(log)
@@ -560,6 +535,7 @@ class _Variants(Kernel[_VariantsPart, pd.DataFrame]):
         return out
 
 
+@v.validate_params({"top": [v.Interval(int, 1, None), None]})
 def variants(log: Any, *, top: int | None = None, segment: Any = None) -> pd.DataFrame:
     """The trace variants of a log: distinct activity sequences and how many cases follow each.
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, bind, run, segmented
 from journeymine._stats import ADJUST_METHODS, adjust_p, two_proportion_p, wilson
+from journeymine.engine import Kernel, LogMeta, bind, run, segmented
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel, covered
 
@@ -38,7 +38,7 @@ def conformance_drift(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log.
     model : JourneyModel
         The designed journey.

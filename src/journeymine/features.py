@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, bind, run
 from journeymine._tables import concat_by_case
+from journeymine.engine import Kernel, LogMeta, bind, run
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.engine import LogLike
     from journeymine.log import JourneyLog
     from journeymine.model import JourneyModel
-    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["journey_features"]
 
@@ -33,7 +33,7 @@ ARROW = " -> "  # between the two activities of a transition column
 
 
 def journey_features(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     model: JourneyModel | None = None,
     top_transitions: int = 50,
@@ -42,7 +42,7 @@ def journey_features(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log.
     model : JourneyModel, optional
         Adds the deviations from the model by kind, the furthest stage and

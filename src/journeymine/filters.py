@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeymine._percase import case_firsts, case_lasts, per_case_any, sequence_keys
 from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
 from journeymine.cases import case_table
+from journeymine.engine import check_log, filter_log
 from journeymine.errors import JourneymineWarning, LogError, ParameterError, user_stacklevel
-from journeymine.log import JourneyLog, _build
+from journeymine.log import JourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["filter_cases", "filter_events", "filter_time", "trim"]
 
@@ -38,23 +40,6 @@ _INT64_MAX = np.iinfo(np.int64).max
 
 
 # -- helpers other slicing modules share ------------------------------------------
-def case_firsts(log: JourneyLog) -> np.ndarray:
-    """Index of each case's first event."""
-    return log.case_offsets[:-1]
-
-
-def case_lasts(log: JourneyLog) -> np.ndarray:
-    """Index of each case's last event."""
-    return log.case_offsets[1:] - 1
-
-
-def per_case_any(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
-    """For each case, whether ``mask`` is true on one of its events."""
-    if log.n_cases == 0:
-        return np.zeros(0, dtype=bool)
-    return np.bincount(log.case_codes[mask], minlength=log.n_cases) > 0
-
-
 def activity_codes_of(log: JourneyLog, activities: Iterable[Any]) -> np.ndarray:
     """Codes in ``log`` of the given activity labels (those it does not hold are left out)."""
     codes = log.activity_labels.get_indexer(pd.Index(list(activities), dtype=object))
@@ -140,61 +125,15 @@ def no_cases_error(func: str) -> LogError:
     )
 
 
-def _is_dask(log: Any) -> bool:
-    return hasattr(log, "_filter")
-
-
 def _check_log(log: Any, func: str) -> None:
-    if not isinstance(log, JourneyLog) and not _is_dask(log):
-        raise ParameterError(
-            f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. "
-            "Build one with jm.from_pandas(df, case=..., activity=..., timestamp=...) or "
-            "jm.read_csv(...)."
-        )
-
-
-# -- selecting events ------------------------------------------------------------------
-def select_events(log: JourneyLog, mask: np.ndarray) -> JourneyLog:
-    """A new log with only the events where ``mask`` (in log order) is true.
-
-    Labels keep their values (labels no event uses any more are dropped, as
-    :meth:`JourneyLog.select_cases` does); ``rejected`` is kept. The codes
-    the log holds are reused, so nothing is factorized again.
-    """
-    mask = np.asarray(mask, dtype=bool)
-    if mask.all():
-        return log
-    n = len(log._frame)
-    coded = []
-    for codes, labels in (
-        (log.case_codes, log.case_labels),
-        (log.activity_codes, log.activity_labels),
-    ):
-        full = np.zeros(n, dtype=np.int64)
-        full[log.rows] = codes
-        coded.append((full, labels))
-    return _build(
-        log._frame,
-        log.rows[mask],
-        log.time[mask],
-        log.case,
-        log.activity,
-        log.timestamp,
-        log.stage,
-        log.channel,
-        log.tz_aware,
-        log.rejected,
-        log.source,
-        coded,
-    )
+    """Raise ParameterError when ``log`` is not a journey log (of any engine)."""
+    check_log(log, func)
 
 
 def _apply(log: Any, fn: Callable[..., np.ndarray], func: str, *args: Any) -> Any:
-    """Apply an event-mask function: at once in memory, lazily per partition on Dask."""
-    if _is_dask(log):
-        return log._filter(fn, *args)
-    out = select_events(log, fn(log, *args))
-    if out.n_events == 0:
+    """Apply an event-mask function on the log's engine (lazily per partition on Dask)."""
+    out = filter_log(log, fn, func, *args)
+    if isinstance(out, JourneyLog) and out.n_events == 0:
         warnings.warn(
             f"{func}() kept no event: the resulting log has no cases, so tables of it are "
             "empty (and compare, paths and step_matrix refuse it). Loosen the filter: check "
@@ -206,31 +145,6 @@ def _apply(log: Any, fn: Callable[..., np.ndarray], func: str, *args: Any) -> An
 
 
 # -- filter_cases ------------------------------------------------------------------------
-_MASK_KEYS = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
-
-
-def sequence_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A 64-bit key per sequence of activity codes (``offsets`` delimit the sequences).
-
-    Equal sequences get equal keys; unequal ones collide with negligible
-    probability (callers that need exactness check candidates element-wise).
-    """
-    n_seq = len(offsets) - 1
-    if codes.size == 0:
-        return np.zeros(n_seq, dtype=np.uint64)
-    sizes = np.diff(offsets)
-    seq = np.repeat(np.arange(n_seq), sizes)
-    pos = (np.arange(codes.size) - offsets[seq]).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        m, salt = (np.uint64(k) for k in _MASK_KEYS)
-        x = (codes.astype(np.uint64) + np.uint64(1)) * m + pos * salt
-        x ^= x >> np.uint64(29)
-        x *= m
-        x ^= x >> np.uint64(32)
-        total = np.add.reduceat(x, offsets[:-1])  # sequences are never empty
-        return total ^ (sizes.astype(np.uint64) * salt)
-
-
 def cases_with_sequence(log: JourneyLog, sequences: Sequence[tuple[Any, ...]]) -> np.ndarray:
     """For each case, whether its activity sequence is one of ``sequences`` (exact)."""
     out = np.zeros(log.n_cases, dtype=bool)
@@ -421,7 +335,7 @@ def _where_series(log: Any, where: Any) -> pd.Series:
                 "would count as true. Compare first, e.g. where=series == 'yes'."
             )
         where = where.astype("boolean")
-    if isinstance(getattr(log, "case_labels", None), pd.Index):
+    if isinstance(log, JourneyLog):
         check_case_ids(where.index, log.case_labels, "where", "filter_cases")
     return where
 
@@ -458,7 +372,7 @@ def check_case_ids(index: pd.Index, cases: pd.Index, name: str, func: str) -> No
 
 
 def filter_cases(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     has: Any = None,
     lacks: Any = None,
@@ -634,7 +548,7 @@ def _time_mask(log: JourneyLog, lo: int, hi: int, mode: str) -> np.ndarray:
 
 
 def filter_time(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     start: Any = None,
     end: Any = None,
     *,
@@ -729,7 +643,7 @@ def _event_mask(
 
 
 def filter_events(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     activities: Any = None,
     keep: bool = True,
@@ -841,7 +755,7 @@ def _trim_mask(
 
 
 def trim(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     start: Any,
     end: Any,
     *,

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, first_and_last, timedeltas
+from journeymine.engine import Kernel, LogMeta, run, segmented
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog, factorize
 from journeymine.model import JourneyModel, covered
 from journeymine.visits import close_visits, km_summary, visit_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["funnel", "stage_durations"]
 
@@ -38,8 +39,9 @@ def _first_visits(
     return uniq // n_stages, uniq % n_stages, known[first], known[last], known
 
 
+@v.validate_params({"ordered": ["boolean"]})
 def funnel(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     model: JourneyModel,
     *,
     as_of: Any = None,
@@ -250,45 +252,43 @@ def funnel(
     return run(covered(segmented(kernel, segment), model), log)
 
 
+@dataclass(frozen=True)
 class _Funnel(Kernel[dict, pd.DataFrame]):
     """funnel: per-stage counts that add up, and each case's time to reach each stage."""
 
     name = "funnel"
 
-    def __init__(
-        self,
-        model: Any,
-        as_of: Any,
-        open_window: Any,
-        *,
-        steps: Any = None,
-        ordered: bool = False,
-        within: Any = None,
-        exclude: tuple[Any, ...] | None = None,
-        hold: str | None = None,
-    ) -> None:
-        self.model = model
-        self.as_of = as_of
-        self.open_window = open_window
-        self.steps = steps
-        self.ordered = ordered
-        self.within = within
-        self.exclude = exclude
-        self.hold = hold
+    model: Any
+    as_of: Any
+    open_window: Any
+    steps: Any = field(default=None, kw_only=True)
+    ordered: bool = field(default=False, kw_only=True)
+    within: Any = field(default=None, kw_only=True)
+    exclude: tuple[Any, ...] | None = field(default=None, kw_only=True)
+    hold: str | None = field(default=None, kw_only=True)
+    # bound by check()
+    step_stages: Any = field(default=(), kw_only=True, repr=False)
+    within_ns: Any = field(default=None, kw_only=True, repr=False)
+    as_of_ns: Any = field(default=None, kw_only=True, repr=False)
+    window_ns: Any = field(default=None, kw_only=True, repr=False)
+    hold_col: Any = field(default=None, kw_only=True, repr=False)
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _Funnel:
         v.check_model(self.model, "funnel")
-        self.step_stages, self.within_ns = _check_steps(
-            self.model, self.steps, self.ordered, self.within
-        )
+        step_stages, within_ns = _check_steps(self.model, self.steps, self.ordered, self.within)
         if self.open_window is not None and self.as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of funnel() needs as_of=, the time the data was "
                 "extracted, e.g. funnel(log, model, as_of='2026-01-01', open_window='30D')."
             )
-        self.as_of_ns = v.as_of_ns(self.as_of, meta, "funnel") if self.as_of is not None else None
-        self.window_ns = v.window_ns(self.open_window, "funnel")
-        self.hold_col = _check_strict_options(meta, self.ordered, self.exclude, self.hold)
+        return replace(
+            self,
+            step_stages=step_stages,
+            within_ns=within_ns,
+            as_of_ns=v.as_of_ns(self.as_of, meta, "funnel") if self.as_of is not None else None,
+            window_ns=v.window_ns(self.open_window, "funnel"),
+            hold_col=_check_strict_options(meta, self.ordered, self.exclude, self.hold),
+        )
 
     def part(self, log: JourneyLog) -> dict:
         model = self.model
@@ -395,7 +395,6 @@ def _check_steps(
 ) -> tuple[list[Any], int | None]:
     """The funnel's steps (stages of the model) and the window in ns, validated."""
 
-    v.check_bool(ordered, "ordered", "funnel")
     if within is not None and not ordered:
         raise ParameterError(
             "The 'within' parameter of funnel() is a conversion window for a strict funnel: pass "
@@ -550,8 +549,9 @@ def _ordered_reach(
 
 
 # -- stage durations ------------------------------------------------------
+@v.validate_params({"summary": ["boolean"], "ci": [v.Interval(float, 0, 1, closed="neither")]})
 def stage_durations(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     model: JourneyModel,
     *,
     by: str | None = None,
@@ -695,7 +695,6 @@ def stage_durations(
     1  Consideration       1     0 4 days
     2       Purchase       1     1    NaT
     """
-    v.check_bool(summary, "summary", "stage_durations")
     if summary:
         kernel: Kernel[Any, pd.DataFrame] = _VisitSummary(model, by, as_of, open_window, ci)
     else:
@@ -708,29 +707,40 @@ def stage_durations(
     return run(covered(segmented(kernel, segment), model), log)
 
 
+@dataclass(frozen=True)
 class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
     """stage_durations(summary=True): Kaplan–Meier statistics of the stage visits."""
 
     name = "stage_durations"
 
-    def __init__(self, model: Any, by: Any, as_of: Any, open_window: Any, ci: Any) -> None:
-        self.model = model
-        self.by = by
-        self.as_of = as_of
-        self.window = v.window_ns(open_window, "stage_durations")
-        self.ci = v.level_arg(ci, "stage_durations")
-        if open_window is not None and as_of is None:
+    model: Any
+    by: Any
+    as_of: Any
+    open_window: Any
+    ci: Any
+    # bound by check()
+    window: Any = field(default=None, kw_only=True, repr=False)
+    level: float = field(default=0.95, kw_only=True, repr=False)
+    by_col: str | None = field(default=None, kw_only=True, repr=False)
+    by_name: str | None = field(default=None, kw_only=True, repr=False)
+    as_of_ns: int | None = field(default=None, kw_only=True, repr=False)
+
+    def check(self, meta: LogMeta) -> _VisitSummary:
+        window = v.window_ns(self.open_window, "stage_durations")
+        level = v.level_arg(self.ci, "stage_durations")
+        if self.open_window is not None and self.as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of stage_durations() needs as_of=, the time the "
                 "data was extracted, e.g. stage_durations(log, model, summary=True, "
                 "as_of='2026-01-01', open_window='30D')."
             )
-
-    def check(self, meta: LogMeta) -> None:
         v.check_model(self.model, "stage_durations")
-        self.by_col, self.by_name = _resolve_by(meta, self.by)
-        self.as_of_ns = (
+        by_col, by_name = _resolve_by(meta, self.by)
+        as_of_ns = (
             v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
+        )
+        return replace(
+            self, window=window, level=level, by_col=by_col, by_name=by_name, as_of_ns=as_of_ns
         )
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
@@ -760,14 +770,14 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
         stage = merged["stage"].to_numpy(np.int64)
         case, _ = factorize(merged["case"])  # by sorted case id: the same on every engine
         if self.by_col is None:
-            return km_summary(duration, is_open, stage, stages, self.ci, case)
+            return km_summary(duration, is_open, stage, stages, self.level, case)
         codes, labels = pd.factorize(merged["by"], sort=True)
         n_by = max(len(labels), 1)
         key = stage * n_by + codes
         ok = codes >= 0  # visits whose by value is missing are left out
         cells = np.unique(key[ok])  # (stage, by value) pairs that occur
         cell = np.searchsorted(cells, key[ok])
-        table = km_summary(duration[ok], is_open[ok], cell, list(cells), self.ci, case[ok])
+        table = km_summary(duration[ok], is_open[ok], cell, list(cells), self.level, case[ok])
         out = table.drop(columns="stage")
         out.insert(
             0, "stage", pd.Categorical.from_codes(cells // n_by, categories=stages, ordered=True)
@@ -776,22 +786,27 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
         return out
 
 
+@dataclass(frozen=True)
 class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):
     """stage_durations: one row per case and stage reached."""
 
     name = "stage_durations"
 
-    def __init__(self, model: Any, by: Any, as_of: Any) -> None:
-        self.model = model
-        self.by = by
-        self.as_of = as_of
+    model: Any
+    by: Any
+    as_of: Any
+    # bound by check()
+    by_col: str | None = field(default=None, kw_only=True, repr=False)
+    by_name: str | None = field(default=None, kw_only=True, repr=False)
+    as_of_ns: int | None = field(default=None, kw_only=True, repr=False)
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _StageDurations:
         v.check_model(self.model, "stage_durations")
-        self.by_col, self.by_name = _resolve_by(meta, self.by)
-        self.as_of_ns = (
+        by_col, by_name = _resolve_by(meta, self.by)
+        as_of_ns = (
             v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
         )
+        return replace(self, by_col=by_col, by_name=by_name, as_of_ns=as_of_ns)
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         model, as_of_ns = self.model, self.as_of_ns

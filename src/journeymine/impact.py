@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, bind, run
 from journeymine._stats import ADJUST_METHODS, adjust_p
 from journeymine.conformance import KINDS
+from journeymine.engine import Kernel, LogMeta, bind, run
 from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import factorize
 from journeymine.model import JourneyModel, covered
@@ -63,7 +63,7 @@ def deviation_impact(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log.
     model : JourneyModel
         The designed journey.

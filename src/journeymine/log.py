@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from journeymine import _quality
+from journeymine import _quality as quality
 from journeymine import _validation as v
 from journeymine._codes import factorize, group_events, order_within_cases
 from journeymine._threads import second_thread, take
@@ -27,7 +27,7 @@ from journeymine.errors import user_stacklevel as _stacklevel
 if TYPE_CHECKING:  # pragma: no cover
     import pm4py  # noqa: F401
 
-    from journeymine._kernel import Kernel, LogMeta
+    from journeymine.engine.base import Kernel, LogMeta
 
 R = TypeVar("R")
 
@@ -109,6 +109,9 @@ class JourneyLog:
     source: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    #: the engine that runs this log's kernels (see :func:`journeymine.engine.run`)
+    __journeymine_engine__ = "memory"
+
     # -- sizes and labels -------------------------------------------------
     @property
     def n_events(self) -> int:
@@ -179,6 +182,17 @@ class JourneyLog:
         return self._order
 
     @property
+    def input_rows(self) -> np.ndarray:
+        """The 0-based row of each event in the whole input, in log order.
+
+        :attr:`rows`, except in the in-memory log of one Dask partition, whose
+        rows count within the partition: there the engine records each row's
+        number in the whole input, for messages that name rows.
+        """
+        numbers = self._cache.get("input_row_numbers")
+        return self._order if numbers is None else numbers[self._order]
+
+    @property
     def columns(self) -> list[str]:
         """The user's columns, as given."""
         return [str(c) for c in self._frame.columns]
@@ -194,7 +208,7 @@ class JourneyLog:
         'stage'
         """
         if "meta" not in self._cache:
-            from journeymine._kernel import LogMeta
+            from journeymine.engine.base import LogMeta
 
             self._cache["meta"] = LogMeta(
                 columns=tuple(self.columns),
@@ -210,11 +224,33 @@ class JourneyLog:
             )
         return self._cache["meta"]
 
-    def _run(self, kernel: Kernel[Any, R]) -> R:
-        """Run an analysis kernel on this log: ``finish(part(log))`` (see ``_kernel``)."""
-        from journeymine._kernel import run_local
+    def reduce(self, kernel: Kernel[Any, R]) -> R:
+        """Run an analysis kernel on this log (``journeymine.engine.run(kernel, self)``).
 
-        return run_local(kernel, self)
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> from journeymine._percase import CaseTable
+        >>> len(jm.datasets.load_shop().reduce(CaseTable()))
+        6000
+        """
+        from journeymine.engine.base import run
+
+        return run(kernel, self)
+
+    def filter(self, mask: Callable[..., np.ndarray], *args: Any) -> JourneyLog:
+        """A log with the events where ``mask(self, *args)`` (one bool per event) is true.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_shop()
+        >>> log.filter(lambda lg: lg.position == 0).n_events == log.n_cases
+        True
+        """
+        from journeymine.engine.base import filter_log
+
+        return filter_log(self, mask, "filter", *args)
 
     @property
     def position(self) -> np.ndarray:
@@ -352,9 +388,10 @@ class JourneyLog:
         >>> jm.datasets.load_shop().case_table().columns[:5].tolist()
         ['case', 'events', 'start', 'end', 'duration']
         """
-        from journeymine.cases import case_table
+        from journeymine._percase import CaseTable
+        from journeymine.engine.base import run
 
-        return case_table(self)
+        return run(CaseTable(), self)
 
     def select_cases(self, case_codes: Any) -> JourneyLog:
         """A new log with only the given cases, keeping everything else.
@@ -611,6 +648,7 @@ def from_pandas(
     on_error: OnError = "raise",
     _source: str | None = None,
     _line_offset: int | None = None,
+    _quality: bool = True,
 ) -> JourneyLog:
     """Build a :class:`JourneyLog` from a pandas DataFrame.
 
@@ -760,7 +798,8 @@ def from_pandas(
         coded,
         None if report.problems else ordered,
     )
-    _quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates, ...
+    if _quality:  # the Dask engine checks the whole log once, not each partition
+        quality.check_log(log, stacklevel=_stacklevel() + 1)  # overflowing spans, duplicates
     return log
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
+from journeymine.engine import Kernel, LogMeta, run, segmented
 from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["KINDS", "find_loops", "loop_summary"]
 
@@ -29,36 +30,42 @@ _SELF, _REWORK, _RETURN, _REPEAT, _REGRESSION = range(5)
 
 
 # -- arguments ------------------------------------------------------------
+@dataclass(frozen=True)
 class _LoopArgs:
     """The arguments find_loops and loop_summary share, checked against the log's metadata."""
 
-    def __init__(self, func: str, model: Any, purchase: Any, returns: Any, stages: Any) -> None:
-        self.name = func
-        self.model = model
-        self.purchase = purchase
-        self.returns = returns
-        self.stages = stages
+    name: str
+    model: Any
+    purchase: Any
+    returns: Any
+    stages: Any
+    # bound by check()
+    buy: tuple[Any, ...] = field(default=(), kw_only=True, repr=False)
+    ret: tuple[Any, ...] = field(default=(), kw_only=True, repr=False)
+    stage_names: list[Any] | None = field(default=None, kw_only=True, repr=False)
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> Any:
         func = self.name
         model = v.check_model(self.model, func, optional=True)
         buy = v.activity_list(self.purchase, "purchase", func)
         ret = v.activity_list(self.returns, "returns", func)
-        self.buy = buy if buy is not None else (model.purchase if model is not None else ())
-        self.ret = ret if ret is not None else (model.returns if model is not None else ())
+        buy = buy if buy is not None else (model.purchase if model is not None else ())
+        ret = ret if ret is not None else (model.returns if model is not None else ())
+        stage_names = None
         if model is not None and self.stages is not None:
             raise ParameterError(
                 f"{func}() got both model= and stages=. The model gives the stages and their "
                 "order; pass stages= only without a model, to order the log's stage column."
             )
         if self.stages is not None:
-            self.stage_names = v.stage_list(self.stages, func)
+            stage_names = v.stage_list(self.stages, func)
             if meta.stage is None:
                 raise ParameterError(
                     f"{func}(stages=...) orders the log's stage column, but the log has none. "
                     f"Build the log with stage='<column>' (columns: {list(meta.columns)}), or "
                     "pass model= instead."
                 )
+        return replace(self, buy=buy, ret=ret, stage_names=stage_names)
 
     def detect(self, log: JourneyLog) -> dict[str, Any]:
         return _detect(log, self.model, self.buy, self.ret, self._stage_info(log), self.name)
@@ -75,6 +82,7 @@ class _LoopArgs:
             return model.event_stages(log), names, allowed
         if self.stages is None:
             return None
+        assert self.stage_names is not None  # bound by check() when stages= is given
         names = self.stage_names
         assert log.stage is not None
         codes, labels = log.codes(log.stage)
@@ -192,7 +200,7 @@ def _detect(
 
 
 def find_loops(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     model: JourneyModel | None = None,
     purchase: str | Sequence[str] | None = None,
@@ -309,6 +317,7 @@ def find_loops(
     return run(covered(_FindLoops("find_loops", model, purchase, returns, stages), model), log)
 
 
+@dataclass(frozen=True)
 class _FindLoops(_LoopArgs, Kernel[pd.DataFrame, pd.DataFrame]):
     """find_loops: one row per occurrence, in log order."""
 
@@ -342,7 +351,7 @@ class _FindLoops(_LoopArgs, Kernel[pd.DataFrame, pd.DataFrame]):
 
 
 def loop_summary(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     model: JourneyModel | None = None,
     purchase: str | Sequence[str] | None = None,
@@ -410,6 +419,7 @@ def loop_summary(
     return run(covered(segmented(kernel, segment), model), log)
 
 
+@dataclass(frozen=True)
 class _LoopSummary(_LoopArgs, Kernel[pd.DataFrame, pd.DataFrame]):
     """loop_summary: one row per case, indexed by case id."""
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from journeymine import model_io
-from journeymine._kernel import Kernel, bind
+from journeymine.engine import Kernel, bind
 from journeymine.errors import (
     JourneymineWarning,
     ModelError,
@@ -874,6 +874,7 @@ def _pairs(what: str, value: Any, shape: str) -> tuple[tuple[Any, Any], ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
 class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
     """Any kernel of an analysis with a model, plus the model's coverage of the log.
 
@@ -884,14 +885,16 @@ class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
     fits the log, then finishes the analysis.
     """
 
-    def __init__(self, inner: Kernel[Any, Any], model: JourneyModel) -> None:
-        self.inner = inner
-        self.model = model
-        self.name = inner.name
+    inner: Kernel[Any, Any]
+    model: JourneyModel
+    _SAMPLE: ClassVar[int] = 20  # activities kept per partial, for the warning's examples
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.inner.name
 
     def check(self, meta: Any) -> Any:
-
-        return type(self)(bind(self.inner, meta), self.model)
+        return replace(self, inner=bind(self.inner, meta))
 
     def part(self, log: Any) -> tuple[Any, tuple[list[Any], int, int]]:
         acts, known, events = log_coverage(self.model, log)

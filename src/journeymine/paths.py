@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from journeymine import filters as _f
-from journeymine._kernel import Kernel, LogMeta, case_groups, run
 from journeymine._tables import DIFFERENCE, ENDED, NOT_STARTED
-from journeymine._validation import check_option
+from journeymine._validation import Interval, StrOptions, validate_params
+from journeymine.engine import Kernel, LogMeta, case_groups, run
 from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog, factorize
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["DIFFERENCE", "ENDED", "NOT_STARTED", "paths", "step_matrix"]
 
@@ -33,11 +33,14 @@ def _sorted_labels(labels: list[Any]) -> list[Any]:
 
 
 # -- paths ---------------------------------------------------------------------------
+@dataclass(frozen=True)
 class _Paths(Kernel[tuple[int, int, dict], pd.DataFrame]):
     name = "paths"
 
-    def __init__(self, anchor: Any, direction: str, steps: int, top: int | None) -> None:
-        self.anchor, self.direction, self.steps, self.top = anchor, direction, steps, top
+    anchor: Any
+    direction: str
+    steps: int
+    top: int | None
 
     def part(self, log: JourneyLog) -> tuple[int, int, dict]:
         """(cases, cases with the anchor, {path: cases})."""
@@ -87,8 +90,15 @@ class _Paths(Kernel[tuple[int, int, dict], pd.DataFrame]):
         )
 
 
+@validate_params(
+    {
+        "direction": [StrOptions(("after", "before"))],
+        "steps": [Interval(int, 1, _f.MAX_STEPS)],
+        "top": [Interval(int, 1, None), None],
+    }
+)
 def paths(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     anchor: Any,
     *,
     direction: Literal["after", "before"] = "after",
@@ -153,14 +163,6 @@ def paths(
     """
     func = "paths"
     _f._check_log(log, func)
-    check_option("direction", direction, ("after", "before"), func)
-    steps = _f.check_steps(steps, func)
-    if top is not None and (
-        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
-    ):
-        raise ParameterError(
-            f"The 'top' parameter of {func}() must be a positive int or None. Got {top!r} instead."
-        )
     if isinstance(anchor, (list, tuple, set)):
         raise ParameterError(
             f"The 'anchor' parameter of {func}() must be one activity. Got {anchor!r} instead."
@@ -168,7 +170,7 @@ def paths(
     known = log.activities
     if known:  # an empty log says so below, after the kernel
         _f.check_known_activities(log, [anchor], "anchor", func, known)
-    return run(_Paths(anchor, direction, steps, None if top is None else int(top)), log)
+    return run(_Paths(anchor, direction, int(steps), None if top is None else int(top)), log)
 
 
 # -- step matrix ---------------------------------------------------------------------
@@ -353,7 +355,7 @@ def _synthetic_rows(labels: list[Any], *, anchored: bool) -> tuple[str, str]:
 
 
 def step_matrix(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     steps: int = 10,
     anchor: Any = None,

@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.engine import LogLike
     from journeymine.log import JourneyLog
     from journeymine.model import JourneyModel
-    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["sequence_patterns"]
 
@@ -27,7 +27,7 @@ _Partial = tuple[pd.DataFrame, pd.DataFrame]
 
 
 def sequence_patterns(
-    log: JourneyLog | DaskJourneyLog,
+    log: LogLike,
     *,
     min_support: float = 0.05,
     max_length: int = 4,
@@ -44,7 +44,7 @@ def sequence_patterns(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log.
     min_support : float, default=0.05
         Smallest share of the cases, in (0, 1], that must contain a pattern.
@@ -232,10 +232,9 @@ def variant_partial(log: JourneyLog, ends: np.ndarray) -> tuple[pd.DataFrame, np
     variant of each case (-1 for a case with no event before its end).
     """
     from journeymine.discovery import variant_ids
-    from journeymine.filters import select_events
 
     keep = np.arange(log.n_events) < ends[log.case_codes]
-    sub = select_events(log, keep) if log.n_events else log
+    sub = log.filter(lambda piece: keep) if log.n_events else log
     case_var = np.full(log.n_cases, -1, dtype=np.int64)
     seqs = np.empty(0, dtype=object)
     counts = np.empty(0, dtype=np.int64)

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine.conformance import KINDS
 from journeymine.errors import JourneymineWarning, ParameterError, once_per_call
+from journeymine.loops import KINDS as LOOP_KIND_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.graph import JourneyGraph
@@ -33,15 +35,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["build_report_html", "write_report"]
 
-#: Deviation kinds in the order the design lists them.
-DEVIATION_KINDS = (
-    "unknown_activity",
-    "wrong_start",
-    "skipped_stage",
-    "stage_regression",
-    "forbidden_transition",
-)
-LOOP_KINDS = ("self_loop", "rework", "return", "repeat_purchase", "stage_regression")
+#: Deviation kinds in the order the design lists them (defined once, in conformance).
+DEVIATION_KINDS = KINDS
+LOOP_KINDS = LOOP_KIND_NAMES
 
 Progress = Callable[[str], None]
 

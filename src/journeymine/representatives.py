@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,6 +26,14 @@ _NEARLY_ALL = 0.25  # warn when the representatives are this share of the varian
 _FEW = 20  # ... and at least this many
 
 
+@v.validate_params(
+    {
+        "k": [v.Interval(int, 1, None), None],
+        "coverage": [v.Interval(float, 0, 1, closed="right")],
+        "tolerance": [v.Interval(float, 0, 1)],
+        "assign": ["boolean"],
+    }
+)
 def representatives(
     log: Any,
     *,
@@ -45,7 +53,7 @@ def representatives(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog or LogLike
         The event log.
     k : int, optional
         Choose exactly ``k`` journeys. By default, the fewest journeys that
@@ -133,29 +141,6 @@ def representatives(
     1     (x, y, z)      2       0.166667
     """
     func = "representatives"
-    if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) < 1):
-        raise ParameterError(
-            f"The 'k' parameter of {func}() must be a positive int or None. Got {k!r} instead."
-        )
-    if (
-        isinstance(coverage, bool)
-        or not isinstance(coverage, numbers.Real)
-        or not 0 < coverage <= 1
-    ):
-        raise ParameterError(
-            f"The 'coverage' parameter of {func}() must be a share in (0, 1]. Got "
-            f"{coverage!r} instead, e.g. coverage=0.8 for 80 % of the cases."
-        )
-    if (
-        isinstance(tolerance, bool)
-        or not isinstance(tolerance, numbers.Real)
-        or not 0 <= tolerance <= 1
-    ):
-        raise ParameterError(
-            f"The 'tolerance' parameter of {func}() must be a normalised edit distance in "
-            f"[0, 1]. Got {tolerance!r} instead, e.g. tolerance=0.3."
-        )
-    v.check_bool(assign, "assign", func)
     v.seed_arg(seed, func)
     if activity_map is not None and not (
         isinstance(activity_map, Mapping) or callable(activity_map)
@@ -177,22 +162,15 @@ _Partial = tuple[
 ]  # variants (sequence, cases), cases (case, variant, duration)
 
 
+@dataclass(frozen=True)
 class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
     name = "representatives"
 
-    def __init__(
-        self,
-        k: int | None,
-        coverage: float,
-        tolerance: float,
-        seed: Any,
-        activity_map: Any = None,
-    ) -> None:
-        self.k = k
-        self.coverage = coverage
-        self.tolerance = tolerance
-        self.seed = seed
-        self.activity_map = activity_map
+    k: int | None
+    coverage: float
+    tolerance: float
+    seed: Any
+    activity_map: Any = None
 
     def part(self, log: JourneyLog) -> _Partial:
         from journeymine.discovery import variant_ids

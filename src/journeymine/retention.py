@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
+from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine.errors import JourneymineWarning, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine.engine import check_log, transform_log
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.engine import LogLike
     from journeymine.log import JourneyLog
-    from journeymine.scale import DaskJourneyLog
 
 __all__ = ["sessionize"]
 
@@ -20,7 +21,7 @@ __all__ = ["sessionize"]
 PARENT = "parent_case"
 
 
-def sessionize(log: JourneyLog | DaskJourneyLog, gap: Any = "30min") -> Any:
+def sessionize(log: LogLike, gap: Any = "30min") -> Any:
     """Split each case into sessions where the time since its previous event exceeds ``gap``.
 
     A new session starts at a case's first event and at every event that
@@ -30,7 +31,7 @@ def sessionize(log: JourneyLog | DaskJourneyLog, gap: Any = "30min") -> Any:
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog (in memory or on Dask)
         The event log; a Dask log is sessionized partition by partition
         (lazily: nothing is computed until an analysis runs).
     gap : str or pandas.Timedelta, default="30min"
@@ -38,7 +39,7 @@ def sessionize(log: JourneyLog | DaskJourneyLog, gap: Any = "30min") -> Any:
 
     Returns
     -------
-    JourneyLog or DaskJourneyLog
+    JourneyLog (in memory or on Dask)
         The same events (of the same kind of log) whose cases are the
         sessions: the case column holds ``f"{case}#{k}"`` (text), ``k = 1,
         2, ...`` the sessions of a case in time order, and a new event column
@@ -82,24 +83,14 @@ def sessionize(log: JourneyLog | DaskJourneyLog, gap: Any = "30min") -> Any:
     """
     func = "sessionize"
     gap_ns = v.duration_ns(gap, "gap", func)
-    from journeymine.log import JourneyLog
-
-    transform = getattr(log, "_transform", None)
-    if transform is None and not isinstance(log, JourneyLog):
-        raise ParameterError(
-            f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. "
-            "Build one with jm.from_pandas(df, case=..., activity=..., timestamp=...)."
-        )
+    check_log(log, func)
     if PARENT in log.columns:
         raise ParameterError(
             f"{func}() adds a {PARENT!r} column, but the log has one already (is it "
             "sessionized?). Rename that column before building the log, or sessionize the "
             "original log with the gap you want."
         )
-    if transform is not None:  # the Dask engine: partition by partition, lazily
-        return transform(_session_columns, _session_meta, gap_ns)
-    assert isinstance(log, JourneyLog)
-    return _sessionize_log(log, gap_ns)
+    return transform_log(log, _session_columns, _session_meta, func, gap_ns)
 
 
 def session_numbers(log: JourneyLog, gap_ns: int) -> np.ndarray:
@@ -144,28 +135,3 @@ def _session_meta(meta: pd.DataFrame, case: str) -> pd.DataFrame:
     out[PARENT] = out[case]
     out[case] = pd.Series([], dtype="str")
     return out
-
-
-def _sessionize_log(log: JourneyLog, gap_ns: int) -> JourneyLog:
-    from journeymine._codes import factorize
-    from journeymine.log import _build
-
-    frame = log.to_pandas()  # the user's columns in log order, timestamps parsed
-    ids = _session_ids(log, gap_ns)
-    frame[PARENT] = frame[log.case]
-    frame[log.case] = ids.to_numpy()
-    coded = [factorize(ids), (log.activity_codes, log.activity_labels)]
-    return _build(
-        frame,
-        np.arange(log.n_events, dtype=np.int64),
-        log.time,
-        log.case,
-        log.activity,
-        log.timestamp,
-        log.stage,
-        log.channel,
-        log.tz_aware,
-        log.rejected,
-        log.source,
-        coded,
-    )

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import JourneymineWarning, ModelError, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog, from_pandas
 from journeymine.model import JourneyModel
@@ -46,6 +47,17 @@ MAX_CASES = 50_000_000
 _ROOM_DAYS = 36_500  # room left after ``start`` for the simulated journeys (100 years)
 
 
+@v.validate_params(
+    {
+        "model": [v.InstanceOf(JourneyModel)],
+        "cases": [v.Interval(int, 1, MAX_CASES)],
+        "noise": [v.Interval(float, 0, 1)],
+        "dropout": [v.Interval(float, 0, 1)],
+        "skip": [v.Interval(float, 0, 1)],
+        "loop": [v.Interval(float, 0, 1)],
+        "return_truth": ["boolean"],
+    }
+)
 def simulate(
     model: JourneyModel,
     *,
@@ -227,40 +239,10 @@ def _check_args(
     loop: Any,
     return_truth: Any,
 ) -> tuple[np.random.Generator, int, pd.Timestamp, Any]:
-    if not isinstance(model, JourneyModel):
-        raise ParameterError(
-            "The 'model' parameter of simulate() must be a JourneyModel. "
-            f"Got {type(model).__name__} instead."
-        )
     if not model.activities:
         raise ModelError(
             "simulate() needs a model with activities; this one maps none to its stages. "
             "Pass activities={activity: stage, ...}."
-        )
-    if isinstance(cases, bool) or not isinstance(cases, numbers.Integral) or cases < 1:
-        raise ParameterError(
-            f"The 'cases' parameter of simulate() must be a positive int. Got {cases!r} instead."
-        )
-    if int(cases) > MAX_CASES:
-        raise ParameterError(
-            f"The 'cases' parameter of simulate() must be at most {MAX_CASES:,}. Got {cases:,}, "
-            f"which would build about {int(cases) * 8:,} events (~{int(cases) * 8 * 60 / 2**30:,.0f} "
-            "GiB). Simulate in batches with different seeds and combine them, or simulate fewer."
-        )
-    for name, value in (("noise", noise), ("dropout", dropout), ("skip", skip), ("loop", loop)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Real)
-            or not 0.0 <= float(value) <= 1.0
-        ):
-            raise ParameterError(
-                f"The {name!r} parameter of simulate() must be a float in [0, 1]. "
-                f"Got {value!r} instead."
-            )
-    if not isinstance(return_truth, bool):
-        raise ParameterError(
-            "The 'return_truth' parameter of simulate() must be a bool. "
-            f"Got {return_truth!r} instead."
         )
     if isinstance(seed, bool) or not (
         seed is None

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine import LogLike
 
 __all__ = ["activity_over_time"]
 
@@ -152,9 +152,7 @@ class _ActivityOverTime(Kernel[pd.DataFrame, pd.DataFrame]):
         return out
 
 
-def activity_over_time(
-    log: JourneyLog | DaskJourneyLog, freq: str = "W", *, by: str | None = None
-) -> pd.DataFrame:
+def activity_over_time(log: LogLike, freq: str = "W", *, by: str | None = None) -> pd.DataFrame:
     """How many events, active, new and ended cases each period has.
 
     Parameters

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
+from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel, covered
 
 if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.engine import LogLike
     from journeymine.log import JourneyLog
 
 __all__ = ["stage_visits"]
@@ -31,7 +33,7 @@ def stage_visits(
 
     Parameters
     ----------
-    log : JourneyLog or DaskJourneyLog
+    log : JourneyLog or LogLike
         The event log.
     model : JourneyModel
         The designed journey: its stages in order and the stage of each
@@ -175,17 +177,18 @@ def close_visits(
     return duration, is_open
 
 
+@dataclass(frozen=True)
 class _Visits(Kernel[pd.DataFrame, pd.DataFrame]):
     name = "stage_visits"
 
-    def __init__(self, model: JourneyModel, as_of: Any, window: int) -> None:
-        self.model = model
-        self.as_of = as_of
-        self.window = window
+    model: JourneyModel
+    as_of: Any
+    window: int
 
-    def check(self, meta: LogMeta) -> None:
+    def check(self, meta: LogMeta) -> _Visits:
         if self.as_of is not None:
             v.as_of_ns(self.as_of, meta, self.name)
+        return self
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         arr = visit_arrays(log, self.model)
@@ -354,3 +357,83 @@ def _km_quantiles(d: np.ndarray, o: np.ndarray, ci: float) -> tuple[float, float
         first_below(hi_sf, 0.5),
         first_below(sf, 0.1),
     )
+
+
+# -- stage flow: visits and moves between stages, for plot_stage_flow --------------------
+_FlowPart = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _StageFlow(Kernel[_FlowPart, tuple[pd.DataFrame, pd.DataFrame]]):
+    """stage_flow_table: visits, starts and ends per stage and moves per stage pair (counts)."""
+
+    name = "stage_flow_table"
+
+    model: JourneyModel
+
+    def check(self, meta: LogMeta) -> _StageFlow:
+        v.check_model(self.model, self.name)
+        return self
+
+    def part(self, log: JourneyLog) -> _FlowPart:
+        k = len(self.model.stages)
+        arr = visit_arrays(log, self.model)
+        case, stage, last = arr["case"], arr["stage"], arr["is_last"]
+        first = np.ones(case.size, dtype=bool)
+        first[1:] = case[1:] != case[:-1]
+        move = ~last[:-1]  # a visit followed by another of the same case
+        pair = stage[:-1][move] * k + stage[1:][move]
+        return (
+            np.bincount(stage, minlength=k),
+            np.bincount(stage[first], minlength=k),
+            np.bincount(stage[last], minlength=k),
+            np.bincount(pair, minlength=k * k),
+        )
+
+    def merge(self, a: _FlowPart, b: _FlowPart) -> _FlowPart:
+        return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]
+
+    def finish(self, merged: _FlowPart, meta: LogMeta) -> tuple[pd.DataFrame, pd.DataFrame]:
+        stages = list(self.model.stages)
+        k = len(stages)
+        visits, starts, ends, moves = merged
+        table = pd.DataFrame(
+            {
+                "stage": stages,
+                "visits": visits.astype(np.int64),
+                "starts": starts.astype(np.int64),
+                "ends": ends.astype(np.int64),
+            }
+        )
+        counts = moves.astype(np.int64).reshape(k, k)
+        src, dst = np.nonzero(counts)
+        flows = pd.DataFrame(
+            {
+                "source": [stages[i] for i in src],
+                "target": [stages[j] for j in dst],
+                "moves": counts[src, dst],
+            }
+        )
+        flows = flows.sort_values("moves", ascending=False, kind="stable").reset_index(drop=True)
+        return table, flows
+
+
+def stage_flow_table(log: LogLike, model: JourneyModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stage visits and moves of a log: ``(stages, flows)``, on any engine.
+
+    A visit is a maximal run of consecutive known events of one case in one
+    stage (events of activities the model does not know are skipped).
+    ``stages``: one row per model stage, ``stage, visits, starts, ends``
+    (visits that open or close a case). ``flows``: ``source, target, moves``
+    for every pair of consecutive visits of a case, most moves first.
+    :func:`journeymine.plot_stage_flow` draws it.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.visits import stage_flow_table
+    >>> table, flows = stage_flow_table(jm.datasets.load_shop(), jm.datasets.shop_model())
+    >>> table.columns.tolist(), flows.columns.tolist()
+    (['stage', 'visits', 'starts', 'ends'], ['source', 'target', 'moves'])
+    """
+    return run(_StageFlow(model), log)

@@ -23,7 +23,7 @@ from journeymine.io.limits import ReadLimits, check_limits
 from journeymine.log import JourneyLog, OnError, from_pandas
 
 if TYPE_CHECKING:  # pragma: no cover
-    from journeymine.scale import DaskJourneyLog
+    from journeymine.engine.dask import DaskJourneyLog
 
 __all__ = ["read_csv", "read_parquet"]
 
@@ -576,6 +576,9 @@ def _encoding_hint(src: str, kind: str) -> str:
     )
 
 
+@v.validate_params(
+    {"on_error": [v.StrOptions(("raise", "collect"))], "engine": [v.StrOptions(("pandas", "dask"))]}
+)
 def read_parquet(
     path: PathLike,
     *,
@@ -624,11 +627,10 @@ def read_parquet(
     >>> jm.read_parquet(path, case="c", activity="t", timestamp="ts").n_events
     2
     """
-    v.check_option("engine", engine, ("pandas", "dask"), "read_parquet")
     if engine == "dask":
-        from journeymine.scale import read_parquet_dask
+        from journeymine.engine import dask as dask_engine
 
-        return read_parquet_dask(
+        return dask_engine.read_parquet(
             path,
             case=case,
             activity=activity,

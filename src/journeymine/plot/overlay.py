@@ -298,57 +298,6 @@ def plot_conformance(
     return _stage_row(ax, order, moves, title=title, legend=list(_STATUS_STYLE))
 
 
-def stage_flow_table(log: Any, model: JourneyModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stage visits and moves of a log: ``(stages, flows)``.
-
-    A visit is a maximal run of consecutive known events of one case in one
-    stage (events of activities the model does not know are skipped).
-    ``stages``: one row per model stage, ``stage, visits, starts, ends``
-    (visits that open or close a case). ``flows``: ``source, target, moves``
-    for every pair of consecutive visits of a case.
-    """
-    stages = list(model.stages)
-    k = len(stages)
-    st = np.asarray(model.event_stages(log))
-    known = st >= 0
-    case = np.asarray(log.case_codes)[known]
-    st = st[known]
-    if len(st):
-        new = np.ones(len(st), dtype=bool)
-        new[1:] = (case[1:] != case[:-1]) | (st[1:] != st[:-1])
-        v_case, v_stage = case[new], st[new]
-    else:
-        v_case = v_stage = np.zeros(0, dtype=np.int64)
-    first = np.ones(len(v_case), dtype=bool)
-    first[1:] = v_case[1:] != v_case[:-1]
-    last = np.ones(len(v_case), dtype=bool)
-    last[:-1] = v_case[1:] != v_case[:-1]
-    table = pd.DataFrame(
-        {
-            "stage": stages,
-            "visits": np.bincount(v_stage, minlength=k),
-            "starts": np.bincount(v_stage[first], minlength=k),
-            "ends": np.bincount(v_stage[last], minlength=k),
-        }
-    )
-    move = ~last
-    pair = (
-        v_stage[:-1][move[:-1]] * k + v_stage[1:][move[:-1]]
-        if len(v_stage) > 1
-        else np.zeros(0, dtype=np.int64)
-    )
-    counts = np.bincount(pair, minlength=k * k).reshape(k, k)
-    src, dst = np.nonzero(counts)
-    flows = pd.DataFrame(
-        {
-            "source": [stages[i] for i in src],
-            "target": [stages[j] for j in dst],
-            "moves": counts[src, dst],
-        }
-    )
-    return table, flows.sort_values("moves", ascending=False, kind="stable").reset_index(drop=True)
-
-
 def plot_stage_flow(
     log: Any, model: JourneyModel, ax: Axes | None = None, *, title: str | None = None
 ) -> Axes:
@@ -394,15 +343,12 @@ def plot_stage_flow(
     from matplotlib.patches import FancyArrowPatch, PathPatch, Rectangle
     from matplotlib.path import Path as MplPath
 
-    from journeymine.log import JourneyLog
+    from journeymine.engine import check_log
     from journeymine.model import JourneyModel
     from journeymine.plot.layout import text_size
+    from journeymine.visits import stage_flow_table
 
-    if not isinstance(log, JourneyLog):
-        raise ParameterError(
-            f"plot_stage_flow() expects a JourneyLog as its first argument, got "
-            f"{type(log).__name__}. Build one with jm.from_pandas(df, ...)."
-        )
+    check_log(log, "plot_stage_flow")
     if not isinstance(model, JourneyModel):
         raise ParameterError(
             f"The 'model' parameter of plot_stage_flow() must be a JourneyModel. Got "

@@ -15,6 +15,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
 import journeymine as jm  # noqa: E402
+from journeymine import DaskJourneyLog, from_dask  # noqa: E402
 from journeymine.errors import (  # noqa: E402
     JourneymineWarning,
     LogError,
@@ -23,11 +24,6 @@ from journeymine.errors import (  # noqa: E402
 )
 from journeymine.log import from_pandas  # noqa: E402
 from journeymine.model import JourneyModel  # noqa: E402
-from journeymine.scale import (  # noqa: E402
-    DaskJourneyLog,
-    from_dask,
-    read_parquet_dask,
-)
 
 STAGES = {
     "ad": "Awareness",
@@ -367,7 +363,7 @@ def test_read_parquet_folder(client, tmp_path, data):
 
 def test_read_parquet_missing_path(tmp_path):
     with pytest.raises(LogError, match="not found"):
-        read_parquet_dask(tmp_path / "nope", case="c", activity="a", timestamp="t")
+        jm.read_parquet(tmp_path / "nope", case="c", activity="a", timestamp="t", engine="dask")
 
 
 # -- errors: the same as in memory ---------------------------------------------------
@@ -514,7 +510,7 @@ def test_missing_dask_raises(monkeypatch):
 
 
 def test_import_does_not_load_dask():
-    code = "import sys, journeymine, journeymine.scale\nprint('dask' in sys.modules)\n"
+    code = "import sys, journeymine, journeymine.engine.dask\nprint('dask' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -578,3 +574,48 @@ def test_a_glob_matching_no_file_says_so(tmp_path):
     ddf = dd.read_parquet(str(tmp_path / "nothing" / "*.parquet"))
     with pytest.raises(LogError, match="match no file"):
         from_dask(ddf, case="customer_id", activity="touchpoint", timestamp="ts")
+
+
+# -- the engine's duties: the data-quality checks run by both constructors -------------
+def test_duplicate_events_warn_identically_through_from_pandas_and_from_dask(sync):
+    df = pd.DataFrame(
+        {
+            "customer": ["b", "b", "a", "a", "a", "c", "c", "d"],
+            "touchpoint": ["x", "x", "y", "y", "z", "z", "w", "x"],
+            "ts": ["2025-01-02"] * 2 + ["2025-01-01"] * 3 + ["2025-01-03"] * 2 + ["2025-01-04"],
+            "lifecycle:transition": ["start", "complete"] * 4,
+        }
+    )
+    with warnings.catch_warnings(record=True) as mem:
+        warnings.simplefilter("always")
+        from_pandas(df, case="customer", activity="touchpoint", timestamp="ts")
+    with warnings.catch_warnings(record=True) as dsk:
+        warnings.simplefilter("always")
+        from_dask(
+            dd.from_pandas(df, npartitions=3),
+            case="customer",
+            activity="touchpoint",
+            timestamp="ts",
+        )
+    want = [str(w.message) for w in mem if issubclass(w.category, JourneymineWarning)]
+    got = [str(w.message) for w in dsk if issubclass(w.category, JourneymineWarning)]
+    assert len(want) == 2 and "repeat the event just before them" in want[0]
+    assert "case 'a'" in want[0]  # the first case with a duplicate, on both engines
+    assert got == want
+    assert all(w.filename == __file__ for w in dsk if issubclass(w.category, JourneymineWarning))
+
+
+def test_overflowing_span_raises_through_from_dask_with_input_rows(sync):
+    df = pd.DataFrame(
+        {
+            "c": ["k", "k", "m", "m"],
+            "a": ["x", "y", "x", "y"],
+            "t": ["2025-01-01", "2025-01-02", "1678-01-01", "2261-12-31"],
+        }
+    )
+    with pytest.raises(LogError) as mem:
+        from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.raises(LogError) as dsk:
+        from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
+    assert str(dsk.value) == str(mem.value)
+    assert dsk.value.rows == mem.value.rows == [2, 3]

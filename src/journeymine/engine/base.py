@@ -1,11 +1,12 @@
-"""Analyses defined once: a step per partition, an associative merge, a finish.
+"""The engine seam: the protocol every log implements, and the kernel machinery.
 
 Every analysis of journeymine is a :class:`Kernel`, in the shape of Dask's own
 ``dd.Aggregation(chunk, agg, finalize)``:
 
 * :meth:`Kernel.check` validates the arguments against :class:`LogMeta`, the
   metadata both log kinds expose (columns, stage/channel names, time range),
-  once, on the client;
+  once, on the client, and returns the bound kernel (kernels are frozen
+  dataclasses: ``check`` returns ``dataclasses.replace(self, ...)``);
 * :meth:`Kernel.part` runs on an in-memory :class:`~journeymine.JourneyLog`
   holding whole cases (the whole log, or one Dask partition) and returns a
   partial result;
@@ -14,20 +15,21 @@ Every analysis of journeymine is a :class:`Kernel`, in the shape of Dask's own
   with disjoint cases;
 * :meth:`Kernel.finish` turns the merged partial result into the public table.
 
-``JourneyLog._run(kernel)`` computes ``finish(part(log))``; a
-``DaskJourneyLog`` maps ``part`` over its partitions, merges the results in a
-tree and runs the same ``finish`` on the client. The in-memory result is the
-one-partition case of the distributed one, so the engines cannot drift.
-
-Analyses never import the Dask engine: the log object they are given decides
-how the kernel runs (networkx's backend dispatch is the model).
+A log declares its engine in ``__journeymine_engine__`` (networkx's
+``__networkx_backend__`` is the model) and implements :class:`LogLike`.
+:func:`run` is the one door: it looks the engine up in :data:`ENGINES` and
+hands it the kernel. The memory engine computes ``finish(part(log))``; the
+Dask engine maps ``part`` over partitions, merges with :func:`tree_merge`'s
+tree and runs the same ``finish``. Analyses never name an engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -37,7 +39,22 @@ from journeymine.errors import ParameterError
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
 
-__all__ = ["Kernel", "LogMeta", "Segmented", "bind", "run", "run_local", "segmented", "tree_merge"]
+__all__ = [
+    "ENGINES",
+    "Kernel",
+    "LogLike",
+    "LogMeta",
+    "Segmented",
+    "bind",
+    "case_groups",
+    "check_log",
+    "check_segment",
+    "filter_log",
+    "run",
+    "run_local",
+    "segmented",
+    "tree_merge",
+]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -82,9 +99,10 @@ class LogMeta:
 class Kernel(Generic[P, R]):
     """One analysis, written once for every engine.
 
-    Subclasses keep their arguments as attributes (set in ``__init__``) and
-    implement :meth:`part`, :meth:`merge` and :meth:`finish`; :meth:`check`
-    is optional. ``part`` must accept an empty log (no events), and
+    Subclasses are frozen dataclasses (``@dataclass(frozen=True)``) whose
+    fields are the arguments; they implement :meth:`part`, :meth:`merge` and
+    :meth:`finish`; :meth:`check` is optional and returns a bound copy.
+    Kernels serialise, so a distributed cluster can ship them. ``part`` must accept an empty log (no events), and
     ``merge`` must be associative. A partial result should be small
     (counts per node, per stage, one row per case at most) since the Dask
     engine brings it to the client.
@@ -115,39 +133,198 @@ class Kernel(Generic[P, R]):
         raise NotImplementedError
 
 
+# -- the protocol both logs implement, and the one door ------------------------------
+@runtime_checkable
+class LogLike(Protocol):
+    """What an analysis may use of a log, whichever engine holds its events.
+
+    :class:`~journeymine.JourneyLog` (memory) and
+    :class:`~journeymine.DaskJourneyLog` implement it. Analyses
+    type their input as ``LogLike``, read :attr:`meta` (and the names below)
+    on the client, and hand the work to the engine with
+    ``journeymine.engine.run(kernel, log)`` (or ``log.reduce(kernel)``) and,
+    for filters, ``journeymine.engine.filter_log`` (or
+    ``log.filter(mask, *args)``).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_shop()
+    >>> isinstance(log, jm.LogLike), log.__journeymine_engine__
+    (True, 'memory')
+    """
+
+    #: the engine that holds the events: a key of ``journeymine.engine.ENGINES``
+    __journeymine_engine__: str
+
+    @property
+    def case(self) -> str:
+        """Name of the case id column."""
+        ...
+
+    @property
+    def activity(self) -> str:
+        """Name of the activity column."""
+        ...
+
+    @property
+    def timestamp(self) -> str:
+        """Name of the timestamp column."""
+        ...
+
+    @property
+    def stage(self) -> str | None:
+        """Name of the stage column, if any."""
+        ...
+
+    @property
+    def channel(self) -> str | None:
+        """Name of the channel column, if any."""
+        ...
+
+    @property
+    def tz_aware(self) -> bool:
+        """Whether the timestamps are time-zone aware."""
+        ...
+
+    @property
+    def meta(self) -> LogMeta:
+        """Columns, names and time range, known without reading events."""
+        ...
+
+    @property
+    def columns(self) -> list[str]:
+        """The user's columns."""
+        ...
+
+    @property
+    def activities(self) -> list[Any]:
+        """The distinct activities, sorted."""
+        ...
+
+    @property
+    def n_events(self) -> int:
+        """Number of events."""
+        ...
+
+    @property
+    def n_cases(self) -> int:
+        """Number of cases."""
+        ...
+
+    def reduce(self, kernel: Kernel[Any, R]) -> R:
+        """Run ``kernel`` on this log (``run(kernel, self)``)."""
+        ...
+
+    def filter(self, mask: Callable[..., np.ndarray], *args: Any) -> LogLike:
+        """A log of the same kind with the events ``mask(in_memory_log, *args)`` keeps."""
+        ...
+
+    def case_table(self) -> pd.DataFrame:
+        """One row per case."""
+        ...
+
+
+#: engine name (``log.__journeymine_engine__``) -> module with ``reduce(kernel, log)``
+#: and ``filter(log, mask, *args)``; imported on first use (Dask is optional)
+ENGINES: dict[str, str] = {
+    "memory": "journeymine.engine.memory",
+    "dask": "journeymine.engine.dask",
+}
+
+
+def _engine(log: Any, func: str) -> Any:
+    """The engine module of ``log``, or a ParameterError saying what a log is."""
+    name = getattr(type(log), "__journeymine_engine__", None)
+    if name not in ENGINES:
+        raise ParameterError(
+            f"{func}() expects a JourneyLog as its first argument, got "
+            f"{type(log).__name__}. Build one with jm.from_pandas(df, case=..., activity=..., "
+            "timestamp=...) or jm.read_csv(...)."
+        )
+    return importlib.import_module(ENGINES[name])
+
+
+def check_log(log: Any, func: str) -> None:
+    """Raise the ParameterError of :func:`run` when ``log`` is not a journey log."""
+    _engine(log, func)
+
+
+def run(kernel: Kernel[P, R], log: Any) -> R:
+    """Run ``kernel`` on ``log``: the one door to every engine.
+
+    The log declares its engine (``__journeymine_engine__``); that engine
+    checks the kernel against ``log.meta`` (:func:`bind`), runs ``part`` on
+    its in-memory pieces, merges and finishes.
+    """
+    return _engine(log, kernel.name).reduce(kernel, log)
+
+
+def filter_log(log: Any, mask: Callable[..., np.ndarray], func: str, *args: Any) -> Any:
+    """The events of ``log`` that ``mask(in_memory_log, *args)`` keeps, on the log's engine.
+
+    ``mask`` judges each case on its own events (a Dask partition holds
+    whole cases), so the Dask engine applies it lazily, partition by
+    partition. The result is a log of the same kind.
+    """
+    return _engine(log, func).filter(log, mask, *args)
+
+
+def transform_log(
+    log: Any,
+    fn: Callable[..., dict[str, Any]],
+    meta_fn: Callable[[Any, str], Any],
+    func: str,
+    *args: Any,
+) -> Any:
+    """``log`` with columns rewritten by ``fn(in_memory_log, *args)``, on the log's engine.
+
+    ``fn`` returns new or replaced columns (arrays in the piece's log order)
+    computed from whole cases, so the Dask engine applies it lazily,
+    partition by partition; ``meta_fn(meta_frame, case_column)`` describes
+    the result's columns for Dask. Every event is kept. The result is a log
+    of the same kind (``sessionize`` is built on it).
+    """
+    return _engine(log, func).transform(log, fn, meta_fn, *args)
+
+
 def run_local(kernel: Kernel[P, R], log: JourneyLog) -> R:
-    """Run ``kernel`` on an in-memory log: ``finish(part(log))`` after ``check``."""
+    """``finish(part(log))`` after ``check`` on an in-memory log (the memory engine)."""
     meta = log.meta
     kernel = bind(kernel, meta)
     return kernel.finish(kernel.part(log), meta)
 
 
 def bind(kernel: Kernel[P, R], meta: LogMeta) -> Kernel[P, R]:
-    """``kernel.check(meta)``: the bound kernel (kernels not yet frozen return None: themselves)."""
+    """``kernel.check(meta)``: the bound kernel, arguments validated."""
     bound = kernel.check(meta)
     return kernel if bound is None else bound
 
 
-def run(kernel: Kernel[P, R], log: Any) -> R:
-    """Run ``kernel`` on any log kind; the log object chooses the engine."""
-    runner = getattr(log, "_run", None)
-    if runner is None:
-        raise ParameterError(
-            f"{kernel.name}() expects a JourneyLog as its first argument, got "
-            f"{type(log).__name__}. Build one with jm.from_pandas(df, case=..., activity=..., "
-            "timestamp=...) or jm.read_csv(...)."
-        )
-    return runner(kernel)
+def tree_merge(
+    merge: Kernel[Any, Any] | Callable[[Any, Any], Any],
+    parts: Sequence[Any],
+    split_every: int = 2,
+) -> Any:
+    """Merge ``parts`` in a tree, ``split_every`` at a time: the one reduction of every engine.
 
-
-def tree_merge(kernel: Kernel[P, Any], parts: Sequence[P]) -> P:
-    """Merge partial results pairwise, as the Dask engine's tree does (for tests)."""
+    ``merge`` is a kernel's (``kernel.merge``) or any associative function of
+    two items; the Dask engine passes delayed merges, so the same tree runs on
+    the workers; tests pass plain partial results.
+    """
+    combine = merge.merge if isinstance(merge, Kernel) else merge
     items = list(parts)
+    if not items:
+        raise ValueError("tree_merge() needs at least one part")
     while len(items) > 1:
-        items = [
-            kernel.merge(items[i], items[i + 1]) if i + 1 < len(items) else items[i]
-            for i in range(0, len(items), 2)
-        ]
+        out = []
+        for i in range(0, len(items), split_every):
+            group = items[i : i + split_every]
+            acc = group[0]
+            for item in group[1:]:
+                acc = combine(acc, item)
+            out.append(acc)
+        items = out
     return items[0]
 
 
@@ -191,6 +368,7 @@ def check_segment(segment: Any, meta: LogMeta, func: str) -> None:
         )
 
 
+@dataclass(frozen=True)
 class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
     """Run ``inner`` once per group of cases and stack the results with a leading ``group`` column.
 
@@ -202,14 +380,16 @@ class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
     labels cannot be compared).
     """
 
-    def __init__(self, inner: Kernel[Any, pd.DataFrame], segment: Any) -> None:
-        self.inner = inner
-        self.segment = segment
-        self.name = inner.name
+    inner: Kernel[Any, pd.DataFrame]
+    segment: Any
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.inner.name
 
     def check(self, meta: LogMeta) -> Segmented:
         check_segment(self.segment, meta, self.name)
-        return Segmented(bind(self.inner, meta), self.segment)
+        return dataclasses.replace(self, inner=bind(self.inner, meta))
 
     def part(self, log: JourneyLog) -> tuple[dict, Any]:
         codes, labels = case_groups(log, self.segment)

@@ -2,7 +2,7 @@
 
 A :class:`DaskJourneyLog` keeps the events in a Dask DataFrame, hash-partitioned
 by case so that every partition holds whole cases. It runs every analysis
-through the analysis's kernel (:mod:`journeymine._kernel`): the kernel's
+through the analysis's kernel (:mod:`journeymine.engine.base`): the kernel's
 ``part`` runs on an in-memory :class:`~journeymine.JourneyLog` built from each
 partition on the workers, the partial results are merged in a tree there, and
 the same ``finish`` as in memory builds the result on the client. The events
@@ -13,7 +13,9 @@ Results equal those of the in-memory functions on the same data (same
 columns, dtypes, order and values; a discovered graph's median and p90 come
 from the mergeable summary, within 1 %): pass a :class:`DaskJourneyLog` to any
 analysis of :mod:`journeymine`. This module holds the engine only: the log
-class, its constructors and how kernels and filters run over partitions.
+class, its constructor and how kernels (:func:`reduce`) and filters
+(:func:`filter`) run over partitions; :func:`journeymine.engine.run` reaches
+them through ``DaskJourneyLog.__journeymine_engine__``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import CaseTable
+from journeymine.engine.base import Kernel, LogMeta, bind, run, tree_merge
 from journeymine.errors import (
     JourneymineWarning,
     LogError,
@@ -39,13 +43,7 @@ from journeymine.log import JourneyLog, factorize, from_pandas
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
 
-    from journeymine._kernel import Kernel, LogMeta
-
-__all__ = [
-    "DaskJourneyLog",
-    "from_dask",
-    "read_parquet_dask",
-]
+__all__ = ["DaskJourneyLog", "filter", "from_dask", "reduce", "transform"]
 
 OnError = Literal["raise", "collect"]
 R = TypeVar("R")
@@ -102,6 +100,7 @@ def _part_log(part: pd.DataFrame, spec: _Spec) -> JourneyLog | None:
     if len(part) == 0:
         return None
     part = part.sort_values(spec.row, kind="stable")  # input order: ties keep it
+    numbers = part[spec.row].to_numpy(dtype=np.int64)
     part = _default_strings(part.drop(columns=spec.row).reset_index(drop=True))
     with warnings.catch_warnings():  # data-quality warnings are from_dask's to give, once
         warnings.simplefilter("ignore", JourneymineWarning)
@@ -114,15 +113,19 @@ def _part_log(part: pd.DataFrame, spec: _Spec) -> JourneyLog | None:
             channel=spec.channel,
             timestamp_format=spec.timestamp_format,
             _source=spec.source,
+            _quality=False,  # from_dask runs the checks once over the whole log
         )
     if spec.aware and not log.tz_aware:
         # naive text in a partition of a log whose other partitions have time zones: the
         # in-memory reader takes naive values as UTC then, which gives the same times
-        log = replace(log, tz_aware=True)
+        log = replace(log, tz_aware=True, _cache={})
+    log._cache["input_row_numbers"] = numbers  # rows of the whole input, for messages
     return log
 
 
-def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[tuple[type, str]]]:
+def _call(
+    func: Callable[..., Any], *args: Any, **kwargs: Any
+) -> tuple[Any, list[tuple[type, str]]]:
     """Call ``func``, returning its result and the warnings it raised (to re-raise later)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -272,8 +275,8 @@ def _number_rows(part: pd.DataFrame, offset: int, bad: np.ndarray | None, row: s
 class DaskJourneyLog:
     """A journey log backed by a Dask DataFrame, partitioned so each partition holds whole cases.
 
-    Build it with :func:`from_dask` or ``read_parquet_dask`` (or
-    ``jm.read_parquet(path, engine="dask")``). Pass it to any analysis
+    Build it with :func:`journeymine.from_dask` or
+    ``jm.read_parquet(path, engine="dask")``. Pass it to any analysis
     (:func:`journeymine.discover`, :func:`journeymine.check`, the filters,
     ...) like an in-memory :class:`~journeymine.JourneyLog`: each partition
     is mined in memory on the workers and the partial results are merged.
@@ -295,7 +298,7 @@ class DaskJourneyLog:
     Examples
     --------
     >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
-    >>> from journeymine.scale import from_dask
+    >>> from journeymine import from_dask
     >>> df = pd.DataFrame({"c": [1, 1, 2, 2], "a": ["ad", "buy", "ad", "view"],
     ...                    "t": pd.date_range("2025-01-01", periods=4, freq="D")})
     >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
@@ -320,6 +323,9 @@ class DaskJourneyLog:
     _time_max: int
     _time_min: int = 0
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    #: the engine that runs this log's kernels (see :func:`journeymine.engine.run`)
+    __journeymine_engine__ = "dask"
 
     # -- sizes and labels -------------------------------------------------
     @property
@@ -348,7 +354,7 @@ class DaskJourneyLog:
         Examples
         --------
         >>> import pandas as pd, dask.dataframe as dd
-        >>> from journeymine.scale import from_dask
+        >>> from journeymine import from_dask
         >>> df = pd.DataFrame({"c": [1, 2], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
         >>> from_dask(dd.from_pandas(df, npartitions=1), case="c", activity="a",
         ...           timestamp="t").n_events
@@ -365,8 +371,8 @@ class DaskJourneyLog:
         Examples
         --------
         >>> import pandas as pd, dask.dataframe as dd
-        >>> from journeymine.scale import from_dask
-        >>> df = pd.DataFrame({"c": [1, 2, 1], "a": ["x", "y", "x"], "t": ["2025-01-01"] * 3})
+        >>> from journeymine import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2, 1], "a": ["x", "y", "x"], "t": ["2025-01-01", "2025-01-01", "2025-01-02"]})
         >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
         ...           timestamp="t").n_cases
         2
@@ -382,7 +388,7 @@ class DaskJourneyLog:
         Examples
         --------
         >>> import pandas as pd, dask.dataframe as dd
-        >>> from journeymine.scale import from_dask
+        >>> from journeymine import from_dask
         >>> df = pd.DataFrame({"c": [1, 2], "a": ["y", "x"], "t": ["2025-01-01"] * 2})
         >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
         ...           timestamp="t").activities
@@ -423,8 +429,6 @@ class DaskJourneyLog:
     @property
     def meta(self) -> LogMeta:
         """What the log knows without reading its events: columns, names, time range."""
-        from journeymine._kernel import LogMeta
-
         return LogMeta(
             columns=tuple(self.columns),
             case=self.case,
@@ -460,18 +464,14 @@ class DaskJourneyLog:
             }
         return self._cache["stats"]
 
-    def _filter(self, fn: Callable[..., np.ndarray], *args: Any) -> DaskJourneyLog:
-        """A lazily filtered copy: ``fn(partition_log, *args)`` gives each partition's event mask.
+    def filter(self, mask: Callable[..., np.ndarray], *args: Any) -> DaskJourneyLog:
+        """A lazily filtered copy: ``mask(partition_log, *args)`` gives each partition's events.
 
-        The hook of :mod:`journeymine.filters`: partitions keep whole cases, so
-        a filter that judges each case on its own events runs partition-wise.
-        Sizes and the time range of the result are counted on first use.
+        Partitions keep whole cases, so a filter that judges each case on its
+        own events runs partition-wise. Sizes and the time range of the
+        result are counted on first use.
         """
-        meta = self._events._meta
-        events = self._events.map_partitions(_filter_part, self._spec, fn, *args, meta=meta)
-        row = self._spec.row
-        inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
-        return replace(self, _input=inputs, _events=events, _n_events=-1, _cache={})
+        return filter(self, mask, *args)
 
     def _transform(
         self,
@@ -497,41 +497,12 @@ class DaskJourneyLog:
         return replace(self, _input=inputs, _events=events, _cache={})
 
     def case_table(self) -> pd.DataFrame:
-        """One row per case, as :func:`journeymine.case_table` (through its kernel)."""
-        from journeymine.cases import _CaseTable
+        """One row per case, as :func:`journeymine.case_table`."""
+        return run(CaseTable(), self)
 
-        return self._run(_CaseTable())
-
-    def _run(self, kernel: Kernel[Any, R]) -> R:
-        """Run an analysis kernel: ``part`` on every partition, a tree of ``merge``, ``finish``.
-
-        Arguments are checked once, on the client, against :attr:`meta`. Empty
-        partitions are skipped; if every partition is empty, ``part`` runs on
-        an empty log. Warnings raised on the workers are raised again here.
-        """
-        from journeymine._kernel import bind
-
-        meta = self.meta
-        kernel = bind(kernel, meta)
-        dask = _import_dask(kernel.name)
-        items: list[Any] = [
-            dask.delayed(_apply)(p, self._spec, kernel.part) for p in self._events.to_delayed()
-        ]
-        while len(items) > 1:  # tree reduction on the workers
-            items = [
-                dask.delayed(_merge_parts)(kernel, items[i], items[i + 1])
-                if i + 1 < len(items)
-                else items[i]
-                for i in range(0, len(items), 2)
-            ]
-        found = dask.compute(items[0])[0]
-        if found is None:
-            merged = kernel.part(_empty_log(meta))
-        else:
-            merged, caught, n_cases = found
-            _rewarn([caught])
-            self._cache.setdefault("n_cases", n_cases)
-        return kernel.finish(merged, meta)
+    def reduce(self, kernel: Kernel[Any, R]) -> R:
+        """Run an analysis kernel on this log (``journeymine.engine.run(kernel, self)``)."""
+        return run(kernel, self)
 
     # -- conversions ------------------------------------------------------
     def compute(self) -> JourneyLog:
@@ -547,7 +518,7 @@ class DaskJourneyLog:
         Examples
         --------
         >>> import pandas as pd, dask.dataframe as dd
-        >>> from journeymine.scale import from_dask
+        >>> from journeymine import from_dask
         >>> df = pd.DataFrame({"c": [1, 2], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
         >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
         ...           timestamp="t").compute()
@@ -574,7 +545,7 @@ class DaskJourneyLog:
         Examples
         --------
         >>> import pandas as pd, dask.dataframe as dd
-        >>> from journeymine.scale import from_dask
+        >>> from journeymine import from_dask
         >>> df = pd.DataFrame({"c": [2, 1], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
         >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
         ...           timestamp="t").to_pandas()["c"].tolist()
@@ -588,7 +559,7 @@ class DaskJourneyLog:
         Examples
         --------
         >>> import pandas as pd, dask.dataframe as dd
-        >>> from journeymine.scale import from_dask
+        >>> from journeymine import from_dask
         >>> df = pd.DataFrame({"c": [1, 2], "a": ["x", "y"], "t": ["2025-01-01"] * 2})
         >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
         ...           timestamp="t").persist().n_cases
@@ -674,7 +645,7 @@ def _apply(
     log = _part_log(part, spec)
     if log is None:
         return None
-    result, caught = _run(func, log, *args)
+    result, caught = _call(func, log, *args)
     return result, caught, log.n_cases
 
 
@@ -702,7 +673,54 @@ def _empty_log(meta: LogMeta) -> JourneyLog:
     return one.select_cases(np.empty(0, dtype=np.int64))
 
 
+# -- the engine: kernels and filters over partitions -----------------------------------
+def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
+    """Run a kernel: ``part`` on every partition, a tree of ``merge`` on the workers, ``finish``.
+
+    Arguments are checked once, on the client, against ``log.meta``. Empty
+    partitions are skipped; if every partition is empty, ``part`` runs on
+    an empty log. Warnings raised on the workers are raised again here.
+    """
+    meta = log.meta
+    kernel = bind(kernel, meta)
+    dask = _import_dask(kernel.name)
+    items: list[Any] = [
+        dask.delayed(_apply)(p, log._spec, kernel.part) for p in log._events.to_delayed()
+    ]
+    merge = dask.delayed(_merge_parts)
+    found = dask.compute(tree_merge(lambda a, b: merge(kernel, a, b), items))[0]
+    if found is None:
+        merged = kernel.part(_empty_log(meta))
+    else:
+        merged, caught, n_cases = found
+        _rewarn([caught])
+        log._cache.setdefault("n_cases", n_cases)
+    return kernel.finish(merged, meta)
+
+
+def transform(
+    log: DaskJourneyLog, fn: Callable[..., dict[str, Any]], meta_fn: Any, *args: Any
+) -> DaskJourneyLog:
+    """A lazily rewritten copy of ``log``: ``fn(partition_log, *args)`` gives new columns."""
+    return log._transform(fn, meta_fn, *args)
+
+
+def filter(log: DaskJourneyLog, mask: Callable[..., np.ndarray], *args: Any) -> DaskJourneyLog:  # noqa: A001
+    """A lazily filtered copy of ``log``: ``mask(partition_log, *args)`` per partition."""
+    meta = log._events._meta
+    events = log._events.map_partitions(_filter_part, log._spec, mask, *args, meta=meta)
+    row = log._spec.row
+    inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
+    return replace(log, _input=inputs, _events=events, _n_events=-1, _cache={})
+
+
 # -- building -----------------------------------------------------------------------
+@v.validate_params(
+    {
+        "on_error": [v.StrOptions(("raise", "collect"))],
+        "npartitions": [v.Interval(int, 1, None), None],
+    }
+)
 def from_dask(
     ddf: dd.DataFrame,
     *,
@@ -721,8 +739,11 @@ def from_dask(
     The same API as :func:`journeymine.from_pandas`, for logs that do not
     fit in one machine's memory. The data is read once here, to validate
     it (bad rows raise or are set aside exactly as in memory) and to number
-    the rows; the events are then shuffled by case, lazily, so that every
-    partition holds whole cases.
+    the rows; the events are then shuffled by case, so that every partition
+    holds whole cases, and the data-quality checks of
+    :func:`journeymine.from_pandas` (cases spanning more than 292 years,
+    exact duplicate events, mixed lifecycle transitions) run once over the
+    whole log, raising or warning with the same messages.
 
     Parameters
     ----------
@@ -773,7 +794,7 @@ def from_dask(
     Examples
     --------
     >>> import pandas as pd, dask.dataframe as dd, journeymine as jm
-    >>> from journeymine.scale import from_dask
+    >>> from journeymine import from_dask
     >>> df = pd.DataFrame({"c": [1, 1, 2, 2, 1], "a": ["ad", "view", "ad", "buy", "buy"],
     ...                    "t": pd.date_range("2025-01-01", periods=5, freq="D")})
     >>> dlog = from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t")
@@ -792,16 +813,6 @@ def from_dask(
             f"from_dask() expects a dask DataFrame, got {type(ddf).__name__}. Build one with "
             "dask.dataframe.read_parquet(...) or dask.dataframe.from_pandas(df, npartitions=...); "
             "for a pandas DataFrame use jm.from_pandas."
-        )
-    v.check_option("on_error", on_error, ("raise", "collect"), "from_dask")
-    if npartitions is not None and (
-        isinstance(npartitions, bool)
-        or not isinstance(npartitions, (int, np.integer))
-        or npartitions < 1
-    ):
-        raise ParameterError(
-            f"The 'npartitions' parameter of from_dask() must be a positive int or None. "
-            f"Got {npartitions!r} instead."
         )
     meta = ddf._meta
     v.check_unique_columns(meta.columns, src)
@@ -891,7 +902,7 @@ def from_dask(
         verify_meta=False,
     )
     events = numbered.shuffle(on=case_col, npartitions=npartitions or ddf.npartitions)
-    return DaskJourneyLog(
+    log = DaskJourneyLog(
         _input=ddf,
         _events=events,
         _spec=spec,
@@ -909,9 +920,14 @@ def from_dask(
         _time_max=int(tmax),
         _time_min=int(tmin),
     )
+    from journeymine import _quality
+    from journeymine.log import _stacklevel
+
+    _quality.check_log(log, stacklevel=_stacklevel() + 1)  # as from_pandas: spans, duplicates, ...
+    return log
 
 
-def read_parquet_dask(
+def read_parquet(
     path: Any,
     *,
     case: str | None = None,
@@ -926,7 +942,7 @@ def read_parquet_dask(
 ) -> DaskJourneyLog:
     """Read a Parquet file, or a folder of them, into a Dask-backed journey log.
 
-    Also reached with ``jm.read_parquet(path, engine="dask")``.
+    The Dask side of ``jm.read_parquet(path, engine="dask")`` (the public door).
 
     Parameters
     ----------
@@ -954,17 +970,16 @@ def read_parquet_dask(
     Examples
     --------
     >>> import tempfile, pathlib, pandas as pd, journeymine as jm
-    >>> from journeymine.scale import read_parquet_dask
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> for i in range(2):
     ...     pd.DataFrame({"c": ["a", "b"], "t": ["x", "y"],
     ...                   "ts": pd.to_datetime([f"2025-01-0{i + 1}"] * 2)}).to_parquet(
     ...         folder / f"part{i}.parquet")
-    >>> dlog = read_parquet_dask(folder, case="c", activity="t", timestamp="ts")
+    >>> dlog = jm.read_parquet(folder, case="c", activity="t", timestamp="ts", engine="dask")
     >>> dlog.n_events, dlog.n_cases
     (4, 2)
     """
-    _import_dask("read_parquet_dask")
+    _import_dask("read_parquet")
     import os
 
     import dask.dataframe as dd
@@ -979,7 +994,7 @@ def read_parquet_dask(
         ddf = dd.read_parquet(path, **kwargs)
     except TypeError as exc:
         raise ParameterError(
-            f"read_parquet_dask() could not pass the keywords {sorted(kwargs)} to "
+            f"read_parquet() could not pass the keywords {sorted(kwargs)} to "
             f"dask.dataframe.read_parquet: {exc}."
         ) from exc
     except Exception as exc:  # pyarrow and fsspec raise many kinds

@@ -1,0 +1,116 @@
+"""Declared parameter checks: every declared constraint refuses a bad value, naming the parameter.
+
+Public functions declare their constraints once (``_validation.validate_params``,
+scikit-learn's model); the messages are generated. This test walks
+``journeymine.__all__`` and, for every declared parameter, feeds a value that
+none of its constraints takes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+
+import journeymine as jm
+from journeymine import _validation as v
+
+
+def _declared() -> list[tuple[str, str, Any]]:
+    out = []
+    for name in jm.__all__:
+        fn = getattr(jm, name)
+        for param, allowed in getattr(fn, "__jm_constraints__", {}).items():
+            for c in allowed:
+                bad = v._constraint(c).bad_value()
+                if not any(v._constraint(a).is_satisfied_by(bad) for a in allowed):
+                    out.append((name, param, bad))
+    return out
+
+
+DECLARED = _declared()
+
+
+def _good(constraint: Any) -> Any:
+    """A value ``constraint`` takes (for required arguments beside the one under test)."""
+    if isinstance(constraint, v.InstanceOf):
+        return {jm.JourneyModel: jm.datasets.shop_model()}[constraint.cls]
+    if isinstance(constraint, v.StrOptions):
+        return constraint.options[0]
+    if isinstance(constraint, v.Interval):
+        return constraint.kind(1 if constraint.left is None else constraint.left + 1)
+    return True if constraint == "boolean" else None
+
+
+def test_some_public_functions_declare_their_checks() -> None:
+    assert {"paths", "step_matrix", "variants", "representatives", "from_dask"} <= {
+        name for name, _, _ in DECLARED
+    }
+
+
+@pytest.mark.parametrize(("func", "param", "bad"), DECLARED, ids=lambda x: str(x))
+def test_a_bad_value_raises_a_parameter_error_naming_the_parameter(
+    func: str, param: str, bad: Any
+) -> None:
+    fn = getattr(jm, func)
+    sig = inspect.signature(fn)
+    declared = fn.__jm_constraints__
+    required = {
+        p.name: _good(declared[p.name][0]) if p.name in declared else None
+        for p in sig.parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
+    # checks run before anything else: placeholders for the other required arguments do
+    with pytest.raises(jm.ParameterError, match=rf"The '{param}' parameter of {func}\(\) must be"):
+        fn(**{**required, param: bad})
+
+
+@pytest.mark.parametrize(
+    ("constraints", "value", "message"),
+    [
+        ([v.Interval(int, 1, None)], 0, "must be an int in the range [1, inf). Got 0 instead."),
+        (
+            [v.Interval(int, 1, None), None],
+            True,
+            "must be an int in the range [1, inf) or None. Got True instead.",
+        ),
+        (
+            [v.Interval(float, 0, 1, closed="right")],
+            0.0,
+            "must be a float in the range (0, 1]. Got 0.0 instead.",
+        ),
+        (
+            [v.Interval(float, 0, 1)],
+            float("nan"),
+            "must be a float in the range [0, 1]. Got nan instead.",
+        ),
+        (
+            [v.StrOptions(("after", "before"))],
+            "later",
+            "must be a str among {'after', 'before'}. Got 'later' instead.",
+        ),
+        (["boolean"], 1, "must be True or False. Got 1 instead."),
+    ],
+)
+def test_messages_are_generated_in_scikit_learn_words(
+    constraints: list[Any], value: Any, message: str
+) -> None:
+    with pytest.raises(jm.ParameterError, match=re.escape(f"The 'x' parameter of f() {message}")):
+        v.check_params("f", {"x": constraints}, {"x": value})
+
+
+@pytest.mark.parametrize(
+    ("constraint", "good"),
+    [
+        (v.Interval(int, 1, None), [1, np.int64(7), 10**12]),
+        (v.Interval(float, 0, 1), [0, 1, 0.5, np.float32(0.25)]),
+        (v.StrOptions(("a", "b")), ["a", "b"]),
+        ("boolean", [True, False, np.bool_(True)]),
+    ],
+)
+def test_good_values_pass(constraint: Any, good: list[Any]) -> None:
+    for value in good:
+        v.check_params("f", {"x": [constraint]}, {"x": value})
