@@ -682,7 +682,8 @@ def test_dask_gives_the_same_attrs(shop: Any) -> None:
     sub = log.select_cases(np.arange(500))
     frame = sub.to_pandas()
     m = jm.datasets.shop_model()
-    with dask.config.set({"scheduler": "sync"}):
+    with dask.config.set({"scheduler": "sync"}), warnings.catch_warnings():
+        warnings.simplefilter("ignore", jm.JourneymineWarning)  # the shop's duplicates
         dlog = jm.from_dask(
             dd.from_pandas(frame, npartitions=3),
             case=sub.case,

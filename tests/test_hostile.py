@@ -174,9 +174,9 @@ def test_simulate_start_out_of_range(start):
 # -- item 3: sizes from arguments are bounded --------------------------------------------
 def test_sizes_from_arguments_are_bounded():
     log = jm.datasets.load_shop()
-    with pytest.raises(jm.ParameterError, match=r"'cases' parameter of simulate\(\).*50,000,000"):
+    with pytest.raises(jm.ParameterError, match=r"'cases' parameter of simulate\(\).*50,?000,?000"):
         jm.simulate(jm.datasets.shop_model(), cases=10**12)
-    with pytest.raises(jm.ParameterError, match=r"'steps' parameter of paths\(\).*10,000"):
+    with pytest.raises(jm.ParameterError, match=r"'steps' parameter of paths\(\).*10,?000"):
         jm.paths(log, "Place order", steps=10**9)
     with pytest.raises(jm.ParameterError, match=r"'steps' parameter of step_matrix\(\)"):
         jm.step_matrix(log, steps=10**7)
@@ -247,3 +247,53 @@ def test_deviation_impact_says_how_many_outcomes_are_missing():
     n = int(df["rev"].isna().sum())
     with pytest.warns(jm.JourneymineWarning, match=rf"{n:,} events have no value.*'rev'"):
         jm.deviation_impact(log, jm.datasets.shop_model(), outcome="rev")
+
+
+# -- item 5: segment= that matches no case, or only some -----------------------------------
+def test_segment_series_keyed_by_the_wrong_type_warns():
+    df = pd.DataFrame(
+        {
+            "c": ["1", "1", "2", "3"],
+            "a": ["x", "y", "x", "y"],
+            "t": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-01", "2025-01-03"]),
+        }
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    by_int = pd.Series(["web", "app", "web"], index=[1, 2, 3])
+    for call in (
+        lambda: jm.variants(log, segment=by_int),
+        lambda: jm.loop_summary(log, segment=by_int),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        said = " ".join(str(w.message) for w in caught)
+        assert "none of the 3 cases" in said and "int ids" in said and "str" in said
+
+
+def test_segment_column_empty_on_some_first_events_warns_with_counts():
+    df = pd.DataFrame(
+        {
+            "c": [1, 1, 2, 3],
+            "a": ["x", "y", "x", "y"],
+            "t": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-01", "2025-01-03"]),
+            "g": [None, "web", "app", None],
+        }
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.warns(
+        jm.JourneymineWarning, match=r"'g' is empty on the first event of 2 of the 3"
+    ):
+        jm.variants(log, segment="g")
+
+
+def test_segment_with_too_many_groups_is_refused():
+    from journeymine.engine.base import MAX_GROUPS
+
+    n = MAX_GROUPS + 1
+    df = pd.DataFrame(
+        {"c": np.arange(n), "a": "x", "t": pd.Timestamp("2025-01-01"), "g": np.arange(n)}
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.raises(jm.ParameterError, match=r"5,001 groups.*at most 5,000"):
+        jm.variants(log, segment="g")

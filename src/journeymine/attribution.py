@@ -24,14 +24,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
 from journeymine._tables import NAT, timedeltas
-from journeymine.engine import Kernel, LogMeta, Segmented, bind, run
+from journeymine.engine import Kernel, LogMeta, Segmented, run
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -557,32 +557,10 @@ def _common(
 class _SegmentTable(Segmented):
     """:class:`Segmented` whose leading column is named ``segment`` and which sums attrs."""
 
-    def check(self, meta: LogMeta) -> _SegmentTable:
-        from journeymine.engine import check_segment
+    column: ClassVar[str] = "segment"
 
-        check_segment(self.segment, meta, self.name)
-        return _SegmentTable(bind(self.inner, meta), self.segment)
-
-    def finish(self, merged_: tuple[dict, Any], meta: LogMeta) -> pd.DataFrame:
-        merged, nothing = merged_
-        keys = list(merged)
-        try:
-            keys.sort()
-        except TypeError:
-            keys.sort(key=str)
-        frames, attrs = [], []
-        for key in keys:
-            table = self.inner.finish(merged[key], meta)
-            attrs.append(table.attrs)
-            table.insert(0, "segment", pd.Series([key] * len(table), dtype=object).values)
-            frames.append(table)
-        if not frames:
-            empty = self.inner.finish(nothing, meta)
-            empty.insert(0, "segment", pd.Series([], dtype=object))
-            return empty
-        out = pd.concat(frames, ignore_index=True)
-        out.attrs = _sum_attrs(attrs)
-        return out
+    def combine_attrs(self, attrs: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return _sum_attrs(attrs)
 
 
 def _sum_attrs(attrs: list[dict[str, Any]]) -> dict[str, Any]:

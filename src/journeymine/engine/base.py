@@ -29,7 +29,7 @@ import dataclasses
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -369,7 +369,7 @@ def check_segment(segment: Any, meta: LogMeta, func: str) -> None:
 
 
 @dataclass(frozen=True)
-class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
+class Segmented(Kernel[tuple[dict, Any, dict], pd.DataFrame]):
     """Run ``inner`` once per group of cases and stack the results with a leading ``group`` column.
 
     A case's group is its value of ``segment`` on its first event (or its value
@@ -391,22 +391,41 @@ class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
         check_segment(self.segment, meta, self.name)
         return dataclasses.replace(self, inner=bind(self.inner, meta))
 
-    def part(self, log: JourneyLog) -> tuple[dict, Any]:
+    def part(self, log: JourneyLog) -> tuple[dict, Any, dict]:
         codes, labels = case_groups(log, self.segment)
+        if len(labels) > MAX_GROUPS:
+            raise ParameterError(
+                f"The 'segment' parameter of {self.name}() gives {len(labels):,} groups (e.g. "
+                f"{labels[:3].tolist()!r}); at most {MAX_GROUPS:,} are analysed one by one. "
+                "segment= is for a few groups (a channel, a region, a cohort): pass a coarser "
+                "column, or bin this one first."
+            )
         out = {}
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(labels) + 1))
         for g, label in enumerate(labels):  # a loop over groups, not cases
-            out[label] = self.inner.part(log.select_cases(np.flatnonzero(codes == g)))
+            out[label] = self.inner.part(log.select_cases(order[bounds[g] : bounds[g + 1]]))
+        lost = np.flatnonzero(codes < 0)
+        seen = {"cases": log.n_cases, "lost": int(lost.size)}
+        seen["examples"] = log.case_labels[lost[:3]].tolist()
         # the partial of no case at all, to finish a table with no group
-        return out, self.inner.part(log.select_cases(np.empty(0, dtype=np.int64)))
+        return out, self.inner.part(log.select_cases(np.empty(0, dtype=np.int64))), seen
 
-    def merge(self, a: tuple[dict, Any], b: tuple[dict, Any]) -> tuple[dict, Any]:
+    def merge(self, a: tuple[dict, Any, dict], b: tuple[dict, Any, dict]) -> tuple[dict, Any, dict]:
         out = dict(a[0])
         for key, value in b[0].items():
             out[key] = self.inner.merge(out[key], value) if key in out else value
-        return out, a[1]
+        seen = {
+            "cases": a[2]["cases"] + b[2]["cases"],
+            "lost": a[2]["lost"] + b[2]["lost"],
+            "examples": (a[2]["examples"] + b[2]["examples"])[:3],
+        }
+        return out, a[1], seen
 
-    def finish(self, merged_: tuple[dict, Any], meta: LogMeta) -> pd.DataFrame:
-        merged, nothing = merged_
+    def finish(self, merged_: tuple[dict, Any, dict], meta: LogMeta) -> pd.DataFrame:
+        merged, nothing, seen = merged_
+        if seen["lost"]:
+            _warn_unmatched(self.segment, self.name, seen)
         keys = list(merged)
         try:
             keys.sort()
@@ -415,13 +434,63 @@ class Segmented(Kernel[tuple[dict, Any], pd.DataFrame]):
         frames = []
         for key in keys:
             table = self.inner.finish(merged[key], meta)
-            table.insert(0, "group", pd.Series([key] * len(table), dtype=object).values)
+            table.insert(0, self.column, pd.Series([key] * len(table), dtype=object).values)
             frames.append(table)
         if not frames:
             empty = self.inner.finish(nothing, meta)
-            empty.insert(0, "group", pd.Series([], dtype=object))
+            empty.insert(0, self.column, pd.Series([], dtype=object))
             return empty
-        return pd.concat(frames, ignore_index=isinstance(frames[0].index, pd.RangeIndex))
+        out = pd.concat(frames, ignore_index=isinstance(frames[0].index, pd.RangeIndex))
+        combined = self.combine_attrs([f.attrs for f in frames])
+        if combined is not None:
+            out.attrs = combined
+        return out
+
+    #: the name of the leading column
+    column: ClassVar[str] = "group"
+
+    def combine_attrs(self, attrs: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The ``attrs`` of the stacked table from each group's (None: as pandas concat keeps)."""
+        return None
+
+
+#: the most groups a ``segment=`` analyses one by one
+MAX_GROUPS = 5_000
+
+
+def _warn_unmatched(segment: Any, func: str, seen: dict) -> None:
+    """Say that ``segment=`` gave no group to some (or all) cases, with examples and a cause."""
+    import warnings
+
+    from journeymine.errors import JourneymineWarning, user_stacklevel
+
+    lost, cases = seen["lost"], seen["cases"]
+    everyone = lost == cases
+    if isinstance(segment, pd.Series):
+        what = (
+            f"the 'segment' Series matches none of the {cases:,} cases"
+            if everyone
+            else f"the 'segment' Series has no value for {lost:,} of the {cases:,} cases"
+        )
+        ids = {type(x).__name__ for x in segment.index[:100]}
+        got = {type(x).__name__ for x in seen["examples"]}
+        cause = (
+            f" Its index holds {'/'.join(sorted(ids))} ids and the log's are "
+            f"{'/'.join(sorted(got))}: convert one, e.g. series.index = series.index.astype(str)."
+            if ids and got and ids != got
+            else f" Its index holds e.g. {segment.index[:3].tolist()!r}."
+        )
+    else:
+        what = f"the segment column {segment!r} is empty on the first event of " + (
+            f"all {cases:,} cases" if everyone else f"{lost:,} of the {cases:,} cases"
+        )
+        cause = " Fill the column, or pass a Series of groups indexed by case id."
+    warnings.warn(
+        f"{func}(): {what} (e.g. {seen['examples']!r}); those cases are left "
+        f"out of every group.{cause}",
+        JourneymineWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def segmented(kernel: Kernel[Any, pd.DataFrame], segment: Any) -> Kernel[Any, pd.DataFrame]:
