@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["representatives"]
 
-_BLOCK = 1024  # variants per block of the distance matrix
+_CELLS = 1 << 22  # cells of one dense block of distances (16 MiB of float32)
+_MAX_CANDIDATES = 2_000  # journeys are chosen among this many most frequent variants
 _EPS = 1e-6  # float32 distances against the tolerance
 
 
@@ -212,15 +213,25 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
 
 def _encode(seqs: np.ndarray) -> list[list[int]]:
     """Each sequence as a list of small ints (one code per distinct activity)."""
-    codes: dict[Any, int] = {}
-    return [[codes.setdefault(a, len(codes)) for a in s] for s in seqs]
+    from itertools import chain
+
+    if not len(seqs):
+        return []
+    flat = np.empty(sum(map(len, seqs)), dtype=object)
+    flat[:] = list(chain.from_iterable(seqs))
+    codes = pd.factorize(flat)[0].tolist()
+    ends = np.cumsum([len(s) for s in seqs]).tolist()
+    return [codes[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def _within(seqs: np.ndarray, tolerance: float) -> Any:
-    """Sparse matrix (variants x variants) of normalised distances <= tolerance, + 1.
+def _within(seqs: np.ndarray, tolerance: float, m: int | None = None) -> Any:
+    """Sparse matrix (candidates x variants) of normalised distances <= tolerance, + 1.
 
-    Stored as distance + 1 so that identical sequences (distance 0) stay in
-    the sparse structure.
+    The candidates are the first ``m`` variants (all by default). Stored as
+    distance + 1 so that identical sequences (distance 0) stay in the sparse
+    structure. Only pairs whose lengths allow a distance within tolerance are
+    compared (the edit distance is at least the difference of the lengths), in
+    dense blocks of at most ``_CELLS`` cells.
     """
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
@@ -228,24 +239,66 @@ def _within(seqs: np.ndarray, tolerance: float) -> Any:
 
     encoded = _encode(seqs)
     n = len(encoded)
-    rows, cols, vals = [], [], []
-    for start in range(0, n, _BLOCK):  # blocks of the matrix, not cases
-        block = cdist(
-            encoded[start : start + _BLOCK],
-            encoded,
-            scorer=Levenshtein.normalized_distance,
-            dtype=np.float32,
-            workers=2,
-            score_cutoff=tolerance + _EPS,  # lets rapidfuzz stop early on far pairs
-        )
-        r, c = np.nonzero(block <= tolerance + _EPS)
-        rows.append(r + start)
-        cols.append(c)
-        vals.append(block[r, c].astype(np.float64) + 1.0)
-    if not rows:
+    m = n if m is None else min(m, n)
+    if n == 0:
         return sparse.csr_matrix((0, 0))
-    return sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+    by_len = np.argsort(lengths, kind="stable")
+    sorted_len = lengths[by_len]
+    rows, cols, vals = [], [], []
+    for length, lo, hi in _windows(lengths[:m], sorted_len, tolerance):
+        cand = np.flatnonzero(lengths[:m] == length)
+        partners = by_len[lo:hi]
+        choices = [encoded[i] for i in partners]
+        step = max(1, _CELLS // max(len(choices), 1))
+        for start in range(0, cand.size, step):  # blocks of candidates, not cases
+            block_rows = cand[start : start + step]
+            block = cdist(
+                [encoded[i] for i in block_rows],
+                choices,
+                scorer=Levenshtein.normalized_distance,
+                dtype=np.float32,
+                workers=2,
+                score_cutoff=tolerance + _EPS,  # lets rapidfuzz stop early on far pairs
+            )
+            r, c = np.nonzero(block <= tolerance + _EPS)
+            rows.append(block_rows[r])
+            cols.append(partners[c])
+            vals.append(block[r, c].astype(np.float64) + 1.0)
+    within = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m, n)
+    )
+    within.sum_duplicates()
+    return within
+
+
+def _windows(
+    cand_len: np.ndarray, sorted_len: np.ndarray, tolerance: float
+) -> list[tuple[int, int, int]]:
+    """``(length, lo, hi)`` per candidate length: its partners are ``sorted_len[lo:hi]``.
+
+    A pair of lengths ``a <= b`` has an edit distance of at least ``b - a``, so a
+    normalised distance within tolerance needs ``b - a <= tolerance * b``. The
+    window is loosened by a few float32 roundings, never tightened.
+    """
+    slack = tolerance + 4 * _EPS
+    out = []
+    for length in np.unique(cand_len).tolist():
+        shortest = int(np.ceil(length * (1.0 - slack)))
+        longest = sorted_len[-1] if slack >= 1 else int(np.floor(length / (1.0 - slack)))
+        lo = int(np.searchsorted(sorted_len, shortest, side="left"))
+        hi = int(np.searchsorted(sorted_len, longest, side="right"))
+        out.append((length, lo, hi))
+    return out
+
+
+def _pairs(lengths: np.ndarray, m: int, tolerance: float) -> int:
+    """How many candidate-variant pairs :func:`_within` compares (before any distance)."""
+    sorted_len = np.sort(lengths)
+    cand_len = lengths[:m]
+    return sum(
+        int(np.count_nonzero(cand_len == length)) * (hi - lo)
+        for length, lo, hi in _windows(cand_len, sorted_len, tolerance)
     )
 
 
@@ -257,25 +310,33 @@ def _choose(
     tolerance: float,
     seed: Any,
 ) -> tuple[list[int], Any]:
-    """Greedy choice of representatives by cases gained; ``(chosen variants, distances)``."""
+    """Greedy choice of representatives by cases gained; ``(chosen variants, distances)``.
+
+    The candidates are the ``m`` most frequent variants (all of them up to
+    ``_MAX_CANDIDATES``, or ``k`` if larger); gains count every variant.
+    """
     n = len(seqs)
-    within = _within(seqs, tolerance)
+    m = min(n, max(_MAX_CANDIDATES, k or 0))
+    within = _within(seqs, tolerance, m)
     if n == 0:
         return [], within
-    covers = within.copy()
-    covers.data[:] = 1.0
+    by_variant = within.tocsc()
     rng = np.random.default_rng(seed)
     # ties in gain: the more frequent variant, then a seeded random order
-    tiebreak = weight.astype(np.float64) * n + rng.permutation(n) / n
+    tiebreak = (weight.astype(np.float64) * n + rng.permutation(n) / n)[:m]
     uncovered = np.ones(n, dtype=bool)
     target = weight.sum() * coverage
     chosen: list[int] = []
     covered = 0
     # gains are kept up to date: covering variants U takes their weight off every
-    # candidate within tolerance of them (the relation is symmetric), so the total
-    # update work is the number of pairs within tolerance, not iterations x pairs
-    gain = np.asarray(covers @ weight.astype(np.float64), dtype=np.float64)
-    taken = np.zeros(n, dtype=bool)
+    # candidate within tolerance of them, so the total update work is the number of
+    # candidate-variant pairs within tolerance, not iterations x pairs
+    gain = np.bincount(
+        np.repeat(np.arange(m), np.diff(within.indptr)),
+        weights=weight[within.indices].astype(np.float64),
+        minlength=m,
+    )
+    taken = np.zeros(m, dtype=bool)
     while True:
         if k is not None and len(chosen) >= k:
             break
@@ -289,12 +350,17 @@ def _choose(
         j = int(best[np.argmax(tiebreak[best])])
         chosen.append(j)
         taken[j] = True
-        newly = covers[j].indices
+        newly = within.indices[within.indptr[j] : within.indptr[j + 1]]
         newly = newly[uncovered[newly]]
         if newly.size:
             covered += int(weight[newly].sum())
             uncovered[newly] = False
-            gain -= np.asarray(covers[newly].T @ weight[newly].astype(np.float64)).ravel()
+            # the candidates within tolerance of the newly covered variants lose their weight
+            first, last = by_variant.indptr[newly], by_variant.indptr[newly + 1]
+            sizes = last - first
+            at = np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+            lose = np.repeat(weight[newly].astype(np.float64), sizes)
+            gain -= np.bincount(by_variant.indices[at], weights=lose, minlength=m)
     return chosen, within
 
 
