@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -167,7 +170,16 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
         labels = np.asarray(log.activity_labels, dtype=object)
         off, codes = log.case_offsets, log.activity_codes
         seqs = np.empty(rep.size, dtype=object)
-        seqs[:] = [tuple(labels[codes[off[r] : off[r + 1]]]) for r in rep]  # once per variant
+        ends = np.cumsum(off[rep + 1] - off[rep])
+        starts = ends - (off[rep + 1] - off[rep])
+        first = np.repeat(off[rep] - starts, off[rep + 1] - off[rep]) + np.arange(
+            ends[-1] if ends.size else 0
+        )
+        flat = labels[codes[first]].tolist()
+        with _gc_paused():  # once per variant
+            seqs[:] = [
+                tuple(flat[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            ]
         variants = pd.DataFrame(
             {"sequence": seqs, "cases": np.bincount(vid, minlength=rep.size).astype(np.int64)}
         )
@@ -200,7 +212,8 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
                 "to choose by coverage."
             )
         # a canonical variant order, whatever the engine: most cases first, then the sequence
-        seq_keys = [str(s) for s in variants["sequence"]]
+        with _gc_paused():
+            seq_keys = [str(s) for s in variants["sequence"]]
         order = np.lexsort((np.array(seq_keys, dtype=object), -variants["cases"].to_numpy()))
         seqs = variants["sequence"].to_numpy()[order]
         weight = variants["cases"].to_numpy(np.int64)[order]
@@ -211,17 +224,39 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
         return _tables(seqs, weight, chosen, dist, case_var, cases, meta)
 
 
-def _encode(seqs: np.ndarray) -> list[list[int]]:
-    """Each sequence as a list of small ints (one code per distinct activity)."""
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while building many small tuples (none forms a cycle).
+
+    Allocating hundreds of thousands of tuples triggers a full collection again
+    and again, which walks every object the process holds.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _encode(seqs: np.ndarray) -> list[str]:
+    """Each sequence as a string, one character per distinct activity.
+
+    rapidfuzz compares strings natively; slices of one string are cheap and are
+    not tracked by the cycle collector.
+    """
     from itertools import chain
 
     if not len(seqs):
         return []
     flat = np.empty(sum(map(len, seqs)), dtype=object)
     flat[:] = list(chain.from_iterable(seqs))
-    codes = pd.factorize(flat)[0].tolist()
+    codes = pd.factorize(flat)[0]
+    codes[codes >= 0xD800] += 0x800  # skip the surrogates, which are not characters
+    text = "".join(map(chr, codes.tolist()))
     ends = np.cumsum([len(s) for s in seqs]).tolist()
-    return [codes[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _within(seqs: np.ndarray, tolerance: float, m: int | None = None) -> Any:
