@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import numbers
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ import pandas as pd
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run
 from journeymine._tables import concat_by_case
-from journeymine.errors import ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -22,7 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["representatives"]
 
 _CELLS = 1 << 22  # cells of one dense block of distances (16 MiB of float32)
-_MAX_CANDIDATES = 2_000  # journeys are chosen among this many most frequent variants
+_MAX_CANDIDATES = 2_000  # candidates per round of the greedy choice
+_MAX_PAIRS = 1_000_000_000  # candidate-variant pairs compared at most
 _EPS = 1e-6  # float32 distances against the tolerance
 
 
@@ -220,8 +222,13 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
         rank = np.empty(n_var, dtype=np.int64)
         rank[order] = np.arange(n_var)
         case_var = rank[cases["variant"].to_numpy(np.int64)] if len(cases) else np.empty(0, int)
-        chosen, dist = _choose(seqs, weight, self.k, self.coverage, self.tolerance, self.seed)
-        return _tables(seqs, weight, chosen, dist, case_var, cases, meta)
+        chosen, dist, notes = _choose(
+            seqs, weight, self.k, self.coverage, self.tolerance, self.seed
+        )
+        _warn_partial(notes, self.k, self.coverage)
+        table, assignment = _tables(seqs, weight, chosen, dist, case_var, cases, meta)
+        table.attrs.update(notes)
+        return table, assignment
 
 
 @contextmanager
@@ -259,37 +266,41 @@ def _encode(seqs: np.ndarray) -> list[str]:
     return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def _within(seqs: np.ndarray, tolerance: float, m: int | None = None) -> Any:
+class _Variants:
+    """The variants as rapidfuzz compares them: strings, lengths, and an index by length."""
+
+    def __init__(self, seqs: np.ndarray) -> None:
+        self.encoded = _encode(seqs)
+        self.lengths = np.fromiter(map(len, self.encoded), dtype=np.int64, count=len(seqs))
+        self.by_len = np.argsort(self.lengths, kind="stable")
+        self.sorted_len = self.lengths[self.by_len]
+
+
+def _within(variants: _Variants, cand: np.ndarray, tolerance: float) -> Any:
     """Sparse matrix (candidates x variants) of normalised distances <= tolerance, + 1.
 
-    The candidates are the first ``m`` variants (all by default). Stored as
-    distance + 1 so that identical sequences (distance 0) stay in the sparse
-    structure. Only pairs whose lengths allow a distance within tolerance are
-    compared (the edit distance is at least the difference of the lengths), in
-    dense blocks of at most ``_CELLS`` cells.
+    Row ``i`` is variant ``cand[i]``. Stored as distance + 1 so that identical
+    sequences (distance 0) stay in the sparse structure. Only pairs whose
+    lengths allow a distance within tolerance are compared (the edit distance
+    is at least the difference of the lengths), in dense blocks of at most
+    ``_CELLS`` cells: the work is :func:`_pairs`, never all pairs of variants.
     """
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
     from scipy import sparse
 
-    encoded = _encode(seqs)
-    n = len(encoded)
-    m = n if m is None else min(m, n)
-    if n == 0:
-        return sparse.csr_matrix((0, 0))
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
-    by_len = np.argsort(lengths, kind="stable")
-    sorted_len = lengths[by_len]
-    rows, cols, vals = [], [], []
-    for length, lo, hi in _windows(lengths[:m], sorted_len, tolerance):
-        cand = np.flatnonzero(lengths[:m] == length)
-        partners = by_len[lo:hi]
+    encoded, n = variants.encoded, len(variants.encoded)
+    cand_len = variants.lengths[cand]
+    rows, cols, vals = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0)]
+    for length, lo, hi in _windows(cand_len, variants.sorted_len, tolerance):
+        at = np.flatnonzero(cand_len == length)
+        partners = variants.by_len[lo:hi]
         choices = [encoded[i] for i in partners]
         step = max(1, _CELLS // max(len(choices), 1))
-        for start in range(0, cand.size, step):  # blocks of candidates, not cases
-            block_rows = cand[start : start + step]
+        for start in range(0, at.size, step):  # blocks of candidates, not cases
+            block_rows = at[start : start + step]
             block = cdist(
-                [encoded[i] for i in block_rows],
+                [encoded[i] for i in cand[block_rows]],
                 choices,
                 scorer=Levenshtein.normalized_distance,
                 dtype=np.float32,
@@ -300,11 +311,10 @@ def _within(seqs: np.ndarray, tolerance: float, m: int | None = None) -> Any:
             rows.append(block_rows[r])
             cols.append(partners[c])
             vals.append(block[r, c].astype(np.float64) + 1.0)
-    within = sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m, n)
+    return sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(cand.size, n),
     )
-    within.sum_duplicates()
-    return within
 
 
 def _windows(
@@ -320,20 +330,19 @@ def _windows(
     out = []
     for length in np.unique(cand_len).tolist():
         shortest = int(np.ceil(length * (1.0 - slack)))
-        longest = sorted_len[-1] if slack >= 1 else int(np.floor(length / (1.0 - slack)))
+        longest = int(sorted_len[-1]) if slack >= 1 else int(np.floor(length / (1.0 - slack)))
         lo = int(np.searchsorted(sorted_len, shortest, side="left"))
         hi = int(np.searchsorted(sorted_len, longest, side="right"))
         out.append((length, lo, hi))
     return out
 
 
-def _pairs(lengths: np.ndarray, m: int, tolerance: float) -> int:
-    """How many candidate-variant pairs :func:`_within` compares (before any distance)."""
-    sorted_len = np.sort(lengths)
-    cand_len = lengths[:m]
+def _pairs(variants: _Variants, cand: np.ndarray, tolerance: float) -> int:
+    """How many candidate-variant pairs :func:`_within` compares, from the lengths alone."""
+    cand_len = variants.lengths[cand]
     return sum(
         int(np.count_nonzero(cand_len == length)) * (hi - lo)
-        for length, lo, hi in _windows(cand_len, sorted_len, tolerance)
+        for length, lo, hi in _windows(cand_len, variants.sorted_len, tolerance)
     )
 
 
@@ -344,46 +353,116 @@ def _choose(
     coverage: float,
     tolerance: float,
     seed: Any,
-) -> tuple[list[int], Any]:
-    """Greedy choice of representatives by cases gained; ``(chosen variants, distances)``.
+) -> tuple[list[int], Any, dict[str, Any]]:
+    """Greedy choice of representatives by cases gained.
 
-    The candidates are the ``m`` most frequent variants (all of them up to
-    ``_MAX_CANDIDATES``, or ``k`` if larger); gains count every variant.
+    Returns ``(chosen variants, distances, notes)``; ``distances`` is a sparse
+    variants x variants matrix whose rows are filled for the candidates only.
+    Variants are in canonical order (most cases first). The candidates come in
+    rounds of ``_MAX_CANDIDATES`` (or ``k`` if larger): first the most frequent
+    variants, then, whenever no candidate gains a case, the most frequent
+    variants not yet represented. Within a round the choice is the exact greedy
+    one (gains count every variant); with at most ``_MAX_CANDIDATES`` variants
+    there is one round with every variant, the plain greedy. A round is started
+    only while the pairs compared stay within ``_MAX_PAIRS``.
     """
+    from scipy import sparse
+
     n = len(seqs)
     m = min(n, max(_MAX_CANDIDATES, k or 0))
-    within = _within(seqs, tolerance, m)
-    if n == 0:
-        return [], within
-    by_variant = within.tocsc()
+    variants = _Variants(seqs)
+    notes: dict[str, Any] = {"variants": n, "candidates": 0, "pairs": 0, "complete": True}
     rng = np.random.default_rng(seed)
     # ties in gain: the more frequent variant, then a seeded random order
-    tiebreak = (weight.astype(np.float64) * n + rng.permutation(n) / n)[:m]
+    tiebreak = weight.astype(np.float64) * n + rng.permutation(n) / n
     uncovered = np.ones(n, dtype=bool)
     target = weight.sum() * coverage
     chosen: list[int] = []
     covered = 0
+    blocks: list[Any] = []
+    pool = np.arange(m)
+    seen = np.zeros(n, dtype=bool)
+    first = _pairs(variants, pool, tolerance)
+    if first > _MAX_PAIRS:
+        raise ParameterError(_too_many(n, m, first))
+    while pool.size:
+        pairs = _pairs(variants, pool, tolerance)
+        if blocks and notes["pairs"] + pairs > _MAX_PAIRS:
+            notes["complete"] = False
+            break
+        notes["pairs"] += pairs
+        notes["candidates"] += pool.size
+        within = _within(variants, pool, tolerance)
+        blocks.append((pool, within))
+        covered += _greedy_round(
+            pool, within, weight, tiebreak, uncovered, chosen, k, target - covered
+        )
+        if k is not None and len(chosen) >= k:
+            break
+        if k is None and covered >= target - 1e-9:
+            break
+        # no candidate gains a case: the next round, among the variants not yet represented
+        # (with k and every variant represented: the most frequent not yet candidates)
+        seen[pool] = True
+        rest = np.flatnonzero(uncovered & ~seen)
+        if k is not None and not rest.size:
+            rest = np.flatnonzero(~seen)
+        pool = rest[: max(_MAX_CANDIDATES, (k or 0) - len(chosen))]
+    rows = np.concatenate([np.repeat(p, np.diff(w.indptr)) for p, w in blocks] or [[]])
+    within = sparse.csr_matrix(
+        (
+            np.concatenate([w.data for _, w in blocks] or [[]]),
+            (rows.astype(np.int64), np.concatenate([w.indices for _, w in blocks] or [[]])),
+        ),
+        shape=(n, n),
+    )
+    notes["covered"] = covered
+    return chosen, within, notes
+
+
+def _greedy_round(
+    pool: np.ndarray,
+    within: Any,
+    weight: np.ndarray,
+    tiebreak: np.ndarray,
+    uncovered: np.ndarray,
+    chosen: list[int],
+    k: int | None,
+    to_cover: float,
+) -> int:
+    """Greedy choices among the candidates ``pool``; appends to ``chosen``, returns cases gained.
+
+    Stops at ``k`` journeys in all, or (``k`` None) once ``to_cover`` cases are
+    gained or no candidate gains a case. ``uncovered`` is updated in place.
+    With ``k``, candidates that gain nothing are still taken (the more frequent
+    first) when nothing is left to gain.
+    """
+    m = pool.size
+    by_variant = within.tocsc()
+    tie = tiebreak[pool]
     # gains are kept up to date: covering variants U takes their weight off every
     # candidate within tolerance of them, so the total update work is the number of
     # candidate-variant pairs within tolerance, not iterations x pairs
+    open_weight = np.where(uncovered, weight, 0).astype(np.float64)
     gain = np.bincount(
         np.repeat(np.arange(m), np.diff(within.indptr)),
-        weights=weight[within.indices].astype(np.float64),
+        weights=open_weight[within.indices],
         minlength=m,
     )
     taken = np.zeros(m, dtype=bool)
-    while True:
+    covered = 0
+    while not taken.all():
         if k is not None and len(chosen) >= k:
             break
-        if k is None and (covered >= target - 1e-9 or not uncovered.any()):
+        if k is None and (covered >= to_cover - 1e-9 or not uncovered.any()):
             break
         open_gain = np.where(taken, -1.0, gain)
         top = open_gain.max()
-        if k is None and top <= 0:
-            break
+        if top <= 0 and (k is None or uncovered.any()):
+            break  # nothing to gain among these candidates (with k: another round may gain)
         best = np.flatnonzero(open_gain == top)
-        j = int(best[np.argmax(tiebreak[best])])
-        chosen.append(j)
+        j = int(best[np.argmax(tie[best])])
+        chosen.append(int(pool[j]))
         taken[j] = True
         newly = within.indices[within.indptr[j] : within.indptr[j + 1]]
         newly = newly[uncovered[newly]]
@@ -396,7 +475,41 @@ def _choose(
             at = np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
             lose = np.repeat(weight[newly].astype(np.float64), sizes)
             gain -= np.bincount(by_variant.indices[at], weights=lose, minlength=m)
-    return chosen, within
+    return covered
+
+
+def _warn_partial(notes: dict[str, Any], k: int | None, coverage: float) -> None:
+    """Say when the candidates were limited and the result may differ from the full greedy."""
+    if notes["candidates"] >= notes["variants"]:
+        return
+    short = (
+        ""
+        if notes["complete"]
+        else (
+            f" The search stopped at its limit of {_MAX_PAIRS:,} compared pairs before reaching "
+            f"coverage={coverage}."
+        )
+    )
+    warnings.warn(
+        f"representatives(): the log has {notes['variants']:,} variants; journeys were chosen "
+        f"among {notes['candidates']:,} candidates (the most frequent variants, in rounds of "
+        f"{_MAX_CANDIDATES:,}), not among all of them. Within each round the choice is the "
+        "exact greedy one and every case is measured against every chosen journey, but a "
+        f"rarer variant could have represented more cases.{short} For an exact choice, "
+        "reduce the number of distinct journeys: filter the cases (jm.filter_cases), group "
+        "similar activities under one name, or split long journeys into sessions.",
+        JourneymineWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _too_many(n: int, m: int, pairs: int) -> str:
+    return (
+        f"representatives() would compare {pairs:,} pairs of journeys ({m:,} candidates "
+        f"among the log's {n:,} variants), more than its limit of {_MAX_PAIRS:,}. Reduce "
+        "the number of distinct journeys first: filter the cases (jm.filter_cases), group "
+        "similar activities under one name, or split long journeys into sessions."
+    )
 
 
 def _tables(
