@@ -381,6 +381,8 @@ def _choose(
     covered = 0
     blocks: list[Any] = []
     pool = np.arange(m)
+    if n > m:  # rarer variants too: a seeded sample of as many
+        pool = np.r_[pool, np.sort(rng.choice(np.arange(m, n), min(n - m, m), replace=False))]
     seen = np.zeros(n, dtype=bool)
     first = _pairs(variants, pool, tolerance)
     if first > _MAX_PAIRS:
@@ -393,6 +395,7 @@ def _choose(
         notes["pairs"] += pairs
         notes["candidates"] += pool.size
         within = _within(variants, pool, tolerance)
+        seen[pool] = True
         blocks.append((pool, within))
         covered += _greedy_round(
             pool, within, weight, tiebreak, uncovered, chosen, k, target - covered
@@ -403,11 +406,11 @@ def _choose(
             break
         # no candidate gains a case: the next round, among the variants not yet represented
         # (with k and every variant represented: the most frequent not yet candidates)
-        seen[pool] = True
         rest = np.flatnonzero(uncovered & ~seen)
         if k is not None and not rest.size:
             rest = np.flatnonzero(~seen)
-        pool = rest[: max(_MAX_CANDIDATES, (k or 0) - len(chosen))]
+        size = max(_MAX_CANDIDATES, (k or 0) - len(chosen))
+        pool = np.sort(rng.choice(rest, size, replace=False)) if rest.size > size else rest
     rows = np.concatenate([np.repeat(p, np.diff(w.indptr)) for p, w in blocks] or [[]])
     within = sparse.csr_matrix(
         (
