@@ -170,7 +170,7 @@ def cases_within(seq, variants, tolerance):
     return {v for v in variants if norm(v, seq) <= tolerance + 1e-9}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(sequence_logs(), st.sampled_from([0.0, 0.25, 0.34, 0.5]), st.sampled_from([0.5, 0.8, 1.0]))
 def test_each_choice_is_greedy_by_brute_force(df, tolerance, coverage):
     """k=1, 2, ... grow one journey at a time; each gains the most uncovered cases."""
@@ -222,6 +222,7 @@ def many_variants_frame(n_cases, seed=0):
     )
 
 
+@pytest.mark.slow
 def test_many_variants_compare_few_pairs():
     """20,000 variants: far fewer pairs than all of them, and the result keeps its contract."""
     log = jm.from_pandas(many_variants_frame(21_000), **NAMES)
@@ -248,7 +249,7 @@ def test_many_variants_compare_few_pairs():
             assert pd.isna(row.rep)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(sequence_logs(), st.sampled_from([0.25, 0.5]), st.sampled_from([0.5, 1.0]))
 def test_candidate_rounds_keep_the_contract(df, tolerance, coverage):
     """With 2 candidates a round: coverage reached, every case at its nearest chosen journey."""
@@ -256,8 +257,8 @@ def test_candidate_rounds_keep_the_contract(df, tolerance, coverage):
 
     log = jm.from_pandas(df, **NAMES)
     seqs, variants = greedy_reference(log, tolerance, coverage, None)
-    old = mod._MAX_CANDIDATES
-    mod._MAX_CANDIDATES = 2
+    old = mod._MAX_CANDIDATES, mod._EXACT_PAIRS
+    mod._MAX_CANDIDATES, mod._EXACT_PAIRS = 2, 0
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -265,7 +266,7 @@ def test_candidate_rounds_keep_the_contract(df, tolerance, coverage):
                 log, tolerance=tolerance, coverage=coverage, assign=True
             )
     finally:
-        mod._MAX_CANDIDATES = old
+        mod._MAX_CANDIDATES, mod._EXACT_PAIRS = old
     n = len(seqs)
     assert table.attrs["sampled"] == (len(variants) > 2)
     assert any("candidates" in str(w.message) for w in caught) == (len(variants) > 2)
@@ -294,6 +295,7 @@ def test_limit_on_compared_pairs(monkeypatch):
         jm.representatives(log)
     # a first round within the limit, the next one past it: stopped, and said so
     monkeypatch.setattr(mod, "_MAX_CANDIDATES", 5)
+    monkeypatch.setattr(mod, "_EXACT_PAIRS", 0)
     monkeypatch.setattr(mod, "_MAX_PAIRS", 10 * 300)
     with pytest.warns(jm.JourneymineWarning, match="stopped at its limit"):
         table = jm.representatives(log, coverage=1.0)

@@ -25,6 +25,7 @@ __all__ = ["representatives"]
 _CELLS = 1 << 22  # cells of one dense block of distances (16 MiB of float32)
 _MAX_CANDIDATES = 2_000  # candidates per round of the greedy choice
 _MAX_PAIRS = 1_000_000_000  # candidate-variant pairs compared at most
+_EXACT_PAIRS = 100_000_000  # every variant a candidate when that compares at most this many
 _EPS = 1e-6  # float32 distances against the tolerance
 
 
@@ -97,10 +98,9 @@ def representatives(
     Warns
     -----
     JourneymineWarning
-        When the log has more than 2,000 variants, so that the journeys were
-        chosen among candidates rather than among every variant (see Notes),
-        and when the search stopped at its limit before reaching
-        ``coverage``.
+        When the log has too many variants for every one to be a candidate,
+        so that the journeys were chosen among candidates (see Notes), and
+        when the search stopped at its limit before reaching ``coverage``.
 
     Notes
     -----
@@ -113,9 +113,11 @@ def representatives(
     a candidate. The work grows with the number of candidates times the
     variants of a similar length, never with the number of cases.
 
-    *Candidates.* With at most 2,000 variants every variant is a candidate
-    and the choice is the plain greedy one described above. With more, the
-    greedy choice is made in rounds: the first round's candidates are the
+    *Candidates.* When comparing every variant with every variant of a
+    similar length takes at most 100,000,000 pairs (a few seconds; e.g. up
+    to about 10,000 variants), every variant is a candidate and the choice is
+    the plain greedy one described above. Otherwise the greedy choice is made
+    in rounds: the first round's candidates are the
     2,000 (or ``k``, if larger) most frequent variants and a seeded random
     sample of as many others;
     when no candidate gains a case before ``coverage`` (or ``k``) is reached,
@@ -397,19 +399,24 @@ def _choose(
 
     Returns ``(chosen variants, distances, notes)``; ``distances`` is a sparse
     variants x variants matrix whose rows are filled for the candidates only.
-    Variants are in canonical order (most cases first). The candidates come in
-    rounds of ``_MAX_CANDIDATES`` (or ``k`` if larger): first the most frequent
-    variants, then, whenever no candidate gains a case, the most frequent
-    variants not yet represented. Within a round the choice is the exact greedy
-    one (gains count every variant); with at most ``_MAX_CANDIDATES`` variants
-    there is one round with every variant, the plain greedy. A round is started
-    only while the pairs compared stay within ``_MAX_PAIRS``.
+    Variants are in canonical order (most cases first). When comparing every
+    variant with every variant of a similar length takes at most
+    ``_EXACT_PAIRS`` pairs, all variants are candidates: the plain greedy.
+    Otherwise the candidates come in rounds of ``_MAX_CANDIDATES`` (or ``k``
+    if larger): the most frequent variants and a seeded sample of the others,
+    then, whenever no candidate gains a case, a seeded sample of the variants
+    not yet represented. Each choice gains the most among the candidates seen
+    so far (gains count every variant). A round is started only while the
+    pairs compared stay within ``_MAX_PAIRS``.
     """
     from scipy import sparse
 
     n = len(seqs)
-    m = min(n, max(_MAX_CANDIDATES, k or 0))
     variants = _Variants(seqs)
+    if _pairs(variants, np.arange(n), tolerance) <= _EXACT_PAIRS:
+        m = n  # every variant a candidate: the plain greedy choice
+    else:
+        m = min(n, max(_MAX_CANDIDATES, k or 0))
     notes: dict[str, Any] = {
         "variants": n,
         "candidates": 0,
@@ -544,7 +551,7 @@ def _warn_partial(notes: dict[str, Any], k: int | None, coverage: float) -> None
         "Each journey gains the most cases among the candidates seen so far and every case is "
         "measured against every chosen journey, but a variant that was never a candidate "
         f"might have represented more cases.{short} For the plain greedy choice, reduce the "
-        f"number of distinct journeys to {_MAX_CANDIDATES:,} or fewer: filter the cases "
+        "number of distinct journeys (to about 10,000 or fewer): filter the cases "
         "(jm.filter_cases), group similar activities under one name, or split long journeys "
         "into sessions.",
         JourneymineWarning,
