@@ -459,17 +459,18 @@ def _choose(
         if k is None and covered >= target - 1e-9:
             break
         # no candidate gains a case: the next round, among the variants not yet represented
-        # (with k and every variant represented: the most frequent not yet candidates)
+        # (with k and every variant represented: among those not yet candidates)
         rest = np.flatnonzero(uncovered & ~seen)
         if k is not None and not rest.size:
             rest = np.flatnonzero(~seen)
         size = max(_MAX_CANDIDATES, (k or 0) - len(chosen))
         pool = np.sort(rng.choice(rest, size, replace=False)) if rest.size > size else rest
-    rows = np.concatenate([np.repeat(p, np.diff(w.indptr)) for p, w in blocks] or [[]])
+    none = [np.empty(0, dtype=np.int64)]
+    rows = np.concatenate([np.repeat(p, np.diff(w.indptr)) for p, w in blocks] or none)
     within = sparse.csr_matrix(
         (
-            np.concatenate([w.data for _, w in blocks] or [[]]),
-            (rows.astype(np.int64), np.concatenate([w.indices for _, w in blocks] or [[]])),
+            np.concatenate([w.data for _, w in blocks] or [np.empty(0)]),
+            (rows, np.concatenate([w.indices for _, w in blocks] or none)),
         ),
         shape=(n, n),
     )
