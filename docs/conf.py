@@ -194,6 +194,9 @@ sphinx_gallery_conf = {
     "reference_url": {"journeymine": None},
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    # a second, twice as sharp file of every figure: crisp on HiDPI screens, and the
+    # full-size file each figure links to (see _link_gallery_image)
+    "image_srcset": ["2x"],
     "show_memory": False,
     "min_reported_time": 1,
     # An example that raises fails the build: examples are part of the docs' tests.
@@ -218,8 +221,35 @@ def _hide_internal_signature(app, what, name, obj, options, signature, return_an
     return None
 
 
+def _link_gallery_image(self, node):
+    """Draw a gallery figure as sphinx-gallery does, inside a link to its full-size file.
+
+    The page shows a figure scaled to the column; a click opens the file itself
+    (the sharpest of its srcset), where every label reads at full size, as the
+    ``html_scaled_image_link`` of Sphinx does for ``.. image::`` with a width.
+    """
+    from sphinx_gallery.directives import visit_imgsg_html
+
+    start = len(self.body)
+    visit_imgsg_html(self, node)
+    html_block = "".join(self.body[start:])
+    srcset = re.search(r'srcset="([^"]*)"', html_block)
+    src = re.search(r'src="([^"]*)"', html_block)
+    if src is None:
+        return
+    target = src.group(1)
+    if srcset is not None:  # "a.png, a_2_00x.png 2.00x": the last is the sharpest
+        target = srcset.group(1).split(",")[-1].split()[0]
+    self.body[start:] = [
+        f'<a class="reference internal image-reference" href="{target}">{html_block}</a>'
+    ]
+
+
 def setup(app):
     app.connect("autodoc-process-signature", _hide_internal_signature)
+    from sphinx_gallery.directives import depart_imgsg_html, imgsgnode
+
+    app.add_node(imgsgnode, override=True, html=(_link_gallery_image, depart_imgsg_html))
 
 
 # Keep pandas output narrow enough for the page.

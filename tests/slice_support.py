@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 import journeymine as jm
-from journeymine._kernel import Kernel, tree_merge
+from journeymine._kernel import Kernel, bind, tree_merge
 from journeymine.log import JourneyLog
 
 COLUMNS = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
@@ -38,7 +38,7 @@ def traces(df: pd.DataFrame) -> dict[Any, list[tuple[Any, pd.Timestamp]]]:
 def split_equal(kernel: Kernel, log: JourneyLog, cut: list[int], compare: Any) -> None:
     """finish(tree-merge(part(pieces))) equals finish(part(whole)) for a split of the cases."""
     meta = log.meta
-    kernel.check(meta)
+    kernel = bind(kernel, meta)
     whole = kernel.finish(kernel.part(log), meta)
     bounds = [0, *sorted(set(min(c, log.n_cases) for c in cut)), log.n_cases]
     pieces = [

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import journeymine as jm
-from journeymine._kernel import Kernel, tree_merge
+from journeymine._kernel import Kernel, bind, tree_merge
 from journeymine.log import JourneyLog
 
 #: five stages, one activity each; "a4" (stage S4) is the purchase
@@ -92,7 +92,7 @@ def sim_log(df: pd.DataFrame) -> JourneyLog:
 
 def split_merge(kernel: Kernel[Any, Any], log: JourneyLog, cuts: list[int]) -> Any:
     """``finish(merge(part(A), part(B), ...))`` over a split of ``log`` at case codes ``cuts``."""
-    kernel.check(log.meta)
+    kernel = bind(kernel, log.meta)
     bounds = [0, *sorted(set(cuts)), log.n_cases]
     parts = [
         kernel.part(log.select_cases(np.arange(a, b)))

@@ -21,6 +21,10 @@ PUBLIC = sorted(
         "ParameterError",
         "channel_switches",
         "check",
+        "attribution",
+        "conversion_paths",
+        "plot_attribution",
+        "plot_conversion_paths",
         "step_matrix",
         "plot_step_matrix",
         "plot_paths",
@@ -57,6 +61,12 @@ PUBLIC = sorted(
         "plot_time_in_stage",
         "plot_variants",
         "read_csv",
+        "sequence_patterns",
+        "sessionize",
+        "plot_clusters",
+        "cluster_journeys",
+        "JourneyClusters",
+        "journey_features",
         "read_log",
         "read_parquet",
         "read_xes",
@@ -72,6 +82,12 @@ PUBLIC = sorted(
         "stages",
         "variants",
         "write_report",
+        # issue 27
+        "activity_over_time",
+        "plot_activity_over_time",
+        "plot_dotted_chart",
+        "plot_performance_spectrum",
+        "trim",
     ]
 )
 

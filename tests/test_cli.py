@@ -332,7 +332,9 @@ def test_check_outcome_column_and_so_what_lines(tmp_path, capsys):
     assert main([*argv, "--outcome", "revenue"]) == 0
     impact = pd.read_csv(out / "impact.csv")
     assert impact["kind"].tolist() == ["unknown_activity"]
-    assert {"drift.csv", "representatives.csv", "impact.png"} <= {p.name for p in out.iterdir()}
+    assert {"drift.csv", "representatives.csv"} <= {p.name for p in out.iterdir()}
+    # one deviating case is under min_cases: no interval, so no picture (issue 22)
+    assert impact["lo"].isna().all() and not (out / "impact.png").exists()
     text = capsys.readouterr().out
     assert "conformance over time:" in text and "representative journeys:" in text
     assert main([*argv, "--outcome", "stage"]) == 1
@@ -381,3 +383,128 @@ def test_check_warns_when_the_model_knows_no_activity(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "journeymine: warning: None of the log's 2 activities" in err
     assert "quote them in the YAML" in err
+
+
+# -- issue 23: every fix a hint suggests is an option; checks before the long read ----------
+
+
+def _dupes_and_lifecycles(tmp_path):
+    """A log whose every event is logged twice (start and complete), one exact duplicate."""
+    rows = []
+    for case, acts in {"a": ["ad", "view", "buy"], "b": ["ad", "view"]}.items():
+        for i, act in enumerate(acts):
+            day = f"2025-01-0{i + 1}"
+            rows += [(case, act, f"{day} 10:00", "start"), (case, act, f"{day} 10:05", "complete")]
+    rows.append(("b", "view", "2025-01-02 10:05", "complete"))  # loaded twice
+    path = tmp_path / "lifecycle.csv"
+    pd.DataFrame(rows, columns=["customer_id", "touchpoint", "ts", "lifecycle:transition"]).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_dedupe_and_lifecycle_options_do_what_the_warnings_suggest(tmp_path, capsys):
+    path = _dupes_and_lifecycles(tmp_path)
+    argv = ["discover", str(path), *COLUMNS, "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    warned = [x for x in captured.err.splitlines() if x.startswith("journeymine: warning:")]
+    assert len(warned) == 2, captured.err  # duplicates, lifecycles: once each
+    assert "Drop them with --dedupe." in captured.err
+    assert "Keep one transition with --lifecycle complete" in captured.err
+    assert "jm." not in captured.err and "filter_events" not in captured.err
+    assert "11 events" in captured.out
+    assert main([*argv, "--lifecycle", "complete"]) == 0
+    captured = capsys.readouterr()
+    assert "mixes lifecycle" not in captured.err and "6 events" in captured.out
+    assert captured.err.count("journeymine: warning:") == 1  # the duplicate is still there
+    assert main([*argv, "--lifecycle", "complete", "--dedupe"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "5 events" in captured.out
+
+
+def test_strict_funnel_and_as_of_options(tmp_path, capsys):
+    out = tmp_path / "o"
+    argv = ["check", str(_csv(tmp_path)), *COLUMNS, "--model", str(_model(tmp_path))]
+    argv += ["--out", str(out)]
+    assert main([*argv, "--ordered", "--within", "1D"]) == 0
+    text = capsys.readouterr().out
+    funnel = pd.read_csv(out / "funnel.csv")
+    assert "without_previous" not in funnel  # the strict funnel
+    assert (pd.to_timedelta(funnel["median_time_to_reach"]).dropna() <= pd.Timedelta("1D")).all()
+    assert (
+        "strict funnel: 1 case (33.3%) reaches Purchase, median 23 h after the first stage" in text
+    )
+    assert main([*argv, "--as-of", "2025-01-05"]) == 0
+    assert "open" in pd.read_csv(out / "funnel.csv")
+    assert "funnel: 1 case (33.3%) reaches Purchase, median 23 h after their first event" in (
+        capsys.readouterr().out
+    )
+    # a time before the log's end: the hint is in command-line syntax
+    assert main([*argv, "--as-of", "2025-01-02"]) == 1
+    err = capsys.readouterr().err
+    assert "--as-of 2025-01-05" in err and "as_of=" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--within", "30D"], "add --ordered, e.g. --ordered --within 30D"),
+        (["--ordered", "--within", "soon"], "--within must be a non-negative duration"),
+        (["--as-of", "someday"], "--as-of must be a date or time"),
+    ],
+)
+def test_option_errors_come_before_the_log_is_read(tmp_path, capsys, extra, message):
+    missing = tmp_path / "no-such-log.csv"  # never read: the options fail first
+    argv = ["check", str(missing), "--model", str(_model(tmp_path)), *extra]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "not found" not in err
+
+
+def test_model_is_loaded_and_checked_before_the_log(tmp_path, capsys):
+    bad_model = tmp_path / "bad.yaml"
+    bad_model.write_text("stages: [A, B]\nactivities: {x: C}\n")
+    missing = tmp_path / "no-such-log.csv"
+    argv = ["check", str(missing), "--model", str(bad_model), "--out", str(tmp_path / "o")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("journeymine: error:") and "no-such-log" not in err
+    assert main([*argv[:3], str(tmp_path / "absent.yaml"), *argv[4:]]) == 1
+    assert "Model file" in capsys.readouterr().err
+
+
+def test_unwritable_out_is_a_clear_error_before_the_log_is_read(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "report"):
+        argv = ["discover", str(tmp_path / "no-such-log.csv"), "--out", str(out)]
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("journeymine: error: Cannot write the report to the folder")
+        assert "--out" in err and "Traceback" not in err and "Errno" not in err
+
+
+def test_write_report_to_an_unwritable_place_raises_parameter_error(tmp_path):
+    import journeymine as jm
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    log = jm.from_pandas(
+        pd.read_csv(_csv(tmp_path)), case="customer_id", activity="touchpoint", timestamp="ts"
+    )
+    with pytest.raises(jm.ParameterError, match="Cannot write the report to .*a-file"):
+        jm.write_report(log, blocker / "report.html")
+    with pytest.raises(jm.ParameterError, match="Cannot write the figures and tables"):
+        jm.write_report(log, tmp_path / "r.html", out_dir=blocker)
+
+
+def test_each_warning_is_printed_once_per_run(tmp_path, capsys):
+    path = tmp_path / "codes.csv"
+    path.write_text("customer_id,touchpoint,ts\nc1,101,2025-01-01\nc1,201,2025-01-02\n")
+    model = tmp_path / "codes.yaml"
+    model.write_text("stages:\n  Awareness: [101]\n  Purchase: [201]\n")
+    argv = ["check", str(path), *COLUMNS, "--model", str(model), "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err.count("journeymine: warning:") == 1, err

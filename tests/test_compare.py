@@ -150,8 +150,9 @@ def test_errors():
     log = to_log(shop_frame(40))
     with pytest.raises(ParameterError, match="'segment'.*column"):
         jm.compare(log, "no such column")
-    with pytest.raises(ParameterError, match="'outcome'.*'Place ordr'"):
-        jm.compare(log, pd.Series(dtype=object), outcome="Place ordr")
+    with pytest.warns(JourneymineWarning, match="'outcome'.*'Place ordr'.*conversion is 0"):
+        table = jm.compare(log, log.case_table().set_index("case")["channel"], outcome="Place ordr")
+    assert (table.loc[table["metric"] == "conversion", "value"] == 0).all()
     with pytest.raises(ParameterError, match="'ci'"):
         jm.compare(log, "stage", ci=95)
     with pytest.raises(ParameterError, match="'model'"):
@@ -238,3 +239,42 @@ def test_graph_compare_matches_reference(df_a, df_b):
         assert sb == pytest.approx(eb.get(key, 0) / nb)
         assert diff == pytest.approx(sa - sb)
     assert (np.diff(comp.edges["diff"].abs().to_numpy()) <= 1e-12).all()
+
+
+# -- issue 22: adjusted p-values per family, ties ---------------------------------------------
+def test_p_adjusted_is_holm_within_each_metric_family():
+    from journeymine._stats import adjust_p
+
+    log = jm.datasets.load_shop()
+    segment = log.case_table().set_index("case")["channel"]
+    table = jm.compare(log, segment, model=jm.datasets.shop_model())
+    families = {
+        "conversion": ["conversion"],
+        "loops": ["self_loop_rate", "rework_rate", "return_rate", "repeat_purchase_rate"],
+        "medians": ["median_duration", "median_events"],
+    }
+    families["conformance"] = sorted(
+        set(table["metric"]) - {m for ms in families.values() for m in ms}
+    )
+    assert "conformance" in families["conformance"]
+    for metrics in families.values():
+        rows = table[table["metric"].isin(metrics)]
+        np.testing.assert_allclose(rows["p_adjusted"], adjust_p(rows["p_value"]), equal_nan=True)
+    bh = jm.compare(log, segment, model=jm.datasets.shop_model(), adjust="bh")
+    rows = bh[bh["metric"] == "conversion"]
+    np.testing.assert_allclose(rows["p_adjusted"], adjust_p(rows["p_value"], "bh"))
+    with pytest.raises(ParameterError, match="'adjust'"):
+        jm.compare(log, segment, adjust="none")
+
+
+def test_a_median_interval_of_one_tied_value_says_so():
+    # 40 cases: 30 with 2 events, 10 with 3; the median is 2 and nearly every resample too
+    rows = [(c, a) for c in range(40) for a in (["ad", "view"] + (["buy"] if c < 10 else []))]
+    df = pd.DataFrame(rows, columns=["c", "a"])
+    df["t"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(len(df)), unit="h")
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    table = jm.compare(log, pd.Series(["x", "y"] * 20, index=range(40)), outcome="buy")
+    events = table[table["metric"] == "median_events"]
+    tied = events[(events["lo"] == events["hi"])]
+    assert len(tied) and tied["note"].str.contains("known only to the data's steps").all()
+    assert (table.loc[table["metric"] == "conversion", "note"] == "").all()

@@ -142,3 +142,38 @@ def test_errors():
         jm.conformance_drift(log, SIM_MODEL, segment="nope")
     with pytest.raises(ParameterError, match="'model'"):
         jm.conformance_drift(log, None)
+
+
+# -- issue 22: open cases, adjusted p-values ----------------------------------------------
+def test_open_cases_are_left_out_and_counted():
+    df = journeys(600, 5, weeks=6)
+    log = sim_log(df)
+    as_of = df["timestamp"].max() + pd.Timedelta("1D")
+    drift = jm.conformance_drift(log, SIM_MODEL, freq="W", as_of=as_of, open_window="10D")
+    # reference: a case is open when its last event is within 10 days before as_of
+    last = df.groupby("case")["timestamp"].max()
+    first = df.groupby("case")["timestamp"].min().dt.to_period("W")
+    is_open = last >= as_of - pd.Timedelta("10D")
+    conforms = jm.check(log, SIM_MODEL).cases.set_index("case")["conforms"]
+    for row in drift.itertuples():
+        members = first.index[first == row.period]
+        assert row.open == int(is_open[members].sum())
+        closed = members[~is_open[members].to_numpy()]
+        assert row.cases == len(closed)
+        assert row.conforming == int(conforms[closed].sum())
+    assert drift["open"].sum() > 0
+    # the adjusted p-values are Holm's over the periods, and changed is decided on them
+    from journeymine._stats import adjust_p
+
+    np.testing.assert_allclose(drift["p_adjusted"], adjust_p(drift["p_value"]), equal_nan=True)
+    assert (drift["changed"] == (drift["p_adjusted"].fillna(1) < 0.01)).all()
+
+
+def test_open_window_needs_as_of_and_adjust_is_checked():
+    log = sim_log(journeys(50, 0))
+    with pytest.raises(ParameterError, match="'open_window'.*needs as_of"):
+        jm.conformance_drift(log, SIM_MODEL, open_window="30D")
+    with pytest.raises(ParameterError, match="'adjust'"):
+        jm.conformance_drift(log, SIM_MODEL, adjust="bonferroni")
+    with pytest.raises(ParameterError, match="'as_of'.*before the log's last event"):
+        jm.conformance_drift(log, SIM_MODEL, as_of="2000-01-01")

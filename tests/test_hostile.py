@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -182,3 +184,66 @@ def test_sizes_from_arguments_are_bounded():
     pd.testing.assert_frame_equal(
         jm.paths(log, "Place order", steps=5000), jm.paths(log, "Place order", steps=200)
     )
+
+
+# -- item 10: labels the library adds never collide with the user's ------------------------
+def test_step_matrix_rows_never_collide_with_an_activity():
+    df = pd.DataFrame(
+        {
+            "c": [1, 1, 2],
+            "a": ["(ended)", "x", "(not started)"],
+            "t": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-01"]),
+        }
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.warns(jm.JourneymineWarning, match=r"named '\(ended\)\*'"):
+        m = jm.step_matrix(log, steps=2)
+    assert m.index.is_unique and m.attrs["ended"] == "(ended)*"
+    assert m.loc["(ended)", 1] == 0.5 and m.loc["(ended)*", 2] == 0.5
+    both = pd.concat([df, pd.DataFrame({"c": [2], "a": ["x"], "t": [pd.Timestamp("2025-01-02")]})])
+    log = jm.from_pandas(both, case="c", activity="a", timestamp="t")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = jm.step_matrix(log, steps=1, anchor="x")
+    assert any("'(not started)*'" in str(w.message) for w in caught)
+    assert c.index.is_unique and c.attrs["not_started"] == "(not started)*"
+    jm.plot_step_matrix(m)
+
+
+# -- item 6: where= that matches no case, or truthy text -------------------------------------
+def test_where_series_that_matches_no_case_warns_with_the_cause():
+    df = pd.DataFrame(
+        {"c": ["1", "1", "2"], "a": ["x", "y", "x"], "t": pd.to_datetime(["2025-01-01"] * 3)}
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    by_int = pd.Series([True, False], index=[1, 2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kept = jm.filter_cases(log, where=by_int)
+    assert kept.n_cases == 0
+    said = " ".join(str(w.message) for w in caught)
+    assert "matches none" in said and "ids are int" in said and "log's are str" in said
+    with pytest.warns(jm.JourneymineWarning, match=r"only 1 of the 2"):
+        jm.filter_cases(log, where=pd.Series([True], index=["1"]))
+
+
+@pytest.mark.parametrize("text", [["no", "no"], ["False", "0"]])
+def test_where_series_of_text_is_refused(text):
+    log = jm.datasets.load_shop()
+    ids = log.cases[:2]
+    with pytest.raises(jm.ParameterError, match="must hold booleans"):
+        jm.filter_cases(log, where=pd.Series(text, index=ids, dtype=object))
+
+
+# -- item 8: missing revenue is said, not silently 0 --------------------------------------
+def test_deviation_impact_says_how_many_outcomes_are_missing():
+    log = jm.datasets.load_shop()
+    df = log.to_pandas()
+    df["rev"] = np.where(np.arange(len(df)) % 7 == 0, np.nan, 10.0)
+    df = df.drop_duplicates(["customer_id", "touchpoint", "timestamp"])
+    log = jm.from_pandas(
+        df, case="customer_id", activity="touchpoint", timestamp="timestamp", stage="stage"
+    )
+    n = int(df["rev"].isna().sum())
+    with pytest.warns(jm.JourneymineWarning, match=rf"{n:,} events have no value.*'rev'"):
+        jm.deviation_impact(log, jm.datasets.shop_model(), outcome="rev")

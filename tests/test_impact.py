@@ -67,64 +67,76 @@ def test_halved_conversion_diff_is_about_half():
 
 
 def test_seeded():
-    log = sim_log(journeys(500, 3))
-    a = jm.deviation_impact(log, SIM_MODEL, seed=5)
-    pd.testing.assert_frame_equal(a, jm.deviation_impact(log, SIM_MODEL, seed=5))
-    b = jm.deviation_impact(log, SIM_MODEL, seed=6)
-    assert a["lo"].iloc[0] != b["lo"].iloc[0]
+    df = journeys(500, 3)
+    df["revenue"] = np.random.default_rng(0).exponential(10, len(df))
+    log = sim_log(df)
+    a = jm.deviation_impact(log, SIM_MODEL, "revenue", seed=5)
+    pd.testing.assert_frame_equal(a, jm.deviation_impact(log, SIM_MODEL, "revenue", seed=5))
+    b = jm.deviation_impact(log, SIM_MODEL, "revenue", seed=6)
+    assert (a[["lo", "hi"]].to_numpy() != b[["lo", "hi"]].to_numpy()).any()
     pd.testing.assert_series_equal(a["diff"], b["diff"])
 
 
 # -- reference ----------------------------------------------------------------------
-def reference(df: pd.DataFrame, model: jm.JourneyModel, y: dict) -> dict:
-    """diff, counts and means per (kind, stage), one case at a time."""
+def _bin(k: int) -> int:
+    """The documented activity stratum: exact below 8 earlier events, then quarter octaves."""
+    return k if k < 8 else int(np.floor(4 * np.log2(k)))
+
+
+def reference(df: pd.DataFrame, model: jm.JourneyModel, revenue: str) -> dict:
+    """Counts, means and diff per (kind, stage) for a numeric outcome, one case at a time,
+    from the landmark design of the docstring."""
     log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
     dev = jm.check(log, model).deviations
     index = {s: i for i, s in enumerate(model.stages)}
     events = log.to_pandas()
-    furthest, before = {}, {}
+    states: dict = {}  # case -> list of (k, ctx, revenue from k on)
+    values: dict = {}
+    for case, group in events.groupby("case", sort=True):
+        acts, rev = list(group["activity"]), list(group[revenue].astype(float))
+        values[case] = rev
+        best, seen, out = -1, set(), []
+        for k in range(len(acts) + 1):
+            key = (max(best, 0), _bin(k))
+            if key not in seen:
+                seen.add(key)
+                out.append((k, key, sum(rev[k:])))
+            if k < len(acts) and acts[k] in model.activities:
+                best = max(best, index[model.activities[acts[k]]])
+        states[case] = out
+    ctx_at: dict = {}
     for case, group in events.groupby("case", sort=True):
         best = -1
         for pos, act in enumerate(group["activity"]):
-            before[(case, pos)] = best
+            ctx_at[(case, pos)] = max(best, 0)
             if act in model.activities:
                 best = max(best, index[model.activities[act]])
-        furthest[case] = best
     first: dict = {}
     for r in dev.itertuples():
-        key = (r.kind, r.stage)
-        first.setdefault(key, {})
-        if r.case not in first[key]:
-            first[key][r.case] = max(before[(r.case, r.position)], 0)
+        first.setdefault((r.kind, r.stage), {}).setdefault(r.case, r.position)
     out = {}
-    for key, ctx in first.items():
-        num = den = wsum = 0.0
-        unmatched = 0
-        comp_min = None
-        for c in sorted(set(ctx.values())):
-            w = [k for k, v in ctx.items() if v == c]
-            comp = [k for k in furthest if furthest[k] >= c and ctx.get(k, np.inf) > c]
-            if not comp:
-                unmatched += len(w)
-                continue
-            comp_min = c if comp_min is None else min(comp_min, c)
-            mw = sum(y[k] for k in w) / len(w)
-            mc = sum(y[k] for k in comp) / len(comp)
-            num += len(w) * (mw - mc)
-            wsum += len(w) * mc
-            den += len(w)
-        cases_without = (
-            len([k for k in furthest if furthest[k] >= comp_min and ctx.get(k, np.inf) > comp_min])
-            if comp_min is not None
-            else 0
+    for key, at in first.items():
+        dev_rows = {c: ((ctx_at[(c, p)], _bin(p)), sum(values[c][p:])) for c, p in at.items()}
+        comp: dict = {}
+        for c, rows in states.items():
+            for k, stratum, y in rows:
+                if k < at.get(c, np.inf):
+                    comp.setdefault(stratum, []).append((c, y))
+        matched = [c for c, (s, _) in dev_rows.items() if s in comp]
+        strata = {dev_rows[c][0] for c in matched}
+        y0 = (
+            sum(np.mean([y for _, y in comp[dev_rows[c][0]]]) for c in matched) / len(matched)
+            if matched
+            else np.nan
         )
+        y1 = np.mean([dev_rows[c][1] for c in matched]) if matched else np.nan
         out[key] = {
-            "cases_with": len(ctx),
-            "cases_without": cases_without,
-            "outcome_with": sum(y[k] for k in ctx) / len(ctx),
-            "outcome_without": wsum / den if den else np.nan,
-            "diff": num / den if den else np.nan,
-            "unmatched": unmatched,
+            "cases_with": len(at),
+            "cases_without": len({c for s in strata for c, _ in comp[s]}),
+            "outcome_with": np.mean([y for _, y in dev_rows.values()]),
+            "outcome_without": y0,
+            "diff": y1 - y0,
+            "unmatched": len(at) - len(matched),
         }
     return out
 
@@ -154,9 +166,9 @@ def model_and_log(draw):
 def test_matches_reference(data):
     model, df = data
     log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
-    y = df.groupby("case")["revenue"].sum().astype(float).to_dict()
-    got = jm.deviation_impact(log, model, outcome="revenue").set_index(["kind", "stage"])
-    want = reference(df, model, y)
+    got = jm.deviation_impact(log, model, outcome="revenue", min_cases=1)
+    got = got.set_index(["kind", "stage"])
+    want = reference(df, model, "revenue")
     assert len(got) == len(want)
     for (kind, stage), row in want.items():
         g = got.loc[(kind, stage)]
@@ -166,7 +178,7 @@ def test_matches_reference(data):
             else:
                 assert g[col] == pytest.approx(value), col
         if not np.isnan(g["diff"]):
-            assert g["lo"] <= g["diff"] + 1e-9 or g["cases_with"] == 1
+            assert g["lo"] <= g["diff"] + 1e-9 <= g["hi"] + 2e-9
             assert g["impact"] == pytest.approx(g["diff"] * g["cases_with"])
             assert 0 < g["p_value"] <= 1
 
@@ -177,10 +189,11 @@ def test_matches_reference(data):
 def test_split_by_cases_merges_exactly(data, cuts):
     model, df = data
     log = jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp")
-    kernel = _Impact(model, "revenue", 0.95, 0)
+    kernel = _Impact(model, "revenue", 0.95, 0, min_cases=1)
     cuts = [c for c in cuts if c < log.n_cases]
     pd.testing.assert_frame_equal(
-        split_merge(kernel, log, cuts), jm.deviation_impact(log, model, outcome="revenue")
+        split_merge(kernel, log, cuts),
+        jm.deviation_impact(log, model, outcome="revenue", min_cases=1),
     )
 
 
@@ -271,3 +284,55 @@ def test_a_model_that_does_not_fit_warns_once():
     with pytest.warns(jm.JourneymineWarning, match="unknown activity") as caught:
         jm.deviation_impact(log, other)
     assert len(caught) == 1
+
+
+# -- issue 22: min_cases, strata, adjusted p-values, errors ----------------------------------
+def test_rows_under_min_cases_have_counts_but_no_interval():
+    df = journeys(400, 6, p_dev=0.02)
+    log = sim_log(df)
+    row = _row(log, min_cases=50)
+    assert row["cases_with"] < 50 and not np.isnan(row["diff"])
+    assert np.isnan(row["lo"]) and np.isnan(row["hi"]) and np.isnan(row["p_value"])
+    assert np.isnan(row["p_adjusted"]) and "min_cases=50" in row["note"]
+    full = _row(log, min_cases=1)
+    assert full["diff"] == row["diff"] and full["note"] == "" and full["lo"] <= full["hi"]
+
+
+def test_strata_column_and_series_agree_and_holm_adjusts_rows():
+    df = journeys(800, 7)
+    df["device"] = np.where(df["case"] % 3 == 0, "mobile", "desktop")
+    log = sim_log(df)
+    by_column = jm.deviation_impact(log, SIM_MODEL, strata="device")
+    series = df.groupby("case")["device"].first()
+    pd.testing.assert_frame_equal(by_column, jm.deviation_impact(log, SIM_MODEL, strata=series))
+    from journeymine._stats import adjust_p
+
+    np.testing.assert_allclose(
+        by_column["p_adjusted"], adjust_p(by_column["p_value"]), equal_nan=True
+    )
+    bh = jm.deviation_impact(log, SIM_MODEL, strata="device", adjust="bh")
+    np.testing.assert_allclose(bh["p_adjusted"], adjust_p(bh["p_value"], "bh"), equal_nan=True)
+
+
+def test_conversion_ignores_deviations_after_the_first_purchase():
+    df = journeys(300, 8, p_dev=0.0)
+    buyers = df.loc[df["activity"] == "a4", ["case", "timestamp"]]
+    after = buyers.assign(activity="x", timestamp=buyers["timestamp"] + pd.Timedelta("1h"))
+    after["channel"] = "web"
+    log = sim_log(pd.concat([df, after], ignore_index=True))
+    table = jm.deviation_impact(log, SIM_MODEL)
+    assert (table["kind"] != "unknown_activity").all()  # every x comes after a purchase
+    revenue = jm.deviation_impact(log, SIM_MODEL, outcome=pd.Series(1.0, index=log.cases))
+    assert (revenue["kind"] == "unknown_activity").any()  # a numeric outcome keeps them
+
+
+def test_new_argument_errors(small):
+    df, log = small
+    with pytest.raises(ParameterError, match="'min_cases'"):
+        jm.deviation_impact(log, SIM_MODEL, min_cases=0)
+    with pytest.raises(ParameterError, match="'adjust'"):
+        jm.deviation_impact(log, SIM_MODEL, adjust="none")
+    with pytest.raises(ParameterError, match="'strata'"):
+        jm.deviation_impact(log, SIM_MODEL, strata="no such column")
+    with pytest.raises(ParameterError, match="'strata'.*one value per case"):
+        jm.deviation_impact(log, SIM_MODEL, strata=pd.Series([1, 2], index=["0", "0"]))

@@ -765,3 +765,11 @@ def test_quality_kernel_on_a_dask_log_warns_like_in_memory():
         )
         got = run(Quality(), dlog)
     assert got == Quality().finish(Quality().part(mem), mem.meta)
+
+
+def test_n_activities_counts_distinct_activities_as_repr_shows():
+    log = jm.datasets.load_shop()
+    assert log.n_activities == len(log.activities) == len(set(log.column(log.activity)))
+    assert f"n_activities={log.n_activities}" in repr(log)
+    sub = log.select_cases(np.array([0]))
+    assert sub.n_activities == len(set(sub.column(sub.activity)))

@@ -419,11 +419,14 @@ def test_funnel_by_hand():
         "conversion",
         "median_time_to_reach",
         "dropped_out",
+        "without_previous",
     ]
     assert result["stage"].tolist() == ["Awareness", "Consideration", "Purchase"]
     assert result["reached"].tolist() == [3, 2, 2]
     assert result["share"].tolist() == pytest.approx([3 / 5, 2 / 5, 2 / 5])
-    assert result["conversion"].tolist() == pytest.approx([3 / 5, 2 / 3, 1.0])
+    # Purchase: a and d buy, but only a viewed first: half of the 2 viewers bought
+    assert result["conversion"].tolist() == pytest.approx([3 / 5, 2 / 3, 1 / 2])
+    assert result["without_previous"].tolist() == [0, 0, 1]  # d skipped Consideration
     # Consideration: a 1 day, b 2 days; Purchase: a 3 days, d 2 days.
     assert result["median_time_to_reach"].tolist() == [0 * DAY, 1.5 * DAY, 2.5 * DAY]
     assert result["dropped_out"].tolist() == [1, 1, 2]

@@ -17,7 +17,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 import journeymine as jm  # noqa: E402
-from journeymine.errors import MissingDependencyError, ParameterError  # noqa: E402
+from journeymine.errors import (  # noqa: E402
+    JourneymineWarning,
+    MissingDependencyError,
+    ParameterError,
+)
 from journeymine.model import JourneyModel  # noqa: E402
 from journeymine.plot import (  # noqa: E402
     detached_figures,
@@ -149,7 +153,7 @@ def test_plot_graph_labels_counts_or_medians():
     texts = {t.get_text() for t in _texts(ax, "edge-label")}
     assert str(int(g.edges["events"].max())) in texts
     ax = plot_graph(g, label="median")
-    assert {t.get_text() for t in _texts(ax, "edge-label")} == {"1.0h"}
+    assert {t.get_text() for t in _texts(ax, "edge-label")} == {"1 h"}
     ax = plot_graph(g, label="none")
     assert not _texts(ax, "edge-label")
 
@@ -158,7 +162,7 @@ def test_plot_graph_uses_the_given_axes_and_no_pyplot_when_detached():
     import matplotlib.pyplot as plt
 
     g = jm.discover(_log())
-    fig = Figure()
+    fig = Figure(figsize=(14, 8))
     ax = fig.add_subplot()
     assert plot_graph(g, ax=ax) is ax
     n = len(plt.get_fignums())
@@ -496,9 +500,13 @@ def test_graph_of_5000_activities_shows_the_frequent_part_and_says_what_it_hid(e
 def test_small_axes_given_by_the_user_keep_everything_inside():
     fig = Figure(figsize=(4, 3))
     ax = fig.add_subplot()
-    plot_graph(jm.discover(_log()), ax=ax)
+    with pytest.warns(JourneymineWarning, match=r"too small.* pt .*Give the axes about") as seen:
+        plot_graph(jm.discover(_log()), ax=ax)
+    assert seen[0].filename == __file__  # attributed to the caller's line
     fig.canvas.draw()
     assert len(_boxes(ax)) == 5
+    big = Figure(figsize=(14, 8)).add_subplot()
+    plot_graph(jm.discover(_log()), ax=big)  # large enough: no warning (warnings are errors)
 
 
 # -- stage flow ------------------------------------------------------------------------
@@ -603,3 +611,69 @@ def test_engine_dot_without_graphviz_says_how_to_install_it(monkeypatch):
     with pytest.raises(MissingDependencyError, match=r"journeymine\[graphviz\]"):
         plot_graph(g, engine="dot")
     assert _boxes(plot_graph(g, engine="auto"))  # falls back to the built-in layout
+
+
+def _chain_log(n: int = 24) -> jm.JourneyLog:
+    rows = [
+        (c, f"Step {i:02d}", pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=100 * c + i))
+        for c in range(5)
+        for i in range(n)
+    ]
+    return jm.from_pandas(
+        pd.DataFrame(rows, columns=["c", "a", "t"]), case="c", activity="a", timestamp="t"
+    )
+
+
+def _tall_stage() -> tuple[jm.JourneyLog, jm.JourneyModel]:
+    offers = [f"Offer {i:02d}" for i in range(25)]
+    model = jm.JourneyModel(
+        stages=["Start", "Browse", "Buy"],
+        activities={"Visit": "Start", **dict.fromkeys(offers, "Browse"), "Pay": "Buy"},
+    )
+    rows = []
+    for c in range(100):
+        seq = ["Visit", offers[c % 25], offers[(7 * c + 3) % 25], "Pay"]
+        rows += [
+            (c, a, pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=100 * c + i))
+            for i, a in enumerate(seq)
+        ]
+    log = jm.from_pandas(
+        pd.DataFrame(rows, columns=["c", "a", "t"]), case="c", activity="a", timestamp="t"
+    )
+    return log, model
+
+
+@pytest.mark.parametrize("shape", ["chain", "tall"])
+def test_extreme_shapes_stay_between_1_to_3_and_3_to_1(shape):
+    from journeymine.plot.interactive import map_data
+
+    if shape == "chain":
+        g, model = jm.discover(_chain_log()), None
+    else:
+        log, model = _tall_stage()
+        g = jm.discover(log)
+    ax = plot_graph(g, model=model, max_edges=None)
+    w, h = ax.figure.get_size_inches()
+    assert 1 / 3 <= w / h <= 3, (w, h)
+    view = map_data(g, model=model)["levels"][0]["view"]
+    assert 1 / 3 <= view[2] / view[3] <= 3, view
+    _assert_readable(ax)
+    if shape == "tall":  # one stage in sub-columns: a move between them stays "within" it
+        assert len({round(p.get_x(), 3) for p in _boxes(ax)}) >= 4
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert not any(t.startswith("backward") for t in legend)
+
+
+def test_edge_labels_sit_on_their_own_edge():
+    from journeymine.plot.layout import layout_graph
+
+    g = jm.discover(jm.datasets.load_shop())
+    names = g.nodes["node"].tolist()
+    edges = list(zip(g.edges["source"], g.edges["target"], g.edges["cases"], strict=True))
+    texts = {i: str(int(w)) for i, (_, _, w) in enumerate(edges)}
+    lay = layout_graph(names, g.nodes["cases"].tolist(), edges, label_texts=texts)
+    assert len(lay.labels) > 20
+    for i, (cx, cy, _, _) in lay.labels.items():
+        rt = lay.routes[i]
+        if rt.kind in ("forward", "backward"):  # centred on a point of its own route
+            assert min(abs(cx - x) + abs(cy - y) for x, y in rt.candidates) < 1e-9

@@ -53,3 +53,23 @@ def test_duration_unit():
     assert duration_unit(pd.to_timedelta(["30s", "50s"]))[0] == "seconds"
     assert duration_unit(pd.to_timedelta(["3D", "9D"]))[0] == "days"
     assert duration_unit(pd.Series([pd.NaT], dtype="timedelta64[ns]"))[0] == "days"
+
+
+def test_representatives_step_by_step_labels_fit_their_boxes(shop):
+    log, model = shop
+    reps = jm.representatives(log, coverage=0.8).head(6)
+    ax = jm.plot_representatives(reps, model=model, max_steps=8, by_stage=False)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in ax.patches if hasattr(p, "get_boxstyle")]
+    labels = [t for t in ax.texts if t.get_text() not in ("", "…")]
+    assert labels and all(t.get_fontsize() >= 8 for t in labels)
+    for t in labels:
+        e = t.get_window_extent(renderer)
+        owner = [b for b in boxes if b.contains((e.x0 + e.x1) / 2, (e.y0 + e.y1) / 2)]
+        assert owner and owner[0].x0 <= e.x0 and e.x1 <= owner[0].x1, t.get_text()
+        assert owner[0].y0 <= e.y0 and e.y1 <= owner[0].y1, t.get_text()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:2] == ["Awareness", "Consideration"]
+    plt.close(fig)

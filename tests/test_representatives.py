@@ -138,7 +138,8 @@ def test_bounded_by_variants_not_cases():
         [df.assign(customer_id=df["customer_id"] + f"-{i}") for i in range(50)], ignore_index=True
     )
     big = jm.from_pandas(copies, case="customer_id", activity="touchpoint", timestamp="timestamp")
-    a, b = jm.representatives(base), jm.representatives(big)
+    with pytest.warns(jm.JourneymineWarning, match="hardly repeat"):  # long shop journeys
+        a, b = jm.representatives(base), jm.representatives(big)
     assert a["sequence"].tolist() == b["sequence"].tolist()
     np.testing.assert_allclose(a["share"], b["share"])
 
@@ -301,3 +302,43 @@ def test_limit_on_compared_pairs(monkeypatch):
         table = jm.representatives(log, coverage=1.0)
     assert not table.attrs["complete"] and table.attrs["rounds"] >= 1
     assert table["cumulative_share"].iloc[-1] < 1.0
+
+
+# -- issue 26: journeys that hardly repeat, and grouping activities ---------------------------
+def _random_log(n_cases: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, jm.JourneyLog]:
+    rng = np.random.default_rng(seed)
+    rows = [
+        (f"c{c:03d}", f"page {rng.integers(n_acts)}", i)
+        for c in range(n_cases)
+        for i in range(int(rng.integers(4, 9)))
+    ]
+    df = pd.DataFrame(rows, columns=["case", "activity", "step"])
+    df["ts"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["step"], unit="min")
+    return df, jm.from_pandas(df, case="case", activity="activity", timestamp="ts")
+
+
+def test_warns_when_nearly_every_variant_is_needed():
+    _, log = _random_log(200, 30)
+    with pytest.warns(jm.JourneymineWarning, match=r"sessionize.*activity_map") as caught:
+        jm.representatives(log)
+    assert caught[0].filename == __file__  # points at the caller's line
+    # with k given, the user chose how many: no warning (warnings are errors here)
+    jm.representatives(log, k=5)
+
+
+@pytest.mark.parametrize("how", ["dict", "callable"])
+def test_activity_map_equals_mapping_the_log_first(how: str):
+    df, log = _random_log(150, 12, seed=1)
+    groups = {f"page {i}": f"section {i % 3}" for i in range(12) if i != 5}  # page 5 kept
+    mapping = groups if how == "dict" else (lambda a: groups.get(a, a))
+    got, got_cases = jm.representatives(log, activity_map=mapping, k=3, assign=True)
+    mapped = df.assign(activity=df["activity"].map(lambda a: groups.get(a, a)))
+    ref = jm.from_pandas(mapped, case="case", activity="activity", timestamp="ts")
+    want, want_cases = jm.representatives(ref, k=3, assign=True)
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(got_cases, want_cases)
+
+
+def test_bad_activity_map_is_refused():
+    with pytest.raises(jm.ParameterError, match="'activity_map' parameter"):
+        jm.representatives(jm.datasets.load_shop(), activity_map=["a"])

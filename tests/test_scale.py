@@ -158,6 +158,7 @@ def test_log_sizes_and_labels(dlog, mem):
     assert log.n_events == mem.n_events == len(log)
     assert log.n_cases == mem.n_cases
     assert log.activities == mem.activities
+    assert log.n_activities == mem.n_activities == len(mem.activities)
     assert log.npartitions == 3
     assert log.columns == mem.columns
     assert log.rejected.empty
@@ -571,3 +572,9 @@ def test_row_reports_merge_in_input_order():
     np.testing.assert_array_equal(merged.bad, whole.bad)
     assert merged.reasons.tolist() == whole.reasons.tolist()
     assert str(merged.error("f.csv")) == str(whole.error("f.csv"))
+
+
+def test_a_glob_matching_no_file_says_so(tmp_path):
+    ddf = dd.read_parquet(str(tmp_path / "nothing" / "*.parquet"))
+    with pytest.raises(LogError, match="match no file"):
+        from_dask(ddf, case="customer_id", activity="touchpoint", timestamp="ts")

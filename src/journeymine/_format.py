@@ -64,20 +64,24 @@ def format_duration(value: Any) -> str:
     s = abs(s)
     if s == 0:
         return "0 s"
+    if s < 0.00995:  # below a hundredth of a second (log times can be that fine)
+        for name, per in (("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+            if s >= per * 0.995 or name == "ns":
+                return f"{sign}{s / per:.2g} {name}"
     if s < 1:
         return f"{sign}{s:.2g} s"
     if s < 59.5:
         return f"{sign}{s:.0f} s"
-    if s < 3600 - 0.5:
+    if s < 600 - 0.5:  # under ten minutes: minutes and seconds
         minutes, seconds = divmod(round(s), 60)
-        if minutes >= 10 or seconds == 0:
-            return f"{sign}{round(s / 60):.0f} min"
-        return f"{sign}{minutes} min {seconds} s"
+        return f"{sign}{minutes} min" + (f" {seconds} s" if seconds else "")
+    if s < 3600 - 30:  # whole minutes, up to 59
+        return f"{sign}{round(s / 60)} min"
     if s < 86400 - 30:
         hours, minutes = divmod(round(s / 60), 60)
         return f"{sign}{hours} h" + (f" {minutes} min" if minutes else "")
     days = s / 86400
-    if days < 10:
+    if days < 9.95:
         return f"{sign}{days:.1f} d"
     return f"{sign}{days:,.0f} d"
 

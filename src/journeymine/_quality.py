@@ -29,6 +29,8 @@ __all__ = ["Quality", "check_log"]
 
 #: a regular expression matching the duplicate-events warning (for warnings filters)
 DUPLICATES_WARNING = r".* the event just before (it|them) in the same case"
+#: a regular expression matching the mixed-lifecycles warning (for warnings filters)
+LIFECYCLE_WARNING = r"The log.* mixes lifecycle transitions"
 
 #: the XES key of an event's lifecycle transition, checked when the log has it
 LIFECYCLE = "lifecycle:transition"
@@ -85,7 +87,9 @@ class Quality(Kernel["dict[str, Any]", "list[str]"]):
         return [t for t in texts if t is not None]
 
 
-def check_log(log: JourneyLog, *, lifecycle: str | None = None, stacklevel: int = 3) -> None:
+def check_log(
+    log: JourneyLog, *, lifecycle: str | None = None, stacklevel: int | None = None
+) -> None:
     """Raise for overflowing case spans; warn for duplicate events and mixed lifecycles.
 
     Parameters
@@ -95,12 +99,16 @@ def check_log(log: JourneyLog, *, lifecycle: str | None = None, stacklevel: int 
     lifecycle : str, optional
         The column holding lifecycle transitions; default ``lifecycle:transition``
         when the log has it.
-    stacklevel : int
-        For the warnings, so they point at the user's call.
+    stacklevel : int, optional
+        For the warnings; by default the user's line (the first frame outside
+        journeymine).
     """
+    from journeymine.errors import user_stacklevel
+
     kernel = Quality(lifecycle)
+    level = user_stacklevel() if stacklevel is None else stacklevel
     for text in kernel.finish(kernel.part(log), log.meta):
-        warnings.warn(text, JourneymineWarning, stacklevel=stacklevel)
+        warnings.warn(text, JourneymineWarning, stacklevel=level)
 
 
 def _label(value: Any) -> Any:

@@ -16,6 +16,8 @@ from journeymine._codes import factorize
 
 NAT = np.iinfo(np.int64).min  # the int64 view of NaT
 ENDED = "(ended)"  # the step of a journey that has ended (paths, step matrix)
+NOT_STARTED = "(not started)"  # the step of a journey not started yet (centred step matrix)
+DIFFERENCE = "difference"  # the block of a differential step matrix holding the difference
 
 
 def datetimes(tz_aware: bool, ns: np.ndarray) -> pd.DatetimeIndex:

@@ -321,6 +321,11 @@ def resolve_column(
     if close:
         match = next(c for c in columns if c.lower() == close[0])
         fix = f"Did you mean {role}={match!r}?"
+    elif not columns:
+        fix = (
+            "The data has no column at all: is the file empty, or does a path pattern "
+            "(e.g. 'events/*.parquet') match no file?"
+        )
     else:
         fix = f"Pass {role}= one of the columns."
     raise LogError(

@@ -24,11 +24,20 @@ PROG = "journeymine"
 
 #: keyword arguments of the readers and analyses that are options of the command
 _CLI_OPTIONS: tuple[str, ...] = ("case", "activity", "timestamp", "stage", "channel", "sep", "by")
-_CLI_OPTIONS += ("timestamp_format", "on_error")
+_CLI_OPTIONS += ("timestamp_format", "on_error", "lifecycle", "lifecycle_column", "within")
+_CLI_OPTIONS += ("as_of",)
+#: boolean keywords that are flags of the command (``dedupe=True`` is ``--dedupe``)
+_CLI_FLAGS: tuple[str, ...] = ("dedupe", "ordered")
 _KEYWORD_VALUE = re.compile(
     r"(?<![\w.])(?P<key>" + "|".join(_CLI_OPTIONS) + r")=(?P<q>['\"])(?P<value>.*?)(?P=q)"
 )
 _KEYWORD_BARE = re.compile(r"(?<![\w.])(?P<key>" + "|".join(_CLI_OPTIONS) + r")=(?=\s)")
+_FLAG = re.compile(r"(?<![\w.])(?P<key>" + "|".join(_CLI_FLAGS) + r")=True\b")
+#: a Python call whose every keyword is an option: ``jm.filter_events(log, dedupe=True)``
+_CALL = re.compile(
+    r"(?<![\w.])(?:jm\.)?(?:filter_events|funnel|read_csv|read_log|from_pandas)"
+    r"\((?:log|path|df)(?:, model)?(?P<kw>(?:, \w+=(?:True|'[^']*'|\"[^\"]*\"))+)\)"
+)
 
 
 def _cli_syntax(message: str) -> str:
@@ -37,8 +46,21 @@ def _cli_syntax(message: str) -> str:
     ``case='household_id'`` becomes ``--case household_id`` (quoted for the
     shell when needed) and a bare ``timestamp_format= with ...`` becomes
     ``--timestamp-format with ...``; keywords that are not options of the
-    command, and Python calls such as ``jm.filter_events(log, dedupe=True)``,
-    are left as they are.
+    command are left as they are. A Python call whose keywords are all
+    options becomes those options: ``jm.filter_events(log, dedupe=True)`` is
+    ``--dedupe``, ``jm.filter_events(log, lifecycle="complete")`` is
+    ``--lifecycle complete``, ``funnel(log, model, ordered=True, within='30D')``
+    is ``--ordered --within 30D``.
+
+    Examples
+    --------
+    >>> from journeymine.cli import _cli_syntax
+    >>> _cli_syntax("Drop them with jm.filter_events(log, dedupe=True).")
+    'Drop them with --dedupe.'
+    >>> _cli_syntax("e.g. funnel(log, model, ordered=True, within='30D').")
+    'e.g. --ordered --within 30D.'
+    >>> _cli_syntax("Pass case='Household ID'.")
+    "Pass --case 'Household ID'."
     """
 
     def option(key: str) -> str:
@@ -47,6 +69,14 @@ def _cli_syntax(message: str) -> str:
     def with_value(m: re.Match[str]) -> str:
         return f"{option(m['key'])} {shlex.quote(m['value'])}"
 
+    def call(m: re.Match[str]) -> str:
+        keys = re.findall(r"(\w+)=", m["kw"])
+        if not all(k in _CLI_OPTIONS or k in _CLI_FLAGS for k in keys):
+            return m.group(0)  # a keyword the command has no option for: keep the Python
+        return m["kw"][2:].replace(", ", " ")  # the keywords alone, made options below
+
+    message = _CALL.sub(call, message)
+    message = _FLAG.sub(lambda m: option(m["key"]), message)
     message = _KEYWORD_VALUE.sub(with_value, message)
     return _KEYWORD_BARE.sub(lambda m: option(m["key"]), message)
 
@@ -132,6 +162,48 @@ def _parser() -> argparse.ArgumentParser:
         "first event), e.g. --segment channel",
     )
     common.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    common.add_argument(
+        "--profile", action="store_true", help="print where the time goes, step by step"
+    )
+    f = common.add_argument_group("cleaning (what the warnings suggest)")
+    f.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="drop exact duplicate events (same case, activity and timestamp as the event "
+        "just before), which usually come from loading data twice",
+    )
+    f.add_argument(
+        "--lifecycle",
+        metavar="VALUE",
+        help="keep only the events of one lifecycle transition, e.g. --lifecycle complete "
+        "(case-insensitive), when the log has start and complete events",
+    )
+    f.add_argument(
+        "--lifecycle-column",
+        metavar="COLUMN",
+        default="lifecycle:transition",
+        help="the column holding the lifecycle transitions (default: lifecycle:transition)",
+    )
+
+    model_opts = argparse.ArgumentParser(add_help=False)
+    m = model_opts.add_argument_group("funnel and time in stage")
+    m.add_argument(
+        "--ordered",
+        action="store_true",
+        help="a strict funnel: a case reaches a stage only after the stage before (the "
+        "default counts reach, in any order)",
+    )
+    m.add_argument(
+        "--within",
+        metavar="DURATION",
+        help="with --ordered: the conversion window from the first stage, e.g. 30D or 12h",
+    )
+    m.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="when the data was extracted, e.g. 2026-01-01: recent cases count as open, "
+        "not as dropped out, and open stage visits run to this time",
+    )
 
     log_opts = argparse.ArgumentParser(add_help=False)
     log_opts.add_argument(
@@ -168,7 +240,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        parents=[common],
+        parents=[common, model_opts],
         help="run on the bundled shop data",
         description="Analyse the bundled omnichannel shop data (6,000 customers) "
         "against its designed journey and write the full report.",
@@ -183,7 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(out_default="journeymine-report")
     p = sub.add_parser(
         "check",
-        parents=[log_opts, common],
+        parents=[log_opts, common, model_opts],
         help="check a log against a designed journey",
         description="Check a log against a designed journey (YAML, or BPMN with "
         "pm4py): conformance, deviations, funnel, loops, time in stage.",
@@ -256,31 +328,125 @@ def _read_model(path: Path) -> Any:
     return JourneyModel.from_yaml(path)
 
 
-def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
-    from journeymine.discovery import discover
+def _check_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Check the options that need no data, before anything is read; the funnel's options."""
+    import pandas as pd
+
     from journeymine.errors import ParameterError
-    from journeymine.report import analyse, retention_lines, so_what_lines, write_analysis
 
     if args.top < 1:
         raise ParameterError(f"--top must be a positive number. Got {args.top} instead.")
-    model = None
-    if args.command == "demo":
-        from journeymine import datasets
+    within = getattr(args, "within", None)
+    if within is not None:
+        if not args.ordered:
+            raise ParameterError(
+                "--within is the conversion window of a strict funnel: add --ordered, e.g. "
+                f"--ordered --within {shlex.quote(within)}."
+            )
+        try:
+            if pd.Timedelta(within) < pd.Timedelta(0):
+                raise ValueError(within)
+        except ValueError:
+            raise ParameterError(
+                f"--within must be a non-negative duration such as 30D, 12h or 90min. Got "
+                f"{within!r} instead."
+            ) from None
+    as_of = getattr(args, "as_of", None)
+    if as_of is not None:
+        try:
+            pd.Timestamp(as_of)
+        except ValueError:
+            raise ParameterError(
+                f"--as-of must be a date or time such as 2026-01-01 or 2026-01-01T12:00. Got "
+                f"{as_of!r} instead."
+            ) from None
+    options: dict[str, Any] = {}
+    if getattr(args, "ordered", False):
+        options["ordered"] = True
+        if within is not None:
+            options["within"] = within
+    return options
 
-        status("loading the demo shop data")
-        log = datasets.load_shop()
-        model = datasets.shop_model()
-        by = "activity"
-    else:
-        status(f"reading {args.log.name}")
-        log = _read_log(args, status)
-        by = args.by
-        if args.command == "check":
-            status(f"reading {args.model.name}")
-            model = _read_model(args.model)
-    out_dir: Path = args.out if args.out is not None else Path(args.out_default)
+
+def _writable_folder(path: Path) -> Path:
+    """Create the output folder now (before the log is read) or say why it cannot be."""
+    import os
+
+    from journeymine.errors import ParameterError
+
+    def fail(reason: str) -> ParameterError:
+        return ParameterError(
+            f"Cannot write the report to the folder {str(path)!r}: {reason}. Pass --out a "
+            "folder you can write to (it is created if missing), e.g. --out report."
+        )
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise fail("a file of that name exists") from None
+    except OSError as exc:
+        raise fail(exc.strerror or type(exc).__name__) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise fail("permission denied")
+    return path
+
+
+def _clean(log: Any, args: argparse.Namespace, status: _Status) -> Any:
+    """Apply --dedupe and --lifecycle (the fixes the data-quality warnings suggest)."""
+    if not args.dedupe and args.lifecycle is None:
+        return log
+    from journeymine.filters import filter_events
+
+    status("cleaning the log")
+    return filter_events(
+        log,
+        dedupe=args.dedupe,
+        lifecycle=args.lifecycle,
+        lifecycle_column=args.lifecycle_column,
+    )
+
+
+def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
+    from journeymine._format import format_duration
+    from journeymine._quality import DUPLICATES_WARNING, LIFECYCLE_WARNING
+    from journeymine.discovery import discover
+    from journeymine.report import (
+        Timings,
+        analyse,
+        retention_lines,
+        so_what_lines,
+        write_analysis,
+    )
+
+    timings = Timings()
+    funnel_options = _check_options(args)
+    out_dir = _writable_folder(args.out if args.out is not None else Path(args.out_default))
+    model = None
+    with warnings.catch_warnings():
+        # the warnings that suggest --dedupe or --lifecycle say nothing new once asked for
+        if args.dedupe:
+            warnings.filterwarnings("ignore", DUPLICATES_WARNING, JourneymineWarning)
+        if args.lifecycle is not None:
+            warnings.filterwarnings("ignore", LIFECYCLE_WARNING, JourneymineWarning)
+        if args.command == "demo":
+            from journeymine import datasets
+
+            status("loading the demo shop data")
+            model = datasets.shop_model()
+            log = datasets.load_shop()
+            by = "activity"
+        else:
+            if args.command == "check":  # a bad model fails before a long read of the log
+                status(f"reading {args.model.name}")
+                model = _read_model(args.model)
+            status(f"reading {args.log.name}")
+            with timings("read the log"):
+                log = _read_log(args, status)
+            by = args.by
+    log = _clean(log, args, status)
     status("discovering the journey graph")
-    graph = discover(log, by=by)
+    with timings("discover"):
+        graph = discover(log, by=by)
     a = analyse(
         log,
         model=model,
@@ -291,12 +457,17 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         func=args.command,
         segment=args.segment,
         outcome=getattr(args, "outcome", None),
+        as_of=getattr(args, "as_of", None),
+        funnel_options=funnel_options,
+        timings=timings,
     )
     path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
     status.clear()
+    if args.profile:
+        sys.stderr.write("where the time went:\n" + timings.table() + "\n")
     if not args.quiet:
         lines = [
-            f"{log.n_cases:,} cases, {log.n_events:,} events, {len(log.activities):,} activities",
+            f"{log.n_cases:,} cases, {log.n_events:,} events, {log.n_activities:,} activities",
         ]
         if len(log.rejected):
             n = len(log.rejected)
@@ -304,11 +475,31 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         rate = a.conformance_rate
         if rate is not None:
             lines.append(f"conformance: {rate:.1%} of cases follow the designed journey")
+        lines += _funnel_lines(a.funnel, format_duration)
         lines += so_what_lines(a)
         lines += retention_lines(a)
         lines.append(f"report: {path.resolve()}")
         out.write("\n".join(lines) + "\n")
     return 0
+
+
+def _funnel_lines(table: Any, fmt: Any) -> list[str]:
+    """The funnel's last stage in one line, and its note (cases skipping stages) if any."""
+    if table is None or not len(table):
+        return []
+    last = table.iloc[-1]
+    kind = "strict funnel" if "without_previous" not in table else "funnel"
+    n = int(last["reached"])
+    line = f"{kind}: {n:,} case{'s' if n != 1 else ''} ({last['share']:.1%}) reach{'es' if n == 1 else ''} {last['stage']}"
+    if last["reached"]:
+        line += f", median {fmt(last['median_time_to_reach'])} " + (
+            "after the first stage" if kind == "strict funnel" else "after their first event"
+        )
+    lines = [line]
+    note = table.attrs.get("note")
+    if note:
+        lines.append(f"funnel: {_cli_syntax(note)}")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -337,10 +528,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(None if argv is None else list(argv))
     status = _Status(sys.stderr, enabled=not args.quiet)
 
+    shown: set[str] = set()
+
     def show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
-        # a warning the user can act on, said like the errors (no source line)
+        # a warning the user can act on, said like the errors (no source line), once a run
         status.clear()
         text = _cli_syntax(" ".join(str(message).split()))
+        if text in shown:
+            return
+        shown.add(text)
         if not args.quiet or not issubclass(category, JourneymineWarning):
             sys.stderr.write(f"{PROG}: warning: {text}\n")
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from journeymine import filters as _f
-from journeymine._kernel import Kernel, LogMeta, case_groups, check_segment, run
-from journeymine._validation import check_model
-from journeymine.errors import JourneymineWarning, ParameterError
+from journeymine._kernel import Kernel, LogMeta, bind, case_groups, check_segment, run
+from journeymine._stats import ADJUST_METHODS, adjust_p, two_proportion_p, wilson
+from journeymine._validation import check_model, check_option
+from journeymine.errors import JourneymineWarning, ParameterError, once_per_call, user_stacklevel
 from journeymine.log import JourneyLog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,27 +66,29 @@ def _varying(log: JourneyLog, column: str) -> tuple[int, tuple[Any, Any, Any] | 
     return n, (log.case_labels[c], label(int(seg[0])), label(int(other)))
 
 
+@dataclass(frozen=True)
 class _Compare(Kernel[_Part, pd.DataFrame]):
+    segment: Any
+    model: JourneyModel | None
+    outcome: tuple[Any, ...] | None
+    ci: float = 0.95
+    seed: Any = 0
+    adjust: str = "holm"
+    conformance: Any = None  # inner kernels, bound by check
+    loops: Any = None
+
     name = "compare"
 
-    def __init__(
-        self,
-        segment: Any,
-        model: JourneyModel | None,
-        outcome: tuple[Any, ...] | None,
-        ci: float,
-        seed: Any,
-    ) -> None:
-        self.segment, self.model, self.outcome, self.ci, self.seed = (
-            segment,
-            model,
-            outcome,
-            ci,
-            seed,
-        )
+    def check(self, meta: LogMeta) -> _Compare:
+        from journeymine.conformance import _Check
+        from journeymine.loops import _FindLoops
 
-    def check(self, meta: LogMeta) -> None:
         check_segment(self.segment, meta, "compare")
+        conformance = None
+        if self.model is not None:
+            conformance = bind(_Check(self.model, "stages"), meta)
+        loops = bind(_FindLoops("compare", self.model, None, None, None), meta)
+        return replace(self, conformance=conformance, loops=loops)
 
     def metrics(self) -> list[str]:
         out = []
@@ -101,8 +104,6 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
         return out
 
     def part(self, log: JourneyLog) -> _Part:
-        import journeymine as jm
-
         if isinstance(self.segment, str):  # the cached codes of the column, at first events
             ev_codes, ev_labels = log.codes(self.segment)
             codes = ev_codes[_f.case_firsts(log)]
@@ -125,13 +126,13 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
         if self.model is not None and log.n_cases:
             from journeymine.conformance import KINDS
 
-            cases = jm.check(log, self.model).cases
+            cases = self.conformance.part(log)["cases"]  # per case, in log order
             flags["conformance"] = cases["conforms"].to_numpy(dtype=bool)
             for kind in KINDS:
                 flags[f"{kind}_rate"] = cases[kind].to_numpy() > 0
         kinds = _LOOP_KINDS_ALWAYS + (_LOOP_KINDS_MODEL if self.model is not None else ())
         if log.n_cases:
-            loops = jm.find_loops(log, model=self.model) if self.model else jm.find_loops(log)
+            loops = self.loops.part(log)
             where = log.case_labels.get_indexer(pd.Index(loops["case"]))
             kind = loops["kind"].astype(str).to_numpy()
             for k in kinds:
@@ -184,7 +185,7 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
                 "segment= a Series indexed by case id (e.g. built from log.case_table()), or "
                 "select cases first with jm.filter_cases(log, where=...).",
                 JourneymineWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         from journeymine.log import factorize
 
@@ -205,7 +206,7 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
             hits = np.bincount(gcodes, weights=flag, minlength=n_groups).astype(np.int64)
             for g in range(n_groups):
                 rows.append(
-                    (glabels[g], metric, *_proportion(hits, sizes, g, self.ci, n_groups > 1))
+                    (glabels[g], metric, *_proportion(hits, sizes, g, self.ci, n_groups > 1), "")
                 )
         for metric, values in (
             ("median_duration", merged.duration),
@@ -219,12 +220,16 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
                 others = np.concatenate([ordered[: bounds[g]], ordered[bounds[g + 1] :]])
                 value, lo, hi, diff, p = _median_row(mine, others, self.ci, rng)
                 scale = _NS_PER_DAY if metric == "median_duration" else 1
+                note = ""
+                if lo == hi and mine.size > 1 and mine.min() != mine.max():
+                    note = _TIED_NOTE
                 rows.append(
                     (glabels[g], metric, int(sizes[g]), value / scale, lo / scale, hi / scale)
-                    + (diff / scale, p)
+                    + (diff / scale, p, note)
                 )
         out = pd.DataFrame(
-            rows, columns=["group", "metric", "cases", "value", "lo", "hi", "diff", "p_value"]
+            rows,
+            columns=["group", "metric", "cases", "value", "lo", "hi", "diff", "p_value", "note"],
         )
         metric_order = {m: i for i, m in enumerate(self.metrics() + ["median_duration"])}
         metric_order["median_events"] = len(metric_order)
@@ -235,48 +240,53 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
         out["cases"] = out["cases"].astype(np.int64)
         for col in ("value", "lo", "hi", "diff", "p_value"):
             out[col] = out[col].astype(float)
-        return out.reset_index(drop=True)
+        out = out.reset_index(drop=True)
+        family = out["metric"].map(_family).to_numpy()
+        adjusted = np.full(len(out), np.nan)
+        for fam in np.unique(family):  # a handful of metric families
+            sel = family == fam
+            adjusted[sel] = adjust_p(out["p_value"].to_numpy()[sel], self.adjust)  # type: ignore[arg-type]
+        out.insert(out.columns.get_loc("p_value") + 1, "p_adjusted", adjusted)
+        out["note"] = out["note"].astype(object)
+        return out
+
+
+_TIED_NOTE = (
+    "most resampled medians fall on this one value (many cases share it, e.g. whole "
+    "numbers): the median is known only to the data's steps, not exactly"
+)
+
+
+def _family(metric: str) -> str:
+    """The family of tests a metric's p-value is adjusted within (see compare)."""
+    if metric == "conversion":
+        return "conversion"
+    if metric.startswith("median_"):
+        return "medians"
+    if metric in {f"{k}_rate" for k in _LOOP_KINDS_ALWAYS + _LOOP_KINDS_MODEL}:
+        return "loops"
+    return "conformance"  # conformance and the deviation kinds
 
 
 def _proportion(
     hits: np.ndarray, sizes: np.ndarray, g: int, ci: float, others: bool
 ) -> tuple[int, float, float, float, float, float]:
     """cases, value, Wilson interval, difference to the other cases and its two-sided p-value."""
-    from scipy import stats
 
     k, n = int(hits[g]), int(sizes[g])
     value = k / n
-    interval = stats.binomtest(k, n).proportion_ci(confidence_level=ci, method="wilson")
+    lo, hi = wilson(k, n, ci)
     k_o, n_o = int(hits.sum() - k), int(sizes.sum() - n)
     if not others or n_o == 0:
-        return n, value, float(interval.low), float(interval.high), np.nan, np.nan
+        return n, value, float(lo[0]), float(hi[0]), np.nan, np.nan
     return (
         n,
         value,
-        float(interval.low),
-        float(interval.high),
+        float(lo[0]),
+        float(hi[0]),
         value - k_o / n_o,
         two_proportion_p(k, n, k_o, n_o),
     )
-
-
-def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided p-value that two proportions are equal.
-
-    The two-proportion z test (the chi-squared test of the 2x2 table without
-    continuity correction, from ``scipy.stats``), or Fisher's exact test
-    when an expected count is below 5.
-    """
-    from scipy import stats
-
-    table = np.array([[k1, n1 - k1], [k2, n2 - k2]], dtype=np.int64)
-    col = table.sum(axis=0)
-    if (col == 0).any():
-        return 1.0  # everyone (or no one) has it: no difference can show
-    expected = np.outer(table.sum(axis=1), col) / table.sum()
-    if (expected < 5).any():
-        return float(stats.fisher_exact(table).pvalue)
-    return float(stats.chi2_contingency(table, correction=False).pvalue)
 
 
 def median_interval(values: np.ndarray, ci: float, rng: np.random.Generator) -> tuple[float, float]:
@@ -335,6 +345,7 @@ def _median_row(
     return value, lo, hi, diff, p
 
 
+@once_per_call
 def compare(
     log: JourneyLog | DaskJourneyLog,
     segment: str | pd.Series,
@@ -343,6 +354,7 @@ def compare(
     outcome: Any = None,
     ci: float = 0.95,
     seed: int | np.random.Generator | None = 0,
+    adjust: Literal["holm", "bh"] = "holm",
 ) -> pd.DataFrame:
     """Compare groups of cases on conversion, conformance, loops and durations.
 
@@ -364,14 +376,27 @@ def compare(
         Confidence level of the intervals.
     seed : int, numpy.random.Generator or None, default=0
         Randomness of the bootstrap.
+    adjust : {"holm", "bh"}, default="holm"
+        How ``p_adjusted`` accounts for the many tests of the table: Holm's
+        adjustment (chance of any false positive within a family, whatever
+        the dependence) or Benjamini–Hochberg (expected share of false
+        positives among the flagged rows).
 
     Returns
     -------
     pandas.DataFrame
         One row per (group, metric), groups sorted, with the columns
-        ``group, metric, cases, value, lo, hi, diff, p_value``. ``diff`` is
-        the group's value minus that of all other (grouped) cases and
-        ``p_value`` the two-sided test of that difference. Metrics:
+        ``group, metric, cases, value, lo, hi, diff, p_value, p_adjusted,
+        note``. ``diff`` is the group's value minus that of all other
+        (grouped) cases, ``p_value`` the two-sided test of that difference
+        and ``p_adjusted`` that p-value adjusted (``adjust``) over the rows
+        of its *metric family*: conversion; conformance with the deviation
+        kinds; the loop kinds; the two medians. Read ``p_adjusted`` when
+        looking for the groups that differ: among 10 groups and 5 metrics
+        some raw p-value is below 0.05 in most tables without any real
+        difference. ``note`` says when a median's interval is a single
+        value although the group's values differ (many tied values, e.g.
+        whole numbers of events); it is empty otherwise. Metrics:
 
         ``conversion`` (with a model or ``outcome``)
             Share of cases with a purchase (outcome) activity.
@@ -389,7 +414,8 @@ def compare(
             Median number of events.
 
         Proportions get Wilson score intervals
-        (``scipy.stats.binomtest`` ``proportion_ci``) and the
+        (``scipy.stats.binomtest`` ``proportion_ci``; also at 0 %, e.g.
+        a day without conversions) and the
         two-proportion z test (Fisher's exact test when an expected count
         is below 5); medians a seeded bootstrap percentile interval
         (``scipy.stats.bootstrap``, 999 resamples; its exact limit
@@ -399,8 +425,8 @@ def compare(
     Raises
     ------
     ParameterError
-        A segment that is not a column or a Series, an unknown outcome
-        activity, or ``ci`` outside (0, 1).
+        A segment that is not a column or a Series, ``ci`` outside (0, 1)
+        or ``adjust`` not "holm" or "bh".
     LogError
         If the log has no cases.
 
@@ -409,7 +435,8 @@ def compare(
     JourneymineWarning
         When the segment column changes value within some cases: the
         message names one, and says each case is put in the group of its
-        first event.
+        first event. When no event of the log has an ``outcome`` activity
+        (a typo, or a day without conversions): conversion is then 0.
 
     Examples
     --------
@@ -434,5 +461,13 @@ def compare(
     check_model(model, func, optional=True)
     acts = _f.activities_arg(outcome, "outcome", func)
     if acts is not None:
-        _f.check_known_activities(log, acts, "outcome", func)
-    return run(_Compare(segment, model, acts, float(ci), seed), log)
+        try:
+            _f.check_known_activities(log, acts, "outcome", func)
+        except ParameterError as exc:  # a day without conversions is a result, not an error
+            warnings.warn(
+                f"{exc} They count as conversions but no case has them: conversion is 0.",
+                JourneymineWarning,
+                stacklevel=2,
+            )
+    check_option("adjust", adjust, ADJUST_METHODS, func)
+    return run(_Compare(segment, model, acts, float(ci), seed, adjust), log)

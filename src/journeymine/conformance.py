@@ -18,6 +18,7 @@ from journeymine.errors import (
     MissingDependencyError,
     ModelError,
     ParameterError,
+    user_stacklevel,
 )
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel, covered
@@ -674,7 +675,7 @@ def _alignment_deviations(
             f"pm4py found no alignment for {failed} of {rep.size} distinct traces; their "
             "cases have fitness NaN and no deviations.",
             JourneymineWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
     # Expand the deviations of each variant to all of its cases.

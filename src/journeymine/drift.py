@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._kernel import Kernel, LogMeta, run, run_local, segmented
+from journeymine._kernel import Kernel, LogMeta, bind, run, segmented
+from journeymine._stats import ADJUST_METHODS, adjust_p, two_proportion_p, wilson
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel, covered
 
@@ -28,6 +30,9 @@ def conformance_drift(
     freq: str = "W",
     segment: str | pd.Series | None = None,
     ci: float = 0.95,
+    as_of: Any = None,
+    open_window: Any = None,
+    adjust: Literal["holm", "bh"] = "holm",
 ) -> pd.DataFrame:
     """How conformance to the designed journey changes over time.
 
@@ -46,6 +51,20 @@ def conformance_drift(
         case's first event) or a Series indexed by case id.
     ci : float, default=0.95
         Confidence level of the intervals.
+    as_of : timestamp or str, optional
+        When the data was extracted (naive times are taken as UTC); not
+        before the log's last event. With it, the cases still *open* (their
+        last event within ``open_window`` before ``as_of``) are left out of
+        every rate and counted in ``open``: a journey under way has had
+        less time to deviate and would make recent periods look conforming.
+    open_window : timedelta or str, optional
+        With ``as_of``: how recent a case's last event must be for the case
+        to count as still under way (default 30 days), as in
+        :func:`journeymine.funnel`.
+    adjust : {"holm", "bh"}, default="holm"
+        How ``p_adjusted`` accounts for testing every period: Holm's
+        adjustment (family-wise error rate) or Benjamini–Hochberg (false
+        discovery rate), over the periods of the table (of each group).
 
     Returns
     -------
@@ -56,7 +75,11 @@ def conformance_drift(
         ``period``
             The period (``pandas.Period``; times in UTC).
         ``cases``, ``conforming``
-            Cases starting in the period, and those without deviation.
+            Finished cases starting in the period (all of them without
+            ``as_of``), and those without deviation.
+        ``open``
+            Cases starting in the period still under way at ``as_of``, left
+            out of ``cases`` and of the rates (0 without ``as_of``).
         ``rate``, ``lo``, ``hi``
             Share of conforming cases with its Wilson interval (NaN for an
             empty period).
@@ -68,15 +91,19 @@ def conformance_drift(
             (chi-square on the 2x2 table, Fisher's exact test when an
             expected count is below 5); NaN for the first period or when
             either period is empty.
+        ``p_adjusted``
+            ``p_value`` adjusted for the number of periods tested (``adjust``).
         ``changed``
-            ``p_value < 0.01``.
+            ``p_adjusted < 0.01``.
 
     Raises
     ------
     ParameterError
         If ``model`` is not a JourneyModel, ``freq`` is not a pandas
-        period frequency, ``ci`` is not in (0, 1), or ``segment`` is not a
-        column or a Series.
+        period frequency, ``ci`` is not in (0, 1), ``segment`` is not a
+        column or a Series, ``as_of`` is before the log's last event,
+        ``open_window`` is given without ``as_of`` or ``adjust`` is not
+        "holm" or "bh".
 
     See Also
     --------
@@ -84,9 +111,12 @@ def conformance_drift(
 
     Notes
     -----
-    Comparing each period with the previous one at p < 0.01 flags about
-    one period in a hundred by chance: over a year of weeks, expect a
-    false flag now and then, and read flags together with the intervals.
+    Each period is compared with the previous one; ``changed`` uses the
+    adjusted p-value, so that over a year of weekly tests the chance of any
+    false flag stays about 1 % (Holm) instead of the 40 % that 52 tests at
+    p < 0.01 each give. A case belongs to the period of its first event; a
+    recent period holds many journeys still under way, which had less time
+    to deviate: pass ``as_of`` (and ``open_window``) to leave them out.
 
     Examples
     --------
@@ -110,7 +140,15 @@ def conformance_drift(
     v.check_model(model, func)
     ci = v.level_arg(ci, func)
     freq = freq_arg(freq, func)
-    return run(covered(segmented(_Drift(model, freq, ci), segment), model), log)
+    v.check_option("adjust", adjust, ADJUST_METHODS, func)
+    if open_window is not None and as_of is None:
+        raise ParameterError(
+            "The 'open_window' parameter of conformance_drift() needs as_of=, the time the "
+            "data was extracted, e.g. conformance_drift(log, model, as_of='2026-01-01', "
+            "open_window='30D')."
+        )
+    kernel = _Drift(model, freq, ci, as_of, open_window, adjust)
+    return run(covered(segmented(kernel, segment), model), log)
 
 
 def freq_arg(freq: Any, func: str) -> str:
@@ -133,30 +171,49 @@ def case_periods(log: JourneyLog, freq: str) -> np.ndarray:
     return pd.DatetimeIndex(first.view("datetime64[ns]")).to_period(freq).asi8.astype(np.int64)
 
 
+@dataclass(frozen=True)
 class _Drift(Kernel[pd.DataFrame, pd.DataFrame]):
+    model: JourneyModel
+    freq: str
+    ci: float = 0.95
+    as_of: Any = None
+    open_window: Any = None
+    adjust: str = "holm"
+    inner: Any = None  # the conformance kernel, bound by check
+    as_of_ns: int | None = None  # derived by check
+    window_ns: int = 0
+
     name = "conformance_drift"
 
-    def __init__(self, model: JourneyModel, freq: str, ci: float) -> None:
-        self.model = model
-        self.freq = freq
-        self.ci = ci
+    def check(self, meta: LogMeta) -> _Drift:
+        from journeymine.conformance import _Check
+
+        as_of_ns = None if self.as_of is None else v.as_of_ns(self.as_of, meta, self.name)
+        window = v.window_ns(self.open_window, self.name)
+        inner = bind(_Check(self.model, "stages"), meta)
+        return replace(self, inner=inner, as_of_ns=as_of_ns, window_ns=window)
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
-        from journeymine.conformance import KINDS, _Check
+        from journeymine.conformance import KINDS
 
-        cases = run_local(_Check(self.model, "stages"), log).cases  # no coverage warning per part
+        cases = self.inner.part(log)["cases"]  # per case, in log order
         table = pd.DataFrame({"period": case_periods(log, self.freq), "cases": 1})
-        table["conforming"] = cases["conforms"].to_numpy(np.int64)
+        is_open = np.zeros(log.n_cases, dtype=bool)
+        if self.as_of_ns is not None and log.n_cases:
+            last = log.time[log.case_offsets[1:] - 1]
+            is_open = last >= self.as_of_ns - self.window_ns
+        closed = (~is_open).astype(np.int64)
+        table["cases"] = closed
+        table["open"] = is_open.astype(np.int64)
+        table["conforming"] = cases["conforms"].to_numpy(np.int64) * closed
         for kind in KINDS:
-            table[kind] = (cases[kind].to_numpy() > 0).astype(np.int64)
+            table[kind] = (cases[kind].to_numpy() > 0).astype(np.int64) * closed
         return table.groupby("period").sum()
 
     def merge(self, a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         return a.add(b, fill_value=0).astype(np.int64)
 
     def finish(self, merged: pd.DataFrame, meta: LogMeta) -> pd.DataFrame:
-        from scipy import stats
-
         from journeymine.conformance import KINDS
 
         if len(merged):
@@ -166,15 +223,10 @@ class _Drift(Kernel[pd.DataFrame, pd.DataFrame]):
         k = merged["conforming"].to_numpy(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = k / n
-        lo = np.full(n.size, np.nan)
-        hi = np.full(n.size, np.nan)
+        lo, hi = wilson(k, n, self.ci)
         p = np.full(n.size, np.nan)
-        for i in np.flatnonzero(n > 0):  # a loop over periods, not cases
-            band = stats.binomtest(int(k[i]), int(n[i])).proportion_ci(
-                confidence_level=self.ci, method="wilson"
-            )
-            lo[i], hi[i] = band.low, band.high
-            if i > 0 and n[i - 1] > 0:
+        for i in np.flatnonzero(n[1:] > 0) + 1:  # a loop over periods, not cases
+            if n[i - 1] > 0:
                 p[i] = two_proportion_p(int(k[i - 1]), int(n[i - 1]), int(k[i]), int(n[i]))
         out = pd.DataFrame(
             {
@@ -183,31 +235,16 @@ class _Drift(Kernel[pd.DataFrame, pd.DataFrame]):
                 else pd.PeriodIndex([], freq=self.freq),
                 "cases": n,
                 "conforming": k,
+                "open": merged["open"].to_numpy(np.int64),
                 "rate": rate.astype(np.float64),
-                "lo": lo,
-                "hi": hi,
+                "lo": lo[: n.size],
+                "hi": hi[: n.size],
             }
         )
         for kind in KINDS:
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[f"{kind}_rate"] = merged[kind].to_numpy(np.float64) / n
         out["p_value"] = p
-        out["changed"] = np.nan_to_num(p, nan=1.0) < ALPHA_CHANGED
+        out["p_adjusted"] = adjust_p(p, self.adjust)  # type: ignore[arg-type]
+        out["changed"] = np.nan_to_num(out["p_adjusted"].to_numpy(), nan=1.0) < ALPHA_CHANGED
         return out
-
-
-def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided p-value of equal proportions k1/n1 and k2/n2.
-
-    Pearson's chi-square on the 2x2 table (the two-proportion z-test), or
-    Fisher's exact test when an expected count is below 5.
-    """
-    from scipy import stats
-
-    table = np.array([[k1, n1 - k1], [k2, n2 - k2]])
-    if (table.sum(axis=0) == 0).any():
-        return 1.0  # both all-conforming or both all-deviating
-    expected = stats.contingency.expected_freq(table)
-    if (expected < 5).any():
-        return float(stats.fisher_exact(table).pvalue)
-    return float(stats.chi2_contingency(table, correction=False).pvalue)

@@ -7,7 +7,10 @@ keeps working in code that does not know journeymine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 __all__ = [
     "JourneymineError",
@@ -124,3 +127,44 @@ def user_stacklevel() -> int:
         frame = frame.f_back
         level += 1
     return max(level - 1, 2)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _OncePerCall:
+    """Collect the warnings raised inside; on leaving, show each distinct one once.
+
+    They are shown again at the user's line (:func:`user_stacklevel`), under
+    the user's warning filters. A class (not ``contextlib``) so that
+    ``__exit__`` runs in a journeymine frame and the stack walk sees through it.
+    """
+
+    def __enter__(self) -> None:
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+
+    def __exit__(self, *exc: Any) -> None:
+        self._catcher.__exit__(*exc)
+        seen: set[tuple[type, str]] = set()
+        for w in self._caught or ():
+            key = (w.category, str(w.message))
+            if key not in seen:
+                seen.add(key)
+                warnings.warn(str(w.message), w.category, stacklevel=user_stacklevel())
+
+
+def once_per_call(func: F) -> F:
+    """Decorate a public function that runs several analyses: each warning shows once.
+
+    A report runs a dozen analyses of one log with one model; a model that
+    hardly fits the log would otherwise be reported by each of them.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _OncePerCall():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

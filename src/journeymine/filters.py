@@ -23,13 +23,13 @@ import pandas as pd
 
 from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
 from journeymine.cases import case_table
-from journeymine.errors import JourneymineWarning, LogError, ParameterError
+from journeymine.errors import JourneymineWarning, LogError, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog, _build
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.scale import DaskJourneyLog
 
-__all__ = ["filter_cases", "filter_events", "filter_time"]
+__all__ = ["filter_cases", "filter_events", "filter_time", "trim"]
 
 TimeMode = Literal["contained", "intersecting", "started", "completed", "trim"]
 _TIME_MODES = ("contained", "intersecting", "started", "completed", "trim")
@@ -200,7 +200,7 @@ def _apply(log: Any, fn: Callable[..., np.ndarray], func: str, *args: Any) -> An
             "empty (and compare, paths and step_matrix refuse it). Loosen the filter: check "
             "the activity names, the time range and the other conditions.",
             JourneymineWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return out
 
@@ -312,23 +312,32 @@ def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
         keep &= activity_in(log, cond["starts_with"])[firsts]
     if cond.get("ends_with"):
         keep &= activity_in(log, cond["ends_with"])[lasts]
+    within = cond.get("within")
     if cond.get("follows") is not None:
         a, b = cond["follows"]
         is_a, is_b = activity_in(log, [a]), activity_in(log, [b])
         pair = is_a[:-1] & is_b[1:] & (log.case_codes[:-1] == log.case_codes[1:])
+        if within is not None:
+            pair &= log.time[1:] - log.time[:-1] <= within
         hit = np.zeros(log.n_events, dtype=bool)
         hit[:-1] = pair
         keep &= per_case_any(log, hit)
     if cond.get("eventually") is not None:
         a, b = cond["eventually"]
-        pos = np.arange(log.n_events, dtype=np.int64)
-        first_a = np.full(n_cases, _INT64_MAX, dtype=np.int64)
-        is_a = activity_in(log, [a])
-        np.minimum.at(first_a, log.case_codes[is_a], pos[is_a])
-        last_b = np.full(n_cases, -1, dtype=np.int64)
-        is_b = activity_in(log, [b])
-        np.maximum.at(last_b, log.case_codes[is_b], pos[is_b])
-        keep &= last_b > first_a
+        is_a, is_b = activity_in(log, [a]), activity_in(log, [b])
+        if within is None:
+            pos = np.arange(log.n_events, dtype=np.int64)
+            first_a = np.full(n_cases, _INT64_MAX, dtype=np.int64)
+            np.minimum.at(first_a, log.case_codes[is_a], pos[is_a])
+            last_b = np.full(n_cases, -1, dtype=np.int64)
+            np.maximum.at(last_b, log.case_codes[is_b], pos[is_b])
+            keep &= last_b > first_a
+        else:
+            # the closest a before each event is the latest one: times grow along a case
+            prev_a = last_before(log, is_a)
+            ok = is_b & (prev_a >= 0)
+            gap = log.time - log.time[np.maximum(prev_a, 0)]
+            keep &= per_case_any(log, ok & (gap <= within))
     sizes = log.case_sizes
     if cond.get("min_events") is not None:
         keep &= sizes >= cond["min_events"]
@@ -344,6 +353,24 @@ def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
     if cond.get("where") is not None:
         keep &= _where_mask(log, cond["where"])
     return keep[log.case_codes]
+
+
+def last_before(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
+    """For each event, the index of the latest earlier event of its case where ``mask`` is
+    true (-1 when there is none)."""
+    n = log.n_events
+    idx = np.where(mask, np.arange(n, dtype=np.int64), -1)
+    if n == 0:
+        return idx
+    # running maximum per case: case starts reset it (indices grow with the case codes)
+    starts = np.zeros(n, dtype=np.int64)
+    starts[log.case_offsets[:-1]] = log.case_offsets[:-1]
+    floor = np.maximum.accumulate(starts)  # first index of each event's case
+    running = np.maximum.accumulate(idx)
+    out = np.full(n, -1, dtype=np.int64)
+    out[1:] = running[:-1]
+    out[out < floor] = -1
+    return out
 
 
 def _where_mask(log: JourneyLog, where: pd.Series) -> np.ndarray:
@@ -385,7 +412,49 @@ def _where_series(log: Any, where: Any) -> pd.Series:
             "The 'where' parameter of filter_cases() is a Series whose index repeats case ids; "
             "give one value per case, e.g. series.groupby(level=0).any()."
         )
+    if where.dtype == object:
+        odd = [x for x in where.dropna().unique()[:1000] if not isinstance(x, (bool, np.bool_))]
+        if odd:
+            raise ParameterError(
+                "The 'where' parameter of filter_cases() must hold booleans (True/False), but "
+                f"its values include {odd[:3]!r} (dtype object); text such as 'no' or 'False' "
+                "would count as true. Compare first, e.g. where=series == 'yes'."
+            )
+        where = where.astype("boolean")
+    if isinstance(getattr(log, "case_labels", None), pd.Index):
+        check_case_ids(where.index, log.case_labels, "where", "filter_cases")
     return where
+
+
+def check_case_ids(index: pd.Index, cases: pd.Index, name: str, func: str) -> None:
+    """Warn when a Series by case id matches none or only some of the log's cases.
+
+    The usual cause is a type mismatch (case ids read as text, the Series
+    keyed by int), which would otherwise give an empty or partial result
+    without a word.
+    """
+    matched = int(cases.isin(index).sum()) if len(cases) else 0
+    if matched == len(cases):
+        return
+    extra = index[~index.isin(cases)]
+    missing = cases[~cases.isin(index)]
+    types = {type(x).__name__ for x in index[:100]}, {type(x).__name__ for x in cases[:100]}
+    cause = (
+        f" The Series' ids are {'/'.join(sorted(types[0]))} and the log's are "
+        f"{'/'.join(sorted(types[1]))}: convert one, e.g. series.index = "
+        "series.index.astype(str)."
+        if types[0] != types[1]
+        else ""
+    )
+    how = "none" if matched == 0 else f"only {matched:,} of the {len(cases):,}"
+    warnings.warn(
+        f"The {name!r} Series of {func}() matches {how} of the log's cases (e.g. log cases "
+        f"{missing[:3].tolist()!r} are not in it"
+        + (f"; its ids {extra[:3].tolist()!r} are not in the log" if len(extra) else "")
+        + f"); cases without a value are treated as not selected.{cause}",
+        JourneymineWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def filter_cases(
@@ -403,6 +472,7 @@ def filter_cases(
     max_duration: str | pd.Timedelta | _dt.timedelta | None = None,
     variants: int | Sequence[tuple[Any, ...]] | None = None,
     where: pd.Series | Callable[[pd.DataFrame], pd.Series] | None = None,
+    within: str | pd.Timedelta | _dt.timedelta | None = None,
 ) -> Any:
     """Keep the whole cases that meet every condition given.
 
@@ -417,9 +487,12 @@ def filter_cases(
     starts_with, ends_with : activity or list of activities, optional
         Keep cases whose first (last) event is one of them.
     follows : (a, b), optional
-        Keep cases in which ``b`` directly follows ``a`` somewhere.
+        Keep cases in which ``b`` directly follows ``a`` somewhere (with
+        ``within``: at most that long after it).
     eventually : (a, b), optional
-        Keep cases with a ``b`` somewhere after their first ``a``.
+        Keep cases with a ``b`` somewhere after their first ``a``. With
+        ``within``: cases where some ``b`` comes after some ``a`` (in log
+        order) with ``0 <= t_b - t_a <= within``.
     min_events, max_events : int, optional
         Bounds (inclusive) on the number of events of a case.
     min_duration, max_duration : str or Timedelta, optional
@@ -433,6 +506,10 @@ def filter_cases(
         A boolean Series indexed by case id (cases it does not list are
         dropped), or a callable taking :meth:`JourneyLog.case_table` and
         returning such a Series (or one boolean per row).
+    within : str or Timedelta, optional
+        Only with ``follows`` or ``eventually``: the longest time allowed
+        from ``a`` to ``b`` (inclusive), e.g. ``"7D"``; it applies to both
+        when both are given.
 
     Returns
     -------
@@ -466,6 +543,13 @@ def filter_cases(
     [2]
     >>> jm.filter_cases(log, where=lambda t: t["events"] > 1).cases.tolist()
     [1, 2]
+
+    Time-bounded sequences: a ``buy`` at most a day after an ``ad``:
+
+    >>> jm.filter_cases(log, eventually=("ad", "buy"), within="1D").cases.tolist()
+    [1]
+    >>> jm.filter_cases(log, follows=("ad", "view"), within="1D").cases.tolist()
+    [2]
     """
     func = "filter_cases"
     _check_log(log, func)
@@ -490,6 +574,13 @@ def filter_cases(
         known = list(log.activities)
         for name, acts in wanted:
             check_known_activities(log, acts, name, func, known)
+    if within is not None and follows is None and eventually is None:
+        raise ParameterError(
+            "The 'within' parameter of filter_cases() bounds the time from a to b in follows= or "
+            "eventually=: pass one of them, e.g. filter_cases(log, eventually=('Add to cart', "
+            "'Place order'), within='7D')."
+        )
+    cond["within"] = optional_duration_ns(within, "within", func)
     for name, value in (("min_events", min_events), ("max_events", max_events)):
         cond[name] = _count_arg(value, name)
     for name, value in (("min_duration", min_duration), ("max_duration", max_duration)):
@@ -719,3 +810,113 @@ def filter_events(
     return _apply(
         log, _event_mask, func, acts, bool(keep), bool(dedupe), lifecycle, lifecycle_column
     )
+
+
+# -- trim ------------------------------------------------------------------------------
+def _trim_mask(
+    log: JourneyLog, start: tuple[Any, ...], end: tuple[Any, ...], end_at: str
+) -> np.ndarray:
+    """Events from each case's first ``start`` event through its chosen ``end`` event."""
+    n_cases = log.n_cases
+    if n_cases == 0:
+        return np.zeros(0, dtype=bool)
+    is_s, is_e = activity_in(log, start), activity_in(log, end)
+    begin = np.full(n_cases, _INT64_MAX, dtype=np.int64)
+    starts = np.flatnonzero(is_s)
+    np.minimum.at(begin, log.case_codes[starts], starts)
+    has_start = begin < _INT64_MAX
+    stop = np.full(n_cases, -1, dtype=np.int64)
+    ends = np.flatnonzero(is_e)
+    if end_at == "last":
+        np.maximum.at(stop, log.case_codes[ends], ends)
+    elif ends.size:  # the first end event at or after the case's first start event
+        at = np.searchsorted(ends, np.where(has_start, begin, 0), side="left")
+        found = ends[np.minimum(at, ends.size - 1)]
+        inside = (at < ends.size) & (found < log.case_offsets[1:])
+        stop = np.where(inside, found, -1)
+    keep = has_start & (stop >= begin)
+    pos = np.arange(log.n_events, dtype=np.int64)
+    case = log.case_codes
+    return keep[case] & (pos >= begin[case]) & (pos <= stop[case])
+
+
+def trim(
+    log: JourneyLog | DaskJourneyLog,
+    start: Any,
+    end: Any,
+    *,
+    end_at: Literal["first", "last"] = "first",
+) -> Any:
+    """Keep, in every case, the events from its first ``start`` event through an ``end`` event.
+
+    Per case, the kept events run from the first event whose activity is
+    one of ``start`` through the first event at or after it whose activity
+    is one of ``end`` (``end_at="last"``: the last such event), both
+    included. Cases without such a pair are dropped, as any filter drops
+    cases. "After" follows the log's event order (case, timestamp, input
+    row).
+
+    Parameters
+    ----------
+    log : JourneyLog
+        The event log (in memory or Dask-backed).
+    start, end : activity or list of activities
+        The activities that open and close the kept part of a case.
+    end_at : {"first", "last"}, default="first"
+        Close at the first ``end`` event at or after the start (pm4py's
+        ``filter_between`` keeps this first pair), or at the last one
+        (bupaR's ``filter_trim``).
+
+    Returns
+    -------
+    JourneyLog
+        A log of the same kind, with the user's labels unchanged and
+        ``rejected`` kept (possibly empty: a :class:`JourneymineWarning`
+        says so in memory).
+
+    Raises
+    ------
+    ParameterError
+        An activity the log does not have (with the closest one), or an
+        unknown ``end_at``.
+
+    See Also
+    --------
+    filter_cases : Keep whole cases.
+    filter_time : Keep cases or events in a time interval.
+
+    Notes
+    -----
+    When ``start`` and ``end`` share an activity, an event of it can open
+    and close a case's kept part at once (``end`` "at or after" the start).
+    On a Dask-backed log the trim is lazy and runs per partition.
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> df = pd.DataFrame({"c": [1, 1, 1, 1, 1, 2, 2],
+    ...                    "a": ["ad", "view", "cart", "view", "cart", "view", "ad"],
+    ...                    "t": pd.date_range("2025-01-01", periods=7, freq="D")})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> jm.trim(log, "view", "cart").to_pandas()["a"].tolist()
+    ['view', 'cart']
+    >>> jm.trim(log, "view", "cart", end_at="last").to_pandas()["a"].tolist()
+    ['view', 'cart', 'view', 'cart']
+    >>> jm.trim(log, "ad", ["cart", "ad"]).cases.tolist()  # case 2: its "ad" opens and closes
+    [1, 2]
+    """
+    func = "trim"
+    _check_log(log, func)
+    check_option("end_at", end_at, ("first", "last"), func)
+    acts: dict[str, tuple[Any, ...]] = {}
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            raise ParameterError(
+                f"The {name!r} parameter of trim() must be an activity or a list of activities. "
+                f"Got None instead, e.g. trim(log, 'Add to cart', 'Place order')."
+            )
+        acts[name] = activities_arg(value, name, func) or ()
+    known = list(log.activities)
+    for name, value in acts.items():
+        check_known_activities(log, value, name, func, known)
+    return _apply(log, _trim_mask, func, acts["start"], acts["end"], end_at)

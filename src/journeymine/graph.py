@@ -925,9 +925,10 @@ class JourneyGraph:
 
 
 def _fmt_td(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return str(pd.Timedelta(value).round("s"))
+    """A duration in a table's display: the one formatter ("3 min", "2 h 10 min")."""
+    from journeymine._format import format_duration
+
+    return format_duration(value)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -148,6 +148,19 @@ class JourneyLog:
         return self.activity_labels.tolist()
 
     @property
+    def n_activities(self) -> int:
+        """Number of distinct activities (as the log's repr shows it).
+
+        Examples
+        --------
+        >>> import pandas as pd, journeymine as jm
+        >>> df = pd.DataFrame({"c": [1, 1, 2], "a": ["y", "x", "y"], "t": ["2025-01-01"] * 3})
+        >>> jm.from_pandas(df, case="c", activity="a", timestamp="t").n_activities
+        2
+        """
+        return int(self.activity_labels.shape[0])
+
+    @property
     def cases(self) -> pd.Index:
         """The distinct case ids, sorted.
 

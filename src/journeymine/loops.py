@@ -12,7 +12,7 @@ import pandas as pd
 from journeymine import _validation as v
 from journeymine._kernel import Kernel, LogMeta, run, segmented
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
-from journeymine.errors import JourneymineWarning, ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog
 from journeymine.model import JourneyModel, covered
 
@@ -87,7 +87,7 @@ class _LoopArgs:
                 f"{log.stage!r} are not in stages={names}; {self.name}() ignores their events "
                 "for stage regressions. Add them to stages= if they are stages.",
                 JourneymineWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         st = np.where(codes >= 0, table[np.maximum(codes, 0)] if table.size else -1, -1)
         return np.asarray(st, dtype=np.int64), names, np.zeros((len(names),) * 2, dtype=bool)

@@ -718,7 +718,7 @@ def _examples(values: Iterable[Any], k: int = 3) -> str:
     if not items:
         return "none"
     shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in items[:k])
-    return shown + (f", ... ({len(items)} in all)" if len(items) > k else "")
+    return shown + (f", ... ({len(items):,} in all)" if len(items) > k else "")
 
 
 def _is_number(value: Any) -> bool:
@@ -744,7 +744,7 @@ def _coverage_warning(
     name = f"model {model.name!r}" if model.name else "the model"
     if n_known == 0:
         what = (
-            f"None of the log's {len(log_acts)} activities is an activity of {name}, so "
+            f"None of the log's {len(log_acts):,} activities is an activity of {name}, so "
             "every event is an unknown activity: conformance is 0 %, and funnel and stage "
             "times are empty."
         )
@@ -799,12 +799,16 @@ def warn_coverage(
     n_known: int,
     n_events: int,
     *,
-    stacklevel: int = 3,
+    stacklevel: int | None = None,
 ) -> None:
-    """Warn (:class:`JourneymineWarning`) when a model hardly fits a log; see :func:`_coverage_warning`."""
+    """Warn (:class:`JourneymineWarning`) when a model hardly fits a log; see :func:`_coverage_warning`.
+
+    ``stacklevel`` defaults to the user's line (the first frame outside journeymine).
+    """
     text = _coverage_warning(model, activities, n_known, n_events)
     if text is not None:
-        warnings.warn(text, JourneymineWarning, stacklevel=stacklevel)
+        level = user_stacklevel() if stacklevel is None else stacklevel
+        warnings.warn(text, JourneymineWarning, stacklevel=level)
 
 
 def log_coverage(model: JourneyModel, log: Any) -> tuple[list[Any], int, int]:
@@ -873,13 +877,12 @@ def _pairs(what: str, value: Any, shape: str) -> tuple[tuple[Any, Any], ...]:
 class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
     """Any kernel of an analysis with a model, plus the model's coverage of the log.
 
-    The partial result carries, next to the analysis's own, a few of the log's
-    activities and the counts of known and all events, which add up over
-    partitions; ``finish`` warns once (see :func:`warn_coverage`) when the
-    model hardly fits the log, then finishes the analysis.
+    The partial result carries, next to the analysis's own, the log's distinct
+    activities (their union over partitions, so the warning's count is exact)
+    and the counts of known and all events, which add up over partitions;
+    ``finish`` warns once (see :func:`warn_coverage`) when the model hardly
+    fits the log, then finishes the analysis.
     """
-
-    _SAMPLE = 20  # activities kept per partial, for the warning's examples
 
     def __init__(self, inner: Kernel[Any, Any], model: JourneyModel) -> None:
         self.inner = inner
@@ -892,16 +895,16 @@ class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
 
     def part(self, log: Any) -> tuple[Any, tuple[list[Any], int, int]]:
         acts, known, events = log_coverage(self.model, log)
-        return self.inner.part(log), (acts[: self._SAMPLE], known, events)
+        return self.inner.part(log), (acts, known, events)
 
     def merge(self, a: Any, b: Any) -> Any:
         (pa, (acts_a, ka, na)), (pb, (acts_b, kb, nb)) = a, b
-        acts = acts_a + [x for x in acts_b if x not in acts_a]
-        return self.inner.merge(pa, pb), (acts[: self._SAMPLE], ka + kb, na + nb)
+        acts = list(dict.fromkeys([*acts_a, *acts_b]))  # the union, in first-seen order
+        return self.inner.merge(pa, pb), (acts, ka + kb, na + nb)
 
     def finish(self, merged: Any, meta: Any) -> Any:
         inner, (acts, known, events) = merged
-        warn_coverage(self.model, acts, known, events, stacklevel=user_stacklevel())
+        warn_coverage(self.model, acts, known, events)
         return self.inner.finish(inner, meta)
 
 

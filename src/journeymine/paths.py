@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from journeymine import filters as _f
-from journeymine._kernel import Kernel, LogMeta, run
-from journeymine._tables import ENDED
+from journeymine._kernel import Kernel, LogMeta, case_groups, run
+from journeymine._tables import DIFFERENCE, ENDED, NOT_STARTED
 from journeymine._validation import check_option
-from journeymine.errors import ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog, factorize
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.scale import DaskJourneyLog
 
-__all__ = ["ENDED", "paths", "step_matrix"]
+__all__ = ["DIFFERENCE", "ENDED", "NOT_STARTED", "paths", "step_matrix"]
 
 #: the row of :func:`step_matrix` for cases that have ended before a step
 
@@ -170,48 +172,193 @@ def paths(
 
 
 # -- step matrix ---------------------------------------------------------------------
-class _StepMatrix(Kernel[tuple[int, dict, np.ndarray], pd.DataFrame]):
-    name = "step_matrix"
 
-    def __init__(self, steps: int) -> None:
-        self.steps = steps
+# per group: (cases counted, {activity: cases per step}, not started per step, ended per step)
+_Counts = tuple[int, dict, np.ndarray, np.ndarray]
 
-    def part(self, log: JourneyLog) -> tuple[int, dict, np.ndarray]:
-        """(cases, {activity: cases per step}, cases ended per step)."""
+
+@dataclass(frozen=True)
+class _StepMatrix(Kernel[tuple[int, dict], pd.DataFrame]):
+    """step_matrix: per group of cases, how many cases do each activity at each step."""
+
+    steps: int
+    anchor: Any = None
+    groups: Any = None
+    name: str = field(default="step_matrix", init=False, repr=False)
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """The steps: ``1..steps``, or ``-steps..steps`` around the anchor."""
         k = self.steps
-        sizes = log.case_sizes
-        ended = np.array([(sizes < s).sum() for s in range(1, k + 1)], dtype=np.int64)
-        pos = log.position
-        early = pos < k
-        n_act = len(log.activity_labels)
-        counts = np.bincount(
-            log.activity_codes[early] * k + pos[early], minlength=n_act * k
-        ).reshape(n_act, k)
-        used = counts.sum(axis=1) > 0
-        labels = np.asarray(log.activity_labels, dtype=object)
-        table = {labels[i]: counts[i].astype(np.int64) for i in np.flatnonzero(used)}
-        return log.n_cases, table, ended
+        return np.arange(-k if self.anchor is not None else 1, k + 1, dtype=np.int64)
 
-    def merge(
-        self, a: tuple[int, dict, np.ndarray], b: tuple[int, dict, np.ndarray]
-    ) -> tuple[int, dict, np.ndarray]:
-        table = dict(a[1])
-        for key, counts in b[1].items():
-            table[key] = table[key] + counts if key in table else counts
-        return a[0] + b[0], table, a[2] + b[2]
+    def check(self, meta: LogMeta) -> _StepMatrix:
+        groups = self.groups
+        if groups is None:
+            return self
+        if isinstance(groups, pd.Series):
+            if not groups.index.is_unique:
+                raise ParameterError(
+                    "The 'groups' Series of step_matrix() must have one value per case id, but "
+                    "its index repeats some. Build it with one row per case, e.g. "
+                    "log.case_table().set_index('case')['<column>'] == '<value>'."
+                )
+            return self
+        if not isinstance(groups, str) or groups not in meta.columns:
+            raise ParameterError(
+                "The 'groups' parameter of step_matrix() must be a column of the log (a case's "
+                "group is its value on its first event) or a boolean pandas Series indexed by "
+                f"case id. Got {groups!r} instead; columns: {list(meta.columns)}."
+            )
+        if groups in (meta.case, meta.timestamp, meta.activity):
+            raise ParameterError(
+                f"The 'groups' parameter of step_matrix() cannot be the case, activity or "
+                f"timestamp column ({groups!r}). Pass a column that splits cases in two."
+            )
+        return self
 
-    def finish(self, merged: tuple[int, dict, np.ndarray], meta: LogMeta) -> pd.DataFrame:
-        n_cases, table, ended = merged
+    def part(self, log: JourneyLog) -> tuple[int, dict]:
+        """(cases, {group: (cases counted, {activity: cases per step}, not started per step,
+        ended per step)})."""
+        offsets = self.offsets
+        n_off, lowest = offsets.size, int(offsets[0])
+        if self.groups is None:
+            codes = np.zeros(log.n_cases, dtype=np.int64)
+            labels: list[Any] = [None]
+        else:
+            codes, index = case_groups(log, self.groups)
+            labels = list(index)
+        # each case's anchor position (-1: a virtual anchor just before the first event)
+        anchor_pos = np.full(log.n_cases, -1, dtype=np.int64)
+        counted = codes >= 0
+        if self.anchor is not None:
+            code = log.activity_labels.get_indexer(pd.Index([self.anchor], dtype=object))[0]
+            anchor_pos = np.full(log.n_cases, np.iinfo(np.int64).max, dtype=np.int64)
+            if code >= 0:
+                hit = np.flatnonzero(log.activity_codes == code)
+                np.minimum.at(anchor_pos, log.case_codes[hit], log.position[hit])
+            counted &= anchor_pos < np.iinfo(np.int64).max
+        n_groups, n_act = len(labels), len(log.activity_labels)
+        # the events inside the window: (group, activity, step) counts
+        ev_case = log.case_codes
+        offset = log.position - anchor_pos[ev_case]
+        inside = counted[ev_case] & (offset >= lowest) & (offset <= offsets[-1])
+        key = (codes[ev_case[inside]] * n_act + log.activity_codes[inside]) * n_off + (
+            offset[inside] - lowest
+        )
+        cells = np.bincount(key, minlength=n_groups * n_act * n_off).reshape(n_groups, n_act, n_off)
+        # cases not started (step before the first event) and ended (after the last)
+        cg = codes[counted]
+        before = anchor_pos[counted]  # events before the anchor
+        after = log.case_sizes[counted] - 1 - anchor_pos[counted]  # events after it
+        out: dict[Any, _Counts] = {}
+        act_labels = np.asarray(log.activity_labels, dtype=object)
+        for g, label in enumerate(labels):  # a loop over groups (few), not cases
+            mine = cg == g
+            n = int(mine.sum())
+            b, a = before[mine], after[mine]
+            not_started = np.array([(b < -o).sum() if o < 0 else 0 for o in offsets])
+            ended = np.array([(a < o).sum() if o > 0 else 0 for o in offsets])
+            used = np.flatnonzero(cells[g].sum(axis=1) > 0)
+            table = {act_labels[i]: cells[g, i].astype(np.int64) for i in used}
+            if n or self.groups is None:
+                out[label] = (n, table, not_started.astype(np.int64), ended.astype(np.int64))
+        return log.n_cases, out
+
+    def merge(self, a_: tuple[int, dict], b_: tuple[int, dict]) -> tuple[int, dict]:
+        a, b = a_[1], b_[1]
+        out = dict(a)
+        for key, (n, table, ns, en) in b.items():
+            if key not in out:
+                out[key] = (n, table, ns, en)
+                continue
+            n0, t0, ns0, en0 = out[key]
+            merged = dict(t0)
+            for act, counts in table.items():
+                merged[act] = merged[act] + counts if act in merged else counts
+            out[key] = (n0 + n, merged, ns0 + ns, en0 + en)
+        return a_[0] + b_[0], out
+
+    def finish(self, merged_: tuple[int, dict], meta: LogMeta) -> pd.DataFrame:
+        n_cases, merged = merged_
         if n_cases == 0:
             raise _f.no_cases_error("step_matrix")
-        labels = _sorted_labels(list(table))
-        values = np.vstack([table[a] for a in labels] + [ended]) / n_cases
-        index = pd.Index(pd.Series(labels + [ENDED], dtype=object), name="activity")
-        columns = pd.Index(range(1, self.steps + 1), name="step")
-        return pd.DataFrame(values, index=index, columns=columns)
+        offsets = self.offsets
+        columns = pd.Index(offsets.tolist(), name="step")
+        labels = _sorted_labels(sorted({a for v in merged.values() for a in v[1]}, key=str))
+        not_started, ended = _synthetic_rows(labels, anchored=self.anchor is not None)
+        extra = ([not_started] if self.anchor is not None else []) + [ended]
+        index = pd.Index(pd.Series(labels + extra, dtype=object), name="activity")
+
+        def matrix(counts: _Counts) -> pd.DataFrame:
+            n, table, not_started, ended = counts
+            zero = np.zeros(offsets.size, dtype=np.int64)
+            rows = [table.get(a, zero) for a in labels]
+            rows += ([not_started] if self.anchor is not None else []) + [ended]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.vstack(rows) / n if n else np.full((len(rows), offsets.size), np.nan)
+            table = pd.DataFrame(values, index=index, columns=columns)
+            table.attrs.update(rows_added)
+            return table
+
+        rows_added = {"ended": ended}
+        if self.anchor is not None:
+            rows_added["not_started"] = not_started
+
+        if self.groups is None:
+            return matrix(merged[None])
+        keys = list(merged)
+        if set(keys) == {True, False} and all(isinstance(k, (bool, np.bool_)) for k in keys):
+            keys = [True, False]
+        else:
+            keys = _sorted_labels(keys)
+        if len(keys) != 2:
+            seen = "no group" if not keys else f"{len(keys)} groups: {keys[:5]!r}"
+            raise ParameterError(
+                "The 'groups' parameter of step_matrix() must split the cases"
+                f"{' that have the anchor' if self.anchor is not None else ''} in exactly two "
+                f"groups; it gives {seen}. Pass a boolean Series by case id, e.g. "
+                "groups=log.case_table().set_index('case')['channel'] == 'web'."
+            )
+        first, second = (matrix(merged[k]) for k in keys)
+        both = pd.concat(
+            [first, second, first - second], axis=1, keys=[*keys, DIFFERENCE], names=["group"]
+        )
+        both.attrs.update(rows_added)
+        return both
 
 
-def step_matrix(log: JourneyLog | DaskJourneyLog, *, steps: int = 10) -> pd.DataFrame:
+def _synthetic_rows(labels: list[Any], *, anchored: bool) -> tuple[str, str]:
+    """The labels of the ``(not started)`` and ``(ended)`` rows, never an activity's.
+
+    An activity literally named ``(ended)`` keeps its name; the added row
+    then gets a star per clash (``(ended)*``), and a warning says so.
+    """
+    taken = {str(a) for a in labels}
+    out = []
+    for base in (NOT_STARTED, ENDED):
+        label = base
+        while label in taken:
+            label += "*"
+        if label != base and (anchored or base == ENDED):
+            warnings.warn(
+                f"step_matrix(): the log has an activity named {base!r}, so the row the "
+                f"matrix adds for cases {'not started yet' if base == NOT_STARTED else 'that ended'}"
+                f" is named {label!r} (also in df.attrs).",
+                JourneymineWarning,
+                stacklevel=user_stacklevel(),
+            )
+        out.append(label)
+    return out[0], out[1]
+
+
+def step_matrix(
+    log: JourneyLog | DaskJourneyLog,
+    *,
+    steps: int = 10,
+    anchor: Any = None,
+    groups: str | pd.Series | None = None,
+) -> pd.DataFrame:
     """What share of customers does what at each step of their journey.
 
     Parameters
@@ -219,21 +366,44 @@ def step_matrix(log: JourneyLog | DaskJourneyLog, *, steps: int = 10) -> pd.Data
     log : JourneyLog
         The event log (in memory or Dask-backed).
     steps : int, default=10
-        Number of steps (events from the start of each case) to show.
+        Number of steps (events from the start of each case) to show; with
+        ``anchor``, the number of steps on each side of it.
+    anchor : activity, optional
+        Centre the matrix on each case's first event of this activity: it
+        is step 0, and the steps run from ``-steps`` to ``+steps`` (step -1
+        is the event just before it). Cases without the anchor are left
+        out, and the shares are over the cases that have it.
+    groups : str or boolean pandas.Series, optional
+        A differential step matrix (retentioneering's): a column of the log
+        (a case's group is its value on its first event; it must take two
+        values) or a boolean Series indexed by case id (cases it lacks are
+        left out). The result holds the matrix of each group and their
+        difference.
 
     Returns
     -------
     pandas.DataFrame
-        Rows: the activities that occur in the first ``steps`` events of
-        some case (sorted), then ``"(ended)"``; columns: the steps
-        ``1..steps``. A cell is the share of all cases whose k-th event is
-        that activity, or, in the ``"(ended)"`` row, that have fewer than
-        k events. Each column sums to 1.
+        Rows: the activities that occur in the steps shown for some case
+        (sorted), then ``"(not started)"`` (only with ``anchor``) and
+        ``"(ended)"``; columns: the steps ``1..steps`` (with ``anchor``:
+        ``-steps..steps``). A cell is the share of the cases whose event at
+        that step is that activity; in ``"(not started)"``, of those whose
+        first event comes after that step; in ``"(ended)"``, of those whose
+        last event comes before it. Each column sums to 1 (NaN when no case
+        counts).
+
+        With ``groups``: the columns have two levels, ``group`` and ``step``:
+        the matrix of the first group, of the second, and ``"difference"``
+        (first minus second; rows are the union of the groups' rows). With
+        a boolean Series the first group is ``True``; otherwise the groups
+        come in sorted order.
 
     Raises
     ------
     ParameterError
-        If ``steps`` is not a positive int.
+        If ``steps`` is not a positive int, ``anchor`` is not an activity
+        of the log, or ``groups`` is not a column or a Series, or does not
+        split the cases in two.
     LogError
         If the log has no cases.
 
@@ -247,14 +417,44 @@ def step_matrix(log: JourneyLog | DaskJourneyLog, *, steps: int = 10) -> pd.Data
     >>> import pandas as pd, journeymine as jm
     >>> df = pd.DataFrame({"c": [1, 1, 2], "a": ["ad", "buy", "view"],
     ...                    "t": pd.date_range("2025-01-01", periods=3, freq="D")})
-    >>> matrix = jm.step_matrix(jm.from_pandas(df, case="c", activity="a", timestamp="t"), steps=2)
-    >>> matrix  # doctest: +NORMALIZE_WHITESPACE
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> jm.step_matrix(log, steps=2)  # doctest: +NORMALIZE_WHITESPACE
     step       1    2
     activity
     ad       0.5  0.0
     buy      0.0  0.5
     view     0.5  0.0
     (ended)  0.0  0.5
+
+    Centred on the purchase, over the one case that has it:
+
+    >>> jm.step_matrix(log, steps=1, anchor="buy")  # doctest: +NORMALIZE_WHITESPACE
+    step            -1    0    1
+    activity
+    ad             1.0  0.0  0.0
+    buy            0.0  1.0  0.0
+    (not started)  0.0  0.0  0.0
+    (ended)        0.0  0.0  1.0
+
+    Differential, between the cases that saw the ad and the others:
+
+    >>> saw_ad = pd.Series({1: True, 2: False})
+    >>> jm.step_matrix(log, steps=1, groups=saw_ad)["difference"]  # doctest: +NORMALIZE_WHITESPACE
+    step        1
+    activity
+    ad        1.0
+    view     -1.0
+    (ended)   0.0
     """
-    _f._check_log(log, "step_matrix")
-    return run(_StepMatrix(_f.check_steps(steps, "step_matrix")), log)
+    func = "step_matrix"
+    _f._check_log(log, func)
+    k = _f.check_steps(steps, func)
+    if anchor is not None:
+        if isinstance(anchor, (list, tuple, set)):
+            raise ParameterError(
+                f"The 'anchor' parameter of {func}() must be one activity. Got {anchor!r} instead."
+            )
+        known = log.activities
+        if known:  # an empty log says so below, after the kernel
+            _f.check_known_activities(log, [anchor], "anchor", func, known)
+    return run(_StepMatrix(k, anchor, groups), log)

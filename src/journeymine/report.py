@@ -10,10 +10,13 @@ so it can be mailed or attached to a ticket as is. Every user string
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import html
 import re
-from collections.abc import Callable, Sequence
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,11 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, once_per_call
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
-
     from journeymine.graph import JourneyGraph
     from journeymine.log import JourneyLog
     from journeymine.model import JourneyModel
@@ -44,12 +45,57 @@ LOOP_KINDS = ("self_loop", "rework", "return", "repeat_purchase", "stage_regress
 
 Progress = Callable[[str], None]
 
+#: lanes and steps of the report's picture of representative journeys (the table has all)
+REPORT_LANES, REPORT_STEPS = 6, 8
+
 #: the report's representative journeys are skipped above this many variants
 MAX_REPRESENTATIVE_VARIANTS = 20_000
 
 
 def _quiet(_: str) -> None:
     return None
+
+
+# -- where the time goes -------------------------------------------------------
+class Timings:
+    """Where the time of a report goes: ``(step, seconds)`` in the order they ran.
+
+    ``with timings("draw graph"): ...`` times one step; steps of the same
+    name add up. The command line's ``--profile`` prints :meth:`table`.
+    """
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+        #: CPU seconds of this process per step (on a busy machine, wall time is not the cost)
+        self.cpu: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.steps[step] = self.steps.get(step, 0.0) + time.perf_counter() - start
+            self.cpu[step] = self.cpu.get(step, 0.0) + time.process_time() - start_cpu
+
+    @property
+    def total(self) -> float:
+        """Seconds of all steps."""
+        return sum(self.steps.values())
+
+    def table(self) -> str:
+        """One line per step, the slowest first: wall and CPU seconds, share of the total."""
+        total = self.total or 1.0
+        rows = sorted(self.steps.items(), key=lambda kv: -kv[1])
+        width = max((len(k) for k in self.steps), default=4)
+        lines = [f"{'step':<{width}}  {'wall':>9}  {'cpu':>9}  share"]
+        lines += [
+            f"{k:<{width}}  {v:7.2f} s  {self.cpu.get(k, 0.0):7.2f} s  {v / total:5.1%}"
+            for k, v in rows
+        ]
+        cpu = sum(self.cpu.values())
+        lines.append(f"{'total':<{width}}  {self.total:7.2f} s  {cpu:7.2f} s")
+        return "\n".join(lines)
 
 
 # -- analysis -----------------------------------------------------------------
@@ -85,6 +131,8 @@ class Analysis:
     #: why a so-what table was not computed
     so_what_skipped: dict[str, str] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
+    #: how long each step took (printed by ``journeymine check --profile``)
+    timings: Timings = field(default_factory=Timings)
 
     @property
     def conformance_rate(self) -> float | None:
@@ -126,6 +174,7 @@ def _validate(log: Any, model: Any, graph: Any, top_variants: Any, func: str) ->
         )
 
 
+@once_per_call
 def analyse(
     log: JourneyLog,
     *,
@@ -137,20 +186,21 @@ def analyse(
     func: str = "build_report_html",
     segment: str | None = None,
     outcome: str | None = None,
+    as_of: Any = None,
+    funnel_options: dict[str, Any] | None = None,
+    timings: Timings | None = None,
 ) -> Analysis:
-    """Compute the tables and draw the figures of the report (private to the package)."""
-    from journeymine.conformance import check
-    from journeymine.discovery import discover, variants
-    from journeymine.funnel import funnel, stage_durations
-    from journeymine.loops import find_loops, loop_summary
-    from journeymine.plot import (
-        detached_figures,
-        plot_conformance,
-        plot_funnel,
-        plot_graph,
-        plot_stage_flow,
-        plot_variants,
-    )
+    """Compute the tables and draw the figures of the report (private to the package).
+
+    ``as_of`` (when the data was extracted) goes to the funnel and the time in
+    stage; ``funnel_options`` (``ordered``, ``within``) to the funnel.
+    """
+    t = timings if timings is not None else Timings()
+    with t("import analyses"):
+        from journeymine.conformance import check
+        from journeymine.discovery import discover, variants
+        from journeymine.funnel import funnel, stage_durations
+        from journeymine.loops import find_loops, loop_summary
 
     _validate(log, model, graph, top_variants, func)
     if title is None:
@@ -161,11 +211,14 @@ def analyse(
             title += f": {model.name}"
     progress("discovering the journey graph")
     if graph is None:
-        graph = discover(log)
-    top = variants(log, top=int(top_variants))
+        with t("discover"):
+            graph = discover(log)
+    with t("variants"):
+        top = variants(log, top=int(top_variants))
     progress("finding loops")
-    loops = find_loops(log, model=model)
-    loop_cases = loop_summary(log, model=model)
+    with t("loops"):
+        loops = find_loops(log, model=model)
+        loop_cases = loop_summary(log, model=model)
     a = Analysis(
         log=log,
         model=model,
@@ -174,89 +227,117 @@ def analyse(
         variants=top,
         loops=loops,
         loop_cases=loop_cases,
+        timings=t,
     )
     if model is not None:
         progress("checking conformance")
-        a.conformance = check(log, model)
+        with t("check"):
+            a.conformance = check(log, model)
         progress("computing the funnel and time in stage")
-        a.funnel = funnel(log, model)
-        a.durations = stage_durations(log, model)
-        # visits, open ones censored; a case quiet for 30 days before the data ends has left
-        end = pd.Timestamp(int(log.time.max()), tz="UTC" if log.tz_aware else None)
-        a.durations_summary = stage_durations(log, model, summary=True, as_of=end)
+        with t("funnel"):
+            a.funnel = funnel(log, model, as_of=as_of, **(funnel_options or {}))
+        with t("stage durations"):
+            a.durations = stage_durations(log, model, as_of=as_of)
+            # visits, open ones censored; a case quiet for 30 days before the data ends has left
+            end = pd.Timestamp(int(log.time.max()), tz="UTC" if log.tz_aware else None)
+            a.durations_summary = stage_durations(
+                log, model, summary=True, as_of=end if as_of is None else as_of
+            )
     if segment is not None:
         from journeymine.compare import compare
 
         progress(f"comparing the groups of {segment!r}")
         a.segment = segment
-        a.segments = compare(log, segment, model=model)
+        with t("compare segments"):
+            a.segments = compare(log, segment, model=model)
     progress("measuring what matters: impact, drift, channels, representative journeys")
     _so_what(a, outcome)
     _retention(a)
 
     progress("drawing")
-    figs = a.figures
+    with t("import matplotlib and plots"):
+        from journeymine.plot import detached_figures
+
     with detached_figures():
-        n_nodes = len(graph.nodes)
-        ax = plot_graph(graph, model=model)
-        cap = (
-            f"The journey customers took: {n_nodes} touchpoints and {len(graph.edges)} moves "
-            "between them. Boxes and arrows are sized by the number of cases; orange dashed "
-            "arcs are moves back to an earlier stage."
-        )
-        figs["graph"] = Figure("graph", cap, ax)
-        ax = plot_variants(top, top=int(top_variants))
-        figs["variants"] = Figure(
-            "variants", f"The {len(top)} most common journeys, one block per touchpoint.", ax
-        )
-        if a.conformance is not None:
-            try:
-                overlay: Axes | None = plot_conformance(a.conformance, model=model)
-            except ParameterError:
-                overlay = None
-            if overlay is not None:
-                figs["conformance"] = Figure(
-                    "conformance",
-                    "Designed against actual journey, stage move by stage move: moves both "
-                    "designed and taken, designed but never taken, and taken but not designed.",
-                    overlay,
-                )
-        if model is not None:
-            figs["stage_flow"] = Figure(
-                "stage_flow",
-                "How customers flow between the stages: bars are stage visits, bands the moves "
-                "forward (as wide as their number), dashed arcs the moves back.",
-                plot_stage_flow(log, model),
-            )
-        if a.funnel is not None:
-            figs["funnel"] = Figure(
-                "funnel",
-                "Cases reaching each stage, with the conversion from the stage before.",
-                plot_funnel(a.funnel),
-            )
-        if a.durations_summary is not None and a.durations_summary["visits"].sum():
-            from journeymine.plot.explain import plot_time_in_stage
-
-            figs["stage_durations"] = Figure(
-                "stage_durations",
-                "Time in stage per visit (a visit runs from its first event in the stage to "
-                "the next event in another stage): Kaplan–Meier median with its 95 % "
-                "interval, and the 90th percentile. Visits still under way are censored, "
-                "not left out.",
-                plot_time_in_stage(a.durations_summary),
-            )
-        if a.segments is not None:
-            from journeymine.plot.explore import plot_compare
-
-            figs["segments"] = Figure(
-                "segments",
-                f"Each group of {segment!r} (its value on the case's first event): dots are "
-                "shares of the group's cases, bars their 95 % Wilson intervals, rings a "
-                "difference to the other cases with p < 0.05.",
-                plot_compare(a.segments),
-            )
-        _so_what_figures(a)
+        _draw_figures(a, top_variants)
     return a
+
+
+def _draw_figures(a: Analysis, top_variants: int) -> None:
+    """Draw every figure of the report once (rendered to SVG later, PNG only on request)."""
+    from journeymine.plot import (
+        plot_conformance,
+        plot_funnel,
+        plot_graph,
+        plot_stage_flow,
+        plot_variants,
+    )
+
+    graph, model, log, top, t = a.graph, a.model, a.log, a.variants, a.timings
+
+    def add(name: str, caption: str, draw: Callable[[], Any]) -> None:
+        with t(f"draw {name}"):
+            try:
+                ax = draw()
+            except ParameterError:
+                ax = None
+        if ax is not None:
+            a.figures[name] = Figure(name, caption, ax)
+
+    add(
+        "graph",
+        f"The journey customers took: {len(graph.nodes)} touchpoints and {len(graph.edges)} "
+        "moves between them. Boxes and arrows are sized by the number of cases; orange dashed "
+        "arcs are moves back to an earlier stage.",
+        lambda: plot_graph(graph, model=model),
+    )
+    add(
+        "variants",
+        f"The {len(top)} most common journeys, one block per touchpoint.",
+        lambda: plot_variants(top, top=int(top_variants), max_length=REPORT_STEPS * 2),
+    )
+    if a.conformance is not None:
+        add(
+            "conformance",
+            "Designed against actual journey, stage move by stage move: moves both "
+            "designed and taken, designed but never taken, and taken but not designed.",
+            lambda: plot_conformance(a.conformance, model=model),
+        )
+    if model is not None:
+        add(
+            "stage_flow",
+            "How customers flow between the stages: bars are stage visits, bands the moves "
+            "forward (as wide as their number), dashed arcs the moves back.",
+            lambda: plot_stage_flow(log, model),
+        )
+    if a.funnel is not None:
+        add(
+            "funnel",
+            "Cases reaching each stage, with the conversion from the stage before.",
+            lambda: plot_funnel(a.funnel),
+        )
+    if a.durations_summary is not None and a.durations_summary["visits"].sum():
+        from journeymine.plot.explain import plot_time_in_stage
+
+        add(
+            "stage_durations",
+            "Time in stage per visit (a visit runs from its first event in the stage to "
+            "the next event in another stage): Kaplan–Meier median with its 95 % "
+            "interval, and the 90th percentile. Visits still under way are censored, "
+            "not left out.",
+            lambda: plot_time_in_stage(a.durations_summary),
+        )
+    if a.segments is not None:
+        from journeymine.plot.explore import plot_compare
+
+        add(
+            "segments",
+            f"Each group of {a.segment!r} (its value on the case's first event): dots are "
+            "shares of the group's cases, bars their 95 % Wilson intervals, rings a "
+            "difference to the other cases with an adjusted p < 0.05 (Holm).",
+            lambda: plot_compare(a.segments),
+        )
+    _so_what_figures(a, add)
 
 
 def _so_what(a: Analysis, outcome: str | None) -> None:
@@ -266,29 +347,40 @@ def _so_what(a: Analysis, outcome: str | None) -> None:
     from journeymine.impact import deviation_impact
     from journeymine.representatives import representatives
 
-    log, model = a.log, a.model
+    log, model, t = a.log, a.model, a.timings
     if model is not None and (outcome is not None or model.purchase):
-        a.so_what["impact"] = deviation_impact(log, model, outcome=outcome)
+        with t("deviation impact"):
+            a.so_what["impact"] = deviation_impact(log, model, outcome=outcome)
     if model is not None and log.n_cases:
         span = pd.Timedelta(int(log.time.max() - log.time.min()))
         freq = (
             "D" if span < pd.Timedelta(days=60) else "W" if span < pd.Timedelta(days=730) else "M"
         )
-        a.so_what["drift"] = conformance_drift(log, model, freq=freq)
+        with t("conformance drift"):
+            a.so_what["drift"] = conformance_drift(log, model, freq=freq)
     if log.channel is not None:
-        a.so_what["channels"] = channel_switches(log, summary=True)
+        with t("channel switches"):
+            a.so_what["channels"] = channel_switches(log, summary=True)
     if log.n_cases:
         from journeymine.discovery import variant_ids
 
         n_variants = variant_ids(log)[1].size
         if n_variants <= MAX_REPRESENTATIVE_VARIANTS:  # the cost grows with variants squared
-            a.so_what["representatives"] = representatives(log, coverage=0.8)
+            with t("representatives"), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", JourneymineWarning)  # said in the section
+                a.so_what["representatives"] = representatives(log, coverage=0.8)
+            for w in caught:
+                if issubclass(w.category, JourneymineWarning):
+                    a.so_what_skipped["representatives"] = str(w.message)
+                else:  # pragma: no cover - not ours to swallow
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         else:
             a.so_what_skipped["representatives"] = (
                 f"The log has {n_variants:,} variants; representative journeys are computed up "
                 f"to {MAX_REPRESENTATIVE_VARIANTS:,} (their cost grows with the square of the "
                 "number of variants). Filter the log, then call jm.representatives(log)."
             )
+    _attribution(a)
 
 
 def so_what_lines(a: Analysis) -> list[str]:
@@ -296,7 +388,7 @@ def so_what_lines(a: Analysis) -> list[str]:
     t, lines = a.so_what, []
     impact = t.get("impact")
     if impact is not None and impact["diff"].notna().any():
-        harmful = impact[impact["hi"] < 0]
+        harmful = impact[(impact["hi"] < 0) & (impact["p_adjusted"] < 0.05)]
         if len(harmful):
             worst = harmful.iloc[0]
             stage = f" at {worst['stage']}" if worst["stage"] is not None else ""
@@ -306,7 +398,7 @@ def so_what_lines(a: Analysis) -> list[str]:
                 f"{worst['hi']:+.3g}], impact {worst['impact']:+,.1f}"
             )
         else:
-            lines.append("deviation impact: no deviation lowers the outcome beyond its interval")
+            lines.append("deviation impact: no deviation lowers the outcome (adjusted p < 0.05)")
     drift = t.get("drift")
     if drift is not None and len(drift):
         changed = drift.loc[drift["changed"], "period"].astype(str).tolist()
@@ -330,7 +422,7 @@ def so_what_lines(a: Analysis) -> list[str]:
     return lines
 
 
-def _so_what_figures(a: Analysis) -> None:
+def _so_what_figures(a: Analysis, add: Callable[[str, str, Callable[[], Any]], None]) -> None:
     from journeymine.plot.explain import (
         plot_channel_switches,
         plot_drift,
@@ -338,36 +430,40 @@ def _so_what_figures(a: Analysis) -> None:
         plot_representatives,
     )
 
-    t, figs = a.so_what, a.figures
-    if "impact" in t and t["impact"]["diff"].notna().any():
-        figs["impact"] = Figure(
+    t = a.so_what
+    if "impact" in t and t["impact"]["lo"].notna().any():  # rows with an interval to draw
+        add(
             "impact",
-            "Each kind of deviation against comparable cases without it, stage by stage: the "
-            "difference in outcome with its 95 % bootstrap interval; impact = difference × "
-            "cases with the deviation.",
-            plot_impact(t["impact"]),
+            "Each kind of deviation against cases at the same point of their journey without "
+            "it (landmark design): the difference in outcome with its 95 % interval, coloured "
+            "when its Holm-adjusted p-value is below 0.05; impact = difference × cases with "
+            "the deviation.",
+            lambda: plot_impact(t["impact"]),
         )
     if "drift" in t and len(t["drift"]):
-        figs["drift"] = Figure(
+        add(
             "drift",
             "Share of conforming cases by the period of their first event, with Wilson 95 % "
-            "intervals; rings mark a change from the period before (p < 0.01).",
-            plot_drift(t["drift"]),
+            "intervals; rings mark a change from the period before (Holm-adjusted p < 0.01).",
+            lambda: plot_drift(t["drift"]),
         )
     if "channels" in t and len(t["channels"]):
-        figs["channels"] = Figure(
+        add(
             "channels",
             "How often customers switch from one channel (row) to another (column) between "
             "consecutive events.",
-            plot_channel_switches(t["channels"]),
+            lambda: plot_channel_switches(t["channels"]),
         )
     if "representatives" in t and len(t["representatives"]):
-        reps = t["representatives"].head(12)
-        figs["representatives"] = Figure(
+        reps = t["representatives"].head(REPORT_LANES)
+        add(
             "representatives",
-            "The journeys that stand for most cases (each case within 30 % edit distance of "
-            "its representative), one lane each.",
-            plot_representatives(reps, model=a.model),
+            f"The {len(reps)} journeys that stand for the most cases (each case within 30 % edit "
+            "distance of its representative), one lane each, coloured by stage; the table "
+            "below lists every representative with its full journey.",
+            lambda: plot_representatives(
+                reps, model=a.model, max_steps=REPORT_STEPS, by_stage=False
+            ),
         )
 
 
@@ -377,17 +473,10 @@ def _e(value: Any) -> str:
 
 
 def _fmt_td(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    td = pd.Timedelta(value)
-    s = td.total_seconds()
-    if s < 60:
-        return f"{s:.0f} s"
-    if s < 3600:
-        return f"{s / 60:.0f} min"
-    if s < 86400:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:,.1f} days"
+    """A duration in a table: the one formatter (at most two units, "2 h 10 min")."""
+    from journeymine._format import format_duration
+
+    return format_duration(value)
 
 
 _PCT_WORDS = ("share", "conversion", "rate", "_pct")
@@ -461,26 +550,44 @@ def _cards(items: Sequence[tuple[str, str]]) -> str:
     )
 
 
+#: width of a section's content in a 1280 px window (CSS px), and the smallest text wanted
+CONTENT_PX = 1020
+MIN_TEXT_PX = 9.5
+
+
+def _figure_width(svg: str) -> tuple[float, bool]:
+    """(CSS width, needs scrolling): the width at which the smallest text is MIN_TEXT_PX.
+
+    A picture is shown at up to 1.25 times its natural size, never past the
+    column; when its smallest text would then read under MIN_TEXT_PX, it is
+    shown larger, in a box that scrolls sideways, rather than unreadable.
+    """
+    m = re.search(r'viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) ([0-9.]+)"', svg[:2000])
+    if m is None:
+        return float(CONTENT_PX), False
+    width_pt = float(m.group(1))
+    sizes = [float(x) for x in re.findall(r"font-size: ([0-9.]+)px", svg)]
+    smallest = min(sizes, default=10.0)
+    natural = min(CONTENT_PX, width_pt * 4 / 3 * 1.25)
+    needed = MIN_TEXT_PX * width_pt / max(smallest, 1e-6)
+    width = max(natural, needed)
+    return width, width > CONTENT_PX
+
+
 def _figure(fig: Figure | None) -> str:
     if fig is None:
         return ""
-    m = re.search(r'width="([0-9.]+)pt"', fig.svg[:500])
-    style = ""
-    if m:  # grow small pictures a little, never past the column
-        style = (
-            f" style='max-width:{min(1000, float(m.group(1)) * 4 / 3 * 1.25):.0f}px;margin:auto'"
-        )
-    svg = fig.svg.replace("<svg ", f"<svg{style} ", 1) if style else fig.svg
+    width, scroll = _figure_width(fig.svg)
+    if scroll:
+        style = f" style='width:{width:.0f}px;max-width:none'"
+    else:
+        style = f" style='max-width:{width:.0f}px;margin:auto'"
+    svg = fig.svg.replace("<svg ", f"<svg{style} ", 1)
+    if scroll:
+        svg = f"<div class='fig-scroll'>{svg}</div>"
     return (
         f"<figure id='fig-{_e(fig.name)}'>{svg}<figcaption>{_e(fig.caption)}</figcaption></figure>"
     )
-
-
-def _figure_pair(first: Figure | None, second: Figure | None) -> str:
-    """Two figures side by side on wide screens (one under the other on narrow ones)."""
-    if first is None or second is None:
-        return _figure(first) + _figure(second)
-    return f"<div class='two'><div>{_figure(first)}</div><div>{_figure(second)}</div></div>"
 
 
 def _section(anchor: str, heading: str, body: str, intro: str = "") -> str:
@@ -497,7 +604,9 @@ header{background:var(--accent);color:#fff;padding:28px 0 22px}
 header .wrap,main,nav .wrap{max-width:1120px;margin:0 auto;padding:0 24px}
 header h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
 header p{margin:0;color:#bcccdc;font-size:13px}
-nav{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0}
+nav{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:20}
+html{scroll-padding-top:52px}
+section,figure{scroll-margin-top:52px}
 nav a{display:inline-block;padding:10px 12px 9px;color:var(--muted);text-decoration:none;
 font-size:13px;border-bottom:2px solid transparent}
 nav a:hover{color:var(--ink);border-bottom-color:var(--hi)}
@@ -516,6 +625,7 @@ overflow:hidden;text-overflow:ellipsis}
 .card .label{font-size:12px;color:var(--muted)}
 figure{margin:12px 0;text-align:center}
 figure svg{display:block;width:100%;height:auto}
+.fig-scroll{overflow-x:auto}
 figcaption{font-size:13px;color:var(--muted);margin-top:4px}
 .table-wrap{overflow-x:auto;margin:6px 0 10px}
 table{border-collapse:collapse;font-size:13px;min-width:40%}
@@ -541,9 +651,9 @@ def _log_section(a: Analysis) -> str:
     first = _timestamp(log, log.time.min()) if log.n_events else None
     last = _timestamp(log, log.time.max()) if log.n_events else None
     span = (last - first) if first is not None else None
-    from journeymine.discovery import variants
+    from journeymine.discovery import variant_ids
 
-    n_variants = len(variants(log))
+    n_variants = variant_ids(log)[1].size if log.n_cases else 0
     cards = [
         ("cases", f"{log.n_cases:,}"),
         ("events", f"{log.n_events:,}"),
@@ -573,12 +683,14 @@ def _log_section(a: Analysis) -> str:
             + (f" Read from <code>{_e(log.source)}</code>." if log.source else "")
             + "</p>"
         )
-    act = pd.Series(log.activity_labels.take(log.activity_codes)).value_counts()
+    per_code = np.bincount(log.activity_codes, minlength=len(log.activity_labels))
+    order = np.argsort(-per_code, kind="stable")
+    order = order[per_code[order] > 0]
     acts = pd.DataFrame(
         {
-            "activity": act.index,
-            "events": act.to_numpy(),
-            "share": act.to_numpy() / max(log.n_events, 1),
+            "activity": np.asarray(log.activity_labels)[order],
+            "events": per_code[order],
+            "share": per_code[order] / max(log.n_events, 1),
         }
     )
     parts.append(
@@ -720,7 +832,9 @@ def _conformance_section(a: Analysis) -> str:
     cards.append(("deviations", f"{len(dev):,}"))
     if "case" in dev.columns:
         cards.append(("cases with a deviation", f"{dev['case'].nunique():,}"))
-    body = _cards(cards) + _figure_pair(a.figures.get("conformance"), a.figures.get("stage_flow"))
+    body = (
+        _cards(cards) + _figure(a.figures.get("conformance")) + _figure(a.figures.get("stage_flow"))
+    )
     compare = getattr(rep, "compare", None)
     if isinstance(compare, pd.DataFrame) and "status" in compare.columns:
         stage_moves = compare
@@ -743,9 +857,16 @@ def _funnel_section(a: Analysis) -> str:
     if a.funnel is None:
         return ""
     f = a.funnel.rename(
-        columns={"median_time_to_reach": "median time to reach", "dropped_out": "stopped here"}
+        columns={
+            "median_time_to_reach": "median time to reach",
+            "dropped_out": "stopped here",
+            "without_previous": "without the stage before",
+        }
     )
     body = _figure(a.figures.get("funnel")) + html_table(f, caption="Funnel")
+    note = a.funnel.attrs.get("note")  # reach counted in any order: cases skip stages
+    if note:
+        body += f"<p class='note'>{_e(note)}</p>"
     return _section(
         "funnel",
         "Funnel",
@@ -762,12 +883,15 @@ def _segment_section(a: Analysis) -> str:
 
     def cell(row: Any) -> str:
         if row.metric == "median_duration":
-            text = f"{row.value:.1f} d ({row.lo:.1f}–{row.hi:.1f})"
+            days = 86400.0  # compare() gives median durations in days
+            text = (
+                f"{_fmt_td(row.value * days)} ({_fmt_td(row.lo * days)}–{_fmt_td(row.hi * days)})"
+            )
         elif row.metric == "median_events":
             text = f"{row.value:g} ({row.lo:g}–{row.hi:g})"
         else:
             text = f"{row.value:.1%} ({row.lo:.1%}–{row.hi:.1%})"
-        return text + (" *" if row.p_value < 0.05 else "")
+        return text + (" *" if row.p_adjusted < 0.05 else "")
 
     cells = pd.DataFrame(
         {
@@ -784,8 +908,9 @@ def _segment_section(a: Analysis) -> str:
         _figure(a.figures.get("segments"))
         + html_table(wide, caption=f"Groups of {a.segment!r}", max_rows=100)
         + "<p class='note'>Value (95 % interval): Wilson intervals for shares, a seeded "
-        "bootstrap for medians (durations in days). * the group differs from all other cases "
-        "with p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median test).</p>"
+        "bootstrap for medians. * the group differs from all other cases "
+        "with an adjusted p &lt; 0.05 (two-proportion or Fisher's exact test; Mood's median "
+        "test; Holm's adjustment within each family of metrics).</p>"
     )
     return _section(
         "segments",
@@ -878,10 +1003,7 @@ def _loops_section(a: Analysis) -> str:
 def _durations_section(a: Analysis) -> str:
     if a.durations_summary is None:
         return ""
-    from journeymine.plot.explain import duration_unit
-
     s = a.durations_summary
-    unit, size = duration_unit(pd.concat([s["median"], s["p90"]]))
     table = s[["stage", "visits", "open"]].copy()
     for col, name in (
         ("median", "median"),
@@ -889,9 +1011,9 @@ def _durations_section(a: Analysis) -> str:
         ("median_hi", "median, high"),
         ("p90", "90th percentile"),
     ):
-        table[f"{name} ({unit})"] = (pd.to_timedelta(s[col]) / size).round(2)
+        table[name] = pd.to_timedelta(s[col])  # each cell in its own unit: 3 min, 4.2 d
     body = _figure(a.figures.get("stage_durations")) + html_table(
-        table, caption=f"Time in stage per visit, in {unit} (Kaplan–Meier, open visits censored)"
+        table, caption="Time in stage per visit (Kaplan–Meier, open visits censored)"
     )
     return _section(
         "durations",
@@ -926,7 +1048,7 @@ def _drift_section(a: Analysis) -> str:
     t = a.so_what.get("drift")
     if t is None:
         return ""
-    shown = t.assign(period=t["period"].astype(str)).drop(columns=["p_value"])
+    shown = t.assign(period=t["period"].astype(str)).drop(columns=["p_value", "p_adjusted"])
     body = _figure(a.figures.get("drift")) + html_table(
         shown.round(4), caption="Conformance by period", max_rows=60
     )
@@ -959,7 +1081,11 @@ def _representatives_section(a: Analysis) -> str:
             f"<p class='note'>{_e(note)}</p>",
             "The fewest journeys that represent 80 % of the cases.",
         )
-    body = _figure(a.figures.get("representatives")) + html_table(
+    note = a.so_what_skipped.get("representatives")
+    body = (f"<p class='note'>{_e(note)}</p>" if note else "") + _figure(
+        a.figures.get("representatives")
+    )
+    body += html_table(
         t.round({"share": 4, "cumulative_share": 4, "mean_distance": 3}),
         caption="Representative journeys",
         max_rows=20,
@@ -1034,7 +1160,7 @@ def _retention_section(a: Analysis) -> str:
     t = a.so_what.get("retention")
     if t is None:
         return ""
-    body = _figure_pair(a.figures.get("retention"), a.figures.get("retention_curve"))
+    body = _figure(a.figures.get("retention")) + _figure(a.figures.get("retention_curve"))
     body += _figure(a.figures.get("time_to_return"))
     body += html_table(a.so_what["repurchase"], caption="Repeat purchase")
     body += html_table(a.so_what["time_to_return"], caption="Time to the second purchase")
@@ -1069,12 +1195,86 @@ def retention_lines(a: Analysis) -> list[str]:
     ]
 
 
+#: the report's attribution intervals are bootstrapped up to this many cases
+_ATTRIBUTION_CI_CASES = 100_000
+
+
+def _attribution(a: Analysis) -> None:
+    """Attribution tables and figures (issue 25): when there are channels and purchases."""
+    if a.log.channel is None or a.model is None or not a.model.purchase or not a.log.n_cases:
+        return
+    from journeymine.attribution import attribution, conversion_paths
+    from journeymine.plot import detached_figures
+    from journeymine.plot.attribution import plot_attribution, plot_conversion_paths
+
+    ci = 0.95 if a.log.n_cases <= _ATTRIBUTION_CI_CASES else None
+    table = attribution(a.log, model=a.model, ci=ci)
+    paths = conversion_paths(a.log, model=a.model, top=20)
+    a.so_what["attribution"] = table
+    a.so_what["conversion_paths"] = paths
+    if not len(table):
+        return
+    interval = (
+        "with 95 % case-bootstrap intervals"
+        if ci
+        else f"(no intervals above {_ATTRIBUTION_CI_CASES:,} cases)"
+    )
+    with detached_figures():
+        a.figures["attribution"] = Figure(
+            "attribution",
+            "Each channel's share of the purchases under seven attribution models, "
+            f"{interval}. A purchase's path is the channels of the case's events in the 30 "
+            "days before it, after the previous purchase.",
+            plot_attribution(table),
+        )
+        if len(paths):
+            a.figures["conversion_paths"] = Figure(
+                "conversion_paths",
+                "The most frequent channel paths to a purchase, with the share of such paths "
+                "that end in a purchase and the median time from first touch to purchase.",
+                plot_conversion_paths(paths),
+            )
+
+
+def _attribution_section(a: Analysis) -> str:
+    table = a.so_what.get("attribution")
+    if table is None:
+        return ""
+    paths = a.so_what["conversion_paths"]
+    wide = table.pivot(index="touch", columns="model", values="share")
+    wide = wide[list(dict.fromkeys(table["model"]))]
+    wide.columns = [f"{m} share" for m in wide.columns]  # shown as percentages
+    wide = wide.reset_index()
+    no_touch = table.attrs.get("no_touch", 0)
+    body = (
+        _figure(a.figures.get("attribution"))
+        + html_table(wide, caption="Share of purchases by channel and model")
+        + f"<p class='note'>{no_touch:,} purchases had no channel touch in the 30 days "
+        "before them and credit nobody.</p>"
+        + _figure(a.figures.get("conversion_paths"))
+        + html_table(paths.round({"conversion_rate": 4}), caption="Top paths", max_rows=20)
+    )
+    return _section(
+        "attribution",
+        "Attribution",
+        body,
+        "Which channels earn the purchases: first, last, linear, time-decay, position-based, "
+        "Shapley and Markov (removal effect) credit side by side.",
+    )
+
+
 def _render(a: Analysis) -> str:
     from journeymine.plot import to_svg
 
     for fig in a.figures.values():
-        if not fig.svg:
-            fig.svg = to_svg(fig.ax, close=False)
+        if not fig.svg:  # each figure is rendered to SVG once, however often the page is built
+            with a.timings(f"svg {fig.name}"):
+                fig.svg = to_svg(fig.ax, close=False)
+    with a.timings("html sections"):
+        return _page(a)
+
+
+def _page(a: Analysis) -> str:
     sections = [_log_section(a), _graph_section(a), _variants_section(a)]
     nav = [("log", "Event log"), ("graph", "Journey graph"), ("variants", "Variants")]
     if a.model is not None:
@@ -1102,6 +1302,7 @@ def _render(a: Analysis) -> str:
         (_channels_section, "channels", "Channels"),
         (_representatives_section, "representatives", "Representatives"),
         (_retention_section, "retention", "Retention"),
+        (_attribution_section, "attribution", "Attribution"),
     ):
         html_part = render(a)
         if html_part:
@@ -1219,7 +1420,7 @@ def write_report(
       the most frequent moves;
     - the top variants, as a table and a picture;
     - with ``model``: the conformance summary, the designed-vs-actual
-      overlay next to the stage flow, deviations by kind and by stage, the funnel (table and
+      overlay and the stage flow, deviations by kind and by stage, the funnel (table and
       picture), loops (returns, repeat purchases, self-loops, rework,
       moves back), the time in stage per visit (Kaplan–Meier), which
       deviations matter (deviation impact on conversion or ``outcome``) and
@@ -1294,16 +1495,44 @@ def write_analysis(
     path = Path(path)
     progress("writing the report")
     page = _render(a)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    with _writable(path, "report"), a.timings("write html"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
     if out_dir is not None:
-        write_files(a, Path(out_dir), progress=progress)
+        with _writable(Path(out_dir), "out_dir"):
+            write_files(a, Path(out_dir), progress=progress)
     return path
+
+
+class _writable:  # noqa: N801 - used as a context, like a function
+    """Turn an OSError while writing ``path`` into a ParameterError that says what to do."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path, self.what = path, what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if isinstance(exc, OSError):
+            where = exc.filename if getattr(exc, "filename", None) else self.path
+            reason = exc.strerror or type(exc).__name__
+            raise ParameterError(
+                f"Cannot write the {'report' if self.what == 'report' else 'figures and tables'}"
+                f" to {str(self.path)!r}: {reason} ({str(where)!r}). Choose a "
+                f"{'file' if self.what == 'report' else 'folder'} in a place you can write to, "
+                "e.g. a path under your home folder or the current one."
+            ) from exc
 
 
 def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            # pandas writes zoned times ~7x slower than naive ones: same text, written naive
+            utc = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+            out[col] = (utc.astype(str) + "+00:00").where(utc.notna(), "")
+            continue
         if out[col].dtype == object and out[col].map(lambda v: isinstance(v, tuple)).any():
             out[col] = out[col].map(
                 lambda v: " > ".join(map(str, v)) if isinstance(v, tuple) else v
@@ -1320,7 +1549,8 @@ def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> l
     progress("writing PNG figures")
     for fig in a.figures.values():
         p = out_dir / f"{fig.name}.png"
-        p.write_bytes(to_png(fig.ax, close=False))
+        with a.timings(f"png {fig.name}"):
+            p.write_bytes(to_png(fig.ax, close=False))
         written.append(p)
     progress("writing CSV tables")
     tables: dict[str, pd.DataFrame | None] = {
@@ -1338,6 +1568,7 @@ def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> l
     for name, df in tables.items():
         if isinstance(df, pd.DataFrame):
             p = out_dir / f"{name}.csv"
-            _csv_frame(df).to_csv(p, index=False)
+            with a.timings(f"csv {name}"):
+                _csv_frame(df).to_csv(p, index=False)
             written.append(p)
     return written

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import numbers
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,8 @@ _MAX_CANDIDATES = 2_000  # candidates per round of the greedy choice
 _MAX_PAIRS = 1_000_000_000  # candidate-variant pairs compared at most
 _EXACT_PAIRS = 100_000_000  # every variant a candidate when that compares at most this many
 _EPS = 1e-6  # float32 distances against the tolerance
+_NEARLY_ALL = 0.25  # warn when the representatives are this share of the variants or more
+_FEW = 20  # ... and at least this many
 
 
 def representatives(
@@ -37,6 +39,7 @@ def representatives(
     tolerance: float = 0.3,
     seed: int | np.random.Generator | None = 0,
     assign: bool = False,
+    activity_map: Mapping[Any, Any] | Callable[[Any], Any] | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """The few journeys that represent most cases.
 
@@ -63,6 +66,11 @@ def representatives(
         as frequent; the same seed gives the same choice.
     assign : bool, default=False
         Also return which journey represents each case.
+    activity_map : dict or callable, optional
+        Group activities before comparing journeys: a dict from activity to
+        its group (activities it does not list keep their name), or a
+        function of the activity. Sequences in the result are then of groups
+        (e.g. ``{"View shoe": "View product", "View hat": "View product"}``).
 
     Returns
     -------
@@ -91,16 +99,21 @@ def representatives(
     ------
     ParameterError
         If ``k`` is not a positive int or exceeds the number of variants,
-        ``coverage`` is outside (0, 1], ``tolerance`` outside [0, 1], or
-        ``assign`` is not a bool; or if even the first round of candidates
-        would compare more pairs of journeys than the limit (see Notes).
+        ``coverage`` is outside (0, 1], ``tolerance`` outside [0, 1],
+        ``assign`` is not a bool, or ``activity_map`` is neither a dict nor
+        a callable; or if even the first round of candidates would compare
+        more pairs of journeys than the limit (see Notes).
 
     Warns
     -----
     JourneymineWarning
-        When the log has too many variants for every one to be a candidate,
-        so that the journeys were chosen among candidates (see Notes), and
-        when the search stopped at its limit before reaching ``coverage``.
+        When the journeys hardly repeat: more than a quarter of the distinct
+        journeys (and at least 20) are needed as representatives. Then cut
+        long journeys into sessions first (:func:`sessionize`), group
+        activities with ``activity_map=``, or raise ``tolerance``. Also when
+        the log has too many variants for every one to be a candidate, so
+        that the journeys were chosen among candidates (see Notes), and when
+        the search stopped at its limit before reaching ``coverage``.
 
     Notes
     -----
@@ -139,9 +152,9 @@ def representatives(
     350,000 variants, need about 720 M). A first round above the limit
     raises :class:`ParameterError`; a later round that would pass it is not
     started, ``complete`` is False, and the warning says the coverage was
-    not reached. Reduce the number of distinct journeys first: filter the
-    cases, group similar activities under one name, or split long journeys
-    into sessions.
+    not reached. Reduce the number of distinct journeys first: cut long
+    journeys into sessions (:func:`sessionize`), group activities with
+    ``activity_map=``, or filter the cases (:func:`filter_cases`).
 
     Examples
     --------
@@ -185,8 +198,16 @@ def representatives(
         )
     v.check_bool(assign, "assign", func)
     v.seed_arg(seed, func)
+    if activity_map is not None and not (
+        isinstance(activity_map, Mapping) or callable(activity_map)
+    ):
+        raise ParameterError(
+            f"The 'activity_map' parameter of {func}() must be a dict from activity to group, "
+            f"a function of the activity, or None. Got {type(activity_map).__name__} instead, "
+            "e.g. activity_map={'View shoe': 'View product', 'View hat': 'View product'}."
+        )
     kernel = _Representatives(
-        None if k is None else int(k), float(coverage), float(tolerance), seed
+        None if k is None else int(k), float(coverage), float(tolerance), seed, activity_map
     )
     table, assignment = run(kernel, log)
     return (table, assignment) if assign else table
@@ -200,17 +221,29 @@ _Partial = tuple[
 class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
     name = "representatives"
 
-    def __init__(self, k: int | None, coverage: float, tolerance: float, seed: Any) -> None:
+    def __init__(
+        self,
+        k: int | None,
+        coverage: float,
+        tolerance: float,
+        seed: Any,
+        activity_map: Any = None,
+    ) -> None:
         self.k = k
         self.coverage = coverage
         self.tolerance = tolerance
         self.seed = seed
+        self.activity_map = activity_map
 
     def part(self, log: JourneyLog) -> _Partial:
         from journeymine.discovery import variant_ids
 
         vid, rep = variant_ids(log)
         labels = np.asarray(log.activity_labels, dtype=object)
+        if self.activity_map is not None:  # once per activity
+            group = self.activity_map
+            get = group.get if isinstance(group, Mapping) else None
+            labels[:] = [get(a, a) if get else group(a) for a in labels]
         off, codes = log.case_offsets, log.activity_codes
         seqs = np.empty(rep.size, dtype=object)
         ends = np.cumsum(off[rep + 1] - off[rep])
@@ -223,9 +256,14 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
             seqs[:] = [
                 tuple(flat[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
             ]
-        variants = pd.DataFrame(
-            {"sequence": seqs, "cases": np.bincount(vid, minlength=rep.size).astype(np.int64)}
-        )
+        counts = np.bincount(vid, minlength=rep.size).astype(np.int64)
+        if self.activity_map is not None:  # variants that became equal become one
+            same, uniq = pd.factorize(pd.Series(seqs, dtype=object))
+            seqs = np.empty(len(uniq), dtype=object)
+            seqs[:] = list(uniq)
+            counts = np.bincount(same, weights=counts, minlength=len(uniq)).astype(np.int64)
+            vid = np.asarray(same, dtype=np.int64)[vid]
+        variants = pd.DataFrame({"sequence": seqs, "cases": counts})
         n = log.n_cases
         duration = log.time[off[1:] - 1] - log.time[off[:-1]] if n else np.empty(0, dtype=np.int64)
         cases = pd.DataFrame({"case": log.case_labels, "variant": vid, "duration": duration})
@@ -266,6 +304,16 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
         chosen, dist, notes = _choose(
             seqs, weight, self.k, self.coverage, self.tolerance, self.seed
         )
+        if self.k is None and len(chosen) >= max(_FEW, _NEARLY_ALL * n_var):
+            warnings.warn(
+                f"representatives() needed {len(chosen):,} journeys to represent "
+                f"{self.coverage:.0%} of the cases, {len(chosen) / n_var:.0%} of the {n_var:,} "
+                "distinct journeys: the journeys hardly repeat, so few stand for many. Cut long "
+                "journeys into sessions first (jm.sessionize(log, gap='30min')), group similar "
+                "activities with activity_map={...}, or raise tolerance.",
+                JourneymineWarning,
+                stacklevel=user_stacklevel(),
+            )
         _warn_partial(notes, self.k, self.coverage)
         table, assignment = _tables(seqs, weight, chosen, dist, case_var, cases, meta)
         table.attrs.update(notes)
@@ -552,9 +600,9 @@ def _warn_partial(notes: dict[str, Any], k: int | None, coverage: float) -> None
         "Each journey gains the most cases among the candidates seen so far and every case is "
         "measured against every chosen journey, but a variant that was never a candidate "
         f"might have represented more cases.{short} For the plain greedy choice, reduce the "
-        "number of distinct journeys (to about 10,000 or fewer): filter the cases "
-        "(jm.filter_cases), group similar activities under one name, or split long journeys "
-        "into sessions.",
+        "number of distinct journeys (to about 10,000 or fewer): cut long journeys into "
+        "sessions (jm.sessionize(log, gap='30min')), group similar activities with "
+        "activity_map={...}, or filter the cases (jm.filter_cases).",
         JourneymineWarning,
         stacklevel=user_stacklevel(),
     )
@@ -564,8 +612,9 @@ def _too_many(n: int, m: int, pairs: int) -> str:
     return (
         f"representatives() would compare {pairs:,} pairs of journeys ({m:,} candidates "
         f"among the log's {n:,} variants), more than its limit of {_MAX_PAIRS:,}. Reduce "
-        "the number of distinct journeys first: filter the cases (jm.filter_cases), group "
-        "similar activities under one name, or split long journeys into sessions."
+        "the number of distinct journeys first: cut long journeys into sessions "
+        "(jm.sessionize(log, gap='30min')), group similar activities with activity_map={...}, "
+        "or filter the cases (jm.filter_cases)."
     )
 
 

@@ -132,12 +132,14 @@ def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list
 
 def _rewarn(found: Sequence[list[tuple[type, str]]]) -> None:
     """Re-raise, once each, the warnings the partitions raised."""
+    from journeymine.errors import user_stacklevel
+
     seen: set[tuple[type, str]] = set()
     for batch in found:
         for category, message in batch:
             if (category, message) not in seen:
                 seen.add((category, message))
-                warnings.warn(message, category, stacklevel=4)
+                warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 # -- validation pass --------------------------------------------------------------
@@ -390,6 +392,21 @@ class DaskJourneyLog:
             self._labels()
         return list(self._cache["activities"])
 
+    @property
+    def n_activities(self) -> int:
+        """Number of distinct activities (computed on first use, then cached).
+
+        Examples
+        --------
+        >>> import pandas as pd, dask.dataframe as dd
+        >>> from journeymine.scale import from_dask
+        >>> df = pd.DataFrame({"c": [1, 2], "a": ["y", "x"], "t": ["2025-01-01"] * 2})
+        >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
+        ...           timestamp="t").n_activities
+        2
+        """
+        return len(self.activities)
+
     def _labels(self) -> None:
         """Count the cases and list the activities, in one pass over the partitions."""
         dask = _import_dask("DaskJourneyLog")
@@ -455,6 +472,29 @@ class DaskJourneyLog:
         row = self._spec.row
         inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
         return replace(self, _input=inputs, _events=events, _n_events=-1, _cache={})
+
+    def _transform(
+        self,
+        fn: Callable[..., dict[str, Any]],
+        meta_fn: Callable[[pd.DataFrame, str], pd.DataFrame],
+        *args: Any,
+    ) -> DaskJourneyLog:
+        """A lazily rewritten copy with the same events: ``fn(partition_log, *args)`` gives columns.
+
+        The hook of :func:`journeymine.sessionize`: ``fn`` returns new or
+        replaced columns (arrays in the partition log's order) computed from
+        each partition's whole cases, which must stay whole in their
+        partition; ``meta_fn(meta, case)`` describes the result's columns
+        from the current (empty) meta frame. Every event is kept, so the
+        sizes and time range stay known.
+        """
+        meta = meta_fn(self._events._meta, self.case)
+        events = self._events.map_partitions(
+            _transform_part, self._spec, fn, meta, *args, meta=meta
+        )
+        row = self._spec.row
+        inputs = events.map_partitions(_input_order, row, meta=meta.drop(columns=row))
+        return replace(self, _input=inputs, _events=events, _cache={})
 
     def case_table(self) -> pd.DataFrame:
         """One row per case, as :func:`journeymine.case_table` (through its kernel)."""
@@ -586,6 +626,24 @@ def _filter_part(
         return part
     mask = fn(log, *args)
     return part.sort_values(spec.row, kind="stable").iloc[log.rows[mask]]
+
+
+def _transform_part(
+    part: pd.DataFrame,
+    spec: _Spec,
+    fn: Callable[..., dict[str, Any]],
+    meta: pd.DataFrame,
+    *args: Any,
+) -> pd.DataFrame:
+    """One partition with the columns ``fn(partition_log, *args)`` gives, in log order."""
+    log = _part_log(part, spec)
+    if log is None:
+        return meta
+    rows = part.sort_values(spec.row, kind="stable").iloc[log.rows].reset_index(drop=True)
+    new = fn(log, *args)
+    return rows.assign(**{k: pd.Series(v, index=rows.index) for k, v in new.items()})[
+        list(meta.columns)
+    ]
 
 
 def _input_order(part: pd.DataFrame, row: str) -> pd.DataFrame:

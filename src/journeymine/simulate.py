@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import JourneymineWarning, ModelError, ParameterError
+from journeymine.errors import JourneymineWarning, ModelError, ParameterError, user_stacklevel
 from journeymine.log import JourneyLog, from_pandas
 from journeymine.model import JourneyModel
 
@@ -395,7 +395,7 @@ class _Walker:
                 "journey can pass it: all drop out before it. Map activities to it or make it "
                 "optional.",
                 JourneymineWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         # Deviation kinds this model leaves room for.
         kinds = [_UNKNOWN]

@@ -232,21 +232,34 @@ class _Visits(Kernel[pd.DataFrame, pd.DataFrame]):
 
 # -- Kaplan–Meier summary -------------------------------------------------------------
 def km_summary(
-    duration: np.ndarray, is_open: np.ndarray, stage: np.ndarray, stages: Any, ci: float = 0.95
+    duration: np.ndarray,
+    is_open: np.ndarray,
+    stage: np.ndarray,
+    stages: Any,
+    ci: float = 0.95,
+    case: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per stage: visits, open, Kaplan–Meier median with its interval, and p90.
 
     ``duration`` is int64 ns, ``is_open`` marks right-censored visits. The
-    survival curve is ``scipy.stats.ecdf`` on ``CensoredData``; the median's
-    interval is where the pointwise confidence band of the survival function
-    (log-log method) crosses one half. Quantiles the curve never reaches
-    (too many open visits) are NaT.
+    survival curve is ``scipy.stats.ecdf`` on ``CensoredData``. Without
+    ``case``, the median's interval is where the pointwise confidence band
+    of the survival function (log-log method) crosses one half, which
+    assumes independent visits. With ``case`` (a code per visit, the same
+    for the visits of one case), it is a case (cluster) bootstrap
+    percentile interval: :func:`cluster_median_interval`. Quantiles the
+    curve never reaches (too many open visits) are NaT.
     """
     rows = []
     for s, name in enumerate(stages):  # a loop over stages, not cases
         sel = stage == s
         d, o = duration[sel], is_open[sel]
-        rows.append((name, int(sel.sum()), int(o.sum()), *_km_quantiles(d, o, ci)))
+        q = _km_quantiles(d, o, ci)
+        if case is not None and d.size and not o.all():
+            rng = np.random.default_rng(s)  # seeded per stage: the same table every run
+            lo, hi = cluster_median_interval(d, o, case[sel], ci, rng)
+            q = (q[0], lo, hi, q[3])
+        rows.append((name, int(sel.sum()), int(o.sum()), *q))
     out = pd.DataFrame(
         rows, columns=["stage", "visits", "open", "median", "median_lo", "median_hi", "p90"]
     )
@@ -256,6 +269,62 @@ def km_summary(
     out["visits"] = out["visits"].astype(np.int64)
     out["open"] = out["open"].astype(np.int64)
     return out
+
+
+#: case-bootstrap resamples behind a median's interval, and the most distinct times used
+CLUSTER_RESAMPLES = 400
+_TIME_GRID = 1024
+
+
+def cluster_median_interval(
+    duration: np.ndarray,
+    is_open: np.ndarray,
+    case: np.ndarray,
+    ci: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Percentile interval of the Kaplan–Meier median from resampling *cases*, not visits.
+
+    A case's visits stay together in a resample (each case is drawn with
+    its multinomial count, its visits weighted by it), so an interval stays
+    valid when cases visit a stage many times and differ from each other.
+    The weighted survival curves are computed on the distinct times (on
+    1,024 quantiles of the times when there are more; the interval's ends
+    are then rounded up to that grid). Returns NaN for an end the resampled
+    curves do not reach.
+    """
+    from scipy import sparse
+
+    d = duration.astype(np.float64)
+    times = np.unique(d)
+    if times.size > _TIME_GRID:
+        times = np.unique(np.quantile(d, np.linspace(0, 1, _TIME_GRID + 1)))
+    col = np.searchsorted(times, d)  # rounded up to the grid
+    labels, codes = np.unique(case, return_inverse=True)
+    n_cases = labels.size
+    shape = (n_cases, times.size)
+    ended = sparse.csr_matrix(((~is_open).astype(np.float64), (codes, col)), shape=shape)
+    left = sparse.csr_matrix((np.ones(d.size), (codes, col)), shape=shape)
+    medians = np.empty(CLUSTER_RESAMPLES)
+    chunk = max(1, 2_000_000 // n_cases)
+    for b in range(0, CLUSTER_RESAMPLES, chunk):  # blocks of resamples, not cases
+        m = min(chunk, CLUSTER_RESAMPLES - b)
+        draws = rng.integers(0, n_cases, size=(m, n_cases)) + np.arange(m)[:, None] * n_cases
+        weights = np.bincount(draws.ravel(), minlength=m * n_cases).reshape(m, n_cases)
+        dead = np.asarray((ended.T @ weights.T).T)  # resample x time
+        out = np.asarray((left.T @ weights.T).T)
+        at_risk = np.cumsum(out[:, ::-1], axis=1)[:, ::-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(at_risk > 0, 1 - dead / at_risk, 1.0)
+        surv = np.cumprod(factor, axis=1)
+        below = surv <= 0.5 + 1e-12
+        reached = below.any(axis=1)
+        medians[b : b + m] = np.where(reached, times[np.argmax(below, axis=1)], np.inf)
+    alpha = 1 - ci
+    lo, hi = np.quantile(medians, [alpha / 2, 1 - alpha / 2], method="inverted_cdf")
+    return (float(lo) if np.isfinite(lo) else float("nan")), (
+        float(hi) if np.isfinite(hi) else float("nan")
+    )
 
 
 def _km_quantiles(d: np.ndarray, o: np.ndarray, ci: float) -> tuple[float, float, float, float]:

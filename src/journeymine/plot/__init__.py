@@ -17,6 +17,9 @@ Modules, by figure family:
 - ``interactive``: the pan-and-zoom journey map of the HTML report;
 - ``explore``: slicing and exploring (:func:`plot_paths`, :func:`plot_step_matrix`,
   :func:`plot_compare`, :func:`plot_graph_compare`);
+- ``time``: the views of time (:func:`plot_dotted_chart`, :func:`plot_performance_spectrum`,
+  :func:`plot_activity_over_time`);
+- ``attribution``: :func:`plot_attribution`, :func:`plot_conversion_paths`;
 - ``explain``: the so-what analyses (:func:`plot_impact`, :func:`plot_drift`,
   :func:`plot_channel_switches`, :func:`plot_representatives`, :func:`plot_time_in_stage`);
 - ``retention``: cohort triangles, retention curves and survival curves
@@ -27,7 +30,9 @@ from __future__ import annotations
 
 from journeymine.plot._base import detached_figures as detached_figures
 from journeymine.plot._base import fmt_duration as fmt_duration
+from journeymine.plot.attribution import plot_attribution, plot_conversion_paths
 from journeymine.plot.charts import plot_funnel, plot_stage_durations, plot_variants
+from journeymine.plot.clusters import plot_clusters
 from journeymine.plot.explain import (
     plot_channel_switches,
     plot_drift,
@@ -40,9 +45,20 @@ from journeymine.plot.export import plot_svg, to_png, to_svg
 from journeymine.plot.graph import plot_graph
 from journeymine.plot.overlay import plot_conformance, plot_model, plot_stage_flow
 from journeymine.plot.retention import plot_retention, plot_time_to_return
+from journeymine.plot.time import (
+    plot_activity_over_time,
+    plot_dotted_chart,
+    plot_performance_spectrum,
+)
 
 __all__ = [
+    "plot_activity_over_time",
+    "plot_dotted_chart",
+    "plot_performance_spectrum",
+    "plot_attribution",
+    "plot_conversion_paths",
     "plot_channel_switches",
+    "plot_clusters",
     "plot_compare",
     "plot_drift",
     "plot_graph_compare",

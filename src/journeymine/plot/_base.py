@@ -94,20 +94,21 @@ def _fmt_count(n: Any) -> str:
     return f"{n:,}"
 
 
+#: the words of :data:`journeymine._format.DURATION_UNITS` for axis labels
+UNIT_WORDS = {"s": "seconds", "min": "minutes", "h": "hours", "d": "days"}
+
+
 def fmt_duration(value: Any) -> str:
-    """A short text for a duration: ``45s``, ``12m``, ``5.2h``, ``3.1d`` (empty for NaT)."""
+    """A short text for a duration, in at most two units: ``42 s``, ``3 min``, ``2 h 10 min``.
+
+    The one formatter of :func:`journeymine._format.format_duration`, with
+    an empty text (not a dash) for NaT, so that a missing label draws nothing.
+    """
     if value is None or pd.isna(value):
         return ""
-    s = pd.Timedelta(value).total_seconds()
-    if s < 60:
-        return f"{s:.0f}s"
-    if s < 3600:
-        return f"{s / 60:.0f}m"
-    if s < 86400:
-        return f"{s / 3600:.1f}h"
-    if s < 86400 * 100:
-        return f"{s / 86400:.1f}d"
-    return f"{s / 86400:,.0f}d"
+    from journeymine._format import format_duration
+
+    return format_duration(value)
 
 
 def _wrap(name: Any, width: int = 16, lines: int = 2) -> str:

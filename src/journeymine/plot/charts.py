@@ -122,7 +122,7 @@ def plot_funnel(
             "stage, in any order), so cases can skip a stage. For a strict funnel use "
             "jm.funnel(log, model, ordered=True).",
             transform=ax.transAxes,
-            fontsize=7,
+            fontsize=8,
             color=_INK,
             va="top",
             wrap=True,
@@ -251,7 +251,7 @@ def plot_variants(
                 i,
                 f"… +{len(seq) - max_length}",
                 va="center",
-                fontsize=7,
+                fontsize=8,
                 color="#616e7c",
             )
     share = (
@@ -284,9 +284,9 @@ def plot_variants(
             loc="upper left",
             bbox_to_anchor=(1.0, 1.0),
             frameon=False,
-            fontsize=7,
+            fontsize=8,
             title="touchpoints",
-            title_fontsize=8,
+            title_fontsize=9,
             ncol=1 if len(handles) <= 16 else 2,
         )
     ax.set_title(title or f"Top {k} variants", fontsize=10, color=_INK, loc="left")
@@ -294,12 +294,11 @@ def plot_variants(
 
 
 def _duration_unit(values: np.ndarray) -> tuple[float, str]:
-    med = float(np.median(values)) if values.size else 0.0
-    if med < 2 * 3600:
-        return 60.0, "minutes"
-    if med < 2 * 86400:
-        return 3600.0, "hours"
-    return 86400.0, "days"
+    from journeymine._format import duration_unit
+    from journeymine.plot._base import UNIT_WORDS
+
+    name, seconds = duration_unit(values)
+    return seconds, UNIT_WORDS[name]
 
 
 def plot_stage_durations(

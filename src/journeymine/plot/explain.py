@@ -37,13 +37,6 @@ _GOOD = "#2f855a"
 _BAR = "#3e7cb1"
 _STAGE_COLOURS = ["#3e7cb1", "#2f855a", "#b7791f", "#c53030", "#6b46c1", "#319795", "#975a16"]
 
-_UNITS = (
-    ("seconds", pd.Timedelta(seconds=1)),
-    ("minutes", pd.Timedelta(minutes=1)),
-    ("hours", pd.Timedelta(hours=1)),
-    ("days", pd.Timedelta(days=1)),
-)
-
 
 def _axes(ax: Any, func: str, figsize: tuple[float, float]) -> Axes:
     from journeymine.plot._base import _check_ax, _new_axes
@@ -69,10 +62,11 @@ def _need(table: Any, columns: list[str], func: str, source: str) -> pd.DataFram
 
 
 def duration_unit(values: Any) -> tuple[str, pd.Timedelta]:
-    """The unit (name, length) that shows typical durations as numbers between 1 and ~1000.
+    """The unit (name, length) in which typical durations read as numbers of 1 or more.
 
-    Chosen from the median of the non-missing values; the report's time-in-stage
-    table and :func:`plot_time_in_stage` both use it, so they show the same unit.
+    :func:`journeymine._format.duration_unit` (one unit chooser for every
+    axis), with the length as a Timedelta; chosen from the median of the
+    non-missing values.
 
     Examples
     --------
@@ -81,15 +75,12 @@ def duration_unit(values: Any) -> tuple[str, pd.Timedelta]:
     >>> duration_unit(pd.to_timedelta(["3h", "20h"]))[0]
     'hours'
     """
+    from journeymine._format import duration_unit as _unit
+    from journeymine.plot._base import UNIT_WORDS
+
     td = pd.to_timedelta(pd.Series(np.asarray(values).ravel())).dropna()
-    if td.empty:
-        return "days", pd.Timedelta(days=1)
-    typical = td.median()
-    name, size = _UNITS[0]
-    for n, s in _UNITS:
-        if typical >= s:
-            name, size = n, s
-    return name, size
+    name, seconds = _unit(td.dt.total_seconds().to_numpy(dtype=float))
+    return UNIT_WORDS[name], pd.Timedelta(seconds=seconds)
 
 
 # -- deviation impact -------------------------------------------------------------
@@ -113,9 +104,11 @@ def plot_impact(
     -------
     matplotlib.axes.Axes
         One row per (kind, stage): a dot at ``diff`` (with minus without)
-        and a line from ``lo`` to ``hi``, red when the whole interval is
-        below 0, green above, grey when it holds 0; the impact (diff x cases
-        with it) is written on the right.
+        and a line from ``lo`` to ``hi``, red when the deviation lowers the
+        outcome with an *adjusted* p-value (``p_adjusted``) below 0.05,
+        green when it raises it, grey otherwise (a legend says so); the
+        impact (diff x cases with it) is written on the right. Rows below
+        ``min_cases`` (no interval) are not drawn.
 
     Raises
     ------
@@ -134,12 +127,18 @@ def plot_impact(
     """
     cols = ["kind", "stage", "cases_with", "diff", "lo", "hi", "impact"]
     table = _need(table, cols, "plot_impact", "jm.deviation_impact(log, model)")
-    shown = table.dropna(subset=["diff"])
+    shown = table.dropna(subset=["diff", "lo", "hi"])
     shown = shown.reindex(shown["impact"].abs().sort_values(ascending=False).index)[:top]
     shown = shown.iloc[::-1]  # the largest at the top
     ax = _axes(ax, "plot_impact", (8.5, 0.42 * max(len(shown), 3) + 1.4))
     y = np.arange(len(shown))
-    colour = np.where(shown["hi"] < 0, _BAD, np.where(shown["lo"] > 0, _GOOD, _GREY))
+    # significance on the adjusted p-value only (the raw one, for tables from older versions)
+    p_col = "p_adjusted" if "p_adjusted" in shown.columns else "p_value"
+    sig = shown[p_col].to_numpy(dtype=float) < 0.05 if p_col in shown.columns else shown["lo"] > 0
+    sig = np.asarray(sig, dtype=bool)
+    colour = np.where(
+        sig & (shown["hi"] < 0), _BAD, np.where(sig & (shown["lo"] > 0), _GOOD, _GREY)
+    )
     ax.hlines(y, shown["lo"], shown["hi"], colors=list(colour), linewidth=2.5)
     ax.scatter(shown["diff"], y, color=list(colour), zorder=3, s=36)
     ax.axvline(0, color=_INK, linewidth=0.8)
@@ -172,6 +171,24 @@ def plot_impact(
     )
     ax.set_xlabel("difference in mean outcome, with minus without (interval)")
     ax.set_title(title or "Deviations ranked by impact")
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], color=c, marker="o", linewidth=2.5, label=text)
+        for c, text in (
+            (_BAD, "lowers it (adjusted p < 0.05)"),
+            (_GOOD, "raises it (adjusted p < 0.05)"),
+            (_GREY, "not shown to matter"),
+        )
+    ]
+    ax.legend(
+        handles=handles,
+        frameon=False,
+        fontsize=9,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16 if len(shown) > 4 else -0.3),
+        ncol=3,
+    )
     ax.grid(axis="x", color="#e4e7eb")
     _tight(ax)
     return ax
@@ -195,7 +212,8 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
     -------
     matplotlib.axes.Axes
         The rate (in %) at each period's start, the Wilson interval as a
-        band, and a red ring around the periods flagged ``changed``.
+        band, and a red ring around the periods flagged ``changed`` (Holm-
+        adjusted p-value below 0.01; the legend says so).
 
     Raises
     ------
@@ -231,7 +249,7 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
                 edgecolors=_BAD,
                 linewidths=1.8,
                 zorder=4,
-                label="changed (p < 0.01)" if i == 0 else None,
+                label="changed (adjusted p < 0.01)" if i == 0 else None,
             )
     ax.set_ylabel("conforming cases (%)")
     ax.set_xlabel("period (first event of the case)")
@@ -329,6 +347,7 @@ def plot_representatives(
     model: JourneyModel | None = None,
     max_steps: int = 14,
     title: str | None = None,
+    by_stage: bool = True,
 ) -> Axes:
     """Draw a journey map: one lane per representative journey.
 
@@ -347,6 +366,10 @@ def plot_representatives(
         Draw at most this many activities of each journey.
     title : str, optional
         The title.
+    by_stage : bool, default=True
+        With a model: place each activity in its stage's column (True), or
+        step after step, coloured by stage with a legend (False; narrower,
+        as the HTML report draws it).
 
     Returns
     -------
@@ -376,8 +399,23 @@ def plot_representatives(
         "jm.representatives(log)",
     )
     lanes = [tuple(s)[:max_steps] for s in table["sequence"]]
+    model_stages = list(model.stages) if model is not None else []
     stage_of: dict[Any, int] = {}
     columns: list[str] = []
+    colour_of: dict[Any, str] = {}
+    rank_of: dict[Any, int] = {}
+    if model is not None:
+        index = {s: i for i, s in enumerate(model.stages)}
+        rank_of = {a: index[s] for a, s in model.activities.items()}
+        colour_of = {
+            a: _STAGE_COLOURS[index[s] % len(_STAGE_COLOURS)] for a, s in model.activities.items()
+        }
+    if model is not None and not by_stage:
+        shown = {model.activities[a] for lane in lanes for a in lane if a in model.activities}
+        legend = [s for s in model.stages if s in shown]
+        model = None  # step after step below; colours and legend from the stages
+    else:
+        legend = []
     if model is not None:
         columns = [str(s) for s in model.stages]
         index = {s: i for i, s in enumerate(model.stages)}
@@ -410,18 +448,15 @@ def plot_representatives(
     else:
         right = slot * max((len(lane) for lane in lanes), default=1)
     height = len(lanes)
-    ax = _axes(ax, "plot_representatives", (min(3.0 + 0.72 * right, 40), 0.8 * height + 1.6))
-    box_w, box_h = 1.35, 0.56
+    ax = _axes(ax, "plot_representatives", (min(3.0 + 0.72 * right, 40), 0.95 * height + 1.8))
+    box_w, box_h = 1.35, 0.7
+    any_back = False
     for r, boxes in enumerate(placed):
         y = float(height - 1 - r)
         row: list[tuple[float, float, int]] = []
         for pos, act, k in boxes:
             x: float = col_x[int(pos)] + k * slot + 0.25 if model is not None else pos * slot
-            colour = (
-                _STAGE_COLOURS[int(pos) % len(_STAGE_COLOURS)]
-                if model is not None and (act in stage_of)
-                else _GREY
-            )
+            colour = colour_of.get(act, _GREY)
             ax.add_patch(
                 FancyBboxPatch(
                     (x, y - box_h / 2),
@@ -433,12 +468,36 @@ def plot_representatives(
                     alpha=0.9,
                 )
             )
-            label = "\n".join(textwrap.wrap(str(act), 11, break_long_words=False)[:3])
-            ax.text(x + box_w / 2, y, label, ha="center", va="center", fontsize=7, color="white")
+            parts = textwrap.wrap(str(act), 11, break_long_words=True) or [""]
+            if len(parts) > 3:
+                parts = parts[:2] + [parts[2][:10] + "…"]
+            ax.text(
+                x + box_w / 2,
+                y,
+                "\n".join(parts),
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color="white",
+                linespacing=1.1,
+            )
             row.append((float(x), float(y), int(pos)))
-        for (x0, y0, c0), (x1, y1, c1) in zip(row, row[1:], strict=False):
+        for k_step, ((x0, y0, c0), (x1, y1, c1)) in enumerate(zip(row, row[1:], strict=False)):
             back = model is not None and c1 < c0
-            if back:
+            a0, a1 = lanes[r][k_step], lanes[r][k_step + 1]
+            regress = a0 in rank_of and a1 in rank_of and rank_of[a1] < rank_of[a0]
+            if regress and not back:  # step after step: a move back to an earlier stage
+                any_back = True
+                arrow = FancyArrowPatch(
+                    (x0 + box_w, y0),
+                    (x1, y1),
+                    arrowstyle="-|>",
+                    mutation_scale=9,
+                    color="#dd6b20",
+                    lw=1.4,
+                    linestyle="--",
+                )
+            elif back:
                 arrow = FancyArrowPatch(
                     (x0 + box_w / 2, y0 + box_h / 2),
                     (x1 + box_w / 2, y1 + box_h / 2),
@@ -482,11 +541,37 @@ def plot_representatives(
                 color=_INK,
             )
     ax.set_xlim(-0.2, right + 0.4)
-    ax.set_ylim(-0.7, height + 0.2)
+    ax.set_ylim(-0.7, height + 0.2 if columns else height - 0.35)
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     covered = float(table["share"].sum()) if len(table) else 0.0
+    if legend:
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        ax.legend(
+            handles=[
+                Patch(color=_STAGE_COLOURS[i % len(_STAGE_COLOURS)], label=str(st))
+                for i, st in enumerate(model_stages)
+                if st in legend
+            ]
+            + (
+                [Patch(color=_GREY, label="not in the design")]
+                if any(a not in colour_of for lane in lanes for a in lane)
+                else []
+            )
+            + (
+                [Line2D([], [], color="#dd6b20", ls="--", lw=1.4, label="back to an earlier stage")]
+                if any_back
+                else []
+            ),
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=min(7, len(legend) + 1),
+            frameon=False,
+            fontsize=9,
+        )
     ax.set_title(title or f"Representative journeys ({covered:.0%} of cases)", pad=18)
     _tight(ax)
     return ax
@@ -519,7 +604,8 @@ def plot_time_in_stage(
     matplotlib.axes.Axes
         One row per stage: the median (dot), its interval (thick line) and
         the 90th percentile (tick), in the unit ``duration_unit`` picks
-        for the medians (the report's table uses the same).
+        (on a log axis, ticks at round durations, each in its own unit);
+        each row's label gives its median as a duration.
 
     Raises
     ------
@@ -533,8 +619,9 @@ def plot_time_in_stage(
     >>> import journeymine as jm
     >>> log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
     >>> summary = jm.stage_durations(log, model, summary=True, as_of="2026-01-01")
-    >>> jm.plot_time_in_stage(summary).get_xlabel()
-    'time in stage (days, Kaplan–Meier; open visits censored)'
+    >>> ax = jm.plot_time_in_stage(summary)  # minutes to weeks: a log axis, ticks as durations
+    >>> ax.get_xscale(), [t.get_text() for t in ax.get_xticklabels()][:2]
+    ('log', ['10 min', '1 h'])
     """
     cols = ["stage", "visits", "open", "median", "median_lo", "median_hi", "p90"]
     summary = _need(summary, cols, "plot_time_in_stage", "jm.stage_durations(..., summary=True)")
@@ -544,7 +631,7 @@ def plot_time_in_stage(
             "summary[summary['group'] == 'web']."
         )
     unit, size = duration_unit(pd.concat([summary["median"], summary["p90"]]))
-    ax = _axes(ax, "plot_time_in_stage", (8, 0.55 * max(len(summary), 3) + 1.2))
+    ax = _axes(ax, "plot_time_in_stage", (8, 0.7 * max(len(summary), 3) + 1.2))
     y = np.arange(len(summary))[::-1]
 
     def scaled(col: str) -> np.ndarray:
@@ -555,9 +642,13 @@ def plot_time_in_stage(
     ax.hlines(y, lo, hi_draw, colors=_BAR, linewidth=5, alpha=0.35)
     ax.scatter(med, y, color=_BAR, zorder=3, s=40, label="median")
     ax.scatter(p90, y, marker="|", color=_INK, s=160, zorder=3, label="90th percentile")
+    from journeymine._format import format_duration
+
     labels = [
-        f"{s}  ({v:,} visits, {o:,} open)"
-        for s, v, o in zip(summary["stage"], summary["visits"], summary["open"], strict=True)
+        f"{s}: median {format_duration(m)}\n({v:,} visits, {o:,} open)"
+        for s, m, v, o in zip(
+            summary["stage"], summary["median"], summary["visits"], summary["open"], strict=True
+        )
     ]
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"time in stage ({unit}, Kaplan–Meier; open visits censored)")
@@ -567,11 +658,21 @@ def plot_time_in_stage(
         log_scale = positive.size > 1 and positive.max() / positive.min() > 100
     if log_scale and positive.size:
         ax.set_xscale("log")
-        ax.set_xlim(left=positive.min() / 2)
+        lo_x, hi_x = positive.min() / 2, positive.max() * 1.5
+        ax.set_xlim(lo_x, hi_x)
+        # ticks at round durations, each written in its own unit (2 min, 1 h, 7 d)
+        step = size.total_seconds()
+        nice = np.array([1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400])
+        ticks = nice[(nice / step >= lo_x) & (nice / step <= hi_x)] / step
+        if ticks.size >= 2:
+            ax.set_xticks(ticks, [format_duration(t * step) for t in ticks])
+            ax.minorticks_off()
+            ax.set_xlabel("time in stage (Kaplan–Meier; open visits censored)")
     else:
         ax.set_xlim(left=0)
-    ax.set_title(title or "Time in stage per visit")
+    ax.set_title(title or "Time in stage per visit", loc="left")
     ax.grid(axis="x", color="#e4e7eb")
-    ax.legend(frameon=False, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+    # the legend sits in the title's row: below the axis it would meet the axis label
+    ax.legend(frameon=False, fontsize=9, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2)
     _tight(ax)
     return ax

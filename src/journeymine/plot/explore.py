@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from journeymine._tables import ENDED
+from journeymine._tables import DIFFERENCE, ENDED, NOT_STARTED
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -189,7 +189,10 @@ def plot_step_matrix(
     """Draw the result of :func:`journeymine.step_matrix` as a heatmap.
 
     Rows are ordered by the step at which each activity is most common
-    (on average), with ``(ended)`` last.
+    (on average), with ``(not started)`` and ``(ended)`` last. A centred
+    matrix (``anchor=``) marks step 0; a differential one (``groups=``) is
+    drawn as its ``difference`` block, blue where the first group does an
+    activity more often, red where the second does.
 
     Parameters
     ----------
@@ -198,7 +201,7 @@ def plot_step_matrix(
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure by default.
     annotate : bool, default=True
-        Write the percentage in cells of at least 1 %.
+        Write the percentage in cells of at least 1 % (in absolute value).
 
     Returns
     -------
@@ -207,40 +210,72 @@ def plot_step_matrix(
     Examples
     --------
     >>> import journeymine as jm
-    >>> ax = jm.plot_step_matrix(jm.step_matrix(jm.datasets.load_shop(), steps=8))
+    >>> log = jm.datasets.load_shop()
+    >>> ax = jm.plot_step_matrix(jm.step_matrix(log, steps=8))
+    >>> ax = jm.plot_step_matrix(jm.step_matrix(log, steps=3, anchor="Add to cart"))
+    >>> web = log.case_table().set_index("case")["channel"] == "web"
+    >>> ax = jm.plot_step_matrix(jm.step_matrix(log, steps=3, groups=web))
+    >>> ax.get_title()
+    'Differential step matrix: True minus False'
     """
-
-    rows = [r for r in matrix.index if r != ENDED]
+    added = (
+        matrix.attrs.get("not_started", NOT_STARTED),
+        matrix.attrs.get("ended", ENDED),
+    )
+    groups: list[Any] = []
+    if isinstance(matrix.columns, pd.MultiIndex):
+        groups = [g for g in matrix.columns.get_level_values(0).unique() if g != DIFFERENCE]
+        matrix = matrix[DIFFERENCE]
+    tail = [r for r in added if r in matrix.index]
+    rows = [r for r in matrix.index if r not in tail]
     values = matrix.loc[rows].to_numpy(dtype=float)
     steps = np.asarray(matrix.columns, dtype=float)
-    weight = values.sum(axis=1)
-    centre = (values * steps).sum(axis=1) / np.where(weight > 0, weight, 1)
+    weight = np.abs(np.nan_to_num(values)).sum(axis=1)
+    centre = (np.abs(np.nan_to_num(values)) * steps).sum(axis=1) / np.where(weight > 0, weight, 1)
     order = np.lexsort((-weight, centre))
-    rows = [rows[i] for i in order] + ([ENDED] if ENDED in matrix.index else [])
+    rows = [rows[i] for i in order] + tail
     data = matrix.loc[rows].to_numpy(dtype=float)
-    ax = _axes(ax, (1.2 + 0.75 * data.shape[1], 1.2 + 0.32 * data.shape[0]))
-    image = ax.imshow(data, aspect="auto", cmap="Blues", vmin=0, vmax=max(float(data.max()), 1e-9))
+    ax = _axes(ax, (1.6 + 0.75 * data.shape[1], 1.2 + 0.32 * data.shape[0]))
+    top = float(np.nanmax(np.abs(data))) if np.isfinite(data).any() else 0.0
+    if groups:
+        top = max(top, 1e-9)
+        image = ax.imshow(data, aspect="auto", cmap="RdBu", vmin=-top, vmax=top)
+    else:
+        image = ax.imshow(data, aspect="auto", cmap="Blues", vmin=0, vmax=max(top, 1e-9))
     ax.set_xticks(range(data.shape[1]), [str(c) for c in matrix.columns])
     ax.set_yticks(range(data.shape[0]), [str(r) for r in rows])
-    ax.set_xlabel("step (k-th event of the journey)")
+    centred = bool((steps <= 0).any())
+    if centred:
+        zero = int(np.flatnonzero(steps == 0)[0])
+        ax.axvline(zero - 0.5, color="grey", linewidth=1)
+        ax.axvline(zero + 0.5, color="grey", linewidth=1)
+        ax.set_xlabel("step (0: each case's first anchor event)")
+    else:
+        ax.set_xlabel("step (k-th event of the journey)")
     if annotate:
-        cut = 0.6 * float(data.max())
+        cut = 0.6 * top
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
-                if data[i, j] >= 0.01:
+                if np.isfinite(data[i, j]) and abs(data[i, j]) >= 0.01:
                     ax.text(
                         j,
                         i,
-                        f"{data[i, j]:.0%}",
+                        f"{data[i, j]:+.0%}" if groups else f"{data[i, j]:.0%}",
                         ha="center",
                         va="center",
-                        fontsize=7,
-                        color="white" if data[i, j] > cut else "black",
+                        fontsize=8,
+                        color="white" if abs(data[i, j]) > cut else "black",
                     )
-    if ENDED in rows:
-        ax.axhline(len(rows) - 1.5, color="grey", linewidth=1)
-    ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="share of all cases")
-    ax.set_title("Step matrix: what customers do at each step")
+    if tail:
+        ax.axhline(len(rows) - len(tail) - 0.5, color="grey", linewidth=1)
+    if groups:
+        label = f"share in {groups[0]} minus share in {groups[1]}"
+        title = f"Differential step matrix: {groups[0]} minus {groups[1]}"
+    else:
+        label = "share of the cases" + (" with the anchor" if centred else "")
+        title = "Step matrix: what customers do at each step"
+    ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label=label)
+    ax.set_title(title)
     return ax
 
 
@@ -255,7 +290,7 @@ def plot_compare(
     One row per metric (the proportions: conversion, conformance and the
     ``*_rate`` metrics that are not zero everywhere), a dot per group with
     its Wilson interval; a ring marks a difference to the other cases with
-    p < 0.05.
+    an adjusted p-value (``p_adjusted``) below 0.05.
 
     Parameters
     ----------
@@ -309,12 +344,13 @@ def plot_compare(
             capsize=2,
             markersize=4,
         )
-        sig = rows["p_value"].to_numpy(dtype=float) < 0.05
+        p_col = "p_adjusted" if "p_adjusted" in rows.columns else "p_value"
+        sig = rows[p_col].to_numpy(dtype=float) < 0.05
         ax.scatter(value[sig], y[sig], s=80, facecolors="none", edgecolors=cmap(gi % 10))
     ax.set_yticks(range(len(metrics)), metrics)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("share of the group's cases (dot: value, bar: interval, ring: p < 0.05)")
+    ax.set_xlabel("share of the group's cases (dot: value, bar: interval, ring: adjusted p < 0.05)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(title="group", fontsize=8, loc="best")
     ax.set_title("Segments compared")

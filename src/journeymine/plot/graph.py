@@ -392,6 +392,25 @@ def plot_graph(
     scale = _points_per_inch(ax) / 72.0
     scale = 1.0 if scale > 0.995 else scale  # a figure made here: exactly 8 pt
     fs = FONT * min(scale, 1.0)
+    if fs < 8.0 - 1e-6:  # the user's axes are too small for readable text: say what fits
+        import warnings
+
+        from journeymine.errors import JourneymineWarning
+
+        need_w = (x1 - x0) / max(scale, 1e-9) * 8.0 / FONT
+        fig_any: Any = ax.figure
+        fig_w, fig_h = fig_any.get_size_inches()
+        pos = ax.get_position()
+        warnings.warn(
+            f"plot_graph(): the axes given are too small for this graph: its labels would be "
+            f"{fs:.1f} pt (8 pt is the smallest readable). Give the axes about "
+            f"{need_w:.1f} × {need_w * (y1 - y0) / (x1 - x0):.1f} inches (the figure is "
+            f"{fig_w:.1f} × {fig_h:.1f}, the axes take {pos.width:.0%} × {pos.height:.0%} of it), "
+            "let plot_graph() make the figure (ax=None), or show fewer touchpoints with "
+            "max_nodes= or graph.prune().",
+            JourneymineWarning,
+            stacklevel=2,
+        )
     _draw(ax, graph, lay, names, node_w, edge_list, texts, unknown, headers, fs, min(scale, 1.0))
     _legend(ax, lay, unknown, weight, fs, 4 if legend_rows == 1 else 3)
     ax.set_title(_mathtext_safe(full_title), fontsize=max(fs * 1.2, 5.0), color=_INK)
@@ -437,10 +456,10 @@ def _draw(
     x0, x1, y0, y1 = lay.extent
     # stage bands and headers
     for c in range(0, len(headers), 2):
-        cx = lay.column_x[c]
+        left, right = lay.header_span[c]
         band = Rectangle(
-            (cx - bw / 2 - _layout.GAP_X / 2, y0),
-            bw + _layout.GAP_X,
+            (left, y0),
+            right - left,
             y1 - y0,
             facecolor="#f4f6f8",
             edgecolor="none",

@@ -225,6 +225,15 @@ border-radius:8px;background:#fff;cursor:grab;touch-action:none}
 .jm-map .jm-tip{position:absolute;pointer-events:none;background:#1f2933;color:#fff;font-size:12px;
 padding:5px 8px;border-radius:5px;white-space:pre;display:none;z-index:5}
 .jm-map .jm-edge:hover path,.jm-map .jm-node:hover rect{filter:brightness(.85)}
+.jm-map .jm-stage{position:relative}
+.jm-map .jm-cue{position:absolute;z-index:4;font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,
+sans-serif;background:#243b53;color:#fff;border:0;border-radius:12px;padding:3px 10px;opacity:.88;
+cursor:pointer}
+.jm-map .jm-cue[hidden]{display:none}
+.jm-map .jm-cue-right{right:8px;top:8px}
+.jm-map .jm-cue-left{left:8px;top:8px}
+.jm-map .jm-cue-up{left:50%;top:8px;transform:translateX(-50%)}
+.jm-map .jm-cue-down{left:50%;bottom:8px;transform:translateX(-50%)}
 """
 
 # Hand-written, no library: draws the layouts of the JSON data as SVG and wires the controls.
@@ -252,17 +261,55 @@ function init(root){
   el("path",{d:"M0 0L10 5L0 10z",fill:data.colours[k]},m); marks[k]="url(#"+m.id+")";});
  var view=el("g",{"class":"jm-view"},svg);
  var state={level:0,paths:Number(pth.value)/100,mode:"frequency",vb:null,edges:[],lv:null};
- function setView(vb){state.vb=vb; svg.setAttribute("viewBox",vb.join(" "));}
- function fit(){var v=state.lv.view; var pad=12; setView([v[0]-pad,v[1]-pad,v[2]+2*pad,v[3]+2*pad]);}
- // open at full size (text as large as in the picture) unless the whole map nearly fits
- function home(){var r=svg.getBoundingClientRect(), v=state.lv.view, pad=12;
-  var s=Math.max((v[2]+2*pad)/Math.max(r.width,1),(v[3]+2*pad)/Math.max(r.height,1));
-  if(s<=1.3){fit();return;}
-  // full size from the left, the boxes centred vertically (or from the top when they fit)
-  var ys=state.lv.nodes.map(function(n){return n.y;});
-  var lo=Math.min.apply(null,ys)-state.lv.box[1], hi=Math.max.apply(null,ys)+state.lv.box[1];
-  var y=(hi-lo<=r.height)?(lo+hi-r.height)/2:lo-pad;
-  setView([v[0]-pad,Math.max(v[1]-pad,Math.min(y,v[1]+v[3]+pad-r.height)),r.width,r.height]);}
+ function setView(vb){state.vb=vb; svg.setAttribute("viewBox",vb.join(" ")); cues();}
+ // the smallest zoom at which box text (10.7 units) still reads at 9.2 px
+ var KMIN=9.2/10.7, PAD=12;
+ function countOf(n){return data.weight==="events"?n.events:n.cases;}
+ // the view at zoom k (px per unit) holding the most counts of whole boxes, or all of them
+ function bestView(k){var r=svg.getBoundingClientRect(), v=state.lv.view;
+  var w=r.width/k, h=r.height/k, bw=state.lv.box[0], bh=state.lv.box[1], ns=state.lv.nodes;
+  var x0=v[0]-PAD, y0=v[1]-PAD, x1=v[0]+v[2]+PAD, y1=v[1]+v[3]+PAD;
+  if(w>=x1-x0&&h>=y1-y0){return [x0-(w-(x1-x0))/2,y0-(h-(y1-y0))/2,w,h];}
+  function clampX(x){return Math.max(x0,Math.min(x,x1-w));}
+  function clampY(y){return Math.max(y0,Math.min(y,y1-h));}
+  var xs=[clampX(x0)], ys=[clampY(y0)];
+  ns.forEach(function(n){xs.push(clampX(n.x-bw/2-PAD)); ys.push(clampY(n.y-bh/2-PAD-20));});
+  if(w>=x1-x0){xs=[x0-(w-(x1-x0))/2];} if(h>=y1-y0){ys=[y0-(h-(y1-y0))/2];}
+  var best=[-1,xs[0],ys[0]];
+  xs.forEach(function(x){ys.forEach(function(y){var c=0;
+   ns.forEach(function(n){if(n.x-bw/2>=x&&n.x+bw/2<=x+w&&n.y-bh/2>=y&&n.y+bh/2<=y+h){c+=countOf(n);}});
+   if(c>best[0]){best=[c,x,y];}});});
+  return [best[1],best[2],w,h];}
+ // "fit": the whole map, but never so small that box text reads under 9 px (the cues show the rest)
+ function fit(){var r=svg.getBoundingClientRect(), v=state.lv.view;
+  var k=Math.min(r.width/(v[2]+2*PAD), r.height/(v[3]+2*PAD));
+  setView(bestView(Math.max(k,KMIN)));}
+ // open at full size (text as in the picture) where that shows the busiest boxes, else fit
+ function home(){var r=svg.getBoundingClientRect(), v=state.lv.view;
+  var k=Math.min(r.width/(v[2]+2*PAD), r.height/(v[3]+2*PAD));
+  setView(bestView(Math.min(1,Math.max(k,KMIN))));}
+ // cues on the edges: how many boxes (and counts) lie beyond each side of the view
+ function cues(){var vb=state.vb, lv=state.lv; if(!vb||!lv){return;}
+  var bw=lv.box[0], bh=lv.box[1], side={left:[0,0],right:[0,0],up:[0,0],down:[0,0]};
+  lv.nodes.forEach(function(n){var c=countOf(n);
+   if(n.x+bw/2<vb[0]){side.left[0]++;side.left[1]+=c;}
+   else if(n.x-bw/2>vb[0]+vb[2]){side.right[0]++;side.right[1]+=c;}
+   else if(n.y+bh/2<vb[1]){side.up[0]++;side.up[1]+=c;}
+   else if(n.y-bh/2>vb[1]+vb[3]){side.down[0]++;side.down[1]+=c;}});
+  var any=false;
+  Object.keys(side).forEach(function(k){var b=cueEls[k], s=side[k];
+   if(s[0]>0){any=true; b.hidden=false; b.textContent={left:"\u25c0 ",up:"\u25b2 ",right:"",down:""}[k]+
+    fmt(s[0])+" more box"+(s[0]>1?"es":"")+" ("+fmt(s[1])+" "+data.weight+")"+
+    {left:"",up:"",right:" \u25b6",down:" \u25bc"}[k];}
+   else{b.hidden=true;}});
+  root.setAttribute("data-cue",any?"1":"0");}
+ var cueEls={};
+ ["left","right","up","down"].forEach(function(k){var b=document.createElement("button");
+  b.type="button"; b.className="jm-cue jm-cue-"+k; b.hidden=true; b.title="show what lies this way";
+  b.addEventListener("click",function(){var v=state.vb, f=0.6;
+   var d={left:[-f*v[2],0],right:[f*v[2],0],up:[0,-f*v[3]],down:[0,f*v[3]]}[k];
+   setView([v[0]+d[0],v[1]+d[1],v[2],v[3]]);});
+  svg.parentNode.insertBefore(b,svg.nextSibling); cueEls[k]=b;});
  function weightOf(e){return state.mode==="time"?(e.median||0):(data.weight==="events"?e.events:e.cases);}
  function labelOf(e){return state.mode==="time"?e.median_text:fmt(data.weight==="events"?e.events:e.cases);}
  function tipText(e,lv){var s=lv.nodes[e.s].name+" \u2192 "+lv.nodes[e.t].name;
@@ -441,9 +488,9 @@ def graph_map_html(
         "<button type='button' class='jm-zoom-out' title='zoom out'>&minus;</button> "
         "<button type='button' class='jm-fit' title='show all'>fit</button></span>"
         "<span class='jm-info'></span></div>"
-        f"<svg class='jm-svg' style='height:min(75vh,{height:.0f}px)' "
+        f"<div class='jm-stage'><svg class='jm-svg' style='height:min(75vh,{height:.0f}px)' "
         "xmlns='http://www.w3.org/2000/svg' role='img' "
-        "aria-label='interactive journey map'></svg><div class='jm-tip'></div>"
+        "aria-label='interactive journey map'></svg></div><div class='jm-tip'></div>"
         "<p class='note'>Drag to pan, scroll to zoom, hover for counts and times. The "
         "activities slider keeps the most frequent touchpoints, the paths slider the most "
         "frequent moves (each touchpoint keeps a way in and out).</p></div>"

@@ -74,6 +74,8 @@ class GraphLayout:
     column_x: list[float]
     extent: tuple[float, float, float, float]  # x0, x1, y0, y1
     dropped_labels: int = 0
+    #: (left, right) of each header's band: a tall stage split into sub-columns spans them all
+    header_span: list[tuple[float, float]] = field(default_factory=list)
 
 
 def _break_cycles(
@@ -211,14 +213,35 @@ def layout_graph(
         if column is None:
             column = _layers(names, [(s, t) for s, t, _ in edges], first)
         pos, routes, x_of, loops = _dot_geometry(names, edges, column)
+        groups = [[c] for c in range(len(headers))]
     else:
+        groups = []
+        if column is not None:  # a stage too tall for the picture becomes sub-columns
+            column, groups = _split_tall(names, weights, column)
         pos, routes, x_of, loops = _builtin_geometry(names, weights, edges, column, first)
+        if any(len(g) > 1 for g in groups):  # moves between sub-columns stay in their stage
+            stage_of = {c: k for k, g in enumerate(groups) for c in g}
+            assert column is not None
+            for rt in routes:
+                if rt.kind in ("forward", "backward") and (
+                    stage_of[column[rt.source]] == stage_of[column[rt.target]]
+                ):
+                    rt.kind = "within"
+        if not headers:  # a long chain is folded into bands, read like lines of text
+            pos, routes = _fold(pos, routes, x_of, loops)
+    span_of = [
+        (min(x_of[c] for c in g) - hw - GAP_X / 2, max(x_of[c] for c in g) + hw + GAP_X / 2)
+        for g in groups[: len(headers)]
+    ]
 
     # -- headers, extent ----------------------------------------------------------------
     y_top = max((p[1] + hh + (LOOP_H if n in loops else 0.0) for n, p in pos.items()), default=hh)
     for rt in routes:
         y_top = max(y_top, max(v[1] for v in rt.vertices))
-    head = [(x_of[c], y_top + HEADER_H / 2 + 0.08, str(h)) for c, h in enumerate(headers)]
+    head = [
+        ((a + b) / 2, y_top + HEADER_H / 2 + 0.08, str(h))
+        for (a, b), h in zip(span_of, headers, strict=False)
+    ]
     if head:
         y_top += HEADER_H + 0.1
 
@@ -238,7 +261,9 @@ def layout_graph(
         rt = routes[i]
         spots = []
         for cx, cy in rt.candidates:
-            spots += [(cx, cy), (cx, cy + lh_ * 0.6), (cx, cy - lh_ * 0.6)]
+            # centred on the edge itself: beside it, a label of bundled edges reads as its
+            # neighbour's
+            spots.append((cx, cy))
             if rt.kind == "self":
                 spots += [(cx, cy + lh_ / 2 + 0.02), (cx + hw + lw_ / 2, cy - LOOP_H)]
             if rt.kind == "within":
@@ -283,7 +308,135 @@ def layout_graph(
         column_x=x_of,
         extent=extent,
         dropped_labels=dropped,
+        header_span=span_of,
     )
+
+
+#: the widest ratio (width to height) a layout is left at before it is folded into bands,
+#: and the ratio of height to width the tallest column may reach before it is split
+MAX_RATIO, TALL_RATIO = 2.6, 1.5
+#: the shape a folded layout aims at (a little wider than tall, like a screen)
+FOLD_RATIO = 1.6
+
+
+def _split_tall(
+    names: Sequence[Hashable], weights: Sequence[float], column: dict[Hashable, int]
+) -> tuple[dict[Hashable, int], list[list[int]]]:
+    """Split the columns (stages) too tall for the picture into sub-columns.
+
+    Returns the new column of each node and, per original column, its new
+    columns. A column is split while the tallest one is more than
+    ``TALL_RATIO`` times as tall as the picture is wide; the heaviest nodes
+    take the first row of every sub-column.
+    """
+    n_old = max(column.values(), default=-1) + 1
+    count = np.bincount([column[n] for n in names], minlength=n_old)
+    parts = np.ones(n_old, dtype=np.int64)
+
+    def tallest() -> tuple[int, float]:
+        rows = np.ceil(count / parts)
+        c = int(np.argmax(rows))
+        return c, float(rows[c]) * (BOX_H + PAD_NODE)
+
+    while n_old:
+        c, height = tallest()
+        width = float(parts.sum()) * (BOX_W + GAP_X)
+        if height <= TALL_RATIO * width or count[c] / (parts[c] + 1) < 3:
+            break
+        parts[c] += 1
+    if (parts == 1).all():
+        return column, [[c] for c in range(n_old)]
+    first = np.r_[0, np.cumsum(parts)[:-1]]
+    weight = dict(zip(names, (float(w) for w in weights), strict=True))
+    out: dict[Hashable, int] = {}
+    for c in range(n_old):
+        members = sorted((n for n in names if column[n] == c), key=lambda n: (-weight[n], str(n)))
+        for k, n in enumerate(members):
+            out[n] = int(first[c] + k % parts[c])
+    return out, [list(range(int(first[c]), int(first[c] + parts[c]))) for c in range(n_old)]
+
+
+def _fold(
+    pos: dict[Hashable, tuple[float, float]],
+    routes: list[Route],
+    x_of: list[float],
+    loops: set[Hashable],
+) -> tuple[dict[Hashable, tuple[float, float]], list[Route]]:
+    """Fold a layout much wider than tall into bands of columns, one under the other.
+
+    Edges within a band keep their routes; an edge from one band to another
+    leaves its box, runs in the gap between the bands and enters its target
+    from the column gap beside it, so it crosses no box.
+    """
+    n_cols = len(x_of)
+    if n_cols < 4 or not pos:
+        return pos, routes
+    hh = BOX_H / 2
+    ys = [v[1] for rt in routes for v in rt.vertices] + [p[1] for p in pos.values()]
+    top = max(max(ys), max(p[1] + hh + (LOOP_H if n in loops else 0) for n, p in pos.items()))
+    bottom = min(min(ys), min(p[1] - hh for p in pos.values()))
+    col_w = BOX_W + GAP_X
+    width, height, gap = n_cols * col_w, top - bottom + 0.3, 1.0
+    if width <= MAX_RATIO * height:
+        return pos, routes
+    best, bands = abs(math.log(width / height / FOLD_RATIO)), 1
+    for b in range(2, n_cols // 2 + 1):
+        k = math.ceil(n_cols / b)
+        ratio = k * col_w / (b * height + (b - 1) * gap)
+        if abs(math.log(ratio / FOLD_RATIO)) < best:
+            best, bands = abs(math.log(ratio / FOLD_RATIO)), b
+    if bands == 1:
+        return pos, routes
+    per = math.ceil(n_cols / bands)
+    band_h = height + gap
+
+    def col_of(x: float) -> int:
+        return int(min(n_cols - 1, max(0, round(x / col_w))))
+
+    def shift(band: int) -> tuple[float, float]:
+        return -band * per * col_w, -band * band_h
+
+    def moved(p: tuple[float, float], band: int) -> tuple[float, float]:
+        dx, dy = shift(band)
+        return p[0] + dx, p[1] + dy
+
+    new_pos = {n: moved(p, col_of(p[0]) // per) for n, p in pos.items()}
+    out: list[Route] = []
+    lane = 0
+    for rt in routes:
+        bs, bt = col_of(pos[rt.source][0]) // per, col_of(pos[rt.target][0]) // per
+        if bs == bt:
+            out.append(
+                Route(
+                    rt.source,
+                    rt.target,
+                    rt.weight,
+                    rt.kind,
+                    [moved(v, bs) for v in rt.vertices],
+                    list(rt.codes),
+                    [moved(v, bs) for v in rt.candidates],
+                )
+            )
+            continue
+        lane += 1
+        off = 0.07 * (lane % 6)
+        pa, pb = moved(rt.vertices[0], bs), moved(rt.vertices[-1], bt)
+        if bt > bs:  # forward: along the gap under the source's band, down beside the target
+            gy = bottom + shift(bs)[1] - gap / 2 - 0.1 + off
+            side_a, side_b = pa[0] + 0.3 + off, pb[0] - 0.3 - off
+        else:  # backward: along the gap above the source's band, up beside the target
+            gy = top + shift(bs)[1] + gap / 2 - off
+            side_a, side_b = pa[0] - 0.3 - off, pb[0] + 0.3 + off
+        verts = [pa, (side_a, pa[1]), (side_a, gy), (side_b, gy), (side_b, pb[1]), pb]
+        cands = [
+            ((side_a + side_b) / 2, gy),
+            (side_b, (gy + pb[1]) / 2),
+            (side_a, (pa[1] + gy) / 2),
+        ]
+        out.append(
+            Route(rt.source, rt.target, rt.weight, rt.kind, verts, [MOVETO] + [LINETO] * 5, cands)
+        )
+    return new_pos, out
 
 
 def _builtin_geometry(
@@ -470,7 +623,7 @@ def _builtin_geometry(
             c1, c2 = (mx, p[1]), (mx, q[1])
             verts += [c1, c2, q]
             codes += [CURVE4, CURVE4, CURVE4]
-            for tt in (0.5, 0.32, 0.68, 0.18, 0.82):
+            for tt in (0.5, 0.32, 0.68, 0.18, 0.82, 0.41, 0.59, 0.25, 0.75, 0.1, 0.9):
                 cands.append(_cubic(p, c1, c2, q, tt))
             if k + 2 < len(pts):
                 verts.append(pts[k + 2])

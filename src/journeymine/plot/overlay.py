@@ -15,7 +15,6 @@ from journeymine.plot._base import (
     _BOX_W,
     _COL_DX,
     _DESIGNED_ONLY,
-    _INCH_PER_UNIT,
     _INK,
     _OBSERVED_ONLY,
     _bezier_extent,
@@ -28,7 +27,6 @@ from journeymine.plot._base import (
     _fit_font,
     _fmt_count,
     _mathtext_safe,
-    _new_axes,
     _wrap,
     new_figure,
 )
@@ -84,10 +82,15 @@ def _stage_row(
     x0, x1 = -hw - 0.4, (len(stages) - 1) * _COL_DX + hw + 0.4
     y0, y1 = low - 0.3, high + 0.3
     if ax is None:
-        w_in = (x1 - x0) * _INCH_PER_UNIT * 1.1 + 0.4
-        h_in = (y1 - y0) * _INCH_PER_UNIT * 1.1 + 1.2
-        scale = min(1.0, 18 / w_in)
-        ax = _new_axes((max(figsize_min, w_in * scale), max(2.5, h_in * scale)))
+        # 0.7 inch per unit: stage names at 9 pt fill their boxes; the axes take the
+        # whole width (the title above and the legend below get their own inches)
+        inch = 0.7
+        w_ax, h_ax = (x1 - x0) * inch, (y1 - y0) * inch
+        fig_w, fig_h = max(figsize_min, w_ax), h_ax + 1.1
+        fig_new = new_figure((fig_w, fig_h))
+        ax = fig_new.add_axes(
+            ((fig_w - w_ax) / 2 / fig_w, 0.55 / fig_h, w_ax / fig_w, h_ax / fig_h)
+        )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
@@ -98,7 +101,9 @@ def _stage_row(
         lw = 1.2 if pd.isna(r.count) or r.count <= 0 else 0.8 + 4.2 * float(r.count) / top
         _draw_arrow(ax, a, b, rad=rad, color=colour, lw=lw, style=style, alpha=0.9)
         if not pd.isna(r.count) and r.count > 0:
-            _edge_label(ax, _bezier_mid(a, b, rad), _fmt_count(r.count), fs * 0.85, colour)
+            _edge_label(
+                ax, _bezier_mid(a, b, rad), _fmt_count(r.count), max(fs * 0.9, min(fs, 8.0)), colour
+            )
     for s in stages:
         _draw_box(ax, index[s] * _COL_DX, 0.0, face="#e6eef7", edge="#334e68", lw=1.1)
         t = ax.text(
@@ -133,9 +138,9 @@ def _stage_row(
             bbox_to_anchor=(0.5, 0.0),
             ncol=len(handles),
             frameon=False,
-            fontsize=max(5.5, fs * 0.9),
+            fontsize=max(8.0, fs),
         )
-    ax.set_title(_mathtext_safe(title), fontsize=max(7.0, fs * 1.2), color=_INK)
+    ax.set_title(_mathtext_safe(title), fontsize=max(9.0, fs * 1.2), color=_INK)
     return ax
 
 
@@ -407,7 +412,7 @@ def plot_stage_flow(
     table, flows = stage_flow_table(log, model)
     stages = list(model.stages)
     k = len(stages)
-    col_dx, bar_w, tall = 2.3, 0.28, 3.0  # inches
+    col_dx, bar_w, tall = 2.0, 0.28, 3.0  # inches
     top = max(int(table["visits"].max()) if k else 1, 1)
     unit = tall / top
     back = flows[
@@ -437,7 +442,7 @@ def plot_stage_flow(
     ax.apply_aspect()
     fig: Any = ax.figure
     ppi = ax.get_position().width * fig.get_figwidth() / max(x1 - x0, 1e-9)
-    fs = 8.0 * (1.0 if ppi > 0.995 else ppi)
+    fs = 9.0 * (1.0 if ppi > 0.995 else ppi)
     colours = [
         "#3e7cb1",
         "#2f855a",

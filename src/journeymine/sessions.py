@@ -1,0 +1,171 @@
+"""Sessions: a customer's events split where they were inactive for longer than a gap."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine import _validation as v
+from journeymine.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from journeymine.log import JourneyLog
+    from journeymine.scale import DaskJourneyLog
+
+__all__ = ["sessionize"]
+
+#: the event column that keeps the case a session came from
+PARENT = "parent_case"
+
+
+def sessionize(log: JourneyLog | DaskJourneyLog, gap: Any = "30min") -> Any:
+    """Split each case into sessions where the time since its previous event exceeds ``gap``.
+
+    A new session starts at a case's first event and at every event that
+    comes more than ``gap`` after the case's previous event (an event exactly
+    ``gap`` later stays in the session; events at the same time always do).
+    This is how web analytics tools cut a visitor's clicks into visits.
+
+    Parameters
+    ----------
+    log : JourneyLog or DaskJourneyLog
+        The event log; a Dask log is sessionized partition by partition
+        (lazily: nothing is computed until an analysis runs).
+    gap : str or pandas.Timedelta, default="30min"
+        The longest inactivity within one session, a non-negative duration.
+
+    Returns
+    -------
+    JourneyLog or DaskJourneyLog
+        The same events (of the same kind of log) whose cases are the
+        sessions: the case column holds ``f"{case}#{k}"`` (text), ``k = 1,
+        2, ...`` the sessions of a case in time order, and a new event column
+        ``parent_case`` holds the original case id (so it is also in
+        :meth:`~journeymine.JourneyLog.case_table`). Every other column is
+        kept, as are the stage and channel columns.
+
+    Raises
+    ------
+    ParameterError
+        If ``gap`` is not a non-negative duration, or the log already has a
+        ``parent_case`` column (rename it first).
+
+    See Also
+    --------
+    representatives : on a session-level log, journeys repeat far more often.
+
+    Examples
+    --------
+    >>> import pandas as pd, journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "visitor": ["v1", "v1", "v1", "v1", "v2"],
+    ...     "page": ["home", "shoe", "home", "cart", "home"],
+    ...     "ts": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 10:10", "2025-01-01 18:00",
+    ...                           "2025-01-01 18:30", "2025-01-02 09:00"]),
+    ... })
+    >>> log = jm.from_pandas(df, case="visitor", activity="page", timestamp="ts")
+    >>> sessions = jm.sessionize(log, gap="30min")
+    >>> sessions.to_pandas()
+      visitor  page                  ts parent_case
+    0    v1#1  home 2025-01-01 10:00:00          v1
+    1    v1#1  shoe 2025-01-01 10:10:00          v1
+    2    v1#2  home 2025-01-01 18:00:00          v1
+    3    v1#2  cart 2025-01-01 18:30:00          v1
+    4    v2#1  home 2025-01-02 09:00:00          v2
+    >>> sessions.case_table()[["case", "events", "parent_case"]]
+       case  events parent_case
+    0  v1#1       2          v1
+    1  v1#2       2          v1
+    2  v2#1       1          v2
+    """
+    func = "sessionize"
+    gap_ns = v.duration_ns(gap, "gap", func)
+    from journeymine.log import JourneyLog
+
+    transform = getattr(log, "_transform", None)
+    if transform is None and not isinstance(log, JourneyLog):
+        raise ParameterError(
+            f"{func}() expects a JourneyLog as its first argument, got {type(log).__name__}. "
+            "Build one with jm.from_pandas(df, case=..., activity=..., timestamp=...)."
+        )
+    if PARENT in log.columns:
+        raise ParameterError(
+            f"{func}() adds a {PARENT!r} column, but the log has one already (is it "
+            "sessionized?). Rename that column before building the log, or sessionize the "
+            "original log with the gap you want."
+        )
+    if transform is not None:  # the Dask engine: partition by partition, lazily
+        return transform(_session_columns, _session_meta, gap_ns)
+    assert isinstance(log, JourneyLog)
+    return _sessionize_log(log, gap_ns)
+
+
+def session_numbers(log: JourneyLog, gap_ns: int) -> np.ndarray:
+    """The 1-based session number ``k`` of each event within its case, in log order."""
+    n = log.n_events
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        same = log.case_codes[1:] == log.case_codes[:-1]
+        new[1:] = ~same | (np.diff(log.time) > gap_ns)
+    run = np.cumsum(new)  # global session index, 1-based
+    first_of_case = run[log.case_offsets[:-1]] if n else np.empty(0, dtype=np.int64)
+    return (run - first_of_case[log.case_codes] + 1).astype(np.int64)
+
+
+def _session_ids(log: JourneyLog, gap_ns: int) -> pd.Series:
+    """``f"{case}#{k}"`` for every event, in log order (built once per session)."""
+    k = session_numbers(log, gap_ns)
+    n = log.n_events
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = (log.case_codes[1:] != log.case_codes[:-1]) | (k[1:] != k[:-1])
+    heads = np.flatnonzero(new)
+    cases = pd.Series(np.asarray(log.case_labels, dtype=object)).astype(str).to_numpy()
+    labels = (
+        pd.Series(cases[log.case_codes[heads]], dtype="str")
+        + "#"
+        + pd.Series(k[heads]).astype("str")
+    )
+    session = np.cumsum(new) - 1
+    return pd.Series(labels.to_numpy()[session], dtype="str")
+
+
+def _session_columns(log: JourneyLog, gap_ns: int) -> dict[str, Any]:
+    """The new case column and ``parent_case``, in log order."""
+    parent = log.case_labels.take(log.case_codes)
+    return {log.case: _session_ids(log, gap_ns).to_numpy(), PARENT: np.asarray(parent)}
+
+
+def _session_meta(meta: pd.DataFrame, case: str) -> pd.DataFrame:
+    """The empty frame describing a sessionized partition (Dask's ``meta``)."""
+    out = meta.copy()
+    out[PARENT] = out[case]
+    out[case] = pd.Series([], dtype="str")
+    return out
+
+
+def _sessionize_log(log: JourneyLog, gap_ns: int) -> JourneyLog:
+    from journeymine._codes import factorize
+    from journeymine.log import _build
+
+    frame = log.to_pandas()  # the user's columns in log order, timestamps parsed
+    ids = _session_ids(log, gap_ns)
+    frame[PARENT] = frame[log.case]
+    frame[log.case] = ids.to_numpy()
+    coded = [factorize(ids), (log.activity_codes, log.activity_labels)]
+    return _build(
+        frame,
+        np.arange(log.n_events, dtype=np.int64),
+        log.time,
+        log.case,
+        log.activity,
+        log.timestamp,
+        log.stage,
+        log.channel,
+        log.tz_aware,
+        log.rejected,
+        log.source,
+        coded,
+    )
