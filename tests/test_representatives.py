@@ -171,7 +171,7 @@ def cases_within(seq, variants, tolerance):
     return {v for v in variants if norm(v, seq) <= tolerance + 1e-9}
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(sequence_logs(), st.sampled_from([0.0, 0.25, 0.34, 0.5]), st.sampled_from([0.5, 0.8, 1.0]))
 def test_each_choice_is_greedy_by_brute_force(df, tolerance, coverage):
     """k=1, 2, ... grow one journey at a time; each gains the most uncovered cases."""
@@ -250,7 +250,7 @@ def test_many_variants_compare_few_pairs():
             assert pd.isna(row.rep)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(sequence_logs(), st.sampled_from([0.25, 0.5]), st.sampled_from([0.5, 1.0]))
 def test_candidate_rounds_keep_the_contract(df, tolerance, coverage):
     """With 2 candidates a round: coverage reached, every case at its nearest chosen journey."""
