@@ -365,8 +365,13 @@ class _Variants:
         self.sorted_len = self.lengths[self.by_len]
 
 
-def _within(variants: _Variants, cand: np.ndarray, tolerance: float) -> Any:
+def _within(
+    variants: _Variants, cand: np.ndarray, tolerance: float, among: np.ndarray | None = None
+) -> tuple[Any, int]:
     """Sparse matrix (candidates x variants) of normalised distances <= tolerance, + 1.
+
+    Only the variants where the boolean mask ``among`` is set are compared (all
+    by default). Returns the matrix and the number of pairs compared.
 
     Row ``i`` is variant ``cand[i]``. Stored as distance + 1 so that identical
     sequences (distance 0) stay in the sparse structure. Only pairs whose
@@ -381,9 +386,15 @@ def _within(variants: _Variants, cand: np.ndarray, tolerance: float) -> Any:
     encoded, n = variants.encoded, len(variants.encoded)
     cand_len = variants.lengths[cand]
     rows, cols, vals = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0)]
+    compared = 0
     for length, lo, hi in _windows(cand_len, variants.sorted_len, tolerance):
         at = np.flatnonzero(cand_len == length)
         partners = variants.by_len[lo:hi]
+        if among is not None:
+            partners = partners[among[partners]]
+        if not partners.size:
+            continue
+        compared += at.size * partners.size
         choices = [encoded[i] for i in partners]
         step = max(1, _CELLS // max(len(choices), 1))
         for start in range(0, at.size, step):  # blocks of candidates, not cases
@@ -400,10 +411,11 @@ def _within(variants: _Variants, cand: np.ndarray, tolerance: float) -> Any:
             rows.append(block_rows[r])
             cols.append(partners[c])
             vals.append(block[r, c].astype(np.float64) + 1.0)
-    return sparse.csr_matrix(
+    within = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(cand.size, n),
     )
+    return within, compared
 
 
 def _windows(
@@ -493,15 +505,25 @@ def _choose(
         if blocks and notes["pairs"] + pairs > _MAX_PAIRS:
             notes["complete"] = False
             break
-        notes["pairs"] += pairs
         notes["candidates"] += pool.size
         notes["rounds"] += 1
-        within = _within(variants, pool, tolerance)
         seen[pool] = True
+        # gains only count the variants not yet represented: compare the candidates with
+        # those, then the journeys chosen among them with the others (for the assignment)
+        open_before = uncovered.copy()
+        partial = not open_before.all()
+        within, compared = _within(variants, pool, tolerance, open_before if partial else None)
+        notes["pairs"] += compared
         blocks.append((pool, within))
+        start = len(chosen)
         covered += _greedy_round(
             pool, within, weight, tiebreak, uncovered, chosen, k, target - covered
         )
+        picked = np.asarray(chosen[start:], dtype=np.int64)
+        if partial and picked.size:
+            rest_within, compared = _within(variants, picked, tolerance, ~open_before)
+            notes["pairs"] += compared
+            blocks.append((picked, rest_within))
         if k is not None and len(chosen) >= k:
             break
         if k is None and covered >= target - 1e-9:
