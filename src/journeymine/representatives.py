@@ -149,7 +149,7 @@ def representatives(
 
     *Limit.* At most 1,000,000,000 candidate-variant pairs are compared
     (1 M customers of the synthetic benchmark log, 350,000 variants, need
-    about 720 M: 20 to 60 s on two busy cores). A first round above the limit
+    about 640 M: 20 to 60 s on two busy cores). A first round above the limit
     raises :class:`ParameterError`; a later round that would pass it is not
     started, ``complete`` is False, and the warning says the coverage was
     not reached. Reduce the number of distinct journeys first: cut long
