@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,6 +163,147 @@ def test_errors(kwargs, match):
     log = jm.datasets.load_shop()
     with pytest.raises(ParameterError, match=match):
         jm.representatives(log, **kwargs)
+
+
+# -- the greedy contract, by brute force; many variants; the limit (issues 28, 29) --------
+
+
+def cases_within(seq, variants, tolerance):
+    """Cases (by variant) a journey represents: normalised distance <= tolerance."""
+    return {v for v in variants if norm(v, seq) <= tolerance + 1e-9}
+
+
+@settings(max_examples=20, deadline=None)
+@given(sequence_logs(), st.sampled_from([0.0, 0.25, 0.34, 0.5]), st.sampled_from([0.5, 0.8, 1.0]))
+def test_each_choice_is_greedy_by_brute_force(df, tolerance, coverage):
+    """k=1, 2, ... grow one journey at a time; each gains the most uncovered cases."""
+    log = jm.from_pandas(df, **NAMES)
+    _, variants = greedy_reference(log, tolerance, coverage, None)
+    weight = {v: len(cs) for v, cs in variants.items()}
+    n = sum(weight.values())
+    covered: set = set()
+    previous: set = set()
+    gained = []
+    for k in range(1, len(variants) + 1):
+        chosen = set(jm.representatives(log, k=k, tolerance=tolerance)["sequence"])
+        assert previous < chosen and len(chosen) == k
+        (new,) = chosen - previous
+        gain = {
+            v: sum(weight[w] for w in cases_within(v, variants, tolerance) - covered)
+            for v in variants
+            if v not in previous
+        }
+        best = max(gain.values())
+        assert gain[new] == best
+        # ties: the more frequent journey
+        assert weight[new] == max(weight[v] for v, g in gain.items() if g == best)
+        covered |= cases_within(new, variants, tolerance)
+        gained.append(best)
+        previous = chosen
+    # without k: the fewest greedy steps reaching the coverage, or all that gain a case
+    running = np.cumsum(gained)
+    reach = np.flatnonzero(running >= coverage * n - 1e-9)
+    expected = reach[0] + 1 if reach.size else int(np.count_nonzero(np.asarray(gained) > 0))
+    table = jm.representatives(log, tolerance=tolerance, coverage=coverage)
+    assert len(table) == expected
+    assert not table.attrs["sampled"] and table.attrs["complete"]
+
+
+def many_variants_frame(n_cases, seed=0):
+    """Random journeys over 12 activities, 4 to 14 events: nearly every case its own variant."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(4, 15, n_cases)
+    case = np.repeat(np.arange(n_cases), sizes)
+    acts = np.array(list("abcdefghijkl"), dtype=object)[rng.integers(0, 12, sizes.sum())]
+    step = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return pd.DataFrame(
+        {
+            "case": case,
+            "activity": acts,
+            "timestamp": pd.Timestamp("2025-01-01") + pd.to_timedelta(step, "h"),
+        }
+    )
+
+
+@pytest.mark.slow
+def test_many_variants_compare_few_pairs():
+    """20,000 variants: far fewer pairs than all of them, and the result keeps its contract."""
+    log = jm.from_pandas(many_variants_frame(21_000), **NAMES)
+    with pytest.warns(jm.JourneymineWarning, match="candidates"):
+        table, assign = jm.representatives(log, coverage=0.3, tolerance=0.3, assign=True)
+    attrs = table.attrs
+    assert attrs["variants"] > 20_000 and attrs["sampled"]
+    # no all-pairs comparison: each candidate against variants of a similar length only
+    assert attrs["candidates"] < attrs["variants"] / 2
+    assert attrs["pairs"] < attrs["candidates"] * attrs["variants"]
+    assert table["cumulative_share"].iloc[-1] >= 0.3
+    counts = assign["rep"].value_counts().reindex(range(len(table)), fill_value=0)
+    assert table["cases"].tolist() == counts.tolist()
+    # a sample of cases: the distance to the journey it is assigned to, by brute force
+    events = log.to_pandas()
+    seqs = events.groupby("case", sort=True)["activity"].agg(tuple)
+    reps = list(table["sequence"])
+    for row in assign.sample(10, random_state=0).itertuples(index=False):
+        dists = [norm(seqs[row.case], r) for r in reps]
+        ok = [d for d in dists if d <= 0.3 + 1e-9]
+        if ok:
+            assert row.distance == pytest.approx(min(ok), abs=1e-6)
+        else:
+            assert pd.isna(row.rep)
+
+
+@settings(max_examples=15, deadline=None)
+@given(sequence_logs(), st.sampled_from([0.25, 0.5]), st.sampled_from([0.5, 1.0]))
+def test_candidate_rounds_keep_the_contract(df, tolerance, coverage):
+    """With 2 candidates a round: coverage reached, every case at its nearest chosen journey."""
+    mod = importlib.import_module("journeymine.representatives")
+
+    log = jm.from_pandas(df, **NAMES)
+    seqs, variants = greedy_reference(log, tolerance, coverage, None)
+    old = mod._MAX_CANDIDATES, mod._EXACT_PAIRS
+    mod._MAX_CANDIDATES, mod._EXACT_PAIRS = 2, 0
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table, assign = jm.representatives(
+                log, tolerance=tolerance, coverage=coverage, assign=True
+            )
+    finally:
+        mod._MAX_CANDIDATES, mod._EXACT_PAIRS = old
+    n = len(seqs)
+    assert table.attrs["sampled"] == (len(variants) > 2)
+    assert any("candidates" in str(w.message) for w in caught) == (len(variants) > 2)
+    assert table["cumulative_share"].iloc[-1] >= coverage - 1e-9  # every case can represent itself
+    reps = list(table["sequence"])
+    assert len(set(reps)) == len(reps) and all(r in variants for r in reps)
+    for row in assign.itertuples(index=False):
+        dists = [norm(seqs[row.case], r) for r in reps]
+        ok = [d for d in dists if d <= tolerance + 1e-9]
+        if ok:
+            assert row.distance == pytest.approx(min(ok), abs=1e-6)
+            assert dists[row.rep] == pytest.approx(min(ok), abs=1e-6)
+        else:
+            assert pd.isna(row.rep)
+    counts = assign["rep"].value_counts().reindex(range(len(table)), fill_value=0)
+    assert table["cases"].tolist() == counts.tolist()
+    assert table["cumulative_share"].iloc[-1] == pytest.approx(table["cases"].sum() / n)
+
+
+def test_limit_on_compared_pairs(monkeypatch):
+    mod = importlib.import_module("journeymine.representatives")
+
+    log = jm.from_pandas(many_variants_frame(300), **NAMES)
+    monkeypatch.setattr(mod, "_MAX_PAIRS", 1_000)
+    with pytest.raises(ParameterError, match=r"(?s)variants.*limit of 1,000.*filter the cases"):
+        jm.representatives(log)
+    # a first round within the limit, the next one past it: stopped, and said so
+    monkeypatch.setattr(mod, "_MAX_CANDIDATES", 5)
+    monkeypatch.setattr(mod, "_EXACT_PAIRS", 0)
+    monkeypatch.setattr(mod, "_MAX_PAIRS", 10 * 300)
+    with pytest.warns(jm.JourneymineWarning, match="stopped at its limit"):
+        table = jm.representatives(log, coverage=1.0)
+    assert not table.attrs["complete"] and table.attrs["rounds"] >= 1
+    assert table["cumulative_share"].iloc[-1] < 1.0
 
 
 # -- issue 26: journeys that hardly repeat, and grouping activities ---------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["representatives"]
 
-_BLOCK = 1024  # variants per block of the distance matrix
+_CELLS = 1 << 22  # cells of one dense block of distances (16 MiB of float32)
+_MAX_CANDIDATES = 2_000  # candidates per round of the greedy choice
+_MAX_PAIRS = 1_000_000_000  # candidate-variant pairs compared at most
+_EXACT_PAIRS = 100_000_000  # every variant a candidate when that compares at most this many
 _EPS = 1e-6  # float32 distances against the tolerance
 _NEARLY_ALL = 0.25  # warn when the representatives are this share of the variants or more
 _FEW = 20  # ... and at least this many
@@ -104,7 +109,8 @@ def representatives(
         If ``k`` is not a positive int or exceeds the number of variants,
         ``coverage`` is outside (0, 1], ``tolerance`` outside [0, 1],
         ``assign`` is not a bool, or ``activity_map`` is neither a dict nor
-        a callable.
+        a callable; or if even the first round of candidates would compare
+        more pairs of journeys than the limit (see Notes).
 
     Warns
     -----
@@ -112,16 +118,51 @@ def representatives(
         When the journeys hardly repeat: more than a quarter of the distinct
         journeys (and at least 20) are needed as representatives. Then cut
         long journeys into sessions first (:func:`sessionize`), group
-        activities with ``activity_map=``, or raise ``tolerance``.
+        activities with ``activity_map=``, or raise ``tolerance``. Also when
+        the log has too many variants for every one to be a candidate, so
+        that the journeys were chosen among candidates (see Notes), and when
+        the search stopped at its limit before reaching ``coverage``.
 
     Notes
     -----
     The distance is Levenshtein's (insertions, deletions, substitutions
     each cost 1) over activity sequences, computed by
-    ``rapidfuzz.process.cdist`` between all pairs of variants, in
-    blocks, keeping only the pairs within ``tolerance``. Time and memory
-    grow with the square of the number of variants, not with the number of
-    cases: about 3 s on two cores for 10,000 variants.
+    ``rapidfuzz.process.cdist`` between candidates and variants. Two
+    sequences whose lengths differ by more than ``tolerance`` times the
+    longer one are never compared (their distance is at least the
+    difference), and no pair of variants is compared unless one of them is
+    a candidate. The work grows with the number of candidates times the
+    variants of a similar length, never with the number of cases.
+
+    *Candidates.* When comparing every variant with every variant of a
+    similar length takes at most 100,000,000 pairs (a few seconds; e.g. up
+    to about 10,000 variants), every variant is a candidate and the choice is
+    the plain greedy one described above. Otherwise the greedy choice is made
+    in rounds: the first round's candidates are the
+    2,000 (or ``k``, if larger) most frequent variants and a seeded random
+    sample of as many others;
+    when no candidate gains a case before ``coverage`` (or ``k``) is reached,
+    the next round takes a seeded sample of 2,000 variants not yet
+    represented, and so on. Guarantee: each journey chosen is the one that
+    gains the most cases among the candidates seen so far (ties as above);
+    the number of cases each represents, the distances and ``assign=True``
+    are exact against every chosen journey. What is not guaranteed is that a
+    variant that was never a candidate would not have gained more, so on
+    such logs the result can need more journeys than the plain greedy
+    choice; a :class:`JourneymineWarning` says so, and ``table.attrs``
+    records ``variants``, ``candidates`` (over all rounds), ``rounds``,
+    ``pairs`` (pairs compared), ``sampled`` (True when not every variant was
+    a candidate from the start) and ``complete`` (False when the limit below
+    stopped the search).
+
+    *Limit.* At most 1,000,000,000 candidate-variant pairs are compared
+    (1 M customers of the synthetic benchmark log, 350,000 variants, need
+    about 640 M: 20 to 60 s on two busy cores). A first round above the limit
+    raises :class:`ParameterError`; a later round that would pass it is not
+    started, ``complete`` is False, and the warning says the coverage was
+    not reached. Reduce the number of distinct journeys first: cut long
+    journeys into sessions (:func:`sessionize`), group activities with
+    ``activity_map=``, or filter the cases (:func:`filter_cases`).
 
     Examples
     --------
@@ -183,7 +224,16 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
             labels[:] = [get(a, a) if get else group(a) for a in labels]
         off, codes = log.case_offsets, log.activity_codes
         seqs = np.empty(rep.size, dtype=object)
-        seqs[:] = [tuple(labels[codes[off[r] : off[r + 1]]]) for r in rep]  # once per variant
+        ends = np.cumsum(off[rep + 1] - off[rep])
+        starts = ends - (off[rep + 1] - off[rep])
+        first = np.repeat(off[rep] - starts, off[rep + 1] - off[rep]) + np.arange(
+            ends[-1] if ends.size else 0
+        )
+        flat = labels[codes[first]].tolist()
+        with _gc_paused():  # once per variant
+            seqs[:] = [
+                tuple(flat[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            ]
         counts = np.bincount(vid, minlength=rep.size).astype(np.int64)
         if self.activity_map is not None:  # variants that became equal become one
             same, uniq = pd.factorize(pd.Series(seqs, dtype=object))
@@ -221,14 +271,17 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
                 "to choose by coverage."
             )
         # a canonical variant order, whatever the engine: most cases first, then the sequence
-        seq_keys = [str(s) for s in variants["sequence"]]
+        with _gc_paused():
+            seq_keys = [str(s) for s in variants["sequence"]]
         order = np.lexsort((np.array(seq_keys, dtype=object), -variants["cases"].to_numpy()))
         seqs = variants["sequence"].to_numpy()[order]
         weight = variants["cases"].to_numpy(np.int64)[order]
         rank = np.empty(n_var, dtype=np.int64)
         rank[order] = np.arange(n_var)
         case_var = rank[cases["variant"].to_numpy(np.int64)] if len(cases) else np.empty(0, int)
-        chosen, dist = _choose(seqs, weight, self.k, self.coverage, self.tolerance, self.seed)
+        chosen, dist, notes = _choose(
+            seqs, weight, self.k, self.coverage, self.tolerance, self.seed
+        )
         if self.k is None and len(chosen) >= max(_FEW, _NEARLY_ALL * n_var):
             warnings.warn(
                 f"representatives() needed {len(chosen):,} journeys to represent "
@@ -239,45 +292,136 @@ class _Representatives(Kernel[_Partial, tuple[pd.DataFrame, pd.DataFrame]]):
                 JourneymineWarning,
                 stacklevel=user_stacklevel(),
             )
-        return _tables(seqs, weight, chosen, dist, case_var, cases, meta)
+        _warn_partial(notes, self.k, self.coverage)
+        table, assignment = _tables(seqs, weight, chosen, dist, case_var, cases, meta)
+        table.attrs.update(notes)
+        return table, assignment
 
 
-def _encode(seqs: np.ndarray) -> list[list[int]]:
-    """Each sequence as a list of small ints (one code per distinct activity)."""
-    codes: dict[Any, int] = {}
-    return [[codes.setdefault(a, len(codes)) for a in s] for s in seqs]
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while building many small tuples (none forms a cycle).
+
+    Allocating hundreds of thousands of tuples triggers a full collection again
+    and again, which walks every object the process holds.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
-def _within(seqs: np.ndarray, tolerance: float) -> Any:
-    """Sparse matrix (variants x variants) of normalised distances <= tolerance, + 1.
+def _encode(seqs: np.ndarray) -> list[str]:
+    """Each sequence as a string, one character per distinct activity.
 
-    Stored as distance + 1 so that identical sequences (distance 0) stay in
-    the sparse structure.
+    rapidfuzz compares strings natively; slices of one string are cheap and are
+    not tracked by the cycle collector.
+    """
+    from itertools import chain
+
+    if not len(seqs):
+        return []
+    flat = np.empty(sum(map(len, seqs)), dtype=object)
+    flat[:] = list(chain.from_iterable(seqs))
+    codes = pd.factorize(flat)[0]
+    codes[codes >= 0xD800] += 0x800  # skip the surrogates, which are not characters
+    text = "".join(map(chr, codes.tolist()))
+    ends = np.cumsum([len(s) for s in seqs]).tolist()
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+class _Variants:
+    """The variants as rapidfuzz compares them: strings, lengths, and an index by length."""
+
+    def __init__(self, seqs: np.ndarray) -> None:
+        self.encoded = _encode(seqs)
+        self.lengths = np.fromiter(map(len, self.encoded), dtype=np.int64, count=len(seqs))
+        self.by_len = np.argsort(self.lengths, kind="stable")
+        self.sorted_len = self.lengths[self.by_len]
+
+
+def _within(
+    variants: _Variants, cand: np.ndarray, tolerance: float, among: np.ndarray | None = None
+) -> tuple[Any, int]:
+    """Sparse matrix (candidates x variants) of normalised distances <= tolerance, + 1.
+
+    Only the variants where the boolean mask ``among`` is set are compared (all
+    by default). Returns the matrix and the number of pairs compared.
+
+    Row ``i`` is variant ``cand[i]``. Stored as distance + 1 so that identical
+    sequences (distance 0) stay in the sparse structure. Only pairs whose
+    lengths allow a distance within tolerance are compared (the edit distance
+    is at least the difference of the lengths), in dense blocks of at most
+    ``_CELLS`` cells: the work is :func:`_pairs`, never all pairs of variants.
     """
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
     from scipy import sparse
 
-    encoded = _encode(seqs)
-    n = len(encoded)
-    rows, cols, vals = [], [], []
-    for start in range(0, n, _BLOCK):  # blocks of the matrix, not cases
-        block = cdist(
-            encoded[start : start + _BLOCK],
-            encoded,
-            scorer=Levenshtein.normalized_distance,
-            dtype=np.float32,
-            workers=2,
-            score_cutoff=tolerance + _EPS,  # lets rapidfuzz stop early on far pairs
-        )
-        r, c = np.nonzero(block <= tolerance + _EPS)
-        rows.append(r + start)
-        cols.append(c)
-        vals.append(block[r, c].astype(np.float64) + 1.0)
-    if not rows:
-        return sparse.csr_matrix((0, 0))
-    return sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    encoded, n = variants.encoded, len(variants.encoded)
+    cand_len = variants.lengths[cand]
+    rows, cols, vals = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0)]
+    compared = 0
+    for length, lo, hi in _windows(cand_len, variants.sorted_len, tolerance):
+        at = np.flatnonzero(cand_len == length)
+        partners = variants.by_len[lo:hi]
+        if among is not None:
+            partners = partners[among[partners]]
+        if not partners.size:
+            continue
+        compared += at.size * partners.size
+        choices = [encoded[i] for i in partners]
+        step = max(1, _CELLS // max(len(choices), 1))
+        for start in range(0, at.size, step):  # blocks of candidates, not cases
+            block_rows = at[start : start + step]
+            block = cdist(
+                [encoded[i] for i in cand[block_rows]],
+                choices,
+                scorer=Levenshtein.normalized_distance,
+                dtype=np.float32,
+                workers=2,
+                score_cutoff=tolerance + _EPS,  # lets rapidfuzz stop early on far pairs
+            )
+            r, c = np.nonzero(block <= tolerance + _EPS)
+            rows.append(block_rows[r])
+            cols.append(partners[c])
+            vals.append(block[r, c].astype(np.float64) + 1.0)
+    within = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(cand.size, n),
+    )
+    return within, compared
+
+
+def _windows(
+    cand_len: np.ndarray, sorted_len: np.ndarray, tolerance: float
+) -> list[tuple[int, int, int]]:
+    """``(length, lo, hi)`` per candidate length: its partners are ``sorted_len[lo:hi]``.
+
+    A pair of lengths ``a <= b`` has an edit distance of at least ``b - a``, so a
+    normalised distance within tolerance needs ``b - a <= tolerance * b``. The
+    window is loosened by a few float32 roundings, never tightened.
+    """
+    slack = tolerance + 4 * _EPS
+    out = []
+    for length in np.unique(cand_len).tolist():
+        shortest = int(np.ceil(length * (1.0 - slack)))
+        longest = int(sorted_len[-1]) if slack >= 1 else int(np.floor(length / (1.0 - slack)))
+        lo = int(np.searchsorted(sorted_len, shortest, side="left"))
+        hi = int(np.searchsorted(sorted_len, longest, side="right"))
+        out.append((length, lo, hi))
+    return out
+
+
+def _pairs(variants: _Variants, cand: np.ndarray, tolerance: float) -> int:
+    """How many candidate-variant pairs :func:`_within` compares, from the lengths alone."""
+    cand_len = variants.lengths[cand]
+    return sum(
+        int(np.count_nonzero(cand_len == length)) * (hi - lo)
+        for length, lo, hi in _windows(cand_len, variants.sorted_len, tolerance)
     )
 
 
@@ -288,14 +432,37 @@ def _choose(
     coverage: float,
     tolerance: float,
     seed: Any,
-) -> tuple[list[int], Any]:
-    """Greedy choice of representatives by cases gained; ``(chosen variants, distances)``."""
+) -> tuple[list[int], Any, dict[str, Any]]:
+    """Greedy choice of representatives by cases gained.
+
+    Returns ``(chosen variants, distances, notes)``; ``distances`` is a sparse
+    variants x variants matrix whose rows are filled for the candidates only.
+    Variants are in canonical order (most cases first). When comparing every
+    variant with every variant of a similar length takes at most
+    ``_EXACT_PAIRS`` pairs, all variants are candidates: the plain greedy.
+    Otherwise the candidates come in rounds of ``_MAX_CANDIDATES`` (or ``k``
+    if larger): the most frequent variants and a seeded sample of the others,
+    then, whenever no candidate gains a case, a seeded sample of the variants
+    not yet represented. Each choice gains the most among the candidates seen
+    so far (gains count every variant). A round is started only while the
+    pairs compared stay within ``_MAX_PAIRS``.
+    """
+    from scipy import sparse
+
     n = len(seqs)
-    within = _within(seqs, tolerance)
-    if n == 0:
-        return [], within
-    covers = within.copy()
-    covers.data[:] = 1.0
+    variants = _Variants(seqs)
+    if _pairs(variants, np.arange(n), tolerance) <= _EXACT_PAIRS:
+        m = n  # every variant a candidate: the plain greedy choice
+    else:
+        m = min(n, max(_MAX_CANDIDATES, k or 0))
+    notes: dict[str, Any] = {
+        "variants": n,
+        "candidates": 0,
+        "rounds": 0,
+        "pairs": 0,
+        "sampled": n > m,
+        "complete": True,
+    }
     rng = np.random.default_rng(seed)
     # ties in gain: the more frequent variant, then a seeded random order
     tiebreak = weight.astype(np.float64) * n + rng.permutation(n) / n
@@ -303,31 +470,152 @@ def _choose(
     target = weight.sum() * coverage
     chosen: list[int] = []
     covered = 0
-    # gains are kept up to date: covering variants U takes their weight off every
-    # candidate within tolerance of them (the relation is symmetric), so the total
-    # update work is the number of pairs within tolerance, not iterations x pairs
-    gain = np.asarray(covers @ weight.astype(np.float64), dtype=np.float64)
-    taken = np.zeros(n, dtype=bool)
-    while True:
+    blocks: list[Any] = []
+    pool = np.arange(m)
+    if n > m:  # rarer variants too: a seeded sample of as many
+        pool = np.r_[pool, np.sort(rng.choice(np.arange(m, n), min(n - m, m), replace=False))]
+    seen = np.zeros(n, dtype=bool)
+    first = _pairs(variants, pool, tolerance)
+    if first > _MAX_PAIRS:
+        raise ParameterError(_too_many(n, m, first))
+    while pool.size:
+        pairs = _pairs(variants, pool, tolerance)
+        if blocks and notes["pairs"] + pairs > _MAX_PAIRS:
+            notes["complete"] = False
+            break
+        notes["candidates"] += pool.size
+        notes["rounds"] += 1
+        seen[pool] = True
+        # gains only count the variants not yet represented: compare the candidates with
+        # those, then the journeys chosen among them with the others (for the assignment)
+        open_before = uncovered.copy()
+        partial = not open_before.all()
+        within, compared = _within(variants, pool, tolerance, open_before if partial else None)
+        notes["pairs"] += compared
+        blocks.append((pool, within))
+        start = len(chosen)
+        covered += _greedy_round(
+            pool, within, weight, tiebreak, uncovered, chosen, k, target - covered
+        )
+        picked = np.asarray(chosen[start:], dtype=np.int64)
+        if partial and picked.size:
+            rest_within, compared = _within(variants, picked, tolerance, ~open_before)
+            notes["pairs"] += compared
+            blocks.append((picked, rest_within))
         if k is not None and len(chosen) >= k:
             break
-        if k is None and (covered >= target - 1e-9 or not uncovered.any()):
+        if k is None and covered >= target - 1e-9:
+            break
+        # no candidate gains a case: the next round, among the variants not yet represented
+        # (with k and every variant represented: among those not yet candidates)
+        rest = np.flatnonzero(uncovered & ~seen)
+        if k is not None and not rest.size:
+            rest = np.flatnonzero(~seen)
+        size = max(_MAX_CANDIDATES, (k or 0) - len(chosen))
+        pool = np.sort(rng.choice(rest, size, replace=False)) if rest.size > size else rest
+    none = [np.empty(0, dtype=np.int64)]
+    rows = np.concatenate([np.repeat(p, np.diff(w.indptr)) for p, w in blocks] or none)
+    within = sparse.csr_matrix(
+        (
+            np.concatenate([w.data for _, w in blocks] or [np.empty(0)]),
+            (rows, np.concatenate([w.indices for _, w in blocks] or none)),
+        ),
+        shape=(n, n),
+    )
+    return chosen, within, notes
+
+
+def _greedy_round(
+    pool: np.ndarray,
+    within: Any,
+    weight: np.ndarray,
+    tiebreak: np.ndarray,
+    uncovered: np.ndarray,
+    chosen: list[int],
+    k: int | None,
+    to_cover: float,
+) -> int:
+    """Greedy choices among the candidates ``pool``; appends to ``chosen``, returns cases gained.
+
+    Stops at ``k`` journeys in all, or (``k`` None) once ``to_cover`` cases are
+    gained or no candidate gains a case. ``uncovered`` is updated in place.
+    With ``k``, candidates that gain nothing are still taken (the more frequent
+    first) when nothing is left to gain.
+    """
+    m = pool.size
+    by_variant = within.tocsc()
+    tie = tiebreak[pool]
+    # gains are kept up to date: covering variants U takes their weight off every
+    # candidate within tolerance of them, so the total update work is the number of
+    # candidate-variant pairs within tolerance, not iterations x pairs
+    open_weight = np.where(uncovered, weight, 0).astype(np.float64)
+    gain = np.bincount(
+        np.repeat(np.arange(m), np.diff(within.indptr)),
+        weights=open_weight[within.indices],
+        minlength=m,
+    )
+    taken = np.zeros(m, dtype=bool)
+    covered = 0
+    while not taken.all():
+        if k is not None and len(chosen) >= k:
+            break
+        if k is None and (covered >= to_cover - 1e-9 or not uncovered.any()):
             break
         open_gain = np.where(taken, -1.0, gain)
         top = open_gain.max()
-        if k is None and top <= 0:
-            break
+        if top <= 0 and (k is None or uncovered.any()):
+            break  # nothing to gain among these candidates (with k: another round may gain)
         best = np.flatnonzero(open_gain == top)
-        j = int(best[np.argmax(tiebreak[best])])
-        chosen.append(j)
+        j = int(best[np.argmax(tie[best])])
+        chosen.append(int(pool[j]))
         taken[j] = True
-        newly = covers[j].indices
+        newly = within.indices[within.indptr[j] : within.indptr[j + 1]]
         newly = newly[uncovered[newly]]
         if newly.size:
             covered += int(weight[newly].sum())
             uncovered[newly] = False
-            gain -= np.asarray(covers[newly].T @ weight[newly].astype(np.float64)).ravel()
-    return chosen, within
+            # the candidates within tolerance of the newly covered variants lose their weight
+            first, last = by_variant.indptr[newly], by_variant.indptr[newly + 1]
+            sizes = last - first
+            at = np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+            lose = np.repeat(weight[newly].astype(np.float64), sizes)
+            gain -= np.bincount(by_variant.indices[at], weights=lose, minlength=m)
+    return covered
+
+
+def _warn_partial(notes: dict[str, Any], k: int | None, coverage: float) -> None:
+    """Say when not every variant was a candidate, and when the limit stopped the search."""
+    if not notes["sampled"]:
+        return
+    goal = f"k={k} journeys" if k is not None else f"coverage={coverage}"
+    short = (
+        ""
+        if notes["complete"]
+        else f" The search stopped at its limit of {_MAX_PAIRS:,} compared pairs before {goal}."
+    )
+    warnings.warn(
+        f"representatives(): the log has {notes['variants']:,} variants, so the journeys were "
+        f"chosen among {notes['candidates']:,} candidates in {notes['rounds']} round(s) (the "
+        "most frequent variants and seeded samples of the others), not among all variants. "
+        "Each journey gains the most cases among the candidates seen so far and every case is "
+        "measured against every chosen journey, but a variant that was never a candidate "
+        f"might have represented more cases.{short} For the plain greedy choice, reduce the "
+        "number of distinct journeys (to about 10,000 or fewer): cut long journeys into "
+        "sessions (jm.sessionize(log, gap='30min')), group similar activities with "
+        "activity_map={...}, or filter the cases (jm.filter_cases).",
+        JourneymineWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _too_many(n: int, m: int, pairs: int) -> str:
+    return (
+        f"representatives() would compare {pairs:,} pairs of journeys ({m:,} candidates "
+        f"among the log's {n:,} variants), more than its limit of {_MAX_PAIRS:,}. Reduce "
+        "the number of distinct journeys first: cut long journeys into sessions "
+        "(jm.sessionize(log, gap='30min')), group similar activities with activity_map={...}, "
+        "or filter the cases (jm.filter_cases)."
+    )
 
 
 def _tables(
