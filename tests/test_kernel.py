@@ -149,7 +149,6 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
 
 
 #: kernels of compare, drift and impact: made frozen on their own branch (issue 21's "stats")
-_STATS_KERNELS = {"compare", "conformance_drift", "deviation_impact"}
 
 
 def _kernel_classes(kernel: Any) -> set[type]:
@@ -197,10 +196,9 @@ def test_kernels_are_frozen_and_pickle(name: str) -> None:
     log = jm.datasets.load_shop()
     model = jm.datasets.shop_model()
     kernel = KERNELS[name](model)
-    if name in _STATS_KERNELS and not dataclasses.is_dataclass(kernel):
-        pytest.xfail("converted to a frozen dataclass on the stats branch")
     assert dataclasses.is_dataclass(kernel) and type(kernel).__dataclass_params__.frozen
-    meta = dataclasses.replace(log.meta, columns=(*log.meta.columns, "segment", "value"))
+    extra = ("segment", "value", "activity")  # columns the random logs of KERNELS have
+    meta = dataclasses.replace(log.meta, columns=(*log.meta.columns, *extra))
     bound = _kernel.bind(kernel, meta)
     for k in (kernel, bound):
         back = pickle.loads(pickle.dumps(k))

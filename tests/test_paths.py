@@ -95,9 +95,13 @@ def test_top_and_shop_paths_before_order():
 @pytest.mark.parametrize("steps", [0, -2, 1.5, True, "3"])
 def test_steps_must_be_positive(steps):
     log = to_log(shop_frame(20))
-    with pytest.raises(ParameterError, match=r"'steps' parameter.*an int in the range \[1, inf\)"):
+    with pytest.raises(
+        ParameterError, match=r"'steps' parameter.*an int in the range \[1, (inf\)|[0-9]+\])"
+    ):
         jm.paths(log, "Place order", steps=steps)
-    with pytest.raises(ParameterError, match=r"'steps' parameter.*an int in the range \[1, inf\)"):
+    with pytest.raises(
+        ParameterError, match=r"'steps' parameter.*an int in the range \[1, (inf\)|[0-9]+\])"
+    ):
         jm.step_matrix(log, steps=steps)
 
 

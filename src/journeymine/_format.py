@@ -67,7 +67,8 @@ def format_duration(value: Any) -> str:
     if s < 0.00995:  # below a hundredth of a second (log times can be that fine)
         for name, per in (("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
             if s >= per * 0.995 or name == "ns":
-                return f"{sign}{s / per:.2g} {name}"
+                x = s / per
+                return f"{sign}{x:.3g} {name}" if x >= 99.5 else f"{sign}{x:.2g} {name}"
     if s < 1:
         return f"{sign}{s:.2g} s"
     if s < 59.5:

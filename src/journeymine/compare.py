@@ -15,6 +15,7 @@ from journeymine._validation import check_model, check_option
 from journeymine.engine import Kernel, LogMeta, bind, case_groups, check_segment, run
 from journeymine.errors import JourneymineWarning, ParameterError, once_per_call, user_stacklevel
 from journeymine.log import JourneyLog
+from journeymine.model import covered
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.engine import LogLike
@@ -467,7 +468,8 @@ def compare(
             warnings.warn(
                 f"{exc} They count as conversions but no case has them: conversion is 0.",
                 JourneymineWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
     check_option("adjust", adjust, ADJUST_METHODS, func)
-    return run(_Compare(segment, model, acts, float(ci), seed, adjust), log)
+    kernel = _Compare(segment, model, acts, float(ci), seed, adjust)
+    return run(kernel if model is None else covered(kernel, model), log)

@@ -354,6 +354,7 @@ def _synthetic_rows(labels: list[Any], *, anchored: bool) -> tuple[str, str]:
     return out[0], out[1]
 
 
+@validate_params({"steps": [Interval(int, 1, _f.MAX_STEPS)]})
 def step_matrix(
     log: LogLike,
     *,
