@@ -297,3 +297,22 @@ def test_segment_with_too_many_groups_is_refused():
     log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
     with pytest.raises(jm.ParameterError, match=r"5,001 groups.*at most 5,000"):
         jm.variants(log, segment="g")
+
+
+# -- item 3: periods from freq= are bounded by the log's span --------------------------------
+@pytest.mark.parametrize("freq", ["1ns", "min"])
+def test_a_fine_freq_over_a_long_span_is_refused_with_the_count(freq):
+    df = pd.DataFrame(
+        {
+            "c": ["a", "a", "b"],
+            "a": ["x", "y", "x"],
+            "t": pd.to_datetime(["2015-01-01", "2025-01-01", "2020-01-01"]),
+        }
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    model = jm.JourneyModel(stages=["S"], activities={"x": "S", "y": "S"})
+    with pytest.raises(jm.ParameterError, match=r"'freq' parameter of conformance_drift.*periods"):
+        jm.conformance_drift(log, model, freq=freq)
+    with pytest.raises(jm.ParameterError, match=r"'freq' parameter of activity_over_time"):
+        jm.activity_over_time(log, freq=freq)
+    assert len(jm.conformance_drift(log, model, freq="M")) == 61  # by first events, 2015-2020

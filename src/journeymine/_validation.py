@@ -1075,3 +1075,45 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
         return wrapper
 
     return decorate
+
+
+# -- periods ------------------------------------------------------------------------------
+#: the most periods an analysis by period builds (conformance_drift, activity_over_time)
+MAX_PERIODS = 100_000
+
+
+def period_freq(freq: Any, func: str) -> str:
+    """``freq`` if pandas can make periods of it; else a ParameterError with examples."""
+    if not isinstance(freq, str):
+        raise ParameterError(
+            f"The 'freq' parameter of {func}() must be a pandas period frequency such as 'D', "
+            f"'W', 'M', 'Q' or 'Y'. Got {freq!r} instead."
+        )
+    try:
+        pd.Period("2025-01-01", freq=freq)
+    except (ValueError, TypeError) as err:
+        raise ParameterError(
+            f"The 'freq' parameter of {func}() must be a pandas period frequency such as 'D', "
+            f"'W', 'M', 'Q' or 'Y'. Got {freq!r} instead ({err})."
+        ) from None
+    return freq
+
+
+def check_period_count(freq: str, meta: Any, func: str) -> None:
+    """Refuse a ``freq`` that would cut the log's time span into more than MAX_PERIODS periods."""
+    if meta.time_min is None or meta.time_max is None:
+        return
+    span_ns = int(meta.time_max) - int(meta.time_min)
+    try:
+        one = pd.Period("2025-01-01", freq=freq)
+        step_ns = int(((one + 1).start_time - one.start_time).value)
+    except (ValueError, TypeError, OverflowError):  # pragma: no cover - checked by period_freq
+        return
+    count = span_ns // max(step_ns, 1) + 1
+    if count > MAX_PERIODS:
+        raise ParameterError(
+            f"The 'freq' parameter of {func}() is {freq!r}, which cuts the log's "
+            f"{pd.Timedelta(span_ns)} into about {count:,} periods; at most {MAX_PERIODS:,} are "
+            "built. Pass a coarser frequency, e.g. freq='D', 'W' or 'M', or select a shorter "
+            "time range first (jm.filter_time)."
+        )

@@ -139,7 +139,7 @@ def conformance_drift(
     func = "conformance_drift"
     v.check_model(model, func)
     ci = v.level_arg(ci, func)
-    freq = freq_arg(freq, func)
+    freq = v.period_freq(freq, func)
     v.check_option("adjust", adjust, ADJUST_METHODS, func)
     if open_window is not None and as_of is None:
         raise ParameterError(
@@ -149,20 +149,6 @@ def conformance_drift(
         )
     kernel = _Drift(model, freq, ci, as_of, open_window, adjust)
     return run(covered(segmented(kernel, segment), model), log)
-
-
-def freq_arg(freq: Any, func: str) -> str:
-    """``freq`` if pandas accepts it as a period frequency."""
-    try:
-        if not isinstance(freq, str):
-            raise TypeError("not a string")
-        pd.Period("2025-01-01", freq=freq)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"The 'freq' parameter of {func}() must be a pandas period frequency such as "
-            f"'D', 'W', 'M' or 'Q'. Got {freq!r} instead ({exc})."
-        ) from exc
-    return freq
 
 
 def case_periods(log: JourneyLog, freq: str) -> np.ndarray:
@@ -188,6 +174,7 @@ class _Drift(Kernel[pd.DataFrame, pd.DataFrame]):
     def check(self, meta: LogMeta) -> _Drift:
         from journeymine.conformance import _Check
 
+        v.check_period_count(self.freq, meta, self.name)
         as_of_ns = None if self.as_of is None else v.as_of_ns(self.as_of, meta, self.name)
         window = v.window_ns(self.open_window, self.name)
         inner = bind(_Check(self.model, "stages"), meta)

@@ -27,23 +27,6 @@ def period_codes(ns: np.ndarray, freq: str) -> np.ndarray:
     return np.asarray(index.to_period(freq).asi8, dtype=np.int64)
 
 
-def check_freq(freq: Any, func: str) -> str:
-    """``freq`` if pandas can make periods of it; else a ParameterError with examples."""
-    if not isinstance(freq, str):
-        raise ParameterError(
-            f"The 'freq' parameter of {func}() must be a pandas period frequency such as 'D', "
-            f"'W', 'M', 'Q' or 'Y'. Got {freq!r} instead."
-        )
-    try:
-        pd.Period("2025-01-01", freq=freq)
-    except (ValueError, TypeError) as err:
-        raise ParameterError(
-            f"The 'freq' parameter of {func}() must be a pandas period frequency such as 'D', "
-            f"'W', 'M', 'Q' or 'Y'. Got {freq!r} instead ({err})."
-        ) from None
-    return freq
-
-
 @dataclass(frozen=True)
 class _ActivityOverTime(Kernel[pd.DataFrame, pd.DataFrame]):
     """activity_over_time: counts per (period, value of ``by``); cases add up over partitions."""
@@ -54,7 +37,8 @@ class _ActivityOverTime(Kernel[pd.DataFrame, pd.DataFrame]):
     name: str = field(default="activity_over_time", init=False, repr=False)
 
     def check(self, meta: LogMeta) -> _ActivityOverTime:
-        check_freq(self.freq, self.name)
+        v.period_freq(self.freq, self.name)
+        v.check_period_count(self.freq, meta, self.name)
         if self.by is None:
             return self
         if not isinstance(self.by, str):
