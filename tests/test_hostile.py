@@ -316,3 +316,27 @@ def test_a_fine_freq_over_a_long_span_is_refused_with_the_count(freq):
     with pytest.raises(jm.ParameterError, match=r"'freq' parameter of activity_over_time"):
         jm.activity_over_time(log, freq=freq)
     assert len(jm.conformance_drift(log, model, freq="M")) == 61  # by first events, 2015-2020
+
+
+# -- item 12: a Dask filter that leaves no case computes to an empty log, as in memory -----
+def test_dask_filter_that_keeps_nothing_computes_like_memory():
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    df = pd.DataFrame(
+        {
+            "c": ["a", "a", "b"],
+            "a": ["x", "y", "x"],
+            "t": pd.to_datetime(["2015-01-01", "2025-01-01", "2020-01-01"]),
+        }
+    )
+    memory = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    with dask.config.set(scheduler="sync"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", jm.JourneymineWarning)  # "kept no event"
+        lazy = jm.from_dask(
+            dd.from_pandas(df, npartitions=2), case="c", activity="a", timestamp="t"
+        )
+        empty = jm.filter_cases(lazy, min_duration="36500D")
+        assert empty.n_cases == 0 and empty.compute().n_events == 0
+        assert len(empty.to_pandas()) == 0
+        kept = jm.filter_cases(memory, min_duration="36500D")
+    assert kept.n_events == 0 and len(jm.variants(kept)) == len(jm.variants(empty)) == 0

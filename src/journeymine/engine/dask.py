@@ -525,6 +525,8 @@ class DaskJourneyLog:
         JourneyLog(n_events=2, n_cases=2, n_activities=2, case='c', activity='a', timestamp='t')
         """
         df = _default_strings(self._input.compute())
+        if len(df) == 0:  # a filter kept nothing: an empty log, as in memory
+            return _empty_log(self.meta)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", JourneymineWarning)  # said already by from_dask
             return from_pandas(
