@@ -455,7 +455,7 @@ class Segmented(Kernel[tuple[dict, Any, dict], pd.DataFrame]):
 
 
 #: the most groups a ``segment=`` analyses one by one
-MAX_GROUPS = 5_000
+MAX_GROUPS = 1_000
 
 
 def _warn_unmatched(segment: Any, func: str, seen: dict) -> None:
