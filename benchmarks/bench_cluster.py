@@ -23,7 +23,8 @@ Per step it records the wall time, each worker's peak resident memory
 (sampled every 0.2 s with psutil from the worker process ids), the client's
 peak, the bytes the workers spilled to disk (``SpillBuffer`` write metrics)
 and the memory warnings in the worker logs; it fails if a worker went above
-its limit or was restarted. With ``--verify`` (the default up to 10 M
+its limit or was restarted (a restarted worker's new process is not
+sampled: the run is reported as failed anyway). With ``--verify`` (the default up to 10 M
 events) the four results are checked equal to the in-memory engine's first.
 """
 
