@@ -224,7 +224,9 @@ def test_where_series_that_matches_no_case_warns_with_the_cause():
     said = " ".join(str(w.message) for w in caught)
     assert "matches none" in said and "ids are int" in said and "log's are str" in said
     with pytest.warns(jm.JourneymineWarning, match=r"only 1 of the 2"):
-        jm.filter_cases(log, where=pd.Series([True], index=["1"]))
+        jm.filter_cases(log, where=pd.Series([True, False], index=["1", "9"]))
+    # a Series of only the selected cases is a selection, not a mismatch
+    assert jm.filter_cases(log, where=pd.Series([True], index=["1"])).n_cases == 1
 
 
 @pytest.mark.parametrize("text", [["no", "no"], ["False", "0"]])

@@ -336,11 +336,15 @@ def _where_series(log: Any, where: Any) -> pd.Series:
             )
         where = where.astype("boolean")
     if isinstance(log, JourneyLog):
-        check_case_ids(where.index, log.case_labels, "where", "filter_cases")
+        # a Series of only the selected cases (all True) is a selection, not a mismatch
+        partial_ok = bool(where.fillna(False).astype(bool).all())
+        check_case_ids(where.index, log.case_labels, "where", "filter_cases", partial_ok)
     return where
 
 
-def check_case_ids(index: pd.Index, cases: pd.Index, name: str, func: str) -> None:
+def check_case_ids(
+    index: pd.Index, cases: pd.Index, name: str, func: str, partial_ok: bool = False
+) -> None:
     """Warn when a Series by case id matches none or only some of the log's cases.
 
     The usual cause is a type mismatch (case ids read as text, the Series
@@ -348,7 +352,7 @@ def check_case_ids(index: pd.Index, cases: pd.Index, name: str, func: str) -> No
     without a word.
     """
     matched = int(cases.isin(index).sum()) if len(cases) else 0
-    if matched == len(cases):
+    if matched == len(cases) or (partial_ok and matched > 0):
         return
     extra = index[~index.isin(cases)]
     missing = cases[~cases.isin(index)]

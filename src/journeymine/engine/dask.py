@@ -405,7 +405,7 @@ class DaskJourneyLog:
         Examples
         --------
         >>> import pandas as pd, dask.dataframe as dd
-        >>> from journeymine.scale import from_dask
+        >>> from journeymine import from_dask
         >>> df = pd.DataFrame({"c": [1, 2], "a": ["y", "x"], "t": ["2025-01-01"] * 2})
         >>> from_dask(dd.from_pandas(df, npartitions=2), case="c", activity="a",
         ...           timestamp="t").n_activities
