@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._stats import wilson
 from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine.errors import JourneymineWarning, ParameterError
 
@@ -504,29 +505,6 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
             as_of=meta.timestamp_of(self.as_of_ns) if self.as_of_ns != _MIN else None,
         )
         return table
-
-
-def wilson(k: np.ndarray, n: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score intervals of ``k`` successes in ``n`` trials, vectorised.
-
-    The same arithmetic as ``scipy.stats.binomtest(k, n).proportion_ci(ci,
-    method="wilson")`` (Newcombe 1998, without continuity correction), so
-    the bounds are equal to scipy's; NaN where ``n`` is 0.
-    """
-    from scipy.special import ndtri
-
-    k = np.asarray(k, dtype=np.int64)
-    n = np.asarray(n, dtype=np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        z = ndtri(0.5 + 0.5 * ci)
-        denom = 2 * (n + z**2)
-        center = (2 * n * p + z**2) / denom
-        delta = z / denom * np.sqrt(4 * n * p * (1 - p) + z**2)
-        lo = np.where(k == 0, 0.0, center - delta)
-        hi = np.where(k == n, 1.0, center + delta)
-    empty = n == 0
-    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
 def _cohort_arg(cohort: Any, meta: LogMeta, func: str) -> str | None:
