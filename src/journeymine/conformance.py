@@ -371,7 +371,19 @@ def check(
     0    b         1  unknown_activity     chat           None
     1    b         2     skipped_stage      buy  Consideration
     """
-    return run(covered(_Check(model, method, segment), model), log)
+    return run(check_kernel(model, method, segment), log)
+
+
+def check_kernel(
+    model: JourneyModel, method: Method = "stages", segment: Any = None
+) -> Kernel[Any, ConformanceReport]:
+    """The kernel of :func:`check` (``run(check_kernel(...), log)`` is ``check(log, ...)``).
+
+    A member of an :class:`~journeymine.engine.Bundle`: its conformance
+    kernel is the one ``compare``, ``deviation_impact`` and
+    ``conformance_drift`` hold, so a bundle of them checks each case once.
+    """
+    return covered(_Check(model, method, segment), model)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from journeymine import _validation as v
 from journeymine._tables import concat_by_case
-from journeymine.engine import Kernel, LogMeta, bind, run
+from journeymine.engine import Kernel, LogMeta, bind, inner_part, run
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -219,14 +219,14 @@ class _Features(Kernel[_Partial, pd.DataFrame]):
             {"n_events": log.case_sizes.astype(np.int64), "duration": duration / 1e9},
             index=pd.Index(log.case_labels, name="case"),
         )
-        loops = self.loops.part(log)
+        loops = inner_part(self.loops, log)
         for kind, column in LOOP_COLUMNS.items():
             base[f"loops:{kind}"] = loops[column].to_numpy(np.int64)
         if self.conformance is not None:
             from journeymine.conformance import KINDS
 
             model = self.model
-            cases = self.conformance.part(log)["cases"]
+            cases = inner_part(self.conformance, log)["cases"]
             for kind in KINDS:
                 base[f"deviations:{kind}"] = cases[kind].to_numpy(np.int64)
             stage_index = {s: i for i, s in enumerate(model.stages)}
