@@ -401,8 +401,8 @@ def share_inner(kernels: Sequence[Kernel[Any, Any]]) -> tuple[Kernel[Any, Any], 
                 value = getattr(kernel, f.name)
                 if isinstance(value, Kernel):
                     new: Any = canon(value)
-                elif isinstance(value, tuple) and value and all(
-                    isinstance(x, Kernel) for x in value
+                elif (
+                    isinstance(value, tuple) and value and all(isinstance(x, Kernel) for x in value)
                 ):
                     new = tuple(canon(x) for x in value)
                     if all(x is y for x, y in zip(new, value, strict=True)):
