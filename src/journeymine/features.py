@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import per_case_any
 from journeymine._tables import concat_by_case
 from journeymine.engine import Kernel, LogMeta, bind, inner_part, run
 from journeymine.errors import ParameterError
@@ -233,7 +234,7 @@ class _Features(Kernel[_Partial, pd.DataFrame]):
             furthest = cases["furthest_stage"].map(stage_index).fillna(-1)
             base["furthest_stage"] = furthest.to_numpy(np.int64)
             bought = model.activity_mask(log, model.purchase)
-            converted = np.bincount(log.case_codes[bought], minlength=n) > 0
+            converted = per_case_any(log, bought)
             base["converted"] = converted.astype(np.int64)
         acts, trans = counts_part(log)
         return base, acts, trans

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import first_event
 from journeymine._stats import ADJUST_METHODS, adjust_p
 from journeymine.conformance import KINDS
 from journeymine.engine import Kernel, LogMeta, bind, inner_part, run
@@ -413,10 +414,8 @@ class _Impact(Kernel[dict, pd.DataFrame]):
         conv_pos = np.full(n_cases, big, dtype=np.int64)
         after = np.zeros(log.n_events)
         if self.outcome is None:
-            buy = np.flatnonzero(model.activity_mask(log, model.purchase))
-            # events are in case order: the first purchase of each case comes first
-            cases_buy, first = np.unique(case[buy], return_index=True)
-            conv_pos[cases_buy] = pos[buy[first]]
+            first = first_event(log, model.activity_mask(log, model.purchase))
+            conv_pos[first >= 0] = pos[first[first >= 0]]
             y = (conv_pos < big).astype(np.float64)
         elif isinstance(self.outcome, str):
             y = case_outcomes(log, model, self.outcome, self.name)
