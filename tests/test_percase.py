@@ -64,7 +64,7 @@ def pairs(draw: Any) -> tuple[np.ndarray, np.ndarray, int]:
 def test_cases_per_key_counts_each_key_once_per_case(drawn: tuple) -> None:
     case, key, n_keys = drawn
     want = [0] * n_keys
-    for k, c in {(int(k), int(c)) for c, k in zip(case, key, strict=True)}:
+    for k, _case in {(int(k), int(c)) for c, k in zip(case, key, strict=True)}:
         want[k] += 1
     got = pc.cases_per_key(case, key, n_keys)
     assert got.dtype == np.int64 and got.tolist() == want
