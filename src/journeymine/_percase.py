@@ -49,6 +49,7 @@ __all__ = [
     "pair_counts",
     "per_case_any",
     "run_heads",
+    "run_starts",
     "sequence_keys",
 ]
 
@@ -119,6 +120,8 @@ def last_event(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
 # -- distinct (case, key) pairs -------------------------------------------------------
 #: pair keys ``case * width + key`` stay below this (else keys are compacted or sorted)
 _PAIR_LIMIT = 1 << 62
+#: up to this many items per case (on average) the stable sort of pair keys is the faster
+_STABLE_RUNS = 256
 
 
 def distinct_pairs(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
@@ -126,9 +129,11 @@ def distinct_pairs(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray
 
     ``case`` and ``key`` are non-negative integers, ``key < n_keys``, and
     ``(max(case) + 1) * n_keys`` must stay below 2**62 (:func:`cases_per_key`
-    handles bigger spaces). Equal keys need no order among themselves, so
-    numpy's default (vectorised) sort is used rather than a stable one, on
-    32-bit keys when they fit (about twice as fast as 64-bit ones).
+    handles bigger spaces). Keys are 32-bit when they fit. With ``case`` in
+    log order (non-decreasing) and short cases the pair keys are nearly
+    sorted, which numpy's stable sort (a merge sort that finds the sorted
+    runs) handles 2-5 times faster than its default one; for long cases the
+    default (vectorised) sort is faster, and equal keys need no order.
     """
     width = max(int(n_keys), 1)
     if case.size == 0:
@@ -140,7 +145,8 @@ def distinct_pairs(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray
     pairs = case.astype(dtype)  # the only full-size copy: the rest is done in place
     pairs *= dtype(width)
     np.add(pairs, key, out=pairs, casting="unsafe")  # key < width: fits
-    pairs.sort()
+    per_case = pairs.size / (top // width)
+    pairs.sort(kind="stable" if per_case <= _STABLE_RUNS else None)
     first = np.empty(pairs.size, dtype=bool)
     first[0] = True
     np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
@@ -253,13 +259,23 @@ def known_moves(case_codes: np.ndarray, value: np.ndarray) -> KnownMoves:
     return KnownMoves(known=known, value=value[known], case_of=case_codes[known])
 
 
+def run_starts(case: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Whether each item starts a run: a maximal stretch of one case's items with one value.
+
+    ``case`` and ``value`` are parallel, in log order (self-loops: the
+    events of a log with their activity codes).
+    """
+    start = np.ones(case.size, dtype=bool)
+    if case.size > 1:
+        np.not_equal(case[1:], case[:-1], out=start[1:])
+        start[1:] |= value[1:] != value[:-1]
+    return start
+
+
 def run_heads(moves: KnownMoves) -> np.ndarray:
-    """Index (into the known events) of the first event of each run: a maximal stretch of a
-    case's consecutive known events with one value (a stage visit, with stages as values)."""
-    start = moves.first.copy()
-    if start.size > 1:
-        start[1:] |= moves.value[1:] != moves.value[:-1]
-    return np.flatnonzero(start)
+    """Index (into the known events) of the first event of each run of one value among a
+    case's known events (a stage visit, with stages as values); see :func:`run_starts`."""
+    return np.flatnonzero(run_starts(moves.case_of, moves.value))
 
 
 def sequence_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:

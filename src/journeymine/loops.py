@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._percase import known_moves, run_heads
+from journeymine._percase import known_moves, run_starts
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
 from journeymine.engine import Kernel, LogMeta, run, segmented
 from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
@@ -126,9 +126,8 @@ def _detect(
     empty = np.empty(0, dtype=np.int64)
 
     # Self-loops: maximal runs of one activity within a case.
-    run_start = run_heads(known_moves(c, a))  # every event is known: indices are events
-    cont = np.ones(n, dtype=bool)  # same case and activity as the event before
-    cont[run_start] = False
+    cont = ~run_starts(c, a)  # same case and activity as the event before
+    run_start = np.flatnonzero(~cont)
     run_len = np.diff(np.append(run_start, n))
     long_run = run_len >= 2
     self_idx, self_len = run_start[long_run], run_len[long_run]
