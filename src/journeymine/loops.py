@@ -162,9 +162,9 @@ def _detect(
     names: list[Any] = []
     if stage_info is not None:
         st, names, allowed = stage_info
-        m = known_moves(c, st)
-        back = np.flatnonzero(m.dst < m.src)
-        reg_idx, reg_from, reg_to = m.cur[back], m.src[back], m.dst[back]
+        moves = known_moves(c, st)
+        back = np.flatnonzero(moves.dst < moves.src)
+        reg_idx, reg_from, reg_to = moves.cur[back], moves.src[back], moves.dst[back]
         reg_allowed = allowed[reg_from, reg_to]
 
     parts = [

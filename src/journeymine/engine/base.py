@@ -362,7 +362,7 @@ def inner_part(kernel: Kernel[P, Any], log: JourneyLog) -> P:
     # the kernel is held by the entry; the piece by a weak reference, so a sub-log that
     # is gone (its id reused by a new one) is never mistaken for the new one
     if hit is not None and hit[0] is kernel and hit[1]() is log:
-        return hit[2]  # type: ignore[no-any-return]
+        return hit[2]
     out = kernel.part(log)
     memo[key] = (kernel, weakref.ref(log), out)
     return out
@@ -412,7 +412,7 @@ def share_inner(kernels: Sequence[Kernel[Any, Any]]) -> tuple[Kernel[Any, Any], 
                 if new is not value:
                     changes[f.name] = new
             if changes:
-                kernel = dataclasses.replace(kernel, **changes)  # type: ignore[type-var]
+                kernel = dataclasses.replace(kernel, **changes)
         for other in seen:
             if _same(other, kernel):
                 return other
@@ -481,7 +481,7 @@ def run_all(kernels: Sequence[Kernel[Any, Any]], log: Any) -> tuple[Any, ...]:
     Each result equals ``run(kernel, log)``; inner per-case results that the
     kernels share (equal inner kernels) are computed once per piece of the log.
     """
-    return run(Bundle(tuple(kernels)), log)  # type: ignore[no-any-return]
+    return run(Bundle(tuple(kernels)), log)
 
 
 # -- segments -------------------------------------------------------------------------
