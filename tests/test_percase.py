@@ -170,3 +170,12 @@ def test_empty_inputs() -> None:
     assert m.move.size == 0 and pc.run_heads(m).size == 0 and m.last.size == 0
     assert pc.first_per_case(empty, 2).tolist() == [-1, -1]
     assert pc.first_event(_log(empty), np.zeros(0, dtype=bool)).size == 0
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(case_runs(low=0, high=2))
+def test_run_starts_where_the_case_or_the_value_changes(drawn: tuple) -> None:
+    """Self-loops: a run is a maximal stretch of one case's events with one value."""
+    case, value = drawn
+    want = [i == 0 or (case[i], value[i]) != (case[i - 1], value[i - 1]) for i in range(case.size)]
+    assert pc.run_starts(case, value).tolist() == want
