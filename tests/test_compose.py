@@ -209,3 +209,15 @@ def test_a_bundle_on_dask_equals_the_individual_runs(count_checks: dict[str, int
     assert_same(bundled, alone)
     assert_same(bundled, memory)
     assert 1 <= per_piece <= pieces  # once per (non-empty) partition, not once per analysis
+
+
+def test_run_all_says_a_shared_warning_once() -> None:
+    """Every member with the model warns that it hardly fits the log: run_all says it once."""
+    log, _ = _shop()
+    model = jm.JourneyModel(stages=["A"], activities={"Place order": "A"}, purchase=["Place order"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_all([check_kernel(model), drift_kernel(model, "M"), impact_kernel(model)], log)
+    texts = [str(w.message) for w in caught if issubclass(w.category, jm.JourneymineWarning)]
+    assert texts and len(texts) == len(set(texts))
+    assert any("model" in t for t in texts)

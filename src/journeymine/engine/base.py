@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, run
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import ParameterError
+from journeymine.errors import ParameterError, once_per_call
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -475,11 +475,14 @@ class Bundle(Kernel[tuple[Any, ...], tuple[Any, ...]]):
         return tuple(k.finish(m, meta) for k, m in zip(self.members, merged, strict=True))
 
 
+@once_per_call
 def run_all(kernels: Sequence[Kernel[Any, Any]], log: Any) -> tuple[Any, ...]:
     """Run several analyses' kernels in one pass (a :class:`Bundle`): their results, in order.
 
     Each result equals ``run(kernel, log)``; inner per-case results that the
     kernels share (equal inner kernels) are computed once per piece of the log.
+    A warning that several analyses give (a model that hardly fits the log)
+    shows once.
     """
     return run(Bundle(tuple(kernels)), log)
 
