@@ -36,7 +36,7 @@ def _log(case: np.ndarray) -> Any:
     """What the primitives read of a log: case codes in log order and the number of cases."""
     n = int(case.max()) + 1 if case.size else 0
     offsets = np.searchsorted(case, np.arange(n + 1)).astype(np.int64)
-    return SimpleNamespace(case_codes=case, n_cases=n, case_offsets=offsets)
+    return SimpleNamespace(case_codes=case, n_cases=n, case_offsets=offsets, n_events=case.size)
 
 
 def _by_case(case: np.ndarray) -> dict[int, list[int]]:
@@ -106,6 +106,18 @@ def test_first_last_and_any_event_per_case(drawn: tuple) -> None:
     assert pc.last_per_case(selected, log.n_cases).tolist() == [
         where.index(x) if x >= 0 else -1 for x in last
     ]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(case_runs(low=0, high=1))
+def test_previous_event_is_the_latest_earlier_one_of_the_case(drawn: tuple) -> None:
+    case, flag = drawn
+    mask = flag.astype(bool)
+    want = []
+    for i in range(case.size):
+        earlier = [j for j in range(i) if case[j] == case[i] and mask[j]]
+        want.append(earlier[-1] if earlier else -1)
+    assert pc.previous_event(_log(case), mask).tolist() == want
 
 
 # -- moves between known events, and runs ------------------------------------------------------

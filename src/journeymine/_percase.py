@@ -2,7 +2,7 @@
 
 * first/last/any per case (:func:`case_firsts`, :func:`case_lasts`,
   :func:`per_case_any`, :func:`first_event`, :func:`last_event`,
-  :func:`first_per_case`, :func:`last_per_case`);
+  :func:`first_per_case`, :func:`last_per_case`, :func:`previous_event`);
 * distinct (case, key) pairs and the number of cases per key
   (:func:`distinct_pairs`, :func:`pair_counts`, :func:`cases_per_key`):
   node and edge cases in discovery, observed moves in conformance;
@@ -48,6 +48,7 @@ __all__ = [
     "last_per_case",
     "pair_counts",
     "per_case_any",
+    "previous_event",
     "run_heads",
     "run_starts",
     "sequence_keys",
@@ -115,6 +116,21 @@ def last_event(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
     where = np.flatnonzero(mask)
     last = last_per_case(log.case_codes[where], log.n_cases)
     return np.where(last >= 0, where[last] if where.size else -1, -1)
+
+
+def previous_event(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
+    """For each event, the index of the latest earlier event of its case where ``mask`` is
+    true (-1 when there is none): e.g. the previous known event of each event."""
+    n = log.n_events
+    idx = np.where(mask, np.arange(n, dtype=np.int64), -1)
+    if n == 0:
+        return idx
+    running = np.maximum.accumulate(idx)  # indices grow with the case codes
+    out = np.full(n, -1, dtype=np.int64)
+    out[1:] = running[:-1]
+    firsts = log.case_offsets[:-1]
+    out[out < np.repeat(firsts, np.diff(log.case_offsets))] = -1  # not in the event's case
+    return out
 
 
 # -- distinct (case, key) pairs -------------------------------------------------------

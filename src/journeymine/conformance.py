@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine._percase import KnownMoves, cases_per_key, first_per_case, known_moves
+from journeymine._percase import (
+    KnownMoves,
+    cases_per_key,
+    first_per_case,
+    known_moves,
+    previous_event,
+)
 from journeymine._tables import concat_by_case, names
 from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine.errors import (
@@ -489,20 +495,6 @@ class _Check(Kernel[dict, ConformanceReport]):
 
 
 # -- deviations of the stage method ------------------------------------------------
-def _prev_known(log: JourneyLog, st: np.ndarray) -> np.ndarray:
-    """Global index of each event's previous known event in its case, or -1."""
-    n = log.n_events
-    last = np.where(st >= 0, np.arange(n, dtype=np.int64), -1)
-    np.maximum.accumulate(last, out=last)
-    prev = np.full(n, -1, dtype=np.int64)
-    if n > 1:
-        prev[1:] = last[:-1]
-        ok = prev >= 0
-        ok[ok] = log.case_codes[prev[ok]] == log.case_codes[ok]
-        prev[~ok] = -1
-    return prev
-
-
 def _stage_deviations(
     log: JourneyLog, model: JourneyModel, st: np.ndarray, m: KnownMoves
 ) -> dict[str, Any]:
@@ -514,7 +506,7 @@ def _stage_deviations(
 
     unknown = np.flatnonzero(st < 0)
     if unknown.size:
-        prev = _prev_known(log, st)[unknown]
+        prev = previous_event(log, st >= 0)[unknown]
         parts.append((unknown, _UNKNOWN, np.full(unknown.size, -1, dtype=np.int64), prev))
 
     if model.start is not None:

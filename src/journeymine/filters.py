@@ -27,6 +27,7 @@ from journeymine._percase import (
     first_event,
     last_event,
     per_case_any,
+    previous_event,
     sequence_keys,
 )
 from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
@@ -251,7 +252,7 @@ def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
             keep &= (first_a >= 0) & (last_event(log, is_b) > first_a)
         else:
             # the closest a before each event is the latest one: times grow along a case
-            prev_a = last_before(log, is_a)
+            prev_a = previous_event(log, is_a)
             ok = is_b & (prev_a >= 0)
             gap = log.time - log.time[np.maximum(prev_a, 0)]
             keep &= per_case_any(log, ok & (gap <= within))
@@ -270,24 +271,6 @@ def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
     if cond.get("where") is not None:
         keep &= _where_mask(log, cond["where"])
     return keep[log.case_codes]
-
-
-def last_before(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
-    """For each event, the index of the latest earlier event of its case where ``mask`` is
-    true (-1 when there is none)."""
-    n = log.n_events
-    idx = np.where(mask, np.arange(n, dtype=np.int64), -1)
-    if n == 0:
-        return idx
-    # running maximum per case: case starts reset it (indices grow with the case codes)
-    starts = np.zeros(n, dtype=np.int64)
-    starts[log.case_offsets[:-1]] = log.case_offsets[:-1]
-    floor = np.maximum.accumulate(starts)  # first index of each event's case
-    running = np.maximum.accumulate(idx)
-    out = np.full(n, -1, dtype=np.int64)
-    out[1:] = running[:-1]
-    out[out < floor] = -1
-    return out
 
 
 def _where_mask(log: JourneyLog, where: pd.Series) -> np.ndarray:
