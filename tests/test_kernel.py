@@ -145,11 +145,11 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "case_table": lambda m: CaseTable(),
     "channel_switches": lambda m: _CaseChannels(("a",), ("odd",)),
     "channel_switches_summary": lambda m: _SwitchPairs(),
-    # issue 21: analyses in one pass, sharing the conformance kernel (and one within groups)
+    # issue 21: analyses in one pass, sharing the conformance kernel (and one within groups;
+    # compare shares it too: tests/test_compose.py)
     "bundle": lambda m: _kernel.Bundle(
         (
             _Covered(_Check(m, "stages"), m),
-            _Compare("segment", m, None),
             _Impact(m, min_cases=1),
             _kernel.Segmented(_Drift(m, "D"), "segment"),
         )
