@@ -449,11 +449,10 @@ class Bundle(Kernel[tuple[Any, ...], tuple[Any, ...]]):
     True
     """
 
-    members: tuple[Kernel[Any, Any], ...]
+    #: for messages (a bundle is run by :func:`run_all`)
+    name = "run_all"
 
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        return ", ".join(dict.fromkeys(k.name for k in self.members)) or "bundle"
+    members: tuple[Kernel[Any, Any], ...]
 
     def check(self, meta: LogMeta) -> Bundle:
         bound = [bind(k, meta) for k in self.members]
