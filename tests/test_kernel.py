@@ -30,12 +30,12 @@ from journeymine.attribution import _Attribution, _ConversionPaths, _SegmentTabl
 from journeymine.channels import _CaseChannels, _SwitchPairs
 from journeymine.clusters import _Clusters
 from journeymine.compare import _Compare
-from journeymine.conformance import ConformanceReport, _Check
+from journeymine.conformance import ConformanceReport, _Check, check_kernel
 from journeymine.discovery import _Discover, _Variants
-from journeymine.drift import _Drift
+from journeymine.drift import _Drift, drift_kernel
 from journeymine.features import _Features
 from journeymine.funnel import _Funnel, _StageDurations, _VisitSummary
-from journeymine.impact import _Impact
+from journeymine.impact import _Impact, impact_kernel
 from journeymine.loops import _FindLoops, _LoopSummary
 from journeymine.model import JourneyModel, _Covered
 from journeymine.paths import _Paths, _StepMatrix
@@ -145,6 +145,15 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "case_table": lambda m: CaseTable(),
     "channel_switches": lambda m: _CaseChannels(("a",), ("odd",)),
     "channel_switches_summary": lambda m: _SwitchPairs(),
+    # issue 21: analyses in one pass, sharing the conformance kernel (and one within groups;
+    # compare shares it too: tests/test_compose.py)
+    "bundle": lambda m: _kernel.Bundle(
+        (
+            _Covered(_Check(m, "stages"), m),
+            _Impact(m, min_cases=1),
+            _kernel.Segmented(_Drift(m, "D"), "segment"),
+        )
+    ),
 }
 
 
@@ -377,6 +386,10 @@ PUBLIC: dict[str, Callable[[Any, JourneyModel], Any]] = {
     "journey_features": lambda log, m: jm.journey_features(log, model=m, top_transitions=10),
     "cluster_journeys": lambda log, m: jm.cluster_journeys(log, k=3, model=m),
     "stage_flow_table": lambda log, m: stage_flow_table(log, m),
+    # issue 21: a bundle's results equal the analyses run one by one, on every engine
+    "run_all": lambda log, m: _kernel.run_all(
+        [check_kernel(m), drift_kernel(m, "M"), impact_kernel(m)], log
+    ),
 }
 
 

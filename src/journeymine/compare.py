@@ -12,7 +12,15 @@ import pandas as pd
 from journeymine import filters as _f
 from journeymine._stats import ADJUST_METHODS, adjust_p, two_proportion_p, wilson
 from journeymine._validation import check_model, check_option
-from journeymine.engine import Kernel, LogMeta, bind, case_groups, check_segment, run
+from journeymine.engine import (
+    Kernel,
+    LogMeta,
+    bind,
+    case_groups,
+    check_segment,
+    inner_part,
+    run,
+)
 from journeymine.errors import JourneymineWarning, ParameterError, once_per_call, user_stacklevel
 from journeymine.log import JourneyLog
 from journeymine.model import covered
@@ -127,13 +135,13 @@ class _Compare(Kernel[_Part, pd.DataFrame]):
         if self.model is not None and log.n_cases:
             from journeymine.conformance import KINDS
 
-            cases = self.conformance.part(log)["cases"]  # per case, in log order
+            cases = inner_part(self.conformance, log)["cases"]  # per case, in log order
             flags["conformance"] = cases["conforms"].to_numpy(dtype=bool)
             for kind in KINDS:
                 flags[f"{kind}_rate"] = cases[kind].to_numpy() > 0
         kinds = _LOOP_KINDS_ALWAYS + (_LOOP_KINDS_MODEL if self.model is not None else ())
         if log.n_cases:
-            loops = self.loops.part(log)
+            loops = inner_part(self.loops, log)
             where = log.case_labels.get_indexer(pd.Index(loops["case"]))
             kind = loops["kind"].astype(str).to_numpy()
             for k in kinds:
@@ -471,5 +479,17 @@ def compare(
                 stacklevel=user_stacklevel(),
             )
     check_option("adjust", adjust, ADJUST_METHODS, func)
-    kernel = _Compare(segment, model, acts, float(ci), seed, adjust)
-    return run(kernel if model is None else covered(kernel, model), log)
+    return run(compare_kernel(segment, model, acts, float(ci), seed, adjust), log)
+
+
+def compare_kernel(
+    segment: Any,
+    model: JourneyModel | None = None,
+    outcome: tuple[Any, ...] | None = None,
+    ci: float = 0.95,
+    seed: Any = 0,
+    adjust: str = "holm",
+) -> Kernel[Any, pd.DataFrame]:
+    """The kernel of :func:`compare` (``outcome`` as a tuple of activities), a Bundle member."""
+    kernel = _Compare(segment, model, outcome, ci, seed, adjust)
+    return kernel if model is None else covered(kernel, model)

@@ -11,6 +11,13 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import (
+    KnownMoves,
+    cases_per_key,
+    first_per_case,
+    known_moves,
+    previous_event,
+)
 from journeymine._tables import concat_by_case, names
 from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
 from journeymine.errors import (
@@ -371,7 +378,19 @@ def check(
     0    b         1  unknown_activity     chat           None
     1    b         2     skipped_stage      buy  Consideration
     """
-    return run(covered(_Check(model, method, segment), model), log)
+    return run(check_kernel(model, method, segment), log)
+
+
+def check_kernel(
+    model: JourneyModel, method: Method = "stages", segment: Any = None
+) -> Kernel[Any, ConformanceReport]:
+    """The kernel of :func:`check` (``run(check_kernel(...), log)`` is ``check(log, ...)``).
+
+    A member of an :class:`~journeymine.engine.Bundle`: its conformance
+    kernel is the one ``compare``, ``deviation_impact`` and
+    ``conformance_drift`` hold, so a bundle of them checks each case once.
+    """
+    return covered(_Check(model, method, segment), model)
 
 
 @dataclass(frozen=True)
@@ -406,7 +425,7 @@ class _Check(Kernel[dict, ConformanceReport]):
     def part(self, log: JourneyLog) -> dict:
         model = self.model
         st = model.event_stages(log)
-        moves = _Moves(log, st)
+        moves = known_moves(log.case_codes, st)
         if self.method == "stages":
             dev, fitness = _stage_deviations(log, model, st, moves), None
         else:
@@ -475,42 +494,9 @@ class _Check(Kernel[dict, ConformanceReport]):
         return pd.concat(blocks)
 
 
-# -- moves between consecutive known events ---------------------------------------
-class _Moves:
-    """Known events and the moves between consecutive known events of a case."""
-
-    def __init__(self, log: JourneyLog, st: np.ndarray) -> None:
-        self.known = np.flatnonzero(st >= 0)
-        self.sk = st[self.known]
-        self.ck = log.case_codes[self.known]
-        same = self.ck[1:] == self.ck[:-1]
-        #: index (into the known events) of each event that makes a move
-        self.move = np.flatnonzero(same) + 1
-        self.first = np.ones(self.known.size, dtype=bool)  # first known event of its case
-        self.first[1:] = ~same
-        self.cur = self.known[self.move]  # global event index of the mover
-        self.prev = self.known[self.move - 1]  # and of the previous known event
-        self.src = self.sk[self.move - 1]
-        self.dst = self.sk[self.move]
-        self.case = self.ck[self.move]
-
-
-def _prev_known(log: JourneyLog, st: np.ndarray) -> np.ndarray:
-    """Global index of each event's previous known event in its case, or -1."""
-    n = log.n_events
-    last = np.where(st >= 0, np.arange(n, dtype=np.int64), -1)
-    np.maximum.accumulate(last, out=last)
-    prev = np.full(n, -1, dtype=np.int64)
-    if n > 1:
-        prev[1:] = last[:-1]
-        ok = prev >= 0
-        ok[ok] = log.case_codes[prev[ok]] == log.case_codes[ok]
-        prev[~ok] = -1
-    return prev
-
-
+# -- deviations of the stage method ------------------------------------------------
 def _stage_deviations(
-    log: JourneyLog, model: JourneyModel, st: np.ndarray, m: _Moves
+    log: JourneyLog, model: JourneyModel, st: np.ndarray, m: KnownMoves
 ) -> dict[str, Any]:
     """All stage-method deviations as parallel arrays, sorted."""
     n_stages = len(model.stages)
@@ -520,13 +506,13 @@ def _stage_deviations(
 
     unknown = np.flatnonzero(st < 0)
     if unknown.size:
-        prev = _prev_known(log, st)[unknown]
+        prev = previous_event(log, st >= 0)[unknown]
         parts.append((unknown, _UNKNOWN, np.full(unknown.size, -1, dtype=np.int64), prev))
 
     if model.start is not None:
         ok = np.zeros(n_stages, dtype=bool)
         ok[[index[s] for s in model.start]] = True
-        wrong = m.known[m.first & ~ok[m.sk]]
+        wrong = m.known[m.first & ~ok[m.value]]
         parts.append((wrong, _WRONG_START, st[wrong], np.full(wrong.size, -1, dtype=np.int64)))
 
     # skipped stages: forward moves over a required stage not visited before the move
@@ -538,13 +524,11 @@ def _stage_deviations(
             sel = cand[(m.src[cand] < k) & (m.dst[cand] > k)]
             if sel.size == 0:
                 continue
-            at_k = np.flatnonzero(m.sk == k)  # known-event indices in stage k
+            at_k = np.flatnonzero(m.value == k)  # known-event indices in stage k
+            first = first_per_case(m.case_of[at_k], n_cases)
             first_at_k = np.full(n_cases, far, dtype=np.int64)
             if at_k.size:
-                case_k = m.ck[at_k]
-                head = np.ones(at_k.size, dtype=bool)
-                head[1:] = case_k[1:] != case_k[:-1]
-                first_at_k[case_k[head]] = at_k[head]
+                first_at_k = np.where(first >= 0, at_k[first], far)
             skipped = sel[first_at_k[m.case[sel]] > m.move[sel]]
             parts.append(
                 (
@@ -584,7 +568,7 @@ def _stage_deviations(
     }
 
 
-def _forbidden(log: JourneyLog, model: JourneyModel, m: _Moves) -> np.ndarray:
+def _forbidden(log: JourneyLog, model: JourneyModel, m: KnownMoves) -> np.ndarray:
     """Indices of the moves whose activity pair is not an allowed transition."""
     assert model.transitions is not None
     acts = {a: i for i, a in enumerate(model.activities)}
@@ -766,11 +750,8 @@ def _case_table(
     total = counts.sum(axis=1)
     if fitness is None:
         fitness = np.maximum(0.0, 1.0 - total / np.maximum(events, 1))
-    first_kind = np.full(n_cases, -1, dtype=np.int64)
-    if case.size:
-        head = np.ones(case.size, dtype=bool)
-        head[1:] = case[1:] != case[:-1]
-        first_kind[case[head]] = kind[head]
+    first = first_per_case(case, n_cases)  # deviations are sorted by case
+    first_kind = np.where(first >= 0, kind[first] if kind.size else -1, -1)
     if log.n_events:
         furthest = np.maximum.reduceat(st, log.case_offsets[:-1])
     else:
@@ -818,34 +799,21 @@ def _summary(
 
 
 def _edge_counts(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct keys with their number of occurrences and of distinct cases.
-
-    ``case`` is non-decreasing, so ``(case, key)`` pairs are nearly sorted
-    and a stable (merge-based) sort of them is fast.
-    """
+    """Distinct keys with their number of occurrences and of distinct cases."""
     if key.size == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    span = np.int64(key.max()) + 1
-    pair = np.sort(case * span + key, kind="stable")
-    new = np.ones(pair.size, dtype=bool)
-    new[1:] = pair[1:] != pair[:-1]
+    span = int(key.max()) + 1
     if span <= 1 << 22:
-        events = np.bincount(key, minlength=int(span))
-        cases = np.bincount(pair[new] % span, minlength=int(span))
+        events = np.bincount(key, minlength=span)
         keys = np.flatnonzero(events)
-        return keys, events[keys], cases[keys]
-    sorted_key = np.sort(key)
-    head = np.ones(sorted_key.size, dtype=bool)
-    head[1:] = sorted_key[1:] != sorted_key[:-1]
-    keys = sorted_key[head]
-    events = np.diff(np.append(np.flatnonzero(head), sorted_key.size))
-    cases = np.bincount(np.searchsorted(keys, pair[new] % span), minlength=keys.size)
-    return keys, events, cases
+        return keys, events[keys], cases_per_key(case, key, span)[keys]
+    keys, compact, events = np.unique(key, return_inverse=True, return_counts=True)
+    return keys, events, cases_per_key(case, compact.reshape(-1), keys.size)
 
 
 def _observed(
-    log: JourneyLog, model: JourneyModel, m: _Moves
+    log: JourneyLog, model: JourneyModel, m: KnownMoves
 ) -> dict[tuple[str, int, int], tuple[int, int]]:
     """Observed moves between stages (and between model activities with transitions).
 

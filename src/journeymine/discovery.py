@@ -10,7 +10,7 @@ import pandas as pd
 
 from journeymine import _sketch
 from journeymine import _validation as v
-from journeymine._percase import sequence_keys
+from journeymine._percase import distinct_pairs, pair_counts, sequence_keys
 from journeymine._threads import second_thread
 from journeymine.engine import Kernel, LogMeta, Segmented, run
 from journeymine.errors import ParameterError
@@ -46,29 +46,6 @@ def _resolve_by(meta: LogMeta, by: Any) -> str:
         # a LogError naming the closest column
         v.resolve_column(pd.DataFrame(columns=list(meta.columns)), by, "by", source=meta.source)
     return by
-
-
-def _distinct_pairs(major: np.ndarray, minor: np.ndarray, n_minor: int) -> np.ndarray:
-    """The distinct (major, minor) pairs as sorted int64 keys ``major * width + minor``.
-
-    ``major`` (case codes) must be non-decreasing. Equal keys need no order
-    among themselves, so numpy's default (vectorised) sort is used rather
-    than a stable one, on 32-bit keys when they fit.
-    """
-    width = max(n_minor, 1)
-    top = (int(major[-1]) + 1) * width if major.size else 0  # major is non-decreasing
-    # numpy sorts 32-bit integers about twice as fast as 64-bit ones
-    dtype = np.int32 if top < 2**31 else np.int64
-    key = major.astype(dtype)  # the only full-size copy: the rest is done in place
-    key *= dtype(width)
-    np.add(key, minor, out=key, casting="unsafe")  # minor < width: fits
-    key.sort()
-    if key.size:
-        first = np.empty(key.size, dtype=bool)
-        first[0] = True
-        np.not_equal(key[1:], key[:-1], out=first[1:])
-        key = key[first]
-    return key.astype(np.int64)
 
 
 def _remainder(keys: np.ndarray, width: int) -> np.ndarray:
@@ -198,7 +175,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
     n = codes.size
     width = max(k, 1)
     with second_thread(n) as pool:
-        node_keys_done = pool.submit(_distinct_pairs, cases, codes, k)
+        node_keys_done = pool.submit(distinct_pairs, cases, codes, k)
 
         # nodes: events, start, end (cases from node_keys)
         events = np.bincount(codes, minlength=k)
@@ -241,9 +218,8 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
             (0.0, 0.5, 0.9, 1.0),
             keep_sorted=True,
         )
-        edge_pair_keys = _distinct_pairs(np.take(cases, target), edge_id, n_edges)
-        span = max(n_edges, 1)
-        edge_cases = np.bincount(_remainder(edge_pair_keys, span), minlength=n_edges)
+        edge_pair_keys = distinct_pairs(np.take(cases, target), edge_id, n_edges)
+        edge_cases = pair_counts(edge_pair_keys, n_edges)
         first, last, first_time, last_time = _ends(
             log.n_cases, cases, codes, time, first_idx, last_idx
         )
@@ -252,7 +228,7 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         del dur, edge_id, pair_key
         parts = _sketch.sorted_sum_parts(ordered, edge_events)
 
-    node_cases = np.bincount(_remainder(node_keys, width), minlength=k)
+    node_cases = pair_counts(node_keys, k)
     # labels are sorted, so code order is label order: most events first, then label
     present = np.flatnonzero(events > 0)
     at = present[np.lexsort((present, -events[present]))]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from journeymine import _validation as v
 from journeymine._stats import ADJUST_METHODS, adjust_p, two_proportion_p, wilson
-from journeymine.engine import Kernel, LogMeta, bind, run, segmented
+from journeymine.engine import Kernel, LogMeta, bind, inner_part, run, segmented
 from journeymine.errors import ParameterError
 from journeymine.model import JourneyModel, covered
 
@@ -147,8 +147,21 @@ def conformance_drift(
             "data was extracted, e.g. conformance_drift(log, model, as_of='2026-01-01', "
             "open_window='30D')."
         )
+    return run(drift_kernel(model, freq, segment, ci, as_of, open_window, adjust), log)
+
+
+def drift_kernel(
+    model: JourneyModel,
+    freq: str = "W",
+    segment: Any = None,
+    ci: float = 0.95,
+    as_of: Any = None,
+    open_window: Any = None,
+    adjust: str = "holm",
+) -> Kernel[Any, pd.DataFrame]:
+    """The kernel of :func:`conformance_drift`, a member of an :class:`~journeymine.engine.Bundle`."""
     kernel = _Drift(model, freq, ci, as_of, open_window, adjust)
-    return run(covered(segmented(kernel, segment), model), log)
+    return covered(segmented(kernel, segment), model)
 
 
 def case_periods(log: JourneyLog, freq: str) -> np.ndarray:
@@ -183,7 +196,7 @@ class _Drift(Kernel[pd.DataFrame, pd.DataFrame]):
     def part(self, log: JourneyLog) -> pd.DataFrame:
         from journeymine.conformance import KINDS
 
-        cases = self.inner.part(log)["cases"]  # per case, in log order
+        cases = inner_part(self.inner, log)["cases"]  # per case, in log order
         table = pd.DataFrame({"period": case_periods(log, self.freq), "cases": 1})
         is_open = np.zeros(log.n_cases, dtype=bool)
         if self.as_of_ns is not None and log.n_cases:

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import per_case_any
 from journeymine._tables import concat_by_case
-from journeymine.engine import Kernel, LogMeta, bind, run
+from journeymine.engine import Kernel, LogMeta, bind, inner_part, run
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -219,21 +220,21 @@ class _Features(Kernel[_Partial, pd.DataFrame]):
             {"n_events": log.case_sizes.astype(np.int64), "duration": duration / 1e9},
             index=pd.Index(log.case_labels, name="case"),
         )
-        loops = self.loops.part(log)
+        loops = inner_part(self.loops, log)
         for kind, column in LOOP_COLUMNS.items():
             base[f"loops:{kind}"] = loops[column].to_numpy(np.int64)
         if self.conformance is not None:
             from journeymine.conformance import KINDS
 
             model = self.model
-            cases = self.conformance.part(log)["cases"]
+            cases = inner_part(self.conformance, log)["cases"]
             for kind in KINDS:
                 base[f"deviations:{kind}"] = cases[kind].to_numpy(np.int64)
             stage_index = {s: i for i, s in enumerate(model.stages)}
             furthest = cases["furthest_stage"].map(stage_index).fillna(-1)
             base["furthest_stage"] = furthest.to_numpy(np.int64)
             bought = model.activity_mask(log, model.purchase)
-            converted = np.bincount(log.case_codes[bought], minlength=n) > 0
+            converted = per_case_any(log, bought)
             base["converted"] = converted.astype(np.int64)
         acts, trans = counts_part(log)
         return base, acts, trans

@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from journeymine._percase import case_firsts, case_lasts, per_case_any, sequence_keys
+from journeymine._percase import (
+    case_firsts,
+    case_lasts,
+    first_event,
+    last_event,
+    per_case_any,
+    previous_event,
+    sequence_keys,
+)
 from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
 from journeymine.cases import case_table
 from journeymine.engine import check_log, filter_log
@@ -240,15 +248,11 @@ def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
         a, b = cond["eventually"]
         is_a, is_b = activity_in(log, [a]), activity_in(log, [b])
         if within is None:
-            pos = np.arange(log.n_events, dtype=np.int64)
-            first_a = np.full(n_cases, _INT64_MAX, dtype=np.int64)
-            np.minimum.at(first_a, log.case_codes[is_a], pos[is_a])
-            last_b = np.full(n_cases, -1, dtype=np.int64)
-            np.maximum.at(last_b, log.case_codes[is_b], pos[is_b])
-            keep &= last_b > first_a
+            first_a = first_event(log, is_a)
+            keep &= (first_a >= 0) & (last_event(log, is_b) > first_a)
         else:
             # the closest a before each event is the latest one: times grow along a case
-            prev_a = last_before(log, is_a)
+            prev_a = previous_event(log, is_a)
             ok = is_b & (prev_a >= 0)
             gap = log.time - log.time[np.maximum(prev_a, 0)]
             keep &= per_case_any(log, ok & (gap <= within))
@@ -267,24 +271,6 @@ def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
     if cond.get("where") is not None:
         keep &= _where_mask(log, cond["where"])
     return keep[log.case_codes]
-
-
-def last_before(log: JourneyLog, mask: np.ndarray) -> np.ndarray:
-    """For each event, the index of the latest earlier event of its case where ``mask`` is
-    true (-1 when there is none)."""
-    n = log.n_events
-    idx = np.where(mask, np.arange(n, dtype=np.int64), -1)
-    if n == 0:
-        return idx
-    # running maximum per case: case starts reset it (indices grow with the case codes)
-    starts = np.zeros(n, dtype=np.int64)
-    starts[log.case_offsets[:-1]] = log.case_offsets[:-1]
-    floor = np.maximum.accumulate(starts)  # first index of each event's case
-    running = np.maximum.accumulate(idx)
-    out = np.full(n, -1, dtype=np.int64)
-    out[1:] = running[:-1]
-    out[out < floor] = -1
-    return out
 
 
 def _where_mask(log: JourneyLog, where: pd.Series) -> np.ndarray:
@@ -739,14 +725,12 @@ def _trim_mask(
     if n_cases == 0:
         return np.zeros(0, dtype=bool)
     is_s, is_e = activity_in(log, start), activity_in(log, end)
-    begin = np.full(n_cases, _INT64_MAX, dtype=np.int64)
-    starts = np.flatnonzero(is_s)
-    np.minimum.at(begin, log.case_codes[starts], starts)
-    has_start = begin < _INT64_MAX
+    begin = first_event(log, is_s)
+    has_start = begin >= 0
     stop = np.full(n_cases, -1, dtype=np.int64)
     ends = np.flatnonzero(is_e)
     if end_at == "last":
-        np.maximum.at(stop, log.case_codes[ends], ends)
+        stop = last_event(log, is_e)
     elif ends.size:  # the first end event at or after the case's first start event
         at = np.searchsorted(ends, np.where(has_start, begin, 0), side="left")
         found = ends[np.minimum(at, ends.size - 1)]

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import first_event
 from journeymine._stats import ADJUST_METHODS, adjust_p
 from journeymine.conformance import KINDS
-from journeymine.engine import Kernel, LogMeta, bind, run
+from journeymine.engine import Kernel, LogMeta, bind, inner_part, run
 from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 from journeymine.log import factorize
 from journeymine.model import JourneyModel, covered
@@ -251,8 +252,20 @@ def deviation_impact(
             f"{min_cases!r} instead, e.g. min_cases=10."
         )
     v.check_option("adjust", adjust, ADJUST_METHODS, func)
-    kernel = _Impact(model, outcome, ci, seed, strata, int(min_cases), adjust)
-    return run(covered(kernel, model), log)
+    return run(impact_kernel(model, outcome, ci, seed, strata, int(min_cases), adjust), log)
+
+
+def impact_kernel(
+    model: JourneyModel,
+    outcome: Any = None,
+    ci: float = 0.95,
+    seed: Any = 0,
+    strata: Any = None,
+    min_cases: int = 10,
+    adjust: str = "holm",
+) -> Kernel[Any, pd.DataFrame]:
+    """The kernel of :func:`deviation_impact`, a member of an :class:`~journeymine.engine.Bundle`."""
+    return covered(_Impact(model, outcome, ci, seed, strata, min_cases, adjust), model)
 
 
 def context_stages(log: JourneyLog, model: JourneyModel) -> tuple[np.ndarray, np.ndarray]:
@@ -401,10 +414,8 @@ class _Impact(Kernel[dict, pd.DataFrame]):
         conv_pos = np.full(n_cases, big, dtype=np.int64)
         after = np.zeros(log.n_events)
         if self.outcome is None:
-            buy = np.flatnonzero(model.activity_mask(log, model.purchase))
-            # events are in case order: the first purchase of each case comes first
-            cases_buy, first = np.unique(case[buy], return_index=True)
-            conv_pos[cases_buy] = pos[buy[first]]
+            first = first_event(log, model.activity_mask(log, model.purchase))
+            conv_pos[first >= 0] = pos[first[first >= 0]]
             y = (conv_pos < big).astype(np.float64)
         elif isinstance(self.outcome, str):
             y = case_outcomes(log, model, self.outcome, self.name)
@@ -451,7 +462,7 @@ class _Impact(Kernel[dict, pd.DataFrame]):
             }
         )
         # the first deviation of each (kind, stage) per case, before its first conversion
-        dev = self.inner.part(log)["deviations"]
+        dev = inner_part(self.inner, log)["deviations"]
         code = log.case_labels.get_indexer(pd.Index(dev["case"])).astype(np.int64)
         dpos = dev["position"].to_numpy(np.int64)
         ev = log.case_offsets[code] + dpos

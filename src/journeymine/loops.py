@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import known_moves, run_starts
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
 from journeymine.engine import Kernel, LogMeta, run, segmented
 from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
@@ -125,9 +126,7 @@ def _detect(
     empty = np.empty(0, dtype=np.int64)
 
     # Self-loops: maximal runs of one activity within a case.
-    cont = np.zeros(n, dtype=bool)  # same case and activity as the event before
-    if n > 1:
-        cont[1:] = (c[1:] == c[:-1]) & (a[1:] == a[:-1])
+    cont = ~run_starts(c, a)  # same case and activity as the event before
     run_start = np.flatnonzero(~cont)
     run_len = np.diff(np.append(run_start, n))
     long_run = run_len >= 2
@@ -163,12 +162,10 @@ def _detect(
     names: list[Any] = []
     if stage_info is not None:
         st, names, allowed = stage_info
-        known = np.flatnonzero(st >= 0)
-        if known.size > 1:
-            sk, ck = st[known], c[known]
-            back = np.flatnonzero((ck[1:] == ck[:-1]) & (sk[1:] < sk[:-1])) + 1
-            reg_idx, reg_from, reg_to = known[back], sk[back - 1], sk[back]
-            reg_allowed = allowed[reg_from, reg_to]
+        moves = known_moves(c, st)
+        back = np.flatnonzero(moves.dst < moves.src)
+        reg_idx, reg_from, reg_to = moves.cur[back], moves.src[back], moves.dst[back]
+        reg_allowed = allowed[reg_from, reg_to]
 
     parts = [
         (self_idx, _SELF),

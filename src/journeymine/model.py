@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from journeymine import model_io
-from journeymine.engine import Kernel, bind
+from journeymine.engine import Kernel, bind, inner_part
 from journeymine.errors import (
     JourneymineWarning,
     ModelError,
@@ -898,7 +898,7 @@ class _Covered(Kernel[tuple[Any, tuple[list[Any], int, int]], Any]):
 
     def part(self, log: Any) -> tuple[Any, tuple[list[Any], int, int]]:
         acts, known, events = log_coverage(self.model, log)
-        return self.inner.part(log), (acts, known, events)
+        return inner_part(self.inner, log), (acts, known, events)
 
     def merge(self, a: Any, b: Any) -> Any:
         (pa, (acts_a, ka, na)), (pb, (acts_b, kb, nb)) = a, b

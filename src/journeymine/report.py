@@ -193,7 +193,6 @@ def analyse(
     """
     t = timings if timings is not None else Timings()
     with t("import analyses"):
-        from journeymine.conformance import check
         from journeymine.discovery import discover, variants
         from journeymine.funnel import funnel, stage_durations
         from journeymine.loops import find_loops, loop_summary
@@ -225,10 +224,10 @@ def analyse(
         loop_cases=loop_cases,
         timings=t,
     )
+    if segment is not None:
+        a.segment = segment
+    _conformance(a, segment, outcome, progress)
     if model is not None:
-        progress("checking conformance")
-        with t("check"):
-            a.conformance = check(log, model)
         progress("computing the funnel and time in stage")
         with t("funnel"):
             a.funnel = funnel(log, model, as_of=as_of, **(funnel_options or {}))
@@ -239,13 +238,6 @@ def analyse(
             a.durations_summary = stage_durations(
                 log, model, summary=True, as_of=end if as_of is None else as_of
             )
-    if segment is not None:
-        from journeymine.compare import compare
-
-        progress(f"comparing the groups of {segment!r}")
-        a.segment = segment
-        with t("compare segments"):
-            a.segments = compare(log, segment, model=model)
     progress("measuring what matters: impact, drift, channels, representative journeys")
     _so_what(a, outcome)
     _retention(a)
@@ -336,24 +328,59 @@ def _draw_figures(a: Analysis, top_variants: int) -> None:
     _so_what_figures(a, add)
 
 
-def _so_what(a: Analysis, outcome: str | None) -> None:
-    """The tables of the so-what sections (each left out when its input is missing)."""
-    from journeymine.channels import channel_switches
-    from journeymine.drift import conformance_drift
-    from journeymine.impact import deviation_impact
-    from journeymine.representatives import representatives
+def _conformance(a: Analysis, segment: str | None, outcome: str | None, progress: Progress) -> None:
+    """The analyses built on conformance, in one pass: every case is checked once.
 
-    log, model, t = a.log, a.model, a.timings
+    ``check``, ``compare`` (with a segment), ``deviation_impact`` (with an
+    outcome or purchase activities) and ``conformance_drift`` all hold the
+    same conformance kernel; run together as one
+    :class:`~journeymine.engine.Bundle` they share its per-case result.
+    """
+    from journeymine.compare import compare_kernel
+    from journeymine.conformance import check_kernel
+    from journeymine.drift import drift_kernel
+    from journeymine.engine import run_all
+    from journeymine.impact import impact_kernel
+
+    log, model = a.log, a.model
+    kernels: dict[str, Any] = {}
+    if model is not None:
+        kernels["check"] = check_kernel(model)
+    if segment is not None:
+        kernels["segments"] = compare_kernel(segment, model)
     if model is not None and (outcome is not None or model.purchase):
-        with t("deviation impact"):
-            a.so_what["impact"] = deviation_impact(log, model, outcome=outcome)
+        kernels["impact"] = impact_kernel(model, outcome)
     if model is not None and log.n_cases:
         span = pd.Timedelta(int(log.time.max() - log.time.min()))
         freq = (
             "D" if span < pd.Timedelta(days=60) else "W" if span < pd.Timedelta(days=730) else "M"
         )
-        with t("conformance drift"):
-            a.so_what["drift"] = conformance_drift(log, model, freq=freq)
+        kernels["drift"] = drift_kernel(model, freq)
+    if not kernels:
+        return
+    progress(
+        "checking conformance"
+        + (f" and comparing the groups of {segment!r}" if segment is not None else "")
+    )
+    with a.timings("conformance: " + ", ".join(kernels)):
+        results = dict(zip(kernels, run_all(list(kernels.values()), log), strict=True))
+    a.conformance = results.get("check")
+    a.segments = results.get("segments")
+    for name in ("impact", "drift"):
+        if name in results:
+            a.so_what[name] = results[name]
+
+
+def _so_what(a: Analysis, outcome: str | None) -> None:
+    """The tables of the so-what sections (each left out when its input is missing).
+
+    Deviation impact and conformance drift are computed with the conformance
+    check (:func:`_conformance`).
+    """
+    from journeymine.channels import channel_switches
+    from journeymine.representatives import representatives
+
+    log, t = a.log, a.timings
     if log.channel is not None:
         with t("channel switches"):
             a.so_what["channels"] = channel_switches(log, summary=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import cases_per_key
 from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog
@@ -73,9 +74,7 @@ class _ActivityOverTime(Kernel[pd.DataFrame, pd.DataFrame]):
         size = n_p * n_v
         cell = (period - lo) * n_v + value
         events = np.bincount(cell[ok], minlength=size)
-        # distinct (case, cell) pairs: log order is by case, so one sort of the cells per case
-        key = log.case_codes[ok] * np.int64(size) + cell[ok]
-        active = np.bincount(np.unique(key) % size if key.size else key, minlength=size)
+        active = cases_per_key(log.case_codes[ok], cell[ok], size)  # each case once per cell
         firsts, lasts = log.case_offsets[:-1], log.case_offsets[1:] - 1
         new = np.bincount(cell[firsts][ok[firsts]], minlength=size)
         ended = np.bincount(cell[lasts][ok[lasts]], minlength=size)

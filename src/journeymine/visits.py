@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
+from journeymine._percase import known_moves, run_heads
 from journeymine._tables import NAT, concat_by_case, datetimes, timedeltas
 from journeymine.engine import Kernel, LogMeta, run
 from journeymine.errors import ParameterError
@@ -127,15 +128,10 @@ def visit_arrays(log: JourneyLog, model: JourneyModel) -> dict[str, np.ndarray]:
     ``leave`` = int64 min when none), ``last`` (the case's last event time,
     any activity) and ``is_last`` (the case's last visit).
     """
-    st = model.event_stages(log)
-    known = np.flatnonzero(st >= 0)
-    ck, sk = log.case_codes[known], st[known]
-    new_case = np.ones(known.size, dtype=bool)
-    new_case[1:] = ck[1:] != ck[:-1]
-    start = new_case.copy()
-    start[1:] |= sk[1:] != sk[:-1]
-    heads = np.flatnonzero(start)
-    case, stage = ck[heads], sk[heads]
+    m = known_moves(log.case_codes, model.event_stages(log))
+    known = m.known
+    heads = run_heads(m)  # a visit is a run of one stage among the case's known events
+    case, stage = m.case_of[heads], m.value[heads]
     enter = log.time[known[heads]]
     is_last = np.ones(heads.size, dtype=bool)
     is_last[:-1] = case[1:] != case[:-1]
@@ -377,16 +373,14 @@ class _StageFlow(Kernel[_FlowPart, tuple[pd.DataFrame, pd.DataFrame]]):
 
     def part(self, log: JourneyLog) -> _FlowPart:
         k = len(self.model.stages)
-        arr = visit_arrays(log, self.model)
-        case, stage, last = arr["case"], arr["stage"], arr["is_last"]
-        first = np.ones(case.size, dtype=bool)
-        first[1:] = case[1:] != case[:-1]
-        move = ~last[:-1]  # a visit followed by another of the same case
-        pair = stage[:-1][move] * k + stage[1:][move]
+        m = known_moves(log.case_codes, self.model.event_stages(log))
+        stage = m.value
+        across = m.src != m.dst  # a move from one visit to the next
+        pair = m.src[across] * k + m.dst[across]
         return (
-            np.bincount(stage, minlength=k),
-            np.bincount(stage[first], minlength=k),
-            np.bincount(stage[last], minlength=k),
+            np.bincount(stage[run_heads(m)], minlength=k),
+            np.bincount(stage[m.first], minlength=k),
+            np.bincount(stage[m.last], minlength=k),
             np.bincount(pair, minlength=k * k),
         )
 

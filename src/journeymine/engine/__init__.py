@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from journeymine.engine.base import (
     ENGINES,
+    Bundle,
     Kernel,
     LogLike,
     LogMeta,
@@ -22,15 +23,19 @@ from journeymine.engine.base import (
     check_log,
     check_segment,
     filter_log,
+    inner_part,
     run,
+    run_all,
     run_local,
     segmented,
+    share_inner,
     transform_log,
     tree_merge,
 )
 
 __all__ = [
     "ENGINES",
+    "Bundle",
     "Kernel",
     "LogLike",
     "LogMeta",
@@ -40,9 +45,12 @@ __all__ = [
     "check_log",
     "check_segment",
     "filter_log",
+    "inner_part",
     "run",
+    "run_all",
     "run_local",
     "segmented",
+    "share_inner",
     "transform_log",
     "tree_merge",
 ]

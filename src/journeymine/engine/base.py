@@ -25,8 +25,10 @@ tree and runs the same ``finish``. Analyses never name an engine.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import importlib
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
@@ -34,13 +36,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, run
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import ParameterError
+from journeymine.errors import ParameterError, once_per_call
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
 
 __all__ = [
     "ENGINES",
+    "Bundle",
     "Kernel",
     "LogLike",
     "LogMeta",
@@ -50,9 +53,12 @@ __all__ = [
     "check_log",
     "check_segment",
     "filter_log",
+    "inner_part",
     "run",
+    "run_all",
     "run_local",
     "segmented",
+    "share_inner",
     "tree_merge",
 ]
 
@@ -328,6 +334,158 @@ def tree_merge(
     return items[0]
 
 
+# -- composition: analyses that share an inner per-case result ---------------------
+#: while a :class:`Bundle` runs ``part`` on a piece: ``(id(kernel), id(piece))`` ->
+#: ``(kernel, weak reference to the piece, partial)``; None outside a bundle
+_SHARED: contextvars.ContextVar[dict[tuple[int, int], tuple[Any, Any, Any]] | None] = (
+    contextvars.ContextVar("journeymine_shared_parts", default=None)
+)
+
+
+def inner_part(kernel: Kernel[P, Any], log: JourneyLog) -> P:
+    """``kernel.part(log)``, computed once per piece when a :class:`Bundle` shares ``kernel``.
+
+    Every kernel calls the ``part`` of an inner kernel (and :class:`Bundle`
+    of its members) through this function. Outside a bundle it is
+    ``kernel.part(log)``. Inside a bundle's ``part``, the first call for a
+    (bound kernel object, piece) pair computes the partial and later calls
+    return that same object: :meth:`Bundle.check` makes equal inner kernels
+    one object (:func:`share_inner`), so every analysis of the bundle that
+    needs, say, the conformance kernel's per-case table reads one
+    computation. Callers must not modify a partial they get here.
+    """
+    memo = _SHARED.get()
+    if memo is None:
+        return kernel.part(log)
+    key = (id(kernel), id(log))
+    hit = memo.get(key)
+    # the kernel is held by the entry; the piece by a weak reference, so a sub-log that
+    # is gone (its id reused by a new one) is never mistaken for the new one
+    if hit is not None and hit[0] is kernel and hit[1]() is log:
+        return hit[2]
+    out = kernel.part(log)
+    memo[key] = (kernel, weakref.ref(log), out)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two bound kernels are equal (same class, equal fields); False if undecidable."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. a pandas Series field: equal only when the same
+        return False
+
+
+def share_inner(kernels: Sequence[Kernel[Any, Any]]) -> tuple[Kernel[Any, Any], ...]:
+    """``kernels`` with every pair of equal (inner) kernels made one object.
+
+    Walks each kernel and the kernels it holds in its dataclass fields (a
+    kernel, or a tuple of kernels), innermost first; a kernel equal (``==``,
+    same class and fields) to one seen before is replaced by that one, and its
+    holder rebuilt with :func:`dataclasses.replace`. Kernels whose fields
+    cannot be compared (a pandas Series, say) are shared only when they are
+    the same object. Run it on bound kernels: binding may derive fields.
+    """
+    seen: list[Kernel[Any, Any]] = []
+
+    def canon(kernel: Kernel[Any, Any]) -> Kernel[Any, Any]:
+        if dataclasses.is_dataclass(kernel):
+            changes: dict[str, Any] = {}
+            for f in dataclasses.fields(kernel):
+                if not f.init:
+                    continue
+                value = getattr(kernel, f.name)
+                if isinstance(value, Kernel):
+                    new: Any = canon(value)
+                elif (
+                    isinstance(value, tuple) and value and all(isinstance(x, Kernel) for x in value)
+                ):
+                    new = tuple(canon(x) for x in value)
+                    if all(x is y for x, y in zip(new, value, strict=True)):
+                        new = value
+                else:
+                    continue
+                if new is not value:
+                    changes[f.name] = new
+            if changes:
+                kernel = dataclasses.replace(kernel, **changes)
+        for other in seen:
+            if _same(other, kernel):
+                return other
+        seen.append(kernel)
+        return kernel
+
+    return tuple(canon(k) for k in kernels)
+
+
+@dataclass(frozen=True)
+class Bundle(Kernel[tuple[Any, ...], tuple[Any, ...]]):
+    """Several analyses in one pass over the log, sharing their inner per-case results.
+
+    ``Bundle((k1, k2, ...))`` is a kernel whose result is the tuple of its
+    members' results, ``(finish1, finish2, ...)``, each equal to
+    ``run(k, log)`` on its own. :meth:`check` binds the members and makes
+    equal inner kernels one object (:func:`share_inner`); :meth:`part` runs
+    each member's ``part`` on the piece while :func:`inner_part` remembers
+    the partials, so an inner kernel that several members hold (the
+    conformance kernel of ``check``, ``compare``, ``deviation_impact`` and
+    ``conformance_drift``) runs once per piece, on every engine. Partials
+    are the tuple of the members' partials, merged member by member.
+    :func:`run_all` is the short way to run one.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.engine import Bundle, run
+    >>> from journeymine.conformance import check_kernel
+    >>> from journeymine.drift import drift_kernel
+    >>> log, model = jm.datasets.load_shop(), jm.datasets.shop_model()
+    >>> report, drift = run(Bundle((check_kernel(model), drift_kernel(model, "M"))), log)
+    >>> report.conformance_rate == jm.check(log, model).conformance_rate
+    True
+    """
+
+    #: for messages (a bundle is run by :func:`run_all`)
+    name = "run_all"
+
+    members: tuple[Kernel[Any, Any], ...]
+
+    def check(self, meta: LogMeta) -> Bundle:
+        bound = [bind(k, meta) for k in self.members]
+        return dataclasses.replace(self, members=share_inner(bound))
+
+    def part(self, log: JourneyLog) -> tuple[Any, ...]:
+        if _SHARED.get() is not None:  # a bundle within a bundle: one memo for the piece
+            return tuple(inner_part(k, log) for k in self.members)
+        token = _SHARED.set({})
+        try:
+            return tuple(inner_part(k, log) for k in self.members)
+        finally:
+            _SHARED.reset(token)
+
+    def merge(self, a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(k.merge(x, y) for k, x, y in zip(self.members, a, b, strict=True))
+
+    def finish(self, merged: tuple[Any, ...], meta: LogMeta) -> tuple[Any, ...]:
+        return tuple(k.finish(m, meta) for k, m in zip(self.members, merged, strict=True))
+
+
+@once_per_call
+def run_all(kernels: Sequence[Kernel[Any, Any]], log: Any) -> tuple[Any, ...]:
+    """Run several analyses' kernels in one pass (a :class:`Bundle`): their results, in order.
+
+    Each result equals ``run(kernel, log)``; inner per-case results that the
+    kernels share (equal inner kernels) are computed once per piece of the log.
+    A warning that several analyses give (a model that hardly fits the log)
+    shows once.
+    """
+    return run(Bundle(tuple(kernels)), log)
+
+
 # -- segments -------------------------------------------------------------------------
 def case_groups(log: JourneyLog, segment: Any) -> tuple[np.ndarray, pd.Index]:
     """The group of each case of ``log`` for ``segment=``: ``(codes per case, group labels)``.
@@ -404,7 +562,8 @@ class Segmented(Kernel[tuple[dict, Any, dict], pd.DataFrame]):
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(labels) + 1))
         for g, label in enumerate(labels):  # a loop over groups, not cases
-            out[label] = self.inner.part(log.select_cases(order[bounds[g] : bounds[g + 1]]))
+            piece = log.select_cases(order[bounds[g] : bounds[g + 1]])
+            out[label] = inner_part(self.inner, piece)
         lost = np.flatnonzero(codes < 0)
         seen = {"cases": log.n_cases, "lost": int(lost.size)}
         seen["examples"] = log.case_labels[lost[:3]].tolist()
