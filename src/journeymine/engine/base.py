@@ -239,12 +239,12 @@ ENGINES: dict[str, str] = {
 }
 
 
-def _engine(log: Any, func: str) -> Any:
+def _engine(log: Any, func: str, position: str = "first") -> Any:
     """The engine module of ``log``, or a ParameterError saying what a log is."""
     name = getattr(type(log), "__journeymine_engine__", None)
     if name not in ENGINES:
         raise ParameterError(
-            f"{func}() expects a JourneyLog as its first argument, got "
+            f"{func}() expects a JourneyLog as its {position} argument, got "
             f"{type(log).__name__}. Build one with jm.from_pandas(df, case=..., activity=..., "
             "timestamp=...) or jm.read_csv(...)."
         )
@@ -483,6 +483,7 @@ def run_all(kernels: Sequence[Kernel[Any, Any]], log: Any) -> tuple[Any, ...]:
     A warning that several analyses give (a model that hardly fits the log)
     shows once.
     """
+    _engine(log, "run_all", "second")
     return run(Bundle(tuple(kernels)), log)
 
 
