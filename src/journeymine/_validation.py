@@ -913,6 +913,10 @@ class Constraint:
         """A value this constraint refuses (for the common test of every declared check)."""
         return object()
 
+    def fix(self) -> str:
+        """How to make a value this constraint takes, added to the message ("" for none)."""
+        return ""
+
 
 @dataclass(frozen=True)
 class Interval(Constraint):
@@ -976,10 +980,14 @@ class StrOptions(Constraint):
 
 @dataclass(frozen=True)
 class InstanceOf(Constraint):
-    """An instance of a class (named in messages by ``what``, default the class name)."""
+    """An instance of a class (named in messages by ``what``, default the class name).
+
+    ``how`` is how to build one, added to the message (e.g. "Build one with ...").
+    """
 
     cls: type
     what: str | None = None
+    how: str = ""
 
     def is_satisfied_by(self, value: Any) -> bool:
         return isinstance(value, self.cls) and not (
@@ -991,6 +999,33 @@ class InstanceOf(Constraint):
 
     def bad_value(self) -> Any:
         return object()
+
+    def fix(self) -> str:
+        return self.how
+
+
+@dataclass(frozen=True)
+class Duration(Constraint):
+    """A non-negative duration: a Timedelta, a datetime.timedelta or a string such as '30D'.
+
+    Numbers are refused (a bare number has no unit), as are NaT and durations
+    longer than int64 nanoseconds hold.
+    """
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if isinstance(value, (bool, int, float, np.number)) or value is None:
+            return False
+        try:
+            window = pd.Timedelta(value)
+        except (TypeError, ValueError, OverflowError):
+            return False
+        return window is not pd.NaT and pd.Timedelta(0) <= window <= _DURATION_MAX
+
+    def describe(self) -> str:
+        return "a non-negative duration (a Timedelta or a string such as '30D')"
+
+    def bad_value(self) -> Any:
+        return "not a duration"
 
 
 @dataclass(frozen=True)
@@ -1024,11 +1059,24 @@ def _constraint(c: Any) -> Constraint:
 
 def parameter_message(func: str, name: str, constraints: Sequence[Any], value: Any) -> str:
     """The message of a refused parameter, in scikit-learn's words."""
-    texts = [_constraint(c).describe() for c in constraints]
+    kinds = [_constraint(c) for c in constraints]
+    texts = [c.describe() for c in kinds]
     # None last, as scikit-learn writes it
     texts.sort(key=lambda t: t == "None")
     shown = texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} or {texts[-1]}"
-    return f"The {name!r} parameter of {func}() must be {shown}. Got {value!r} instead."
+    fixes = "".join(f" {c.fix()}" for c in kinds if c.fix())
+    return f"The {name!r} parameter of {func}() must be {shown}. Got {_short_repr(value)} instead.{fixes}"
+
+
+def _short_repr(value: Any) -> str:
+    """``repr(value)``, or its type when that is long (a DataFrame passed by mistake)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the parameter error
+        text = ""
+    if not text or len(text) > 80 or "\n" in text:
+        return f"a {type(value).__name__}"
+    return text
 
 
 def check_params(func: str, constraints: dict[str, Sequence[Any]], values: dict[str, Any]) -> None:
@@ -1048,7 +1096,8 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
     """Declare a public function's parameter constraints once; they are checked on every call.
 
     ``constraints`` maps a parameter name to a list of accepted kinds
-    (:class:`Interval`, :class:`StrOptions`, ``None``, ``"boolean"``); a value
+    (:class:`Interval`, :class:`StrOptions`, :class:`InstanceOf`,
+    :class:`Duration`, ``None``, ``"boolean"``); a value
     passes when one of them takes it. The message says which parameter, what
     it must be and what it got. The declaration stays readable on the
     function as ``__jm_constraints__`` (a common test feeds each a bad value).
@@ -1075,6 +1124,16 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
         return wrapper
 
     return decorate
+
+
+#: the accepted kinds of a ``seed`` parameter (STYLE: int, numpy Generator or None)
+SEED: list[Any] = [
+    Interval(int, 0, None),
+    InstanceOf(np.random.Generator, "a numpy.random.Generator"),
+    None,
+]
+#: a confidence level (``ci=``, ``level=``)
+LEVEL: list[Any] = [Interval(float, 0, 1, closed="neither")]
 
 
 # -- periods ------------------------------------------------------------------------------
