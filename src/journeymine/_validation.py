@@ -1005,6 +1005,24 @@ class InstanceOf(Constraint):
 
 
 @dataclass(frozen=True)
+class Activities(Constraint):
+    """An activity label (str or int) or a list (any iterable but a str) of labels."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return False
+        if isinstance(value, (str, int, np.integer)):
+            return True
+        return isinstance(value, Iterable) and not isinstance(value, (bytes, dict))
+
+    def describe(self) -> str:
+        return "an activity or a list of activities"
+
+    def bad_value(self) -> Any:
+        return 1.5
+
+
+@dataclass(frozen=True)
 class Duration(Constraint):
     """A non-negative duration: a Timedelta, a datetime.timedelta or a string such as '30D'.
 
@@ -1097,7 +1115,7 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
 
     ``constraints`` maps a parameter name to a list of accepted kinds
     (:class:`Interval`, :class:`StrOptions`, :class:`InstanceOf`,
-    :class:`Duration`, ``None``, ``"boolean"``); a value
+    :class:`Duration`, :class:`Activities`, ``None``, ``"boolean"``); a value
     passes when one of them takes it. The message says which parameter, what
     it must be and what it got. The declaration stays readable on the
     function as ``__jm_constraints__`` (a common test feeds each a bad value).

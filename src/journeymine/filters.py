@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine._percase import case_firsts, case_lasts, per_case_any, sequence_keys
-from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
+from journeymine._validation import optional_duration_ns, time_ns
 from journeymine.cases import case_table
 from journeymine.engine import check_log, filter_log
 from journeymine.errors import JourneymineWarning, LogError, ParameterError, user_stacklevel
@@ -201,14 +202,7 @@ def _pair_arg(value: Any, name: str) -> tuple[Any, Any] | None:
 
 
 def _count_arg(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ParameterError(
-            f"The {name!r} parameter of filter_cases() must be a non-negative int. "
-            f"Got {value!r} instead."
-        )
-    return int(value)
+    return None if value is None else int(value)  # declared: a non-negative int or None
 
 
 def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
@@ -375,6 +369,27 @@ def check_case_ids(
     )
 
 
+_ACTIVITIES = [v.Activities(), None]
+
+
+@v.validate_params(
+    {
+        "has": _ACTIVITIES,
+        "lacks": _ACTIVITIES,
+        "starts_with": _ACTIVITIES,
+        "ends_with": _ACTIVITIES,
+        "min_events": [v.Interval(int, 0, None), None],
+        "max_events": [v.Interval(int, 0, None), None],
+        "min_duration": [v.Duration(), None],
+        "max_duration": [v.Duration(), None],
+        "variants": [
+            v.Interval(int, 1, None),
+            v.InstanceOf(Iterable, "a list of activity tuples"),
+            None,
+        ],
+        "within": [v.Duration(), None],
+    }
+)
 def filter_cases(
     log: LogLike,
     *,
@@ -505,11 +520,6 @@ def filter_cases(
         cond[name] = optional_duration_ns(value, name, func)
     if variants is not None:
         if isinstance(variants, (int, np.integer)) and not isinstance(variants, bool):
-            if variants < 1:
-                raise ParameterError(
-                    "The 'variants' parameter of filter_cases() must be a positive int k (the k "
-                    f"most frequent variants) or a list of activity tuples. Got {variants!r}."
-                )
             from journeymine.discovery import variants as _variants
 
             table = _variants(log, top=int(variants))
@@ -551,6 +561,7 @@ def _time_mask(log: JourneyLog, lo: int, hi: int, mode: str) -> np.ndarray:
     return keep[log.case_codes]
 
 
+@v.validate_params({"mode": [v.StrOptions(_TIME_MODES)]})
 def filter_time(
     log: LogLike,
     start: Any = None,
@@ -600,7 +611,6 @@ def filter_time(
     """
     func = "filter_time"
     _check_log(log, func)
-    check_option("mode", mode, _TIME_MODES, func)
     lo = time_ns(start, "start", func)
     hi = time_ns(end, "end", func)
     if lo is not None and hi is not None and hi < lo:
@@ -646,6 +656,15 @@ def _event_mask(
     return mask
 
 
+@v.validate_params(
+    {
+        "activities": _ACTIVITIES,
+        "keep": ["boolean"],
+        "dedupe": ["boolean"],
+        "lifecycle": [v.InstanceOf(str), None],
+        "lifecycle_column": [v.InstanceOf(str)],
+    }
+)
 def filter_events(
     log: LogLike,
     *,
@@ -711,14 +730,7 @@ def filter_events(
     acts = activities_arg(activities, "activities", func)
     if acts is not None:
         check_known_activities(log, acts, "activities", func)
-    check_bool(keep, "keep", func)
-    check_bool(dedupe, "dedupe", func)
     if lifecycle is not None:
-        if not isinstance(lifecycle, str):
-            raise ParameterError(
-                f"The 'lifecycle' parameter of {func}() must be a string such as 'complete'. "
-                f"Got {lifecycle!r} instead."
-            )
         if lifecycle_column not in log.columns:
             raise ParameterError(
                 f"filter_events(lifecycle={lifecycle!r}) needs a lifecycle column, but the log has "
@@ -758,6 +770,13 @@ def _trim_mask(
     return keep[case] & (pos >= begin[case]) & (pos <= stop[case])
 
 
+@v.validate_params(
+    {
+        "start": [v.Activities()],
+        "end": [v.Activities()],
+        "end_at": [v.StrOptions(("first", "last"))],
+    }
+)
 def trim(
     log: LogLike,
     start: Any,
@@ -825,14 +844,8 @@ def trim(
     """
     func = "trim"
     _check_log(log, func)
-    check_option("end_at", end_at, ("first", "last"), func)
     acts: dict[str, tuple[Any, ...]] = {}
     for name, value in (("start", start), ("end", end)):
-        if value is None:
-            raise ParameterError(
-                f"The {name!r} parameter of trim() must be an activity or a list of activities. "
-                f"Got None instead, e.g. trim(log, 'Add to cart', 'Place order')."
-            )
         acts[name] = activities_arg(value, name, func) or ()
     known = list(log.activities)
     for name, value in acts.items():
