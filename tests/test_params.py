@@ -57,6 +57,8 @@ def _good(constraint: Any) -> Any:
         return constraint.kind(1 if constraint.left is None else constraint.left + 1)
     if isinstance(constraint, v.Duration):
         return "1D"
+    if isinstance(constraint, v.Model):
+        return jm.datasets.shop_model()
     if isinstance(constraint, v.Activities):
         return "an activity"
     return True if constraint == "boolean" else None

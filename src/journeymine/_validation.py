@@ -1005,6 +1005,25 @@ class InstanceOf(Constraint):
 
 
 @dataclass(frozen=True)
+class Model(Constraint):
+    """A :class:`~journeymine.JourneyModel` (imported when checked: no import circle)."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        from journeymine.model import JourneyModel
+
+        return isinstance(value, JourneyModel)
+
+    def describe(self) -> str:
+        return "a JourneyModel"
+
+    def fix(self) -> str:
+        return (
+            "Build one with jm.JourneyModel(stages=[...], activities={...}) or "
+            "jm.JourneyModel.from_yaml(path)."
+        )
+
+
+@dataclass(frozen=True)
 class Activities(Constraint):
     """An activity label (str or int) or a list (any iterable but a str) of labels."""
 
@@ -1114,7 +1133,7 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
     """Declare a public function's parameter constraints once; they are checked on every call.
 
     ``constraints`` maps a parameter name to a list of accepted kinds
-    (:class:`Interval`, :class:`StrOptions`, :class:`InstanceOf`,
+    (:class:`Interval`, :class:`StrOptions`, :class:`InstanceOf`, :class:`Model`,
     :class:`Duration`, :class:`Activities`, ``None``, ``"boolean"``); a value
     passes when one of them takes it. The message says which parameter, what
     it must be and what it got. The declaration stays readable on the
