@@ -61,6 +61,8 @@ def _good(constraint: Any) -> Any:
         return jm.datasets.shop_model()
     if isinstance(constraint, v.Activities):
         return "an activity"
+    if constraint == "callable":
+        return len
     return True if constraint == "boolean" else None
 
 
@@ -117,6 +119,8 @@ def test_a_bad_value_raises_a_parameter_error_naming_the_parameter(
             "must be a str among {'after', 'before'}. Got 'later' instead.",
         ),
         (["boolean"], 1, "must be True or False. Got 1 instead."),
+        (["callable", None], 1, "must be a function or None. Got 1 instead."),
+        ([v.Activities()], 1.5, "must be an activity or a list of activities. Got 1.5 instead."),
     ],
 )
 def test_messages_are_generated_in_scikit_learn_words(
@@ -133,6 +137,9 @@ def test_messages_are_generated_in_scikit_learn_words(
         (v.Interval(float, 0, 1), [0, 1, 0.5, np.float32(0.25)]),
         (v.StrOptions(("a", "b")), ["a", "b"]),
         ("boolean", [True, False, np.bool_(True)]),
+        ("callable", [len, lambda x: x]),
+        (v.Activities(), ["buy", 3, ["a", "b"], ("a",), {"a"}]),
+        (v.Model(), [jm.datasets.shop_model()]),
     ],
 )
 def test_good_values_pass(constraint: Any, good: list[Any]) -> None:

@@ -1086,8 +1086,25 @@ class _Boolean(Constraint):
         return "yes"
 
 
-#: accepted constraint shorthands: None (the value None) and "boolean" (True or False)
-_SHORTHANDS: dict[Any, Constraint] = {None: _NoneConstraint(), "boolean": _Boolean()}
+@dataclass(frozen=True)
+class _Callable(Constraint):
+    def is_satisfied_by(self, value: Any) -> bool:
+        return callable(value)
+
+    def describe(self) -> str:
+        return "a function"
+
+    def bad_value(self) -> Any:
+        return 1
+
+
+#: accepted constraint shorthands: None (the value None), "boolean" (True or False) and
+#: "callable" (a function or any object that can be called)
+_SHORTHANDS: dict[Any, Constraint] = {
+    None: _NoneConstraint(),
+    "boolean": _Boolean(),
+    "callable": _Callable(),
+}
 
 
 def _constraint(c: Any) -> Constraint:
@@ -1134,7 +1151,7 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
 
     ``constraints`` maps a parameter name to a list of accepted kinds
     (:class:`Interval`, :class:`StrOptions`, :class:`InstanceOf`, :class:`Model`,
-    :class:`Duration`, :class:`Activities`, ``None``, ``"boolean"``); a value
+    :class:`Duration`, :class:`Activities`, ``None``, ``"boolean"``, ``"callable"``); a value
     passes when one of them takes it. The message says which parameter, what
     it must be and what it got. The declaration stays readable on the
     function as ``__jm_constraints__`` (a common test feeds each a bad value).
