@@ -46,6 +46,7 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import LogError, ParameterError
 from journeymine.io.limits import ReadLimits, check_limits
 from journeymine.log import JourneyLog, OnError, from_pandas
@@ -263,6 +264,7 @@ def read_xes_frame(
     return _build_frame(collected, source, _keep_bad_dates)
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def read_xes(
     path: str | os.PathLike[str],
     *,
