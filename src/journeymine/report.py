@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.conformance import KINDS
 from journeymine.errors import JourneymineWarning, ParameterError, once_per_call
 from journeymine.loops import KINDS as LOOP_KIND_NAMES
@@ -1391,6 +1392,14 @@ def build_report_html(
     return _render(a)
 
 
+@v.validate_params(
+    {
+        "path": [v.InstanceOf(str), v.InstanceOf(Path, "a pathlib.Path")],
+        "model": [v.Model(), None],
+        "title": [v.InstanceOf(str), None],
+        "top_variants": [v.Interval(int, 1, None)],
+    }
+)
 def write_report(
     log: JourneyLog,
     path: str | Path,
