@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -1143,10 +1143,10 @@ def check_params(func: str, constraints: dict[str, Sequence[Any]], values: dict[
             raise ParameterError(parameter_message(func, name, allowed, value))
 
 
-F = Any
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
+def validate_params(constraints: dict[str, Sequence[Any]]) -> Callable[[F], F]:
     """Declare a public function's parameter constraints once; they are checked on every call.
 
     ``constraints`` maps a parameter name to a list of accepted kinds
@@ -1175,7 +1175,7 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
             return fn(*args, **kwargs)
 
         wrapper.__jm_constraints__ = dict(constraints)  # type: ignore[attr-defined]
-        return wrapper
+        return cast(F, wrapper)
 
     return decorate
 

@@ -18,7 +18,7 @@ import pandas as pd
 from journeymine import _validation as v
 from journeymine._stats import wilson
 from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
-from journeymine.errors import JourneymineWarning, ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -499,7 +499,7 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
                 "(log.activities lists them) or pass start=None to start at each case's "
                 "first event.",
                 JourneymineWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         table.attrs.update(
             no_start=no_start,
