@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import pathlib
 import re
 import types
 import typing
@@ -50,7 +51,7 @@ DECLARED = _declared()
 def _good(constraint: Any) -> Any:
     """A value ``constraint`` takes (for required arguments beside the one under test)."""
     if isinstance(constraint, v.InstanceOf):
-        return {jm.JourneyModel: jm.datasets.shop_model()}[constraint.cls]
+        return {str: "placeholder", pathlib.Path: pathlib.Path("placeholder")}[constraint.cls]
     if isinstance(constraint, v.StrOptions):
         return constraint.options[0]
     if isinstance(constraint, v.Interval):
