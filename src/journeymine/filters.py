@@ -97,22 +97,6 @@ def check_known_activities(
     )
 
 
-def check_steps(steps: Any, func: str) -> int:
-    """``steps`` as a positive int, or a ParameterError."""
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps <= 0:
-        raise ParameterError(
-            f"The 'steps' parameter of {func}() must be a positive int (the number of events to "
-            f"follow). Got {steps!r} instead, e.g. steps=3."
-        )
-    if steps > MAX_STEPS:
-        raise ParameterError(
-            f"The 'steps' parameter of {func}() must be at most {MAX_STEPS:,}: it sets the "
-            f"number of columns or path positions built, and {int(steps):,} would take "
-            f"~{int(steps) * 8 / 2**20:,.0f} MiB per case. Pass a smaller number, e.g. steps=10."
-        )
-    return int(steps)
-
-
 #: the most steps paths() and step_matrix() follow
 MAX_STEPS = 10_000
 
