@@ -555,6 +555,7 @@ def _ordered_reach(
 @v.validate_params(
     {
         "model": [v.Model()],
+        "by": [v.InstanceOf(str), None],
         "summary": ["boolean"],
         "open_window": [v.Duration(), None],
         "ci": v.LEVEL,
@@ -860,11 +861,6 @@ def _resolve_by(log: LogMeta, by: Any) -> tuple[str | None, str]:
     """The log column to report, and the name of the result column."""
     if by is None:
         return None, ""
-    if not isinstance(by, str):
-        raise ParameterError(
-            f"The 'by' parameter of stage_durations() must be None, 'channel' or a column "
-            f"name. Got {by!r} instead."
-        )
     if by == "channel":
         if log.channel is not None:
             return log.channel, "channel"
