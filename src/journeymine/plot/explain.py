@@ -197,6 +197,7 @@ def plot_impact(
 
 
 # -- conformance drift ------------------------------------------------------------
+@v.validate_params({"title": [v.InstanceOf(str), None]})
 def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """Draw the conformance rate per period with its interval, changes marked.
 
@@ -265,6 +266,7 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
 
 
 # -- channel switches -----------------------------------------------------------
+@v.validate_params({"title": [v.InstanceOf(str), None]})
 def plot_channel_switches(data: Any, ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """Draw the channel-to-channel switches as a matrix.
 

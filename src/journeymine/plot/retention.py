@@ -258,6 +258,7 @@ def _percent() -> Any:
     return PercentFormatter(1.0, decimals=0)
 
 
+@v.validate_params({"title": [v.InstanceOf(str), None]})
 def plot_time_to_return(
     curve: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None
 ) -> Axes:
