@@ -25,9 +25,10 @@ from journeymine import _validation as v
 
 
 def _public() -> dict[str, Any]:
-    """The public functions: ``jm.__all__`` and ``journeymine.plot.__all__`` (classes left out)."""
+    """The public functions of ``jm``, ``journeymine.plot`` and ``jm.datasets`` (no classes)."""
     names = {name: getattr(jm, name) for name in jm.__all__}
     names.update({name: getattr(jmplot, name) for name in jmplot.__all__})
+    names.update({name: getattr(jm.datasets, name) for name in jm.datasets.__all__})
     return {n: f for n, f in names.items() if inspect.isfunction(inspect.unwrap(f))}
 
 
@@ -209,6 +210,7 @@ def test_every_simply_typed_parameter_is_declared() -> None:
 def test_the_annotation_reader_sees_simple_parameters() -> None:
     assert "top" in _simple_parameters(jm.variants)
     assert {"x", "sort", "max_cases"} <= set(_simple_parameters(jmplot.plot_dotted_chart))
+    assert "as_frame" in _simple_parameters(jm.datasets.load_shop)
 
 
 def test_long_values_are_named_by_their_type() -> None:
