@@ -225,3 +225,6 @@ def test_durations() -> None:
     for bad in [3, True, "-1D", "soon", None]:
         with pytest.raises(jm.ParameterError, match="must be a non-negative duration"):
             v.check_params("f", {"x": [v.Duration()]}, {"x": bad})
+    v.check_params("f", {"x": [v.Duration(positive=True)]}, {"x": "1s"})
+    with pytest.raises(jm.ParameterError, match="must be a positive duration"):
+        v.check_params("f", {"x": [v.Duration(positive=True)]}, {"x": "0D"})

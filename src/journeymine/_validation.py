@@ -1046,8 +1046,10 @@ class Duration(Constraint):
     """A non-negative duration: a Timedelta, a datetime.timedelta or a string such as '30D'.
 
     Numbers are refused (a bare number has no unit), as are NaT and durations
-    longer than int64 nanoseconds hold.
+    longer than int64 nanoseconds hold. ``positive`` also refuses zero.
     """
+
+    positive: bool = False
 
     def is_satisfied_by(self, value: Any) -> bool:
         if isinstance(value, (bool, int, float, np.number)) or value is None:
@@ -1056,10 +1058,13 @@ class Duration(Constraint):
             window = pd.Timedelta(value)
         except (TypeError, ValueError, OverflowError):
             return False
-        return window is not pd.NaT and pd.Timedelta(0) <= window <= _DURATION_MAX
+        if window is pd.NaT or window > _DURATION_MAX:
+            return False
+        return window > pd.Timedelta(0) if self.positive else window >= pd.Timedelta(0)
 
     def describe(self) -> str:
-        return "a non-negative duration (a Timedelta or a string such as '30D')"
+        sign = "positive" if self.positive else "non-negative"
+        return f"a {sign} duration (a Timedelta or a string such as '30D')"
 
     def bad_value(self) -> Any:
         return "not a duration"

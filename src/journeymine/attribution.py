@@ -577,7 +577,7 @@ def _sum_attrs(attrs: list[dict[str, Any]]) -> dict[str, Any]:
         "model": [v.Model(), None],
         "touch": [v.InstanceOf(str)],
         "lookback": [v.Duration(), None],
-        "half_life": [v.Duration()],
+        "half_life": [v.Duration(positive=True)],
         "ci": [*v.LEVEL, None],
         "seed": v.SEED,
     }
@@ -723,11 +723,6 @@ def attribution(
     if len(set(models)) != len(models):
         raise ParameterError(f"The 'models' parameter of {func}() lists a model twice: {models!r}.")
     half = v.duration_ns(half_life, "half_life", func)
-    if half <= 0:
-        raise ParameterError(
-            f"The 'half_life' parameter of {func}() must be a positive duration. "
-            f"Got {half_life!r} instead, e.g. half_life='7D'."
-        )
     level = None if ci is None else float(ci)
     kernel: Kernel[Any, pd.DataFrame] = _Attribution(
         conv, model, touch, tuple(models), lookback_ns, half, level, seed

@@ -1492,11 +1492,6 @@ def write_analysis(
     a: Analysis, path: str | Path, *, out_dir: str | Path | None = None, progress: Progress = _quiet
 ) -> Path:
     """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``."""
-    if not isinstance(path, (str, Path)):
-        raise ParameterError(
-            f"The 'path' parameter of write_report() must be a file path. Got "
-            f"{type(path).__name__} instead."
-        )
     path = Path(path)
     progress("writing the report")
     page = _render(a)

@@ -128,7 +128,7 @@ def _check_by(by: Any, meta: LogMeta, func: str) -> None:
     {
         "start": [v.Activities(), None],
         "back": [v.Activities(), None],
-        "period": [v.Duration()],
+        "period": [v.Duration(positive=True)],
         "periods": [v.Interval(int, 1, None)],
         "mode": [v.StrOptions(("n_day", "unbounded"))],
         "ci": v.LEVEL,
@@ -336,11 +336,6 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
         start_acts = v.activity_list(self.start, "start", func)
         back_acts = v.activity_list(self.back, "back", func)
         period_ns = v.duration_ns(self.period, "period", func)
-        if period_ns <= 0:
-            raise ParameterError(
-                f"The 'period' parameter of {func}() must be a positive duration. Got "
-                f"{self.period!r} instead, e.g. period='7D'."
-            )
         n = self.periods
         if period_ns * (int(n) + 1) >= _LIMIT:
             raise ParameterError(
