@@ -60,18 +60,13 @@ def activities_arg(value: Any, name: str, func: str) -> tuple[Any, ...] | None:
         return None
     if isinstance(value, (str, int, np.integer)) and not isinstance(value, bool):
         return (value,)
-    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
-        out = tuple(value)
-        if not out:
-            raise ParameterError(
-                f"The {name!r} parameter of {func}() lists no activity. Pass one or more "
-                f"activities, e.g. {name}=['Place order'], or leave it out."
-            )
-        return out
-    raise ParameterError(
-        f"The {name!r} parameter of {func}() must be an activity or a list of activities. "
-        f"Got {value!r} instead, e.g. {name}=['Place order']."
-    )
+    out = tuple(value)  # callers declare it: v.Activities() takes labels and iterables only
+    if not out:
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() lists no activity. Pass one or more "
+            f"activities, e.g. {name}=['Place order'], or leave it out."
+        )
+    return out
 
 
 def check_known_activities(

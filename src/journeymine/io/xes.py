@@ -151,6 +151,7 @@ class _Collected:
         self.n_traces = 0
 
 
+@v.validate_params({"max_events": [v.Interval(int, 1, None), None]})
 def read_xes_frame(
     path: str | os.PathLike[str],
     *,
@@ -384,15 +385,6 @@ def _check_arguments(path: Any, max_events: Any) -> tuple[str, int | None]:
         raise ParameterError(
             "The 'path' parameter of read_xes_frame() must be a str or path-like object. "
             f"Got {type(path).__name__} instead."
-        )
-    if max_events is not None and (
-        isinstance(max_events, bool)
-        or not isinstance(max_events, (int, np.integer))
-        or max_events < 1
-    ):
-        raise ParameterError(
-            "The 'max_events' parameter of read_xes_frame() must be a positive int or None. "
-            f"Got {max_events!r} instead."
         )
     return os.fspath(path), (None if max_events is None else int(max_events))
 
