@@ -1064,7 +1064,10 @@ class Duration(Constraint):
 
     def describe(self) -> str:
         sign = "positive" if self.positive else "non-negative"
-        return f"a {sign} duration (a Timedelta or a string such as '30D')"
+        return (
+            f"a {sign} duration of at most {_DURATION_MAX.days:,} days "
+            "(a Timedelta or a string such as '30D')"
+        )
 
     def bad_value(self) -> Any:
         return "not a duration"
