@@ -859,14 +859,6 @@ def window_ns(open_window: Any, func: str) -> int:
     return duration_ns(open_window, "open_window", func, default=_DEFAULT_OPEN_WINDOW)
 
 
-def check_bool(value: Any, name: str, func: str) -> None:
-    """Raise unless ``value`` is True or False."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be True or False. Got {value!r} instead."
-        )
-
-
 def check_column(meta: Any, name: str, role: str) -> str:
     """``name`` if it is a column of the log described by ``meta``; else a LogError with a fix."""
     frame = pd.DataFrame(columns=list(meta.columns))
@@ -876,27 +868,6 @@ def check_column(meta: Any, name: str, role: str) -> str:
 def optional_duration_ns(value: Any, name: str, func: str) -> int | None:
     """``None``, or a non-negative duration (Timedelta or a string such as '30D') as int64 ns."""
     return None if value is None else duration_ns(value, name, func)
-
-
-def level_arg(ci: Any, func: str, name: str = "ci") -> float:
-    """A confidence level strictly between 0 and 1."""
-    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.number)) or not 0 < ci < 1:
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a confidence level between 0 and 1 "
-            f"(exclusive). Got {ci!r} instead, e.g. {name}=0.95."
-        )
-    return float(ci)
-
-
-def seed_arg(seed: Any, func: str) -> None:
-    """Raise unless ``seed`` is an int, a numpy Generator or None."""
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, (int, np.integer, np.random.Generator))
-    ):
-        raise ParameterError(
-            f"The 'seed' parameter of {func}() must be an int, a numpy.random.Generator or "
-            f"None. Got {seed!r} instead."
-        )
 
 
 # -- declared parameter checks (scikit-learn's validate_params is the model) ------------------
