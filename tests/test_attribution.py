@@ -521,7 +521,10 @@ def test_empty_log_and_no_conversions() -> None:
         ({"conversion": "buy", "models": "last"}, "non-empty list"),
         ({"conversion": "buy", "half_life": "0D"}, "positive duration"),
         ({"conversion": "buy", "lookback": 5}, "'lookback'"),
-        ({"conversion": "buy", "ci": 1.5}, "confidence level"),
+        (
+            {"conversion": "buy", "ci": 1.5},
+            r"'ci' parameter of attribution\(\) must be a float in the range \(0, 1\)",
+        ),
         ({"conversion": "buy", "seed": "x"}, "'seed'"),
         ({"conversion": "buy", "segment": "nope"}, "'segment'"),
     ],

@@ -118,7 +118,7 @@ def test_same_column_twice():
 def test_bad_on_error():
     df = pd.DataFrame({"c": [1], "a": ["x"], "t": ["2025-01-01"]})
     with pytest.raises(
-        ParameterError, match=r"'on_error' parameter of from_pandas\(\) must be one of"
+        ParameterError, match=r"'on_error' parameter of from_pandas\(\) must be a str among"
     ):
         jm.from_pandas(df, case="c", activity="a", timestamp="t", on_error="ignore")
 

@@ -246,7 +246,9 @@ def test_plot_model_draws_stages_and_designed_moves():
     ax = plot_model(MODEL)
     assert len(_boxes(ax)) == 4
     assert len(_arrows(ax)) == 3 + 1  # next-stage moves and one loop
-    with pytest.raises(ParameterError, match="expects a JourneyModel"):
+    with pytest.raises(
+        ParameterError, match=r"'model' parameter of plot_model\(\) must be a JourneyModel"
+    ):
         plot_model("model")
 
 

@@ -361,7 +361,10 @@ def test_no_start_warns_with_a_fix() -> None:
     [
         (dict(period="0D"), "'period' parameter of retention\\(\\) must be a positive"),
         (dict(period=7), "'period' parameter"),
-        (dict(periods=0), "'periods' parameter of retention\\(\\) must be a positive int"),
+        (
+            dict(periods=0),
+            r"'periods' parameter of retention\(\) must be an int in the range \[1, inf\)",
+        ),
         (dict(cohort="fortnight"), "'cohort' parameter of retention\\(\\) must be a pandas"),
         (dict(cohort="case"), "cannot be the case or timestamp column"),
         (dict(mode="rolling"), "mode"),

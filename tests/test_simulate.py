@@ -312,7 +312,11 @@ def test_10k_cases_with_noise():
         (dict(skip=2), ParameterError, r"'skip' parameter"),
         (dict(loop=None), ParameterError, r"'loop' parameter"),
         (dict(seed="abc"), ParameterError, r"'seed' parameter .* Got 'abc'"),
-        (dict(seed=-1), ParameterError, r"'seed' parameter of simulate\(\) is not a valid seed"),
+        (
+            dict(seed=-1),
+            ParameterError,
+            r"'seed' parameter of simulate\(\) must be an int in the range \[0, inf\)",
+        ),
         (dict(start="not a date"), ParameterError, r"'start' parameter .* Got 'not a date'"),
         (dict(channels=[]), ParameterError, r"'channels' parameter .* non-empty list"),
         (dict(channels={}), ParameterError, r"'channels' parameter .* empty mapping"),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -859,14 +859,6 @@ def window_ns(open_window: Any, func: str) -> int:
     return duration_ns(open_window, "open_window", func, default=_DEFAULT_OPEN_WINDOW)
 
 
-def check_bool(value: Any, name: str, func: str) -> None:
-    """Raise unless ``value`` is True or False."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be True or False. Got {value!r} instead."
-        )
-
-
 def check_column(meta: Any, name: str, role: str) -> str:
     """``name`` if it is a column of the log described by ``meta``; else a LogError with a fix."""
     frame = pd.DataFrame(columns=list(meta.columns))
@@ -876,27 +868,6 @@ def check_column(meta: Any, name: str, role: str) -> str:
 def optional_duration_ns(value: Any, name: str, func: str) -> int | None:
     """``None``, or a non-negative duration (Timedelta or a string such as '30D') as int64 ns."""
     return None if value is None else duration_ns(value, name, func)
-
-
-def level_arg(ci: Any, func: str, name: str = "ci") -> float:
-    """A confidence level strictly between 0 and 1."""
-    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.number)) or not 0 < ci < 1:
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a confidence level between 0 and 1 "
-            f"(exclusive). Got {ci!r} instead, e.g. {name}=0.95."
-        )
-    return float(ci)
-
-
-def seed_arg(seed: Any, func: str) -> None:
-    """Raise unless ``seed`` is an int, a numpy Generator or None."""
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, (int, np.integer, np.random.Generator))
-    ):
-        raise ParameterError(
-            f"The 'seed' parameter of {func}() must be an int, a numpy.random.Generator or "
-            f"None. Got {seed!r} instead."
-        )
 
 
 # -- declared parameter checks (scikit-learn's validate_params is the model) ------------------
@@ -912,6 +883,10 @@ class Constraint:
     def bad_value(self) -> Any:
         """A value this constraint refuses (for the common test of every declared check)."""
         return object()
+
+    def fix(self) -> str:
+        """How to make a value this constraint takes, added to the message ("" for none)."""
+        return ""
 
 
 @dataclass(frozen=True)
@@ -976,10 +951,14 @@ class StrOptions(Constraint):
 
 @dataclass(frozen=True)
 class InstanceOf(Constraint):
-    """An instance of a class (named in messages by ``what``, default the class name)."""
+    """An instance of a class (named in messages by ``what``, default the class name).
+
+    ``how`` is how to build one, added to the message (e.g. "Build one with ...").
+    """
 
     cls: type
     what: str | None = None
+    how: str = ""
 
     def is_satisfied_by(self, value: Any) -> bool:
         return isinstance(value, self.cls) and not (
@@ -991,6 +970,78 @@ class InstanceOf(Constraint):
 
     def bad_value(self) -> Any:
         return object()
+
+    def fix(self) -> str:
+        return self.how
+
+
+@dataclass(frozen=True)
+class Model(Constraint):
+    """A :class:`~journeymine.JourneyModel` (imported when checked: no import circle)."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        from journeymine.model import JourneyModel
+
+        return isinstance(value, JourneyModel)
+
+    def describe(self) -> str:
+        return "a JourneyModel"
+
+    def fix(self) -> str:
+        return (
+            "Build one with jm.JourneyModel(stages=[...], activities={...}) or "
+            "jm.JourneyModel.from_yaml(path)."
+        )
+
+
+@dataclass(frozen=True)
+class Activities(Constraint):
+    """An activity label (str or int) or a list (any iterable but a str) of labels."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return False
+        if isinstance(value, (str, int, np.integer)):
+            return True
+        return isinstance(value, Iterable) and not isinstance(value, (bytes, dict))
+
+    def describe(self) -> str:
+        return "an activity or a list of activities"
+
+    def bad_value(self) -> Any:
+        return 1.5
+
+
+@dataclass(frozen=True)
+class Duration(Constraint):
+    """A non-negative duration: a Timedelta, a datetime.timedelta or a string such as '30D'.
+
+    Numbers are refused (a bare number has no unit), as are NaT and durations
+    longer than int64 nanoseconds hold. ``positive`` also refuses zero.
+    """
+
+    positive: bool = False
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if isinstance(value, (bool, int, float, np.number)) or value is None:
+            return False
+        try:
+            window = pd.Timedelta(value)
+        except (TypeError, ValueError, OverflowError):
+            return False
+        if window is pd.NaT or window > _DURATION_MAX:
+            return False
+        return window > pd.Timedelta(0) if self.positive else window >= pd.Timedelta(0)
+
+    def describe(self) -> str:
+        sign = "positive" if self.positive else "non-negative"
+        return (
+            f"a {sign} duration of at most {_DURATION_MAX.days:,} days "
+            "(a Timedelta or a string such as '30D')"
+        )
+
+    def bad_value(self) -> Any:
+        return "not a duration"
 
 
 @dataclass(frozen=True)
@@ -1014,8 +1065,25 @@ class _Boolean(Constraint):
         return "yes"
 
 
-#: accepted constraint shorthands: None (the value None) and "boolean" (True or False)
-_SHORTHANDS: dict[Any, Constraint] = {None: _NoneConstraint(), "boolean": _Boolean()}
+@dataclass(frozen=True)
+class _Callable(Constraint):
+    def is_satisfied_by(self, value: Any) -> bool:
+        return callable(value)
+
+    def describe(self) -> str:
+        return "a function"
+
+    def bad_value(self) -> Any:
+        return 1
+
+
+#: accepted constraint shorthands: None (the value None), "boolean" (True or False) and
+#: "callable" (a function or any object that can be called)
+_SHORTHANDS: dict[Any, Constraint] = {
+    None: _NoneConstraint(),
+    "boolean": _Boolean(),
+    "callable": _Callable(),
+}
 
 
 def _constraint(c: Any) -> Constraint:
@@ -1024,11 +1092,24 @@ def _constraint(c: Any) -> Constraint:
 
 def parameter_message(func: str, name: str, constraints: Sequence[Any], value: Any) -> str:
     """The message of a refused parameter, in scikit-learn's words."""
-    texts = [_constraint(c).describe() for c in constraints]
+    kinds = [_constraint(c) for c in constraints]
+    texts = [c.describe() for c in kinds]
     # None last, as scikit-learn writes it
     texts.sort(key=lambda t: t == "None")
     shown = texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} or {texts[-1]}"
-    return f"The {name!r} parameter of {func}() must be {shown}. Got {value!r} instead."
+    fixes = "".join(f" {c.fix()}" for c in kinds if c.fix())
+    return f"The {name!r} parameter of {func}() must be {shown}. Got {_short_repr(value)} instead.{fixes}"
+
+
+def _short_repr(value: Any) -> str:
+    """``repr(value)``, or its type when that is long (a DataFrame passed by mistake)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the parameter error
+        text = ""
+    if not text or len(text) > 80 or "\n" in text:
+        return f"a {type(value).__name__}"
+    return text
 
 
 def check_params(func: str, constraints: dict[str, Sequence[Any]], values: dict[str, Any]) -> None:
@@ -1041,14 +1122,15 @@ def check_params(func: str, constraints: dict[str, Sequence[Any]], values: dict[
             raise ParameterError(parameter_message(func, name, allowed, value))
 
 
-F = Any
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
+def validate_params(constraints: dict[str, Sequence[Any]]) -> Callable[[F], F]:
     """Declare a public function's parameter constraints once; they are checked on every call.
 
     ``constraints`` maps a parameter name to a list of accepted kinds
-    (:class:`Interval`, :class:`StrOptions`, ``None``, ``"boolean"``); a value
+    (:class:`Interval`, :class:`StrOptions`, :class:`InstanceOf`, :class:`Model`,
+    :class:`Duration`, :class:`Activities`, ``None``, ``"boolean"``, ``"callable"``); a value
     passes when one of them takes it. The message says which parameter, what
     it must be and what it got. The declaration stays readable on the
     function as ``__jm_constraints__`` (a common test feeds each a bad value).
@@ -1072,9 +1154,19 @@ def validate_params(constraints: dict[str, Sequence[Any]]) -> Any:
             return fn(*args, **kwargs)
 
         wrapper.__jm_constraints__ = dict(constraints)  # type: ignore[attr-defined]
-        return wrapper
+        return cast(F, wrapper)
 
     return decorate
+
+
+#: the accepted kinds of a ``seed`` parameter (STYLE: int, numpy Generator or None)
+SEED: list[Any] = [
+    Interval(int, 0, None),
+    InstanceOf(np.random.Generator, "a numpy.random.Generator"),
+    None,
+]
+#: a confidence level (``ci=``, ``level=``)
+LEVEL: list[Any] = [Interval(float, 0, 1, closed="neither")]
 
 
 # -- periods ------------------------------------------------------------------------------

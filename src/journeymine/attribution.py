@@ -544,13 +544,7 @@ def _conversions(kernel: Any, meta: LogMeta, func: str) -> tuple[Any, ...]:
 def _common(
     func: str, model: Any, conversion: Any, touch: Any, lookback: Any
 ) -> tuple[Any, tuple[Any, ...] | None, int | None]:
-    model = v.check_model(model, func, optional=True)
     conv = v.activity_list(conversion, "conversion", func)
-    if not isinstance(touch, str):
-        raise ParameterError(
-            f"The 'touch' parameter of {func}() must be 'channel', 'activity' or a column name. "
-            f"Got {touch!r} instead."
-        )
     return model, conv, v.optional_duration_ns(lookback, "lookback", func)
 
 
@@ -577,6 +571,17 @@ def _sum_attrs(attrs: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: dict(sorted(x.items())) if isinstance(x, dict) else x for k, x in out.items()}
 
 
+@v.validate_params(
+    {
+        "conversion": [v.Activities(), None],
+        "model": [v.Model(), None],
+        "touch": [v.InstanceOf(str)],
+        "lookback": [v.Duration(), None],
+        "half_life": [v.Duration(positive=True)],
+        "ci": [*v.LEVEL, None],
+        "seed": v.SEED,
+    }
+)
 def attribution(
     log: Any,
     *,
@@ -718,13 +723,7 @@ def attribution(
     if len(set(models)) != len(models):
         raise ParameterError(f"The 'models' parameter of {func}() lists a model twice: {models!r}.")
     half = v.duration_ns(half_life, "half_life", func)
-    if half <= 0:
-        raise ParameterError(
-            f"The 'half_life' parameter of {func}() must be a positive duration. "
-            f"Got {half_life!r} instead, e.g. half_life='7D'."
-        )
-    level = None if ci is None else v.level_arg(ci, func)
-    v.seed_arg(seed, func)
+    level = None if ci is None else float(ci)
     kernel: Kernel[Any, pd.DataFrame] = _Attribution(
         conv, model, touch, tuple(models), lookback_ns, half, level, seed
     )
@@ -875,6 +874,15 @@ def _empty_paths() -> pd.DataFrame:
     )
 
 
+@v.validate_params(
+    {
+        "conversion": [v.Activities(), None],
+        "model": [v.Model(), None],
+        "touch": [v.InstanceOf(str)],
+        "lookback": [v.Duration(), None],
+        "top": [v.Interval(int, 1, None), None],
+    }
+)
 def conversion_paths(
     log: Any,
     *,
@@ -964,12 +972,6 @@ def conversion_paths(
     """
     func = "conversion_paths"
     model, conv, lookback_ns = _common(func, model, conversion, touch, lookback)
-    if top is not None and (
-        isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
-    ):
-        raise ParameterError(
-            f"The 'top' parameter of {func}() must be a positive int or None. Got {top!r} instead."
-        )
     kernel: Kernel[Any, pd.DataFrame] = _ConversionPaths(
         conv, model, touch, lookback_ns, None if top is None else int(top)
     )

@@ -21,7 +21,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["channel_switches"]
 
 
-@v.validate_params({"summary": ["boolean"]})
+@v.validate_params(
+    {
+        "online": [v.Activities(), None],
+        "summary": ["boolean"],
+        "model": [v.Model(), None],
+        "purchase": [v.Activities(), None],
+    }
+)
 def channel_switches(
     log: Any,
     *,
@@ -110,7 +117,6 @@ def channel_switches(
     1          web      store         1      1
     """
     func = "channel_switches"
-    model = v.check_model(model, func, optional=True)
     buy = v.activity_list(purchase, "purchase", func)
     if buy is None and model is not None:
         buy = model.purchase

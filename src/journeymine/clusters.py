@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -101,6 +100,14 @@ class JourneyClusters:
         )
 
 
+@v.validate_params(
+    {
+        "k": [v.Interval(int, 2, None), None],
+        "features": [v.StrOptions(("transitions", "activities", "ngrams"))],
+        "seed": v.SEED,
+        "model": [v.Model(), None],
+    }
+)
 def cluster_journeys(
     log: LogLike,
     k: int | None = None,
@@ -187,14 +194,6 @@ def cluster_journeys(
     True
     """
     func = "cluster_journeys"
-    if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 2):
-        raise ParameterError(
-            f"The 'k' parameter of {func}() must be an int >= 2 or None (to choose it by "
-            f"silhouette among 2 to 10). Got {k!r} instead."
-        )
-    v.check_option("features", features, ("transitions", "activities", "ngrams"), func)
-    v.seed_arg(seed, func)
-    model = v.check_model(model, func, optional=True)
     _import_sklearn(func)
     kernel = _Clusters(None if k is None else int(k), features, seed, model)
     result: JourneyClusters = run(kernel, log)

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine import filters as _f
 from journeymine._stats import ADJUST_METHODS, adjust_p, two_proportion_p, wilson
-from journeymine._validation import check_model, check_option
 from journeymine.engine import (
     Kernel,
     LogMeta,
@@ -355,6 +355,15 @@ def _median_row(
 
 
 @once_per_call
+@v.validate_params(
+    {
+        "model": [v.Model(), None],
+        "outcome": [v.Activities(), None],
+        "ci": v.LEVEL,
+        "seed": v.SEED,
+        "adjust": [v.StrOptions(ADJUST_METHODS)],
+    }
+)
 def compare(
     log: LogLike,
     segment: str | pd.Series,
@@ -462,12 +471,6 @@ def compare(
     """
     func = "compare"
     _f._check_log(log, func)
-    if isinstance(ci, bool) or not isinstance(ci, (float, int)) or not 0 < ci < 1:
-        raise ParameterError(
-            f"The 'ci' parameter of {func}() must be a confidence level between 0 and 1. "
-            f"Got {ci!r} instead, e.g. ci=0.95."
-        )
-    check_model(model, func, optional=True)
     acts = _f.activities_arg(outcome, "outcome", func)
     if acts is not None:
         try:
@@ -478,7 +481,6 @@ def compare(
                 JourneymineWarning,
                 stacklevel=user_stacklevel(),
             )
-    check_option("adjust", adjust, ADJUST_METHODS, func)
     return run(compare_kernel(segment, model, acts, float(ci), seed, adjust), log)
 
 

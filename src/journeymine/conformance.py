@@ -253,7 +253,7 @@ def _top_deviations(dev: pd.DataFrame, k: int) -> list[tuple[str, str, int]]:
 
 
 # -- check ----------------------------------------------------------------------
-@v.validate_params({"method": [v.StrOptions(("stages", "alignments"))]})
+@v.validate_params({"model": [v.Model()], "method": [v.StrOptions(("stages", "alignments"))]})
 def check(
     log: LogLike,
     model: JourneyModel,
@@ -409,10 +409,8 @@ class _Check(Kernel[dict, ConformanceReport]):
         return KINDS if self.method == "stages" else ALIGNMENT_KINDS
 
     def check(self, meta: LogMeta) -> _Check:
-        v.check_model(self.model, "check")
         if self.segment is not None:
             check_segment(self.segment, meta, "check")
-        v.check_option("method", self.method, ("stages", "alignments"), "check")
         if self.method == "alignments" and self.model.petri_net is None:
             raise ParameterError(
                 'check(method="alignments") needs a model with a Petri net, but this model has '

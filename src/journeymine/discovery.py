@@ -24,10 +24,6 @@ _DENSE_LIMIT = 1 << 22  # use bincount over pair keys up to this many cells
 
 def _resolve_by(meta: LogMeta, by: Any) -> str:
     """The column whose values are the nodes, checked against the log's metadata."""
-    if not isinstance(by, str):
-        raise ParameterError(
-            f"The 'by' parameter of discover() must be a column name (str). Got {by!r} instead."
-        )
     if by == "activity":
         return meta.activity
     if by in ("stage", "channel"):
@@ -108,6 +104,7 @@ class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]
         return graph
 
 
+@v.validate_params({"by": [v.InstanceOf(str)]})
 def discover(log: Any, *, by: str = "activity") -> JourneyGraph:
     """Discover the directly-follows graph of a log, with frequencies and times.
 

@@ -23,6 +23,14 @@ __all__ = ["conformance_drift"]
 ALPHA_CHANGED = 0.01
 
 
+@v.validate_params(
+    {
+        "model": [v.Model()],
+        "ci": v.LEVEL,
+        "open_window": [v.Duration(), None],
+        "adjust": [v.StrOptions(ADJUST_METHODS)],
+    }
+)
 def conformance_drift(
     log: Any,
     model: JourneyModel,
@@ -137,10 +145,8 @@ def conformance_drift(
     1  2025-01-13/2025-01-19      1           1   1.0               0.0    False
     """
     func = "conformance_drift"
-    v.check_model(model, func)
-    ci = v.level_arg(ci, func)
+    ci = float(ci)
     freq = v.period_freq(freq, func)
-    v.check_option("adjust", adjust, ADJUST_METHODS, func)
     if open_window is not None and as_of is None:
         raise ParameterError(
             "The 'open_window' parameter of conformance_drift() needs as_of=, the time the "

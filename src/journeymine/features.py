@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +12,6 @@ from journeymine import _validation as v
 from journeymine._percase import per_case_any
 from journeymine._tables import concat_by_case
 from journeymine.engine import Kernel, LogMeta, bind, inner_part, run
-from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.engine import LogLike
@@ -33,6 +31,7 @@ LOOP_COLUMNS = {
 ARROW = " -> "  # between the two activities of a transition column
 
 
+@v.validate_params({"model": [v.Model(), None], "top_transitions": [v.Interval(int, 0, None)]})
 def journey_features(
     log: LogLike,
     *,
@@ -118,17 +117,6 @@ def journey_features(
     0    a         3    1800.0              2                1
     1    b         2   86400.0              1                0
     """
-    func = "journey_features"
-    if (
-        isinstance(top_transitions, bool)
-        or not isinstance(top_transitions, numbers.Integral)
-        or top_transitions < 0
-    ):
-        raise ParameterError(
-            f"The 'top_transitions' parameter of {func}() must be an int >= 0 (the number of "
-            f"transition columns). Got {top_transitions!r} instead, e.g. top_transitions=50."
-        )
-    model = v.check_model(model, func, optional=True)
     return run(_Features(model, int(top_transitions)), log)
 
 

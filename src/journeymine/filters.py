@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine._percase import (
     case_firsts,
     case_lasts,
@@ -30,7 +31,7 @@ from journeymine._percase import (
     previous_event,
     sequence_keys,
 )
-from journeymine._validation import check_bool, check_option, optional_duration_ns, time_ns
+from journeymine._validation import optional_duration_ns, time_ns
 from journeymine.cases import case_table
 from journeymine.engine import check_log, filter_log
 from journeymine.errors import JourneymineWarning, LogError, ParameterError, user_stacklevel
@@ -67,18 +68,13 @@ def activities_arg(value: Any, name: str, func: str) -> tuple[Any, ...] | None:
         return None
     if isinstance(value, (str, int, np.integer)) and not isinstance(value, bool):
         return (value,)
-    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
-        out = tuple(value)
-        if not out:
-            raise ParameterError(
-                f"The {name!r} parameter of {func}() lists no activity. Pass one or more "
-                f"activities, e.g. {name}=['Place order'], or leave it out."
-            )
-        return out
-    raise ParameterError(
-        f"The {name!r} parameter of {func}() must be an activity or a list of activities. "
-        f"Got {value!r} instead, e.g. {name}=['Place order']."
-    )
+    out = tuple(value)  # callers declare it: v.Activities() takes labels and iterables only
+    if not out:
+        raise ParameterError(
+            f"The {name!r} parameter of {func}() lists no activity. Pass one or more "
+            f"activities, e.g. {name}=['Place order'], or leave it out."
+        )
+    return out
 
 
 def check_known_activities(
@@ -102,22 +98,6 @@ def check_known_activities(
         f"The {name!r} parameter of {func}() names activities the log does not have: "
         f"{', '.join(repr(a) for a in missing)}.{hint} Activities in the log: {shown}."
     )
-
-
-def check_steps(steps: Any, func: str) -> int:
-    """``steps`` as a positive int, or a ParameterError."""
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps <= 0:
-        raise ParameterError(
-            f"The 'steps' parameter of {func}() must be a positive int (the number of events to "
-            f"follow). Got {steps!r} instead, e.g. steps=3."
-        )
-    if steps > MAX_STEPS:
-        raise ParameterError(
-            f"The 'steps' parameter of {func}() must be at most {MAX_STEPS:,}: it sets the "
-            f"number of columns or path positions built, and {int(steps):,} would take "
-            f"~{int(steps) * 8 / 2**20:,.0f} MiB per case. Pass a smaller number, e.g. steps=10."
-        )
-    return int(steps)
 
 
 #: the most steps paths() and step_matrix() follow
@@ -209,14 +189,7 @@ def _pair_arg(value: Any, name: str) -> tuple[Any, Any] | None:
 
 
 def _count_arg(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ParameterError(
-            f"The {name!r} parameter of filter_cases() must be a non-negative int. "
-            f"Got {value!r} instead."
-        )
-    return int(value)
+    return None if value is None else int(value)  # declared: a non-negative int or None
 
 
 def _case_mask(log: JourneyLog, cond: dict[str, Any]) -> np.ndarray:
@@ -361,6 +334,27 @@ def check_case_ids(
     )
 
 
+_ACTIVITIES = [v.Activities(), None]
+
+
+@v.validate_params(
+    {
+        "has": _ACTIVITIES,
+        "lacks": _ACTIVITIES,
+        "starts_with": _ACTIVITIES,
+        "ends_with": _ACTIVITIES,
+        "min_events": [v.Interval(int, 0, None), None],
+        "max_events": [v.Interval(int, 0, None), None],
+        "min_duration": [v.Duration(), None],
+        "max_duration": [v.Duration(), None],
+        "variants": [
+            v.Interval(int, 1, None),
+            v.InstanceOf(Iterable, "a list of activity tuples"),
+            None,
+        ],
+        "within": [v.Duration(), None],
+    }
+)
 def filter_cases(
     log: LogLike,
     *,
@@ -491,11 +485,6 @@ def filter_cases(
         cond[name] = optional_duration_ns(value, name, func)
     if variants is not None:
         if isinstance(variants, (int, np.integer)) and not isinstance(variants, bool):
-            if variants < 1:
-                raise ParameterError(
-                    "The 'variants' parameter of filter_cases() must be a positive int k (the k "
-                    f"most frequent variants) or a list of activity tuples. Got {variants!r}."
-                )
             from journeymine.discovery import variants as _variants
 
             table = _variants(log, top=int(variants))
@@ -537,6 +526,7 @@ def _time_mask(log: JourneyLog, lo: int, hi: int, mode: str) -> np.ndarray:
     return keep[log.case_codes]
 
 
+@v.validate_params({"mode": [v.StrOptions(_TIME_MODES)]})
 def filter_time(
     log: LogLike,
     start: Any = None,
@@ -586,7 +576,6 @@ def filter_time(
     """
     func = "filter_time"
     _check_log(log, func)
-    check_option("mode", mode, _TIME_MODES, func)
     lo = time_ns(start, "start", func)
     hi = time_ns(end, "end", func)
     if lo is not None and hi is not None and hi < lo:
@@ -632,6 +621,15 @@ def _event_mask(
     return mask
 
 
+@v.validate_params(
+    {
+        "activities": _ACTIVITIES,
+        "keep": ["boolean"],
+        "dedupe": ["boolean"],
+        "lifecycle": [v.InstanceOf(str), None],
+        "lifecycle_column": [v.InstanceOf(str)],
+    }
+)
 def filter_events(
     log: LogLike,
     *,
@@ -697,14 +695,7 @@ def filter_events(
     acts = activities_arg(activities, "activities", func)
     if acts is not None:
         check_known_activities(log, acts, "activities", func)
-    check_bool(keep, "keep", func)
-    check_bool(dedupe, "dedupe", func)
     if lifecycle is not None:
-        if not isinstance(lifecycle, str):
-            raise ParameterError(
-                f"The 'lifecycle' parameter of {func}() must be a string such as 'complete'. "
-                f"Got {lifecycle!r} instead."
-            )
         if lifecycle_column not in log.columns:
             raise ParameterError(
                 f"filter_events(lifecycle={lifecycle!r}) needs a lifecycle column, but the log has "
@@ -742,6 +733,13 @@ def _trim_mask(
     return keep[case] & (pos >= begin[case]) & (pos <= stop[case])
 
 
+@v.validate_params(
+    {
+        "start": [v.Activities()],
+        "end": [v.Activities()],
+        "end_at": [v.StrOptions(("first", "last"))],
+    }
+)
 def trim(
     log: LogLike,
     start: Any,
@@ -809,14 +807,8 @@ def trim(
     """
     func = "trim"
     _check_log(log, func)
-    check_option("end_at", end_at, ("first", "last"), func)
     acts: dict[str, tuple[Any, ...]] = {}
     for name, value in (("start", start), ("end", end)):
-        if value is None:
-            raise ParameterError(
-                f"The {name!r} parameter of trim() must be an activity or a list of activities. "
-                f"Got None instead, e.g. trim(log, 'Add to cart', 'Place order')."
-            )
         acts[name] = activities_arg(value, name, func) or ()
     known = list(log.activities)
     for name, value in acts.items():

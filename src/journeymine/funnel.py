@@ -39,7 +39,16 @@ def _first_visits(
     return uniq // n_stages, uniq % n_stages, known[first], known[last], known
 
 
-@v.validate_params({"ordered": ["boolean"]})
+@v.validate_params(
+    {
+        "model": [v.Model()],
+        "open_window": [v.Duration(), None],
+        "ordered": ["boolean"],
+        "within": [v.Duration(), None],
+        "exclude": [v.Activities(), None],
+        "hold": [v.InstanceOf(str), None],
+    }
+)
 def funnel(
     log: LogLike,
     model: JourneyModel,
@@ -274,7 +283,6 @@ class _Funnel(Kernel[dict, pd.DataFrame]):
     hold_col: Any = field(default=None, kw_only=True, repr=False)
 
     def check(self, meta: LogMeta) -> _Funnel:
-        v.check_model(self.model, "funnel")
         step_stages, within_ns = _check_steps(self.model, self.steps, self.ordered, self.within)
         if self.open_window is not None and self.as_of is None:
             raise ParameterError(
@@ -433,11 +441,6 @@ def _check_strict_options(meta: LogMeta, ordered: Any, exclude: Any, hold: Any) 
             )
     if hold is None:
         return None
-    if not isinstance(hold, str):
-        raise ParameterError(
-            f"The 'hold' parameter of funnel() must be the name of a column of the log, e.g. "
-            f"hold='channel'. Got {hold!r} instead."
-        )
     if hold not in meta.columns and hold == "channel" and meta.channel is not None:
         return meta.channel
     if hold in (meta.case, meta.timestamp):
@@ -549,7 +552,15 @@ def _ordered_reach(
 
 
 # -- stage durations ------------------------------------------------------
-@v.validate_params({"summary": ["boolean"], "ci": [v.Interval(float, 0, 1, closed="neither")]})
+@v.validate_params(
+    {
+        "model": [v.Model()],
+        "by": [v.InstanceOf(str), None],
+        "summary": ["boolean"],
+        "open_window": [v.Duration(), None],
+        "ci": v.LEVEL,
+    }
+)
 def stage_durations(
     log: LogLike,
     model: JourneyModel,
@@ -727,14 +738,13 @@ class _VisitSummary(Kernel[pd.DataFrame, pd.DataFrame]):
 
     def check(self, meta: LogMeta) -> _VisitSummary:
         window = v.window_ns(self.open_window, "stage_durations")
-        level = v.level_arg(self.ci, "stage_durations")
+        level = float(self.ci)
         if self.open_window is not None and self.as_of is None:
             raise ParameterError(
                 "The 'open_window' parameter of stage_durations() needs as_of=, the time the "
                 "data was extracted, e.g. stage_durations(log, model, summary=True, "
                 "as_of='2026-01-01', open_window='30D')."
             )
-        v.check_model(self.model, "stage_durations")
         by_col, by_name = _resolve_by(meta, self.by)
         as_of_ns = (
             v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
@@ -801,7 +811,6 @@ class _StageDurations(Kernel[pd.DataFrame, pd.DataFrame]):
     as_of_ns: int | None = field(default=None, kw_only=True, repr=False)
 
     def check(self, meta: LogMeta) -> _StageDurations:
-        v.check_model(self.model, "stage_durations")
         by_col, by_name = _resolve_by(meta, self.by)
         as_of_ns = (
             v.as_of_ns(self.as_of, meta, "stage_durations") if self.as_of is not None else None
@@ -852,11 +861,6 @@ def _resolve_by(log: LogMeta, by: Any) -> tuple[str | None, str]:
     """The log column to report, and the name of the result column."""
     if by is None:
         return None, ""
-    if not isinstance(by, str):
-        raise ParameterError(
-            f"The 'by' parameter of stage_durations() must be None, 'channel' or a column "
-            f"name. Got {by!r} instead."
-        )
     if by == "channel":
         if log.channel is not None:
             return log.channel, "channel"

@@ -40,6 +40,16 @@ _COLUMNS = [
 ]
 
 
+@v.validate_params(
+    {
+        "model": [v.Model()],
+        "outcome": [v.InstanceOf(str), v.InstanceOf(pd.Series, "a pandas Series"), None],
+        "min_cases": [v.Interval(int, 1, None)],
+        "ci": v.LEVEL,
+        "seed": v.SEED,
+        "adjust": [v.StrOptions(ADJUST_METHODS)],
+    }
+)
 def deviation_impact(
     log: Any,
     model: JourneyModel,
@@ -218,9 +228,7 @@ def deviation_impact(
         lo     hi  p_adjusted
     0 -1.0 -0.772         0.0
     """
-    func = "deviation_impact"
-    v.check_model(model, func)
-    ci = v.level_arg(ci, func)
+    ci = float(ci)
     if outcome is None:
         if not model.purchase:
             raise ParameterError(
@@ -240,18 +248,6 @@ def deviation_impact(
                 f"The 'outcome' Series of deviation_impact() has duplicate case ids {dup}; "
                 "give one outcome per case, e.g. outcome.groupby(level=0).sum()."
             )
-    elif not isinstance(outcome, str):
-        raise ParameterError(
-            "The 'outcome' parameter of deviation_impact() must be None (conversion), a "
-            f"column name or a Series indexed by case id. Got {type(outcome).__name__} instead."
-        )
-    v.seed_arg(seed, func)
-    if isinstance(min_cases, bool) or not isinstance(min_cases, (int, np.integer)) or min_cases < 1:
-        raise ParameterError(
-            f"The 'min_cases' parameter of {func}() must be a positive integer. Got "
-            f"{min_cases!r} instead, e.g. min_cases=10."
-        )
-    v.check_option("adjust", adjust, ADJUST_METHODS, func)
     return run(impact_kernel(model, outcome, ci, seed, strata, int(min_cases), adjust), log)
 
 

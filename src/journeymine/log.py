@@ -636,6 +636,7 @@ def _codes_of_rows(
     return remap[codes], labels[used]
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def from_pandas(
     df: pd.DataFrame,
     *,
@@ -712,7 +713,6 @@ def from_pandas(
     '1 of 3 rows were rejected (see log.rejected for the rows and the reason for each).'
     """
     src = _source
-    v.check_option("on_error", on_error, ("raise", "collect"), "from_pandas")
     df = v.check_frame(df, src)
     case_col = v.resolve_column(df, case, "case", default=v.XES_CASE, source=src)
     act_col = v.resolve_column(df, activity, "activity", default=v.XES_ACTIVITY, source=src)
@@ -825,6 +825,7 @@ def _empty_rejected(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def from_pm4py(
     log: Any,
     *,

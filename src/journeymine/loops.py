@@ -47,7 +47,7 @@ class _LoopArgs:
 
     def check(self, meta: LogMeta) -> Any:
         func = self.name
-        model = v.check_model(self.model, func, optional=True)
+        model = self.model
         buy = v.activity_list(self.purchase, "purchase", func)
         ret = v.activity_list(self.returns, "returns", func)
         buy = buy if buy is not None else (model.purchase if model is not None else ())
@@ -196,6 +196,13 @@ def _detect(
     }
 
 
+@v.validate_params(
+    {
+        "model": [v.Model(), None],
+        "purchase": [v.Activities(), None],
+        "returns": [v.Activities(), None],
+    }
+)
 def find_loops(
     log: LogLike,
     *,
@@ -347,6 +354,13 @@ class _FindLoops(_LoopArgs, Kernel[pd.DataFrame, pd.DataFrame]):
         return concat_by_case([merged])
 
 
+@v.validate_params(
+    {
+        "model": [v.Model(), None],
+        "purchase": [v.Activities(), None],
+        "returns": [v.Activities(), None],
+    }
+)
 def loop_summary(
     log: LogLike,
     *,

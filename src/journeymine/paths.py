@@ -451,7 +451,7 @@ def step_matrix(
     """
     func = "step_matrix"
     _f._check_log(log, func)
-    k = _f.check_steps(steps, func)
+    k = int(steps)
     if anchor is not None:
         if isinstance(anchor, (list, tuple, set)):
             raise ParameterError(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,15 @@ __all__ = ["sequence_patterns"]
 _Partial = tuple[pd.DataFrame, pd.DataFrame]
 
 
+@v.validate_params(
+    {
+        "min_support": [v.Interval(float, 0, 1, closed="right")],
+        "max_length": [v.Interval(int, 1, None)],
+        "outcome": [v.InstanceOf(pd.Series, "a pandas Series"), v.Activities(), None],
+        "model": [v.Model(), None],
+        "top": [v.Interval(int, 1, None), None],
+    }
+)
 def sequence_patterns(
     log: LogLike,
     *,
@@ -148,24 +156,6 @@ def sequence_patterns(
     2  (v, x)      2           1.0  1.666667      0.4
     """
     func = "sequence_patterns"
-    if (
-        isinstance(min_support, bool)
-        or not isinstance(min_support, numbers.Real)
-        or not 0 < min_support <= 1
-    ):
-        raise ParameterError(
-            f"The 'min_support' parameter of {func}() must be a share of the cases in (0, 1]. "
-            f"Got {min_support!r} instead, e.g. min_support=0.05 for 5 % of the cases."
-        )
-    for name, value in (("max_length", max_length), ("top", top)):
-        if value is None and name == "top":
-            continue
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ParameterError(
-                f"The {name!r} parameter of {func}() must be a positive int. Got {value!r} "
-                f"instead, e.g. {name}=4."
-            )
-    model = v.check_model(model, func, optional=True)
     kind, target = outcome_arg(outcome, model, func)
     kernel = _Patterns(float(min_support), int(max_length), kind, target, top)
     return run(kernel, log)

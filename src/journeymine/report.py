@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.conformance import KINDS
 from journeymine.errors import JourneymineWarning, ParameterError, once_per_call
 from journeymine.loops import KINDS as LOOP_KIND_NAMES
@@ -1418,6 +1419,14 @@ def build_report_html(
     return _render(a)
 
 
+@v.validate_params(
+    {
+        "path": [v.InstanceOf(str), v.InstanceOf(Path, "a pathlib.Path")],
+        "model": [v.Model(), None],
+        "title": [v.InstanceOf(str), None],
+        "top_variants": [v.Interval(int, 1, None)],
+    }
+)
 def write_report(
     log: JourneyLog,
     path: str | Path,
@@ -1510,11 +1519,6 @@ def write_analysis(
     a: Analysis, path: str | Path, *, out_dir: str | Path | None = None, progress: Progress = _quiet
 ) -> Path:
     """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``."""
-    if not isinstance(path, (str, Path)):
-        raise ParameterError(
-            f"The 'path' parameter of write_report() must be a file path. Got "
-            f"{type(path).__name__} instead."
-        )
     path = Path(path)
     progress("writing the report")
     page = _render(a)

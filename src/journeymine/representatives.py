@@ -36,7 +36,13 @@ _FEW = 20  # ... and at least this many
         "k": [v.Interval(int, 1, None), None],
         "coverage": [v.Interval(float, 0, 1, closed="right")],
         "tolerance": [v.Interval(float, 0, 1)],
+        "seed": v.SEED,
         "assign": ["boolean"],
+        "activity_map": [
+            v.InstanceOf(Mapping, "a dict from activity to group"),
+            "callable",
+            None,
+        ],
     }
 )
 def representatives(
@@ -181,16 +187,6 @@ def representatives(
     0  (a, b, c, d)      4       0.125000
     1     (x, y, z)      2       0.166667
     """
-    func = "representatives"
-    v.seed_arg(seed, func)
-    if activity_map is not None and not (
-        isinstance(activity_map, Mapping) or callable(activity_map)
-    ):
-        raise ParameterError(
-            f"The 'activity_map' parameter of {func}() must be a dict from activity to group, "
-            f"a function of the activity, or None. Got {type(activity_map).__name__} instead, "
-            "e.g. activity_map={'View shoe': 'View product', 'View hat': 'View product'}."
-        )
     kernel = _Representatives(
         None if k is None else int(k), float(coverage), float(tolerance), seed, activity_map
     )

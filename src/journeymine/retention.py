@@ -18,7 +18,7 @@ import pandas as pd
 from journeymine import _validation as v
 from journeymine._stats import wilson
 from journeymine.engine import Kernel, LogMeta, case_groups, check_segment, run
-from journeymine.errors import JourneymineWarning, ParameterError
+from journeymine.errors import JourneymineWarning, ParameterError, user_stacklevel
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -124,6 +124,16 @@ def _check_by(by: Any, meta: LogMeta, func: str) -> None:
 
 
 # -- retention ----------------------------------------------------------------------------
+@v.validate_params(
+    {
+        "start": [v.Activities(), None],
+        "back": [v.Activities(), None],
+        "period": [v.Duration(positive=True)],
+        "periods": [v.Interval(int, 1, None)],
+        "mode": [v.StrOptions(("n_day", "unbounded"))],
+        "ci": v.LEVEL,
+    }
+)
 def retention(
     log: Any,
     *,
@@ -326,26 +336,16 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
         start_acts = v.activity_list(self.start, "start", func)
         back_acts = v.activity_list(self.back, "back", func)
         period_ns = v.duration_ns(self.period, "period", func)
-        if period_ns <= 0:
-            raise ParameterError(
-                f"The 'period' parameter of {func}() must be a positive duration. Got "
-                f"{self.period!r} instead, e.g. period='7D'."
-            )
         n = self.periods
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ParameterError(
-                f"The 'periods' parameter of {func}() must be a positive int. Got {n!r} instead."
-            )
         if period_ns * (int(n) + 1) >= _LIMIT:
             raise ParameterError(
                 f"{func}() with period={self.period!r} and periods={n} spans more than a "
                 "century; pass a shorter period or fewer periods."
             )
-        v.check_option("mode", self.mode, ("n_day", "unbounded"), func)
         freq = _cohort_arg(self.cohort, meta, func)
         if self.segment is not None:
             check_segment(self.segment, meta, func)
-        ci = v.level_arg(self.ci, func)
+        ci = float(self.ci)
         return replace(
             self,
             start_acts=start_acts,
@@ -494,7 +494,7 @@ class _Retention(Kernel[tuple[pd.DataFrame, np.ndarray], pd.DataFrame]):
                 "(log.activities lists them) or pass start=None to start at each case's "
                 "first event.",
                 JourneymineWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         table.attrs.update(
             no_start=no_start,
@@ -608,6 +608,14 @@ def _by_name(by: Any) -> str:
 
 
 # -- time to return -----------------------------------------------------------------------------
+@v.validate_params(
+    {
+        "start": [v.Activities(), None],
+        "back": [v.Activities(), None],
+        "curve": ["boolean"],
+        "ci": v.LEVEL,
+    }
+)
 def time_to_return(
     log: Any,
     *,
@@ -715,8 +723,6 @@ def time_to_return(
        cases  returned
     0    224        90
     """
-    func = "time_to_return"
-    v.check_bool(curve, "curve", func)
     return run(_TimeToReturn(start=start, back=back, by=by, as_of=as_of, curve=curve, ci=ci), log)
 
 
@@ -743,7 +749,7 @@ class _TimeToReturn(Kernel[pd.DataFrame, pd.DataFrame]):
             start_acts=v.activity_list(self.start, "start", func),
             back_acts=v.activity_list(self.back, "back", func),
             as_of_ns=_as_of(self.as_of, meta, func),
-            ci=v.level_arg(self.ci, func),
+            ci=float(self.ci),
         )
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
@@ -799,6 +805,7 @@ class _TimeToReturn(Kernel[pd.DataFrame, pd.DataFrame]):
 
 
 # -- repeat purchase ----------------------------------------------------------------------------
+@v.validate_params({"model": [v.Model()], "ci": v.LEVEL})
 def repurchase(
     log: Any,
     model: JourneyModel,
@@ -892,8 +899,6 @@ def repurchase(
     2        store     145             32
     3          web     726            164
     """
-    func = "repurchase"
-    v.check_model(model, func)
     if not model.purchase:
         raise ParameterError(
             "repurchase() needs the model's purchase activities, but the model lists none. "
@@ -916,7 +921,7 @@ class _Repurchase(Kernel[pd.DataFrame, pd.DataFrame]):
     def check(self, meta: LogMeta) -> _Repurchase:
         func = self.name
         _check_by(self.by, meta, func)
-        return replace(self, as_of_ns=_as_of(self.as_of, meta, func), ci=v.level_arg(self.ci, func))
+        return replace(self, as_of_ns=_as_of(self.as_of, meta, func), ci=float(self.ci))
 
     def part(self, log: JourneyLog) -> pd.DataFrame:
         ev = np.flatnonzero((log.time <= self.as_of_ns) & _mask(log, self.purchase))

@@ -21,6 +21,7 @@ __all__ = ["sessionize"]
 PARENT = "parent_case"
 
 
+@v.validate_params({"gap": [v.Duration()]})
 def sessionize(log: LogLike, gap: Any = "30min") -> Any:
     """Split each case into sessions where the time since its previous event exceeds ``gap``.
 

@@ -42,11 +42,6 @@ class _ActivityOverTime(Kernel[pd.DataFrame, pd.DataFrame]):
         v.check_period_count(self.freq, meta, self.name)
         if self.by is None:
             return self
-        if not isinstance(self.by, str):
-            raise ParameterError(
-                "The 'by' parameter of activity_over_time() must be None or the name of a column "
-                f"of the log, e.g. by='channel'. Got {self.by!r} instead."
-            )
         if self.by in (meta.case, meta.timestamp):
             raise ParameterError(
                 f"The 'by' parameter of activity_over_time() cannot be the case or timestamp "
@@ -135,6 +130,7 @@ class _ActivityOverTime(Kernel[pd.DataFrame, pd.DataFrame]):
         return out
 
 
+@v.validate_params({"by": [v.InstanceOf(str), None]})
 def activity_over_time(log: LogLike, freq: str = "W", *, by: str | None = None) -> pd.DataFrame:
     """How many events, active, new and ended cases each period has.
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["stage_visits"]
 
 
+@v.validate_params({"model": [v.Model()], "open_window": [v.Duration(), None]})
 def stage_visits(
     log: Any,
     model: JourneyModel,
@@ -109,7 +110,6 @@ def stage_visits(
     4       Purchase      0 2025-01-09   0 days   True
     """
     func = "stage_visits"
-    v.check_model(model, func)
     if open_window is not None and as_of is None:
         raise ParameterError(
             "The 'open_window' parameter of stage_visits() needs as_of=, the time the data "

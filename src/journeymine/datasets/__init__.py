@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import pandas as pd
 import yaml
 
+from journeymine import _validation as v
 from journeymine._quality import DUPLICATES_WARNING as _DUPLICATES_WARNING
-from journeymine.errors import JourneymineWarning, ParameterError
+from journeymine.errors import JourneymineWarning
 
 if TYPE_CHECKING:
     from journeymine.log import JourneyLog
@@ -40,6 +41,7 @@ def load_shop(*, as_frame: Literal[False] = ...) -> JourneyLog: ...
 def load_shop(*, as_frame: Literal[True]) -> pd.DataFrame: ...
 @overload
 def load_shop(*, as_frame: bool) -> JourneyLog | pd.DataFrame: ...
+@v.validate_params({"as_frame": ["boolean"]})
 def load_shop(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
     """Load the demo event log of an omnichannel shop.
 
@@ -152,6 +154,7 @@ def load_sepsis(*, as_frame: Literal[False] = ...) -> JourneyLog: ...
 def load_sepsis(*, as_frame: Literal[True]) -> pd.DataFrame: ...
 @overload
 def load_sepsis(*, as_frame: bool) -> JourneyLog | pd.DataFrame: ...
+@v.validate_params({"as_frame": ["boolean"]})
 def load_sepsis(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
     """Load a small real event log: 300 sepsis patients' journeys through a hospital.
 
@@ -214,10 +217,6 @@ def load_sepsis(*, as_frame: bool = False) -> JourneyLog | pd.DataFrame:
 
 def _read_table(name: str, as_frame: Any, func: str) -> pd.DataFrame:
     """A bundled gzip CSV as text (no value turned into NaN), after checking ``as_frame``."""
-    if not isinstance(as_frame, bool):
-        raise ParameterError(
-            f"The 'as_frame' parameter of {func}() must be a bool. Got {as_frame!r} instead."
-        )
     with files(__name__).joinpath(name).open("rb") as f:
         return pd.read_csv(f, compression="gzip", dtype=str, keep_default_na=False)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import MissingDependencyError, ParameterError
 from journeymine.log import JourneyLog, OnError, from_pandas
 
@@ -49,6 +50,7 @@ def _to_pandas(table: Any) -> pd.DataFrame:
     return frame
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def from_arrow(
     table: Any,
     *,
@@ -120,6 +122,7 @@ def from_arrow(
     )
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def from_polars(
     df: Any,
     *,

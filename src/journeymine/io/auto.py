@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from journeymine import _validation as v
 from journeymine.errors import ParameterError
 from journeymine.log import JourneyLog, OnError
 
@@ -26,6 +27,7 @@ def log_format(path: str | os.PathLike[str]) -> Format:
     return "csv"
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def read_log(
     path: str | os.PathLike[str],
     *,

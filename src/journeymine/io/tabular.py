@@ -51,6 +51,7 @@ def _check_path(path: PathLike, func: str) -> Path:
     return p
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def read_csv(
     path: PathLike,
     *,

@@ -46,6 +46,7 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import LogError, ParameterError
 from journeymine.io.limits import ReadLimits, check_limits
 from journeymine.log import JourneyLog, OnError, from_pandas
@@ -150,6 +151,7 @@ class _Collected:
         self.n_traces = 0
 
 
+@v.validate_params({"max_events": [v.Interval(int, 1, None), None]})
 def read_xes_frame(
     path: str | os.PathLike[str],
     *,
@@ -263,6 +265,7 @@ def read_xes_frame(
     return _build_frame(collected, source, _keep_bad_dates)
 
 
+@v.validate_params({"on_error": [v.StrOptions(("raise", "collect"))]})
 def read_xes(
     path: str | os.PathLike[str],
     *,
@@ -382,15 +385,6 @@ def _check_arguments(path: Any, max_events: Any) -> tuple[str, int | None]:
         raise ParameterError(
             "The 'path' parameter of read_xes_frame() must be a str or path-like object. "
             f"Got {type(path).__name__} instead."
-        )
-    if max_events is not None and (
-        isinstance(max_events, bool)
-        or not isinstance(max_events, (int, np.integer))
-        or max_events < 1
-    ):
-        raise ParameterError(
-            "The 'max_events' parameter of read_xes_frame() must be a positive int or None. "
-            f"Got {max_events!r} instead."
         )
     return os.fspath(path), (None if max_events is None else int(max_events))
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import ParameterError
 from journeymine.plot.explain import _axes, _need, _tight
 
@@ -120,6 +121,7 @@ def _percent() -> Any:
     return PercentFormatter(xmax=1.0, decimals=0)
 
 
+@v.validate_params({"top": [v.Interval(int, 1, None)]})
 def plot_conversion_paths(table: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -> Axes:
     """The most frequent conversion paths: conversions, with the conversion rate written beside.
 
@@ -157,10 +159,6 @@ def plot_conversion_paths(table: pd.DataFrame, *, top: int = 10, ax: Axes | None
         func,
         "jm.conversion_paths()",
     )
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ParameterError(
-            f"The 'top' parameter of {func}() must be a positive int. Got {top!r}."
-        )
     rows = table.head(int(top))
     labels = [_path_label(p) for p in rows["path"]]
     ax = _axes(ax, func, (8.0, max(2.5, 0.9 + 0.38 * len(rows))))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import ParameterError
 from journeymine.plot._base import _BAR, _INK, _check_ax, _fmt_count, _mathtext_safe, _new_axes
 
@@ -25,6 +26,7 @@ def _is_log(obj: Any) -> bool:
     return isinstance(obj, JourneyLog)
 
 
+@v.validate_params({"model": [v.Model(), None], "title": [v.InstanceOf(str), None]})
 def plot_funnel(
     data: Any,
     ax: Axes | None = None,
@@ -150,6 +152,13 @@ def _activity_colours(activities: Sequence[Any]) -> dict[Any, Any]:
     return {a: palette[i % len(palette)] for i, a in enumerate(activities)}
 
 
+@v.validate_params(
+    {
+        "top": [v.Interval(int, 1, None)],
+        "max_length": [v.Interval(int, 1, None)],
+        "title": [v.InstanceOf(str), None],
+    }
+)
 def plot_variants(
     data: Any,
     ax: Axes | None = None,
@@ -201,12 +210,6 @@ def plot_variants(
     >>> len(ax.get_yticks())
     2
     """
-    for name, value in (("top", top), ("max_length", max_length)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ParameterError(
-                f"The {name!r} parameter of plot_variants() must be a positive int. Got "
-                f"{value!r} instead."
-            )
     _check_ax(ax, "plot_variants")
     n_cases = None
     if _is_log(data):
@@ -301,6 +304,9 @@ def _duration_unit(values: np.ndarray) -> tuple[float, str]:
     return seconds, UNIT_WORDS[name]
 
 
+@v.validate_params(
+    {"model": [v.Model(), None], "log_scale": ["boolean"], "title": [v.InstanceOf(str), None]}
+)
 def plot_stage_durations(
     data: Any,
     ax: Axes | None = None,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from journeymine import _validation as v
 from journeymine._format import format_duration
 from journeymine.errors import ParameterError
 from journeymine.plot._base import detached_figures, new_figure
@@ -22,6 +23,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_clusters"]
 
 
+@v.validate_params(
+    {
+        "max_nodes": [v.Interval(int, 1, None)],
+        "max_edges": [v.Interval(int, 1, None)],
+        "ncols": [v.Interval(int, 1, None), None],
+        "model": [v.Model(), None],
+    }
+)
 def plot_clusters(
     clusters: JourneyClusters,
     ax: Sequence[Axes] | None = None,

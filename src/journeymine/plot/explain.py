@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,6 +85,7 @@ def duration_unit(values: Any) -> tuple[str, pd.Timedelta]:
 
 
 # -- deviation impact -------------------------------------------------------------
+@v.validate_params({"top": [v.Interval(int, 1, None)], "title": [v.InstanceOf(str), None]})
 def plot_impact(
     table: pd.DataFrame, ax: Axes | None = None, *, top: int = 15, title: str | None = None
 ) -> Axes:
@@ -195,6 +197,7 @@ def plot_impact(
 
 
 # -- conformance drift ------------------------------------------------------------
+@v.validate_params({"title": [v.InstanceOf(str), None]})
 def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """Draw the conformance rate per period with its interval, changes marked.
 
@@ -263,6 +266,7 @@ def plot_drift(table: pd.DataFrame, ax: Axes | None = None, *, title: str | None
 
 
 # -- channel switches -----------------------------------------------------------
+@v.validate_params({"title": [v.InstanceOf(str), None]})
 def plot_channel_switches(data: Any, ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """Draw the channel-to-channel switches as a matrix.
 
@@ -340,6 +344,14 @@ def plot_channel_switches(data: Any, ax: Axes | None = None, *, title: str | Non
 
 
 # -- representative journeys -----------------------------------------------------
+@v.validate_params(
+    {
+        "model": [v.Model(), None],
+        "max_steps": [v.Interval(int, 1, None)],
+        "title": [v.InstanceOf(str), None],
+        "by_stage": ["boolean"],
+    }
+)
 def plot_representatives(
     table: pd.DataFrame,
     ax: Axes | None = None,
@@ -578,6 +590,7 @@ def plot_representatives(
 
 
 # -- time in stage ----------------------------------------------------------------
+@v.validate_params({"log_scale": ["boolean", None], "title": [v.InstanceOf(str), None]})
 def plot_time_in_stage(
     summary: pd.DataFrame,
     ax: Axes | None = None,

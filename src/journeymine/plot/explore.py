@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine._tables import DIFFERENCE, ENDED, NOT_STARTED
 from journeymine.errors import ParameterError
 
@@ -45,6 +46,9 @@ def _colours(labels: list[Any]) -> dict[Any, Any]:
     return out
 
 
+@v.validate_params(
+    {"direction": [v.StrOptions(("after", "before"))], "min_share": [v.Interval(float, 0, 1)]}
+)
 def plot_paths(
     table: pd.DataFrame,
     *,
@@ -183,6 +187,7 @@ def plot_paths(
     return ax
 
 
+@v.validate_params({"annotate": ["boolean"]})
 def plot_step_matrix(
     matrix: pd.DataFrame, *, ax: matplotlib.axes.Axes | None = None, annotate: bool = True
 ) -> matplotlib.axes.Axes:
@@ -357,6 +362,7 @@ def plot_compare(
     return ax
 
 
+@v.validate_params({"top": [v.Interval(int, 1, None)]})
 def plot_graph_compare(
     comparison: GraphComparison, *, ax: matplotlib.axes.Axes | None = None, top: int = 15
 ) -> matplotlib.axes.Axes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from journeymine import _validation as v
 from journeymine.errors import ParameterError
 from journeymine.plot._base import detached_figures
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_svg", "to_png", "to_svg"]
 
 
+@v.validate_params({"close": ["boolean"]})
 def to_svg(fig: Figure | Axes | Any, *, close: bool = True) -> str:
     """Render a figure (or the figure of an Axes) as SVG text, ready to inline in HTML.
 
@@ -60,6 +62,7 @@ def to_svg(fig: Figure | Axes | Any, *, close: bool = True) -> str:
     return text[start:] if start >= 0 else text
 
 
+@v.validate_params({"dpi": [v.Interval(int, 1, None)], "close": ["boolean"]})
 def to_png(fig: Figure | Axes | Any, *, dpi: int = 110, close: bool = True) -> bytes:
     """Render a figure (or the figure of an Axes) as PNG bytes."""
     figure = _figure_of(fig, "to_png")

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 import journeymine.plot.layout as _layout
-from journeymine._validation import check_option
-from journeymine.errors import MissingDependencyError, ParameterError
+from journeymine import _validation as v
+from journeymine.errors import MissingDependencyError, ParameterError, user_stacklevel
 from journeymine.plot._base import (
     _BACKWARD,
     _END,
@@ -190,6 +190,19 @@ def shown_part(
     return graph, f"{', '.join(notes)}; {hint}"
 
 
+@v.validate_params(
+    {
+        "layout": [v.StrOptions(("stages", "layered"))],
+        "weight": [v.StrOptions(("cases", "events"))],
+        "label": [v.StrOptions(("count", "median", "none"))],
+        "max_nodes": [v.Interval(int, 1, None)],
+        "model": [v.Model(), None],
+        "max_edges": [v.Interval(int, 1, None), None],
+        "max_edge_labels": [v.Interval(int, 0, None)],
+        "title": [v.InstanceOf(str), None],
+        "engine": [v.StrOptions(("auto", "builtin", "dot"))],
+    }
+)
 def plot_graph(
     graph: JourneyGraph,
     ax: Axes | None = None,
@@ -290,40 +303,13 @@ def plot_graph(
     >>> len([p for p in ax.patches if p.get_gid() == "node-box"])
     3
     """
-    from journeymine.model import JourneyModel
 
     if not is_graph(graph):
         raise ParameterError(
             f"plot_graph() expects a JourneyGraph, got {type(graph).__name__}. "
             "Make one with jm.discover(log)."
         )
-    check_option("layout", layout, ("stages", "layered"), "plot_graph")
-    check_option("weight", weight, ("cases", "events"), "plot_graph")
-    check_option("label", label, ("count", "median", "none"), "plot_graph")
-    check_option("engine", engine, ("auto", "builtin", "dot"), "plot_graph")
     resolve_engine(engine, "plot_graph")  # raises early if dot is asked for and missing
-    for name, value in (
-        ("max_nodes", max_nodes),
-        ("max_edges", max_edges),
-        ("max_edge_labels", max_edge_labels),
-    ):
-        if value is None and name == "max_edges":
-            continue
-        if (
-            not isinstance(value, (int, np.integer))
-            or isinstance(value, bool)
-            or value < 0
-            or (value == 0 and name != "max_edge_labels")
-        ):
-            raise ParameterError(
-                f"The {name!r} parameter of plot_graph() must be a positive int. Got {value!r} "
-                "instead."
-            )
-    if model is not None and not isinstance(model, JourneyModel):
-        raise ParameterError(
-            f"The 'model' parameter of plot_graph() must be a JourneyModel or None. Got "
-            f"{type(model).__name__} instead."
-        )
     _check_ax(ax, "plot_graph")
 
     graph, note = shown_part(graph, int(max_nodes), max_edges)
@@ -409,7 +395,7 @@ def plot_graph(
             "let plot_graph() make the figure (ax=None), or show fewer touchpoints with "
             "max_nodes= or graph.prune().",
             JourneymineWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     _draw(ax, graph, lay, names, node_w, edge_list, texts, unknown, headers, fs, min(scale, 1.0))
     _legend(ax, lay, unknown, weight, fs, 4 if legend_rows == 1 else 3)

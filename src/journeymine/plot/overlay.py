@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine.errors import ParameterError
 from journeymine.plot._base import (
     _BACKWARD,
@@ -144,6 +145,7 @@ def _stage_row(
     return ax
 
 
+@v.validate_params({"model": [v.Model()], "title": [v.InstanceOf(str), None]})
 def plot_model(model: JourneyModel, ax: Axes | None = None, *, title: str | None = None) -> Axes:
     """Draw a designed journey: its stages in a row, the moves it allows as arrows.
 
@@ -181,13 +183,7 @@ def plot_model(model: JourneyModel, ax: Axes | None = None, *, title: str | None
     >>> len([p for p in ax.patches if p.get_gid() == "edge"])
     3
     """
-    from journeymine.model import JourneyModel
 
-    if not isinstance(model, JourneyModel):
-        raise ParameterError(
-            f"plot_model() expects a JourneyModel, got {type(model).__name__}. Build one with "
-            "jm.JourneyModel(stages=[...], activities={...}) or jm.JourneyModel.from_yaml(path)."
-        )
     _check_ax(ax, "plot_model")
     moves = pd.DataFrame(model.designed_moves(), columns=["source", "target"])
     moves["status"] = "both"
@@ -205,6 +201,7 @@ def plot_model(model: JourneyModel, ax: Axes | None = None, *, title: str | None
     return ax
 
 
+@v.validate_params({"model": [v.Model(), None], "title": [v.InstanceOf(str), None]})
 def plot_conformance(
     report: Any,
     ax: Axes | None = None,
@@ -298,6 +295,7 @@ def plot_conformance(
     return _stage_row(ax, order, moves, title=title, legend=list(_STATUS_STYLE))
 
 
+@v.validate_params({"model": [v.Model()], "title": [v.InstanceOf(str), None]})
 def plot_stage_flow(
     log: Any, model: JourneyModel, ax: Axes | None = None, *, title: str | None = None
 ) -> Axes:
@@ -344,16 +342,10 @@ def plot_stage_flow(
     from matplotlib.path import Path as MplPath
 
     from journeymine.engine import check_log
-    from journeymine.model import JourneyModel
     from journeymine.plot.layout import text_size
     from journeymine.visits import stage_flow_table
 
     check_log(log, "plot_stage_flow")
-    if not isinstance(model, JourneyModel):
-        raise ParameterError(
-            f"The 'model' parameter of plot_stage_flow() must be a JourneyModel. Got "
-            f"{type(model).__name__} instead. Load one with jm.JourneyModel.from_yaml(path)."
-        )
     _check_ax(ax, "plot_stage_flow")
     table, flows = stage_flow_table(log, model)
     stages = list(model.stages)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine._format import duration_unit
 from journeymine.errors import ParameterError
 from journeymine.plot.explain import _axes, _need, _tight
@@ -36,6 +37,13 @@ _COLOURS = [
 _RETENTION_COLS = ["cohort", "period", "cases", "retained", "rate", "lo", "hi"]
 
 
+@v.validate_params(
+    {
+        "kind": [v.StrOptions(("triangle", "curves"))],
+        "by": [v.StrOptions(("cohort", "segment")), None],
+        "title": [v.InstanceOf(str), None],
+    }
+)
 def plot_retention(
     table: pd.DataFrame,
     ax: Axes | None = None,
@@ -103,16 +111,6 @@ def plot_retention(
     """
     func = "plot_retention"
     table = _need(table, _RETENTION_COLS, func, "jm.retention(log, ...)")
-    if kind not in ("triangle", "curves"):
-        raise ParameterError(
-            f"The 'kind' parameter of {func}() must be 'triangle' or 'curves'. Got {kind!r} "
-            "instead."
-        )
-    if by not in (None, "cohort", "segment"):
-        raise ParameterError(
-            f"The 'by' parameter of {func}() must be 'cohort', 'segment' or None. Got {by!r} "
-            "instead."
-        )
     if by == "segment" and "segment" not in table.columns:
         raise ParameterError(
             f"{func}(by='segment') needs a table with segments: compute it with "
@@ -260,6 +258,7 @@ def _percent() -> Any:
     return PercentFormatter(1.0, decimals=0)
 
 
+@v.validate_params({"title": [v.InstanceOf(str), None]})
 def plot_time_to_return(
     curve: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None
 ) -> Axes:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeymine import _validation as v
 from journeymine._format import duration_unit, format_duration
-from journeymine._validation import check_option
 from journeymine.errors import ParameterError
 from journeymine.plot._base import _INK, _check_ax, _mathtext_safe, _new_axes
 
@@ -31,20 +31,19 @@ def _label(value: Any) -> str:
     return _mathtext_safe("(missing)" if value is None or pd.isna(value) else str(value))
 
 
-def _positive_int(value: Any, name: str, func: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(
-            f"The {name!r} parameter of {func}() must be a positive int. Got {value!r} instead."
-        )
-    return int(value)
-
-
 def _as_dates(ns: np.ndarray) -> np.ndarray:
     """int64 UTC ns as datetime64 for matplotlib's date axis (UTC, naive)."""
     return np.asarray(ns, dtype=np.int64).view("datetime64[ns]")
 
 
 # -- dotted chart ----------------------------------------------------------------------
+@v.validate_params(
+    {
+        "x": [v.StrOptions(("absolute", "relative"))],
+        "sort": [v.StrOptions(("start", "duration", "events"))],
+        "max_cases": [v.Interval(int, 1, None)],
+    }
+)
 def plot_dotted_chart(
     log: JourneyLog,
     *,
@@ -104,13 +103,10 @@ def plot_dotted_chart(
     >>> ax.get_title()
     'Dotted chart: 200 of 6,000 cases (sampled with a fixed seed), by duration'
     """
-    from journeymine import _validation as v
     from journeymine.timeline import dotted_points, in_memory
 
     func = "plot_dotted_chart"
-    check_option("x", x, ("absolute", "relative"), func)
-    check_option("sort", sort, ("start", "duration", "events"), func)
-    max_cases = _positive_int(max_cases, "max_cases", func)
+    max_cases = int(max_cases)
     _check_ax(ax, func)
     log = in_memory(log, func)
     column = log.activity if color == "activity" else color
@@ -181,6 +177,7 @@ def plot_dotted_chart(
 
 
 # -- performance spectrum --------------------------------------------------------------
+@v.validate_params({"classify": [v.StrOptions(("quartile", "none"))]})
 def plot_performance_spectrum(
     log: JourneyLog,
     segments: Sequence[tuple[Any, Any]],
@@ -235,7 +232,6 @@ def plot_performance_spectrum(
     from journeymine.timeline import in_memory, segment_occurrences
 
     func = "plot_performance_spectrum"
-    check_option("classify", classify, ("quartile", "none"), func)
     _check_ax(ax, func)
     pairs = _segments_arg(segments, func)
     log = in_memory(log, func)
@@ -412,7 +408,7 @@ def plot_activity_over_time(
             f"active_cases, new_cases, ended_cases) or a log. Got {type(data).__name__}"
             f"{' with columns ' + str(list(data.columns)) if isinstance(data, pd.DataFrame) else ''}."
         )
-    check_option("column", column, counts, func)
+    v.check_option("column", column, counts, func)
     extra = [c for c in data.columns if c not in ("period", *counts)]
     starts = pd.PeriodIndex(data["period"]).start_time
     ax = ax if ax is not None else _new_axes((10.0, 4.2))
