@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from journeymine.engine.base import (
     ENGINES,
+    Coded,
     Kernel,
     LogLike,
     LogMeta,
@@ -31,6 +32,7 @@ from journeymine.engine.base import (
 
 __all__ = [
     "ENGINES",
+    "Coded",
     "Kernel",
     "LogLike",
     "LogMeta",
