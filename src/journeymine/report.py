@@ -1533,10 +1533,14 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
             utc = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
             out[col] = (utc.astype(str) + "+00:00").where(utc.notna(), "")
             continue
-        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, tuple)).any():
-            out[col] = out[col].map(
-                lambda v: " > ".join(map(str, v)) if isinstance(v, tuple) else v
-            )
+        if out[col].dtype == object:
+            values = out[col].to_numpy()
+            if any(isinstance(v, tuple) for v in values):
+                out[col] = pd.Series(
+                    [" > ".join(map(str, v)) if isinstance(v, tuple) else v for v in values],
+                    index=out.index,
+                    dtype=object,
+                )
     return out
 
 
