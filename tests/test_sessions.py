@@ -156,3 +156,27 @@ def test_sessionize_a_filtered_log_keeps_its_rows() -> None:
     want = reference_sessions(frame[frame["activity"] != "z"], "1h")
     pd.testing.assert_frame_equal(got.to_pandas(), want, check_dtype=False)
     assert jm.variants(got)["cases"].sum() == got.n_cases == 4
+
+
+def test_transform_that_merges_cases_orders_their_events_by_time():
+    """engine.transform_log with a case column that joins two cases: events in time order."""
+    from journeymine.engine import transform_log
+
+    frame = pd.DataFrame(
+        {
+            "case": ["a", "a", "b", "b"],
+            "activity": ["x", "y", "z", "w"],
+            "timestamp": pd.to_datetime(
+                ["2025-01-01 10:00", "2025-01-01 12:00", "2025-01-01 09:00", "2025-01-01 11:00"]
+            ),
+        }
+    )
+
+    def one_case(log):
+        return {log.case: ["m"] * log.n_events}
+
+    merged = transform_log(_log(frame), one_case, None, "test")
+    got = merged.to_pandas()
+    assert got["activity"].tolist() == ["z", "x", "w", "y"]
+    assert merged.cases.tolist() == ["m"]
+    assert merged.case_offsets.tolist() == [0, 4]

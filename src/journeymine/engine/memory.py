@@ -106,10 +106,10 @@ def _regroup(codes: np.ndarray, time: np.ndarray) -> np.ndarray | None:
     code is enough unless a new case gathers events of several old cases.
     """
     n = len(codes)
-    if n < 2 or bool((codes[1:] >= codes[:-1]).all()):
+    if n < 2:
         return None
-    order = np.argsort(codes, kind="stable")
-    c, t = codes[order], time[order]
+    order = None if bool((codes[1:] >= codes[:-1]).all()) else np.argsort(codes, kind="stable")
+    c, t = (codes, time) if order is None else (codes[order], time[order])
     if bool(((c[1:] != c[:-1]) | (t[1:] >= t[:-1])).all()):
         return order
     return np.lexsort((np.arange(n), time, codes))
