@@ -336,3 +336,18 @@ def test_new_argument_errors(small):
         jm.deviation_impact(log, SIM_MODEL, strata="no such column")
     with pytest.raises(ParameterError, match="'strata'.*one value per case"):
         jm.deviation_impact(log, SIM_MODEL, strata=pd.Series([1, 2], index=["0", "0"]))
+
+
+@pytest.mark.parametrize("spread", [10, 1 << 30])
+def test_stratum_codes_equal_unique_inverse(spread):
+    """Counting over the key range codes the strata as np.unique(..., return_inverse) does."""
+    from journeymine.impact import _stratum_codes
+
+    rng = np.random.default_rng(2)
+    dkey, ckey = rng.integers(0, spread, 50), rng.integers(0, spread, 300)
+    keys, inv = np.unique(np.concatenate([dkey, ckey]), return_inverse=True)
+    d, c, k = _stratum_codes(dkey, ckey)
+    assert k == keys.size
+    assert (d == inv[:50]).all() and (c == inv[50:]).all()
+    empty = _stratum_codes(np.empty(0, np.int64), np.array([3, 3], dtype=np.int64))
+    assert empty[0].size == 0 and empty[1].tolist() == [0, 0] and empty[2] == 1

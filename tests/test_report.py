@@ -362,3 +362,49 @@ def test_command_line_profile_prints_where_the_time_goes(tmp_path, capsys):
     assert "where the time went" in err and "read the log" in err and "svg graph" in err
     assert main([*args, "--out", str(tmp_path / "out2"), "-q"]) == 0
     assert "where the time went" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["days", "whole seconds", "microseconds", "nanoseconds"],
+)
+def test_csv_durations_are_the_text_pandas_writes(unit):
+    """The column-wise duration text equals DataFrame.to_csv's own, NaT and negatives included."""
+    from journeymine.report import _csv_frame
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    step = {"days": 86_400 * 10**9, "whole seconds": 10**9, "microseconds": 1000}.get(unit, 1)
+    ns = rng.integers(-(10**15) // step, 10**15 // step, n) * step
+    ns[:5] = [0, -step, step, 86_400 * 10**9, -86_400 * 10**9]
+    td = pd.Series(pd.to_timedelta(ns, unit="ns"))
+    td[rng.random(n) < 0.1] = pd.NaT
+    df = pd.DataFrame({"duration": td, "other": np.arange(n)})
+    assert _csv_frame(df).to_csv(index=False) == df.to_csv(index=False)
+    assert _csv_frame(df[["duration"]]).to_csv(index=False) == df[["duration"]].to_csv(index=False)
+    none = pd.DataFrame({"duration": pd.Series([pd.NaT] * 1500, dtype="timedelta64[ns]")})
+    assert _csv_frame(none).to_csv(index=False) == none.to_csv(index=False)
+
+
+@pytest.mark.parametrize("unit", ["days", "seconds", "milliseconds", "microseconds", "nanoseconds"])
+@pytest.mark.parametrize("tz", [None, "Europe/Paris"])
+def test_csv_times_are_the_text_pandas_writes(unit, tz):
+    """The column-wise time text equals DataFrame.to_csv's own (zoned times as UTC, +00:00)."""
+    from journeymine.report import _csv_frame
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    step = {"days": 86_400 * 10**9, "seconds": 10**9, "milliseconds": 10**6}.get(unit, 1)
+    step = 1000 if unit == "microseconds" else step
+    ns = rng.integers(-(10**18) // step, 10**18 // step, n) * step  # 1938 to 2001
+    ns[:3] = [0, -step, step]
+    ts = pd.Series(pd.to_datetime(ns, unit="ns"))
+    ts[rng.random(n) < 0.1] = pd.NaT
+    if tz is not None:
+        ts = ts.dt.tz_localize("UTC").dt.tz_convert(tz)
+    df = pd.DataFrame({"t": ts, "other": np.arange(n)})
+    want = df.copy()
+    if tz is not None:  # what _csv_frame wrote before: the UTC time as text, then +00:00
+        utc = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+        want["t"] = (utc.astype(str) + "+00:00").where(utc.notna(), "")
+    assert _csv_frame(df).to_csv(index=False) == want.to_csv(index=False)

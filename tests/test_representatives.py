@@ -344,3 +344,16 @@ def test_activity_map_equals_mapping_the_log_first(how: str):
 def test_bad_activity_map_is_refused():
     with pytest.raises(jm.ParameterError, match="'activity_map' parameter"):
         jm.representatives(jm.datasets.load_shop(), activity_map=["a"])
+
+
+def test_tolerance_one_represents_every_case():
+    """tolerance=1 (the top of its range) is accepted: every journey is within it."""
+    rows = [
+        (c, a, i) for c, path in enumerate(["abcd", "abcd", "xy", "q"]) for i, a in enumerate(path)
+    ]
+    df = pd.DataFrame(rows, columns=["case", "activity", "step"])
+    df["ts"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["step"], unit="D")
+    log = jm.from_pandas(df, case="case", activity="activity", timestamp="ts")
+    table = jm.representatives(log, tolerance=1.0, coverage=1.0)
+    assert table["cases"].tolist() == [4]
+    assert table["sequence"].tolist() == [("a", "b", "c", "d")]

@@ -105,3 +105,78 @@ def test_dask_sessions_equal_memory(npartitions: int) -> None:
         pd.testing.assert_frame_equal(
             jm.sequence_patterns(got, min_support=0.05), jm.sequence_patterns(mem, min_support=0.05)
         )
+
+
+@pytest.mark.parametrize(
+    "cases",
+    [
+        ["a"] * 12 + ["b"] * 3,  # k reaches 12: "a#10" sorts before "a#2"
+        ["a", "a", "a b", "a b"],  # "a#1" sorts after "a b#1" though "a" < "a b"
+        [2, 2, 10, 10, 10],  # numbers: 2 < 10 but "10#1" < "2#1"
+        ["x!", "x!", "x", "x"],  # "!" sorts before "#"
+    ],
+)
+def test_session_ids_sort_as_text(cases: list) -> None:
+    n = len(cases)
+    frame = pd.DataFrame(
+        {
+            "case": cases,
+            "activity": [f"a{i % 3}" for i in range(n)],
+            # every event 2 h after the previous one: each event its own session at gap 1h
+            "timestamp": pd.Timestamp("2025-01-01")
+            + pd.to_timedelta([2 * i for i in range(n)], "h"),
+        }
+    )
+    got = jm.sessionize(_log(frame), gap="1h")
+    want = reference_sessions(frame, "1h")
+    pd.testing.assert_frame_equal(got.to_pandas(), want, check_dtype=False)
+    assert got.cases.tolist() == sorted(want["case"].unique())
+    assert got.case_sizes.sum() == n
+    assert (got.case_offsets[1:] - got.case_offsets[:-1] == got.case_sizes).all()
+
+
+def test_sessionize_a_filtered_log_keeps_its_rows() -> None:
+    frame = pd.DataFrame(
+        {
+            "case": ["a", "a", "b", "b", "b"],
+            "activity": ["x", "y", "x", "z", "y"],
+            "timestamp": pd.to_datetime(
+                [
+                    "2025-01-01 10:00",
+                    "2025-01-01 12:00",
+                    "2025-01-01 09:00",
+                    "2025-01-01 09:10",
+                    "2025-01-02 09:00",
+                ]
+            ),
+        }
+    )
+    log = jm.filter_events(_log(frame), activities=["x", "y"])
+    got = jm.sessionize(log, gap="1h")
+    want = reference_sessions(frame[frame["activity"] != "z"], "1h")
+    pd.testing.assert_frame_equal(got.to_pandas(), want, check_dtype=False)
+    assert jm.variants(got)["cases"].sum() == got.n_cases == 4
+
+
+def test_transform_that_merges_cases_orders_their_events_by_time():
+    """engine.transform_log with a case column that joins two cases: events in time order."""
+    from journeymine.engine import transform_log
+
+    frame = pd.DataFrame(
+        {
+            "case": ["a", "a", "b", "b"],
+            "activity": ["x", "y", "z", "w"],
+            "timestamp": pd.to_datetime(
+                ["2025-01-01 10:00", "2025-01-01 12:00", "2025-01-01 09:00", "2025-01-01 11:00"]
+            ),
+        }
+    )
+
+    def one_case(log):
+        return {log.case: ["m"] * log.n_events}
+
+    merged = transform_log(_log(frame), one_case, None, "test")
+    got = merged.to_pandas()
+    assert got["activity"].tolist() == ["z", "x", "w", "y"]
+    assert merged.cases.tolist() == ["m"]
+    assert merged.case_offsets.tolist() == [0, 4]

@@ -152,3 +152,75 @@ def test_errors():
         jm.stage_durations(log, SIM_MODEL, open_window="3D")
     with pytest.raises(ParameterError, match="'ci'"):
         jm.stage_durations(log, SIM_MODEL, summary=True, ci=2)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    visits=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 5)), min_size=1, max_size=80),
+    n_cells=st.sampled_from([6, 2048, 1 << 20]),
+)
+def test_case_patterns_group_equal_multisets(visits, n_cells):
+    """Two cases share a pattern exactly when their cells are equal as multisets (plain Python)."""
+    from journeymine.visits import _case_patterns
+
+    case_ids = sorted({c for c, _ in visits})
+    codes = np.array([case_ids.index(c) for c, _ in visits], dtype=np.int64)
+    cells = np.array([x for _, x in visits], dtype=np.int64)
+    pattern, sizes = _case_patterns(codes, cells, len(case_ids), n_cells)
+    bags = [sorted(x for c, x in visits if c == k) for k in case_ids]
+    for i in range(len(case_ids)):
+        for j in range(len(case_ids)):
+            same = bags[i] == bags[j]
+            # cases with more visits than one key holds keep a pattern of their own
+            if len(bags[i]) * np.log2(n_cells + 1) > 62 and i != j:
+                same = False
+            assert (pattern[i] == pattern[j]) == same
+    assert sizes.sum() == len(case_ids)
+    assert (np.bincount(pattern, minlength=sizes.size) == sizes).all()
+
+
+def _reference_cluster_interval(d, is_open, case, resamples, seed):
+    """Plain resampling of cases (index draws), Kaplan–Meier median by a loop over the times."""
+    rng = np.random.default_rng(seed)
+    ids = np.unique(case)
+    medians = []
+    for _ in range(resamples):
+        drawn = rng.choice(ids, ids.size)
+        weight = {c: 0 for c in ids}
+        for c in drawn:
+            weight[c] += 1
+        w = np.array([weight[c] for c in case], dtype=float)
+        surv = 1.0
+        median = np.inf
+        for t in np.unique(d):
+            at_risk = w[d >= t].sum()
+            dead = w[(d == t) & ~is_open].sum()
+            if at_risk > 0:
+                surv *= 1 - dead / at_risk
+            if surv <= 0.5 + 1e-12:
+                median = t
+                break
+        medians.append(median)
+    return np.quantile(medians, [0.025, 0.975], method="inverted_cdf")
+
+
+def test_cluster_median_interval_matches_plain_case_resampling():
+    """The pattern-wise multinomial draws give the interval of drawing every case."""
+    from journeymine.visits import cluster_median_interval
+
+    rng = np.random.default_rng(3)
+    n = 60
+    visits = 1 + rng.poisson(1.5, n)
+    case = np.repeat(np.arange(n), visits)
+    level = rng.integers(1, 6, n)  # few distinct times: many cases share a pattern
+    d = (level[case] + rng.integers(0, 3, case.size)).astype(np.int64)
+    is_open = rng.random(case.size) < 0.1
+    want = _reference_cluster_interval(d, is_open, case, 4000, 0)
+    lows, highs = [], []
+    for seed in range(10):
+        lo, hi = cluster_median_interval(d, is_open, case, 0.95, np.random.default_rng(seed))
+        lows.append(lo)
+        highs.append(hi)
+    # the ends are times of the data; over 10 seeds they sit on the reference's ends
+    assert np.median(lows) == want[0]
+    assert np.median(highs) == want[1]

@@ -674,7 +674,9 @@ def stage_durations(
     half. Its interval resamples *cases*, not visits (a case bootstrap: 400
     resamples, each case drawn with all its visits, seeded so the table is
     the same every run; ends rounded up to a grid of 1,024 time quantiles
-    on large logs): the visits of one customer are alike, and treating them
+    on large logs; cases whose visits fall on the same grid times are drawn
+    together, as one multinomial count, which is the same distribution and
+    keeps the work per distinct pattern of visits, not per case): the visits of one customer are alike, and treating them
     as independent gives intervals that cover the truth about 77 % of the
     time instead of 95 % when customers visit a stage four times each. Without ``as_of`` every case's last visit is open and
     censored at the log's last event; pass ``as_of`` (and ``open_window``)

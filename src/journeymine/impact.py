@@ -624,10 +624,9 @@ def _landmark_row(
     nan = float("nan")
     n_all = dkey.size
     mean_all = float(dy.mean()) if n_all else nan
-    keys, inv = np.unique(np.concatenate([dkey, ckey]), return_inverse=True)
-    dcode, ccode = inv[:n_all], inv[n_all:]
-    n_s = np.bincount(dcode, minlength=keys.size).astype(np.float64)
-    m_s = np.bincount(ccode, minlength=keys.size).astype(np.float64)
+    dcode, ccode, n_keys = _stratum_codes(dkey, ckey)
+    n_s = np.bincount(dcode, minlength=n_keys).astype(np.float64)
+    m_s = np.bincount(ccode, minlength=n_keys).astype(np.float64)
     matched = (n_s > 0) & (m_s > 0)
     dm = matched[dcode]
     n1 = int(dm.sum())
@@ -638,11 +637,11 @@ def _landmark_row(
     cm = matched[ccode]
     ccode, cy, ccase = ccode[cm], cy[cm], ccase[cm]
     w = np.where(matched, n_s, 0.0)
-    mean0_s = np.bincount(ccode, weights=cy, minlength=keys.size) / np.maximum(m_s, 1)
+    mean0_s = np.bincount(ccode, weights=cy, minlength=n_keys) / np.maximum(m_s, 1)
     y1 = float(dy[dm].mean())
     y0 = float(w @ mean0_s / n1)
     diff = y1 - y0
-    cases_without = int(np.unique(ccase).size)
+    cases_without = int(np.count_nonzero(np.bincount(ccase)))
     # variance of the standardised comparison mean, robust to a case being in several strata
     resid = cy - mean0_s[ccode]
     m_r = m_s[ccode]
@@ -680,6 +679,23 @@ def _landmark_row(
         unmatched,
         "",
     )
+
+
+def _stratum_codes(dkey: np.ndarray, ckey: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes ``0..k-1`` of the strata (keys >= 0) used by either side, in key order.
+
+    What ``np.unique(..., return_inverse=True)`` gives, by counting over the
+    key range when it is not much wider than the rows (no sort).
+    """
+    both = np.concatenate([dkey, ckey])
+    top = int(both.max()) + 1 if both.size else 0
+    if top > 4 * both.size + (1 << 20):
+        keys, inv = np.unique(both, return_inverse=True)
+        inv = inv.reshape(-1)
+        return inv[: dkey.size], inv[dkey.size :], int(keys.size)
+    used = np.bincount(both, minlength=top) > 0
+    rank = np.cumsum(used) - 1
+    return rank[dkey], rank[ckey], int(used.sum())
 
 
 def _wilson_z(p: float, n: float, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

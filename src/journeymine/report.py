@@ -1555,16 +1555,65 @@ class _writable:  # noqa: N801 - used as a context, like a function
 def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
+        if out[col].dtype.kind == "m" and len(out) >= 1000:
+            # the text pandas writes ("1 days 02:03:04"), built column-wise: ~30x faster
+            out[col] = _timedelta_text(out[col])
+            continue
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
             # pandas writes zoned times ~7x slower than naive ones: same text, written naive
             utc = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
             out[col] = (utc.astype(str) + "+00:00").where(utc.notna(), "")
             continue
-        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, tuple)).any():
-            out[col] = out[col].map(
-                lambda v: " > ".join(map(str, v)) if isinstance(v, tuple) else v
-            )
+        if out[col].dtype == object:
+            values = out[col].to_numpy()
+            if any(isinstance(v, tuple) for v in values):
+                out[col] = pd.Series(
+                    [" > ".join(map(str, v)) if isinstance(v, tuple) else v for v in values],
+                    index=out.index,
+                    dtype=object,
+                )
     return out
+
+
+def _timedelta_text(values: pd.Series) -> pd.Series:
+    """Durations as the text ``DataFrame.to_csv`` writes for them, empty for NaT.
+
+    pandas picks one format per column: ``"3 days"`` when every value is
+    whole days, ``"3 days 02:03:04"`` when none has a fraction of a second,
+    else 6 or 9 decimals (micro- or nanoseconds); negative values read
+    ``"-1 days +23:00:00"``. Written with Arrow's string kernels instead of
+    one Python call per value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ns = values.to_numpy(dtype="timedelta64[ns]").view(np.int64)
+    nat = values.isna().to_numpy()
+    ok = ns[~nat]
+    second, day = 10**9, 86_400 * 10**9
+    days, rest = np.divmod(ns, day)
+
+    def text(x: np.ndarray, width: int = 0) -> Any:
+        out = pc.cast(pa.array(x), pa.string())
+        return pc.utf8_lpad(out, width=width, padding="0") if width else out
+
+    if not (ok % day).any():
+        parts = [text(days), " days"]
+    else:
+        secs, frac = np.divmod(rest, second)
+        hours, secs = np.divmod(secs, 3600)
+        minutes, secs = np.divmod(secs, 60)
+        sep = pa.array(np.where(ns < 0, " days +", " days "))
+        parts = [text(days), sep, text(hours, 2), ":", text(minutes, 2), ":", text(secs, 2)]
+        if (ok % second).any():
+            if (ok % 1000).any():
+                parts += [".", text(frac, 9)]
+            else:
+                parts += [".", text(frac // 1000, 6)]
+    joined = pc.binary_join_element_wise(*parts, "")
+    if nat.any():
+        joined = pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), joined)
+    return pd.Series(pd.array(joined, dtype="str"), index=values.index, name=values.name)
 
 
 def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> list[Path]:

@@ -379,7 +379,8 @@ def _within(
                 scorer=Levenshtein.normalized_distance,
                 dtype=np.float32,
                 workers=2,
-                score_cutoff=tolerance + _EPS,  # lets rapidfuzz stop early on far pairs
+                # lets rapidfuzz stop early on far pairs (it refuses a cutoff above 1)
+                score_cutoff=min(tolerance + _EPS, 1.0),
             )
             r, c = np.nonzero(block <= tolerance + _EPS)
             rows.append(block_rows[r])

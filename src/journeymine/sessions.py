@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine import _validation as v
-from journeymine.engine import check_log, transform_log
+from journeymine.engine import Coded, check_log, transform_log
 from journeymine.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,28 +106,66 @@ def session_numbers(log: JourneyLog, gap_ns: int) -> np.ndarray:
     return (run - first_of_case[log.case_codes] + 1).astype(np.int64)
 
 
-def _session_ids(log: JourneyLog, gap_ns: int) -> pd.Series:
-    """``f"{case}#{k}"`` for every event, in log order (built once per session)."""
-    k = session_numbers(log, gap_ns)
+def _session_labels(log: JourneyLog, gap_ns: int) -> Coded:
+    """``f"{case}#{k}"`` of every event as codes into the sorted session ids.
+
+    Each label is written once per session, not per event. Sessions come in
+    (case, k) order; the ids sort that way too unless ``k`` reaches 10
+    (``"#10"`` sorts before ``"#2"``), so the sessions of a case are ranked
+    by the text of ``k``, and only if the ids are still not increasing
+    (case ids that sort differently once ``#k`` is appended) sorted as text.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     n = log.n_events
+    k = session_numbers(log, gap_ns)
     new = np.ones(n, dtype=bool)
     if n > 1:
         new[1:] = (log.case_codes[1:] != log.case_codes[:-1]) | (k[1:] != k[:-1])
     heads = np.flatnonzero(new)
-    cases = pd.Series(np.asarray(log.case_labels, dtype=object)).astype(str).to_numpy()
-    labels = (
-        pd.Series(cases[log.case_codes[heads]], dtype="str")
-        + "#"
-        + pd.Series(k[heads]).astype("str")
+    session = np.cumsum(new) - 1  # the session of each event, in (case, k) order
+    parent, k_heads = log.case_codes[heads], k[heads]
+    cases = _case_text(log.case_labels)
+    labels = pc.binary_join_element_wise(
+        cases.take(pa.array(parent)), pc.cast(pa.array(k_heads), pa.string()), "#"
     )
-    session = np.cumsum(new) - 1
-    return pd.Series(labels.to_numpy()[session], dtype="str")
+    order = None
+    top = int(k_heads.max()) if len(k_heads) else 0
+    if top >= 10:  # rank the sessions of a case by the text of k
+        text_rank = np.empty(top + 1, dtype=np.int64)
+        text_rank[np.argsort(np.arange(top + 1).astype(str), kind="stable")] = np.arange(top + 1)
+        order = np.lexsort((text_rank[k_heads], parent))
+    ordered = labels if order is None else labels.take(pa.array(order))
+    m = len(ordered)
+    if m > 1 and not pc.all(pc.less(ordered.slice(0, m - 1), ordered.slice(1))).as_py():
+        order = np.asarray(pc.sort_indices(labels), dtype=np.int64)
+        ordered = labels.take(pa.array(order))
+    if order is None:
+        codes = session
+    else:
+        rank = np.empty(m, dtype=np.int64)
+        rank[order] = np.arange(m, dtype=np.int64)
+        codes = rank[session]
+    return Coded(codes, pd.Index(pd.array(ordered, dtype="str")))
+
+
+def _case_text(labels: pd.Index) -> Any:
+    """The case ids as Arrow text (``str(case)``)."""
+    import pyarrow as pa
+
+    if isinstance(labels.dtype, pd.StringDtype):
+        return pa.array(labels.array).cast(pa.string())
+    text = pd.Series(np.asarray(labels, dtype=object)).astype(str)
+    return pa.array(text.array).cast(pa.string())
 
 
 def _session_columns(log: JourneyLog, gap_ns: int) -> dict[str, Any]:
     """The new case column and ``parent_case``, in log order."""
-    parent = log.case_labels.take(log.case_codes)
-    return {log.case: _session_ids(log, gap_ns).to_numpy(), PARENT: np.asarray(parent)}
+    return {
+        log.case: _session_labels(log, gap_ns),
+        PARENT: Coded(log.case_codes, log.case_labels),
+    }
 
 
 def _session_meta(meta: pd.DataFrame, case: str) -> pd.DataFrame:

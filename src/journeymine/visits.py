@@ -291,6 +291,12 @@ def cluster_median_interval(
     1,024 quantiles of the times when there are more; the interval's ends
     are then rounded up to that grid). Returns NaN for an end the resampled
     curves do not reach.
+
+    Cases whose visits fall on the same grid times (and are open alike) are
+    interchangeable in a resample, so the work is per such *pattern*, not
+    per case: a resample draws the patterns' counts from one multinomial
+    (``n_cases`` draws, each pattern with its share of the cases), which is
+    the same distribution as drawing every case.
     """
     from scipy import sparse
 
@@ -299,19 +305,44 @@ def cluster_median_interval(
     if times.size > _TIME_GRID:
         times = np.unique(np.quantile(d, np.linspace(0, 1, _TIME_GRID + 1)))
     col = np.searchsorted(times, d)  # rounded up to the grid
-    labels, codes = np.unique(case, return_inverse=True)
-    n_cases = labels.size
-    shape = (n_cases, times.size)
-    ended = sparse.csr_matrix(((~is_open).astype(np.float64), (codes, col)), shape=shape)
-    left = sparse.csr_matrix((np.ones(d.size), (codes, col)), shape=shape)
+    _, codes = np.unique(case, return_inverse=True)
+    codes = codes.reshape(-1)
+    n_cases = int(codes.max()) + 1
+    pattern, sizes = _case_patterns(codes, col * 2 + is_open, n_cases, 2 * times.size)
+    # patterns shared by several cases first, then the cases alone in their pattern
+    by_kind = np.argsort(sizes == 1, kind="stable")
+    rank = np.empty_like(by_kind)
+    rank[by_kind] = np.arange(by_kind.size)
+    pattern, sizes = rank[pattern], sizes[by_kind]
+    n_pat = sizes.size
+    n_shared = int((sizes > 1).sum())
+    first = np.full(n_pat, -1, dtype=np.int64)  # one case standing for each pattern
+    first[pattern[::-1]] = np.arange(n_cases - 1, -1, -1, dtype=np.int64)
+    is_first = np.zeros(n_cases, dtype=bool)
+    is_first[first] = True
+    keep = is_first[codes]
+    row, kept_col = pattern[codes[keep]], col[keep]
+    shape = (n_pat, times.size)
+    ended = sparse.csr_matrix(((~is_open[keep]).astype(np.float64), (row, kept_col)), shape=shape)
+    left = sparse.csr_matrix((np.ones(row.size), (row, kept_col)), shape=shape)
+    # a resample's counts: one multinomial over the shared patterns and "alone", whose
+    # draws then fall uniformly on the cases alone (the same as drawing every case)
+    share = np.append(sizes[:n_shared], n_pat - n_shared) / n_cases
+    n_alone = n_pat - n_shared
     medians = np.empty(CLUSTER_RESAMPLES)
-    chunk = max(1, 2_000_000 // n_cases)
-    for b in range(0, CLUSTER_RESAMPLES, chunk):  # blocks of resamples, not cases
+    chunk = max(1, 2_000_000 // max(n_pat, times.size))
+    for b in range(0, CLUSTER_RESAMPLES, chunk):  # blocks of resamples
         m = min(chunk, CLUSTER_RESAMPLES - b)
-        draws = rng.integers(0, n_cases, size=(m, n_cases)) + np.arange(m)[:, None] * n_cases
-        weights = np.bincount(draws.ravel(), minlength=m * n_cases).reshape(m, n_cases)
-        dead = np.asarray((ended.T @ weights.T).T)  # resample x time
-        out = np.asarray((left.T @ weights.T).T)
+        counts = rng.multinomial(n_cases, share, size=m)
+        weights = np.empty((m, n_pat), dtype=np.float64)  # resample x pattern
+        weights[:, :n_shared] = counts[:, :n_shared]
+        if n_alone:
+            to_alone = counts[:, n_shared]
+            draws = rng.integers(0, n_alone, size=int(to_alone.sum()))
+            draws += np.repeat(np.arange(m, dtype=np.int64) * n_alone, to_alone)
+            weights[:, n_shared:] = np.bincount(draws, minlength=m * n_alone).reshape(m, n_alone)
+        dead = np.asarray(ended.T @ weights.T).T  # resample x time
+        out = np.asarray(left.T @ weights.T).T
         at_risk = np.cumsum(out[:, ::-1], axis=1)[:, ::-1]
         with np.errstate(invalid="ignore", divide="ignore"):
             factor = np.where(at_risk > 0, 1 - dead / at_risk, 1.0)
@@ -324,6 +355,35 @@ def cluster_median_interval(
     return (float(lo) if np.isfinite(lo) else float("nan")), (
         float(hi) if np.isfinite(hi) else float("nan")
     )
+
+
+def _case_patterns(
+    codes: np.ndarray, cell: np.ndarray, n_cases: int, n_cells: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pattern of each case (its visits' cells as a multiset) and each pattern's cases.
+
+    ``codes`` is the case (``0..n_cases-1``) of each visit and ``cell`` its
+    grid cell (``0..n_cells-1``). Returns ``(pattern per case, cases per
+    pattern)``; two cases share a pattern exactly when their cells are equal
+    as multisets. A case with more visits than fit in one int64 key keeps a
+    pattern of its own.
+    """
+    base = n_cells + 1
+    fits = max(1, int(62 // np.log2(base)))  # visits whose cells fit in one int64 key
+    order = np.lexsort((cell, codes))
+    c, x = codes[order], cell[order]
+    counts = np.bincount(c, minlength=n_cases)
+    starts = np.cumsum(counts) - counts
+    pos = np.arange(c.size, dtype=np.int64) - starts[c]
+    power = base ** np.minimum(pos, fits - 1)
+    digits = np.where(pos < fits, (x.astype(np.int64) + 1) * power, 0)
+    key = np.zeros(n_cases, dtype=np.int64)
+    present = counts > 0  # a case's visits are contiguous: sum them in one pass
+    key[present] = np.add.reduceat(digits, starts[present])
+    long = counts > fits
+    key[long] = -1 - np.flatnonzero(long)  # a pattern of its own
+    _, pattern, sizes = np.unique(key, return_inverse=True, return_counts=True)
+    return pattern.reshape(-1).astype(np.int64), sizes
 
 
 def _km_quantiles(d: np.ndarray, o: np.ndarray, ci: float) -> tuple[float, float, float, float]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from journeymine.engine.base import (
     ENGINES,
     Bundle,
+    Coded,
     Kernel,
     LogLike,
     LogMeta,
@@ -36,6 +37,7 @@ from journeymine.engine.base import (
 __all__ = [
     "ENGINES",
     "Bundle",
+    "Coded",
     "Kernel",
     "LogLike",
     "LogMeta",

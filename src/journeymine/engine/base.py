@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ENGINES",
     "Bundle",
+    "Coded",
     "Kernel",
     "LogLike",
     "LogMeta",
@@ -276,6 +277,24 @@ def filter_log(log: Any, mask: Callable[..., np.ndarray], func: str, *args: Any)
     return _engine(log, func).filter(log, mask, *args)
 
 
+@dataclass(frozen=True)
+class Coded:
+    """A column given as integer codes into distinct, sorted labels: ``labels[codes]``.
+
+    What a :func:`transform_log` function may return for a column instead of
+    the values: the memory engine then takes the codes as they are (a new case
+    column is not factorized again), other engines write out the values.
+    ``labels`` must be distinct and in the order the log sorts them.
+    """
+
+    codes: np.ndarray
+    labels: pd.Index
+
+    def values(self) -> np.ndarray:
+        """The values, ``labels[codes]``, as a numpy array."""
+        return np.asarray(self.labels.take(self.codes))
+
+
 def transform_log(
     log: Any,
     fn: Callable[..., dict[str, Any]],
@@ -285,8 +304,8 @@ def transform_log(
 ) -> Any:
     """``log`` with columns rewritten by ``fn(in_memory_log, *args)``, on the log's engine.
 
-    ``fn`` returns new or replaced columns (arrays in the piece's log order)
-    computed from whole cases, so the Dask engine applies it lazily,
+    ``fn`` returns new or replaced columns (arrays in the piece's log order,
+    or :class:`Coded` columns) computed from whole cases, so the Dask engine applies it lazily,
     partition by partition; ``meta_fn(meta_frame, case_column)`` describes
     the result's columns for Dask. Every event is kept. The result is a log
     of the same kind (``sessionize`` is built on it).

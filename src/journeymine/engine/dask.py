@@ -31,7 +31,7 @@ import pandas as pd
 
 from journeymine import _validation as v
 from journeymine._percase import CaseTable
-from journeymine.engine.base import Kernel, LogMeta, bind, run, tree_merge
+from journeymine.engine.base import Coded, Kernel, LogMeta, bind, run, tree_merge
 from journeymine.errors import (
     JourneymineWarning,
     LogError,
@@ -613,7 +613,7 @@ def _transform_part(
     if log is None:
         return meta
     rows = part.sort_values(spec.row, kind="stable").iloc[log.rows].reset_index(drop=True)
-    new = fn(log, *args)
+    new = {k: v.values() if isinstance(v, Coded) else v for k, v in fn(log, *args).items()}
     return rows.assign(**{k: pd.Series(v, index=rows.index) for k, v in new.items()})[
         list(meta.columns)
     ]

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+import pandas as pd
 
-from journeymine.engine.base import Kernel, run_local
+from journeymine._threads import second_thread, take
+from journeymine.engine.base import Coded, Kernel, run_local
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeymine.log import JourneyLog
@@ -30,29 +32,87 @@ def filter(log: JourneyLog, mask: Callable[..., np.ndarray], *args: Any) -> Jour
 def transform(
     log: JourneyLog, fn: Callable[..., dict[str, Any]], meta_fn: Any, *args: Any
 ) -> JourneyLog:
-    """``log`` with the columns ``fn(log, *args)`` gives (in log order); every event kept."""
-    from journeymine._codes import factorize
-    from journeymine.log import _build
+    """``log`` with the columns ``fn(log, *args)`` gives (in log order); every event kept.
 
-    frame = log.to_pandas()  # the user's columns in log order, timestamps parsed
+    Nothing is validated or factorized again: the activity codes and times
+    are the log's, a new case column given as :class:`Coded` keeps its codes
+    (other values are factorized), and events are moved only when the new
+    cases are not in the old order (a stable sort by new case, then by time
+    if a new case took events from several old ones).
+    """
+    from journeymine._codes import factorize
+    from journeymine.log import JourneyLog
+
     columns = fn(log, *args)
-    for name, values in columns.items():
-        frame[name] = values
-    case = factorize(frame[log.case]) if log.case in columns else (log.case_codes, log.case_labels)
-    return _build(
-        frame,
-        np.arange(log.n_events, dtype=np.int64),
-        log.time,
-        log.case,
-        log.activity,
-        log.timestamp,
-        log.stage,
-        log.channel,
-        log.tz_aware,
-        log.rejected,
-        log.source,
-        [case, (log.activity_codes, log.activity_labels)],
+    n = log.n_events
+    frame, rows = log._frame, log.rows
+    if len(frame) != n:  # rows set aside: the new frame holds the log's rows, in log order
+        frame = frame.take(rows).reset_index(drop=True)
+        rows = np.arange(n, dtype=np.int64)
+    where = np.empty(n, dtype=np.int64)  # input row -> its event's position in the log
+    where[rows] = np.arange(n, dtype=np.int64)
+
+    def values_by_row(values: Any) -> Any:
+        if isinstance(values, Coded):
+            return values.labels.take(take(values.codes, where))
+        return take(np.asarray(values), where)
+
+    names = list(columns)
+    with second_thread(n) as pool:  # Arrow's take of text runs on the second core meanwhile
+        first = pool.submit(values_by_row, columns[names[0]]) if names else None
+        new = {name: values_by_row(columns[name]) for name in names[1:]}
+        if first is not None:
+            new[names[0]] = first.result()
+    frame = frame.assign(**{name: new[name] for name in names})
+    case_codes, case_labels = log.case_codes, log.case_labels
+    order = None
+    if log.case in columns:
+        col = columns[log.case]
+        case_codes, case_labels = (
+            (np.asarray(col.codes, dtype=np.int64), col.labels)
+            if isinstance(col, Coded)
+            else factorize(pd.Series(col))
+        )
+        order = _regroup(case_codes, log.time)
+    offsets = np.zeros(len(case_labels) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(case_codes, minlength=len(case_labels)), out=offsets[1:])
+    act, time = log.activity_codes, log.time
+    if order is not None:
+        rows, case_codes, act, time = (take(a, order) for a in (rows, case_codes, act, time))
+    return JourneyLog(
+        _frame=frame,
+        _order=np.asarray(rows, dtype=np.int64),
+        case=log.case,
+        activity=log.activity,
+        timestamp=log.timestamp,
+        stage=log.stage,
+        channel=log.channel,
+        case_codes=case_codes,
+        case_labels=case_labels,
+        activity_codes=act,
+        activity_labels=log.activity_labels,
+        time=time,
+        case_offsets=offsets,
+        tz_aware=log.tz_aware,
+        rejected=log.rejected,
+        source=log.source,
     )
+
+
+def _regroup(codes: np.ndarray, time: np.ndarray) -> np.ndarray | None:
+    """The order of events by (new case code, time, old position); None if they are in it.
+
+    The events are in (old case, time) order, so a stable sort by the new
+    code is enough unless a new case gathers events of several old cases.
+    """
+    n = len(codes)
+    if n < 2:
+        return None
+    order = None if bool((codes[1:] >= codes[:-1]).all()) else np.argsort(codes, kind="stable")
+    c, t = (codes, time) if order is None else (codes[order], time[order])
+    if bool(((c[1:] != c[:-1]) | (t[1:] >= t[:-1])).all()):
+        return order
+    return np.lexsort((np.arange(n), time, codes))
 
 
 def select_events(log: JourneyLog, mask: np.ndarray) -> JourneyLog:
