@@ -332,6 +332,8 @@ def test_each_figure_is_drawn_and_rendered_once_and_timed(monkeypatch, tmp_path)
     monkeypatch.setattr(export, "to_png", count_png)
     monkeypatch.setattr("journeymine.plot.to_svg", count_svg)
     monkeypatch.setattr("journeymine.plot.to_png", count_png)
+    # PNGs in this process, so the counters see them (test_pngs_of_the_second_process_...)
+    monkeypatch.setattr("journeymine.report._PngWriter.start", lambda a, out_dir: None)
     a = analyse(_log())  # no model: few figures, a fast test
     write_analysis(a, tmp_path / "r.html")
     write_analysis(a, tmp_path / "again.html")
@@ -343,6 +345,44 @@ def test_each_figure_is_drawn_and_rendered_once_and_timed(monkeypatch, tmp_path)
     assert all(v >= 0 for v in steps.values())
     table = a.timings.table()
     assert table.splitlines()[-1].startswith("total") and "svg graph" in table
+
+
+def test_pngs_of_the_second_process_equal_those_written_in_process(tmp_path, monkeypatch):
+    from journeymine import report
+    from journeymine.report import analyse, write_analysis
+
+    a = analyse(_log(), model=MODEL)
+    started = []
+    real_start = report._PngWriter.start
+
+    def start(a, out_dir):
+        writer = real_start(a, out_dir)
+        started.append(writer)
+        return writer
+
+    monkeypatch.setattr(report._PngWriter, "start", start)
+    write_analysis(a, tmp_path / "r.html", out_dir=tmp_path / "forked")
+    assert started and started[0] is not None and started[0].process.exitcode == 0
+    assert "png (second process)" in a.timings.steps
+    monkeypatch.setattr(report._PngWriter, "start", lambda a, out_dir: None)
+    write_analysis(a, tmp_path / "r.html", out_dir=tmp_path / "here")
+    forked = {p.name: p.read_bytes() for p in (tmp_path / "forked").glob("*.png")}
+    here = {p.name: p.read_bytes() for p in (tmp_path / "here").glob("*.png")}
+    assert len(forked) == len(a.figures) >= 4 and forked == here
+
+
+def test_a_failed_png_process_falls_back_to_writing_here(tmp_path, monkeypatch):
+    from journeymine import report
+    from journeymine.report import analyse, write_analysis
+
+    class Failed:
+        def wait(self):
+            return False
+
+    monkeypatch.setattr(report._PngWriter, "start", lambda a, out_dir: Failed())
+    a = analyse(_log())
+    write_analysis(a, tmp_path / "r.html", out_dir=tmp_path / "o")
+    assert {p.name for p in (tmp_path / "o").glob("*.png")} == {f"{n}.png" for n in a.figures}
 
 
 def test_command_line_profile_prints_where_the_time_goes(tmp_path, capsys):

@@ -1518,8 +1518,19 @@ def write_report(
 def write_analysis(
     a: Analysis, path: str | Path, *, out_dir: str | Path | None = None, progress: Progress = _quiet
 ) -> Path:
-    """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``."""
+    """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``.
+
+    With ``out_dir``, the PNG figures are rendered in a second process while
+    this one renders the SVG report and writes the CSV tables (each figure
+    is drawn once; a forked child renders it to PNG from the same drawing).
+    """
     path = Path(path)
+    pngs = None
+    if out_dir is not None:
+        with _writable(Path(out_dir), "out_dir"):
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+        progress("writing PNG figures (second process)")
+        pngs = _PngWriter.start(a, Path(out_dir))
     progress("writing the report")
     page = _render(a)
     with _writable(path, "report"), a.timings("write html"):
@@ -1527,8 +1538,63 @@ def write_analysis(
         path.write_text(page, encoding="utf-8")
     if out_dir is not None:
         with _writable(Path(out_dir), "out_dir"):
-            write_files(a, Path(out_dir), progress=progress)
+            write_files(a, Path(out_dir), progress=progress, pngs=pngs)
     return path
+
+
+#: the longest wait for the PNG process before the figures are rendered here instead
+PNG_TIMEOUT_S = 600.0
+
+
+class _PngWriter:
+    """The report's PNG files, rendered by a forked child process beside the parent's work.
+
+    Matplotlib renders a figure in Python on one core; the report's SVG and
+    PNG renderings of the same drawn figures are independent, so a child
+    forked after drawing writes the PNGs while the parent writes the SVG
+    page and the CSV tables. Where ``fork`` is not the platform's safe
+    default (macOS, Windows) or the child fails, the parent writes them.
+    """
+
+    def __init__(self, a: Analysis, out_dir: Path, process: Any) -> None:
+        self.a, self.out_dir, self.process = a, out_dir, process
+
+    @classmethod
+    def start(cls, a: Analysis, out_dir: Path) -> _PngWriter | None:
+        import multiprocessing
+        import sys
+
+        if not sys.platform.startswith("linux") or len(a.figures) < 2:
+            return None
+        try:
+            ctx = multiprocessing.get_context("fork")
+            process = ctx.Process(target=_write_pngs, args=(a, out_dir), daemon=True)
+            process.start()
+        except (OSError, ValueError):  # pragma: no cover - no fork here
+            return None
+        return cls(a, out_dir, process)
+
+    def wait(self) -> bool:
+        """Wait for the child; True when it wrote every PNG."""
+        with self.a.timings("png (second process)"):
+            self.process.join(PNG_TIMEOUT_S)
+        if self.process.is_alive():  # pragma: no cover - a stuck child
+            self.process.kill()
+            self.process.join()
+        return self.process.exitcode == 0
+
+
+def _png_paths(a: Analysis, out_dir: Path) -> list[Path]:
+    return [out_dir / f"{fig.name}.png" for fig in a.figures.values()]
+
+
+def _write_pngs(a: Analysis, out_dir: Path) -> None:
+    """Write every figure of ``a`` as PNG (in the parent, or in the forked child)."""
+    from journeymine.plot import to_png
+
+    for fig, p in zip(a.figures.values(), _png_paths(a, out_dir), strict=True):
+        with a.timings(f"png {fig.name}"):
+            p.write_bytes(to_png(fig.ax, close=False))
 
 
 class _writable:  # noqa: N801 - used as a context, like a function
@@ -1616,18 +1682,19 @@ def _timedelta_text(values: pd.Series) -> pd.Series:
     return pd.Series(pd.array(joined, dtype="str"), index=values.index, name=values.name)
 
 
-def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> list[Path]:
-    """Write the PNG figures and CSV tables of an analysis; return the paths written."""
-    from journeymine.plot import to_png
+def write_files(
+    a: Analysis, out_dir: Path, *, progress: Progress = _quiet, pngs: _PngWriter | None = None
+) -> list[Path]:
+    """Write the PNG figures and CSV tables of an analysis; return the paths written.
 
+    ``pngs`` is the child process already writing the PNGs (see
+    :class:`_PngWriter`); without it, or if it failed, they are written here.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    progress("writing PNG figures")
-    for fig in a.figures.values():
-        p = out_dir / f"{fig.name}.png"
-        with a.timings(f"png {fig.name}"):
-            p.write_bytes(to_png(fig.ax, close=False))
-        written.append(p)
+    written = _png_paths(a, out_dir)
+    if pngs is None:
+        progress("writing PNG figures")
+        _write_pngs(a, out_dir)
     progress("writing CSV tables")
     tables: dict[str, pd.DataFrame | None] = {
         "variants": a.variants,
@@ -1647,4 +1714,7 @@ def write_files(a: Analysis, out_dir: Path, *, progress: Progress = _quiet) -> l
             with a.timings(f"csv {name}"):
                 _csv_frame(df).to_csv(p, index=False)
             written.append(p)
+    if pngs is not None and not pngs.wait():
+        progress("writing PNG figures")
+        _write_pngs(a, out_dir)
     return written
