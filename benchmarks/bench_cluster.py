@@ -55,6 +55,7 @@ COLS = dict(case="customer_id", activity="touchpoint", timestamp="timestamp")
 EVENTS_PER_CASE = 5
 CUSTOMERS_PER_CHUNK = 1_000_000  # ~5 M events, ~0.5 GiB as a DataFrame
 FILES_PER_CHUNK = 5  # ~1 M events per Parquet file
+LAYOUT = "each file one range of customers"  # in _complete: older folders mixed them
 LOOPS = [(b, a) for a, b in zip(list(STAGES), list(STAGES)[1:], strict=False)]
 RETENTION = dict(
     start="Place order",
@@ -82,7 +83,7 @@ def model() -> jm.JourneyModel:
 def dataset(folder: Path, events: int) -> Path:
     """Write ``events`` synthetic events to ``folder`` chunk by chunk (reused when complete)."""
     done = folder / "_complete"
-    if done.exists():
+    if done.exists() and LAYOUT in done.read_text():
         print(f"# reusing {folder} ({done.read_text().strip()})", flush=True)
         return folder
     if folder.exists():
@@ -95,14 +96,19 @@ def dataset(folder: Path, events: int) -> Path:
         n = min(CUSTOMERS_PER_CHUNK, customers - start)
         df = journey_log(n, seed=1000 + i)
         # distinct ids per chunk: C<3-digit chunk><8-digit customer>
+        # each file holds the events of its own range of customers (rows shuffled within it),
+        # as an export partitioned by customer would
+        number = df["customer_id"].str.slice(1).astype(np.int64).to_numpy()
         df["customer_id"] = f"C{i:03d}" + df["customer_id"].str.slice(1)
-        for j, rows in enumerate(np.array_split(np.arange(len(df)), FILES_PER_CHUNK)):
+        which = number * FILES_PER_CHUNK // max(n, 1)
+        for j in range(FILES_PER_CHUNK):
+            rows = np.flatnonzero(which == j)
             df.iloc[rows].to_parquet(folder / f"part-{i:03d}-{j}.parquet", index=False)
         written += len(df)
         print(f"#   chunk {i + 1}: {written:,} events written", flush=True)
         del df
         gc.collect()
-    done.write_text(f"{written:,} events, {customers:,} customers\n")
+    done.write_text(f"{written:,} events, {customers:,} customers, {LAYOUT}\n")
     print(f"# wrote {written:,} events to {folder} in {time.perf_counter() - t:.0f} s", flush=True)
     return folder
 
