@@ -78,6 +78,13 @@ class LogMeta:
         First and last event time (int64 UTC nanoseconds); None for an empty log.
     source : str or None
         The file the log was read from.
+    disjoint_parts : bool
+        Whether the engine runs ``part`` on pieces holding disjoint sets of
+        whole cases and merges those partial results only with each other (the
+        Dask engine's partitions). A kernel may then leave out the per-case
+        state that merging with results of other, possibly overlapping logs
+        would need (``discover``'s graphs), keeping its partials small. False
+        for in-memory logs, whose result a user may merge with others.
     """
 
     columns: tuple[str, ...]
@@ -90,6 +97,7 @@ class LogMeta:
     time_min: int | None
     time_max: int | None
     source: str | None = None
+    disjoint_parts: bool = False
 
     def timestamp_of(self, ns: int) -> pd.Timestamp:
         """An int64 nanosecond time as a Timestamp in the log's convention (UTC-aware or naive)."""
