@@ -10,14 +10,16 @@ at most 1 M customers at a time, so the 100 M events are never all in memory;
 a folder that is already complete (it holds ``_complete``) is reused. Then it
 starts a ``distributed.LocalCluster`` of two worker processes, one thread
 each, with ``--memory-limit`` per worker, reads the folder with
-``jm.read_parquet(folder, engine="dask")`` (one validation pass; the events
-are shuffled by case, lazily, so every partition holds whole cases) and runs,
+``jm.read_parquet(folder, engine="dask")`` (one validation pass, which also
+sees that each file holds its own range of customers, so the events need no
+shuffle by case: every file is a partition of whole cases) and runs,
 each once, on the Dask-backed log: ``jm.discover``, ``jm.check`` against a
 model of the synthetic stages, ``jm.funnel`` over those stages and
 ``jm.retention`` (clock started at ``Place order``, a return is any later
 Retention or Advocacy touchpoint, 1-hour periods). The log is not persisted:
-every analysis reads the Parquet files and shuffles them again, as a log
-larger than the cluster's memory must.
+every analysis reads the Parquet files again, as a log larger than the
+cluster's memory must (were the files to mix customers, every analysis would
+also shuffle all events by case again).
 
 Per step it records the wall time, each worker's peak resident memory
 (sampled every 0.2 s with psutil from the worker process ids), the client's
@@ -48,7 +50,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import journeymine as jm  # noqa: E402
-from benchmarks.run import label, load_average, parse_size, versions  # noqa: E402
 from benchmarks.synthetic import STAGE_OF, STAGES, journey_log  # noqa: E402
 
 COLS = dict(case="customer_id", activity="touchpoint", timestamp="timestamp")
@@ -65,6 +66,37 @@ RETENTION = dict(
     cohort="M",
 )
 GiB = 2**30
+
+
+def parse_size(text: str) -> int:
+    """``"100k"`` -> 100_000 events, ``"1M"`` -> 1_000_000, ``"2.5M"`` ..."""
+    t = text.strip().lower().replace("_", "")
+    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(t[-1:], 1)
+    number = t[:-1] if t[-1:] in "kmg" else t
+    return int(float(number) * scale)
+
+
+def label(events: int) -> str:
+    if events >= 10**6 and events % 10**6 == 0:
+        return f"{events // 10**6}M"
+    if events >= 10**3 and events % 10**3 == 0:
+        return f"{events // 10**3}k"
+    return str(events)
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)"
+
+
+def versions() -> str:
+    out = [f"python {sys.version.split()[0]}"]
+    for name in ("pandas", "numpy", "pyarrow", "dask", "distributed"):
+        try:
+            out.append(f"{name} {__import__(name).__version__}")
+        except ImportError:
+            out.append(f"{name} (not installed)")
+    return ", ".join(out)
 
 
 def model() -> jm.JourneyModel:
@@ -274,6 +306,7 @@ def run(args: argparse.Namespace) -> None:
             log = jm.read_parquet(folder, engine="dask", **COLS)
             rows.append(("read_parquet (validate)", time.perf_counter() - t, {}, 0.0))
             nparts = log.npartitions
+            shuffled = log._shuffled
             for name, fn in steps:
                 gc.collect()
                 mem.step(name)
@@ -308,6 +341,8 @@ def run(args: argparse.Namespace) -> None:
         f"## Dask on a LocalCluster: {n_events:,} events in {len(files)} Parquet files "
         f"({folder}), {nparts} partitions; 2 worker processes x 1 thread, memory_limit {format_bytes(limit)} each"
     )
+    how = "yes (P2P, by every analysis)" if shuffled else "no (each file holds its own customers)"
+    print(f"# events shuffled by case: {how}")
     print(f"# {started}; {load_before}; after: {load_after}")
     print(f"# {versions()}")
     print(f"# verified equal to the in-memory engine: {'yes' if verify else 'no (too large)'}")

@@ -224,3 +224,21 @@ def test_read_parquet_of_files_per_case_range_skips_the_shuffle(tmp_path, sync) 
     back = pd.read_parquet(tmp_path)
     for name in ("discover", "check", "retention"):
         assert_equal(name, ANALYSES[name](dlog), ANALYSES[name](memory(back)))
+
+
+def test_partials_merge_on_the_client_in_order() -> None:
+    """The engine's client-side tree keeps the partitions' order (merge need not commute)."""
+    from journeymine.engine.base import Kernel, tree_merge
+
+    class Concat(Kernel[str, str]):
+        def merge(self, a: str, b: str) -> str:
+            return a + b
+
+    kernel = Concat()
+    for n in range(1, 9):
+        parts = [(chr(97 + i), [], 1) for i in range(n)]
+        parts.insert(n // 2, None)  # an empty partition
+        merged = jd._merge_on_client(kernel, parts)
+        assert merged[0] == tree_merge(kernel, [p[0] for p in parts if p]) == "abcdefgh"[:n]
+        assert merged[2] == n
+    assert jd._merge_on_client(kernel, []) is None

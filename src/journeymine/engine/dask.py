@@ -3,11 +3,11 @@
 A :class:`DaskJourneyLog` keeps the events in a Dask DataFrame, hash-partitioned
 by case so that every partition holds whole cases (input partitions whose case
 ids fall in ranges that do not overlap hold whole cases already and are kept
-as they are). It runs every analysis
-through the analysis's kernel (:mod:`journeymine.engine.base`): the kernel's
-``part`` runs on an in-memory :class:`~journeymine.JourneyLog` built from each
-partition on the workers, the partial results are merged in a tree there, and
-the same ``finish`` as in memory builds the result on the client. The events
+as they are). It runs every analysis through the analysis's kernel
+(:mod:`journeymine.engine.base`): the kernel's ``part`` runs on an in-memory
+:class:`~journeymine.JourneyLog` built from each partition on the workers, the
+partial results are merged in a tree on the client (where the result goes
+anyway), and the same ``finish`` as in memory builds the result. The events
 themselves are never collected onto the client, except by
 :meth:`DaskJourneyLog.compute` and :meth:`DaskJourneyLog.to_pandas`, which say so.
 
@@ -33,7 +33,7 @@ import pandas as pd
 
 from journeymine import _validation as v
 from journeymine._percase import CaseTable
-from journeymine.engine.base import Kernel, LogMeta, bind, run, tree_merge
+from journeymine.engine.base import Kernel, LogMeta, bind, run
 from journeymine.errors import (
     JourneymineWarning,
     LogError,
@@ -722,12 +722,40 @@ def _empty_log(meta: LogMeta) -> JourneyLog:
 
 
 # -- the engine: kernels and filters over partitions -----------------------------------
+def _merge_on_client(kernel: Kernel[Any, Any], parts: list[Any]) -> Any:
+    """Merge ``_apply`` results pairwise in a tree, in order, letting go of each merged input.
+
+    The same tree as :func:`~journeymine.engine.base.tree_merge`, but a level's
+    inputs are dropped as soon as they are merged, so a partial of one row per
+    case (``check``'s case table) is held about twice at most, not once per level.
+    """
+    items = list(parts)
+    if not items:
+        return None
+    while len(items) > 1:
+        out = []
+        for i in range(0, len(items) - 1, 2):
+            out.append(_merge_parts(kernel, items[i], items[i + 1]))
+            items[i] = items[i + 1] = None
+        if len(items) % 2:
+            out.append(items[-1])
+        items = out
+    return items[0]
+
+
 def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
-    """Run a kernel: ``part`` on every partition, a tree of ``merge`` on the workers, ``finish``.
+    """Run a kernel: ``part`` on every partition on the workers, ``merge`` and ``finish`` here.
 
     Arguments are checked once, on the client, against ``log.meta``. Empty
     partitions are skipped; if every partition is empty, ``part`` runs on
     an empty log. Warnings raised on the workers are raised again here.
+
+    The partial results are merged on the client, not in a tree on the
+    workers: the result comes to the client anyway, and a partial that grows
+    with the cases (one row per case, as ``check``'s) merged on a worker
+    would hold the whole log's rows in that one worker process, past its
+    memory limit on a large log. A worker holds only its partitions'
+    partials until they are gathered.
     """
     meta = log.meta
     kernel = bind(kernel, meta)
@@ -735,8 +763,7 @@ def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
     items: list[Any] = [
         dask.delayed(_apply)(p, log._spec, kernel.part) for p in log._events.to_delayed()
     ]
-    merge = dask.delayed(_merge_parts)
-    found = dask.compute(tree_merge(lambda a, b: merge(kernel, a, b), items))[0]
+    found = _merge_on_client(kernel, list(dask.compute(*items)))
     if found is None:
         merged = kernel.part(_empty_log(meta))
     else:
