@@ -242,3 +242,29 @@ def test_partials_merge_on_the_client_in_order() -> None:
         assert merged[0] == tree_merge(kernel, [p[0] for p in parts if p]) == "abcdefgh"[:n]
         assert merged[2] == n
     assert jd._merge_on_client(kernel, []) is None
+
+
+@pytest.mark.slow
+def test_a_cluster_gathers_each_partial_when_done(monkeypatch) -> None:
+    """On a distributed client the partials come back as futures finish, equal results."""
+    distributed = pytest.importorskip("distributed")
+    frame = events(400, seed=10)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, processes=False, threads_per_worker=2, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        computed: list[int] = []
+        compute = client.compute
+
+        def spy(items: Any, **kwargs: Any) -> Any:
+            computed.append(len(items))
+            return compute(items, **kwargs)
+
+        monkeypatch.setattr(client, "compute", spy)
+        dlog = jm.from_dask(by_case(frame, 4), **COLS)
+        got = {name: ANALYSES[name](dlog) for name in ("discover", "check", "funnel")}
+        assert computed and set(computed) == {4}
+    for name, value in got.items():
+        assert_equal(name, value, ANALYSES[name](memory(frame)))

@@ -743,6 +743,33 @@ def _merge_on_client(kernel: Kernel[Any, Any], parts: list[Any]) -> Any:
     return items[0]
 
 
+def _compute_parts(dask: Any, items: list[Any]) -> list[Any]:
+    """Compute the partitions' results, in order; on a cluster, gather each as it is done.
+
+    With a ``distributed`` client as the scheduler, every result is fetched
+    and let go as soon as its partition is done, so a worker never holds more
+    than a few partials (``dask.compute`` would keep all of them in the
+    workers' memory until the last is done, spilling to disk).
+    """
+    from dask.base import get_scheduler
+
+    client = getattr(get_scheduler(), "__self__", None)
+    if client is None or type(client).__name__ != "Client" or not hasattr(client, "compute"):
+        return list(dask.compute(*items))
+    from distributed import as_completed
+
+    futures = client.compute(items)
+    where: dict[Any, list[int]] = {}
+    for i, fut in enumerate(futures):
+        where.setdefault(fut.key, []).append(i)
+    out: list[Any] = [None] * len(items)
+    for fut, result in as_completed(futures, with_results=True):
+        for i in where[fut.key]:
+            out[i] = result
+        fut.release()
+    return out
+
+
 def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
     """Run a kernel: ``part`` on every partition on the workers, ``merge`` and ``finish`` here.
 
@@ -754,8 +781,8 @@ def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
     workers: the result comes to the client anyway, and a partial that grows
     with the cases (one row per case, as ``check``'s) merged on a worker
     would hold the whole log's rows in that one worker process, past its
-    memory limit on a large log. A worker holds only its partitions'
-    partials until they are gathered.
+    memory limit on a large log. On a ``distributed`` cluster each partial
+    is gathered as soon as it is done (:func:`_compute_parts`).
     """
     meta = log.meta
     kernel = bind(kernel, meta)
@@ -763,7 +790,7 @@ def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
     items: list[Any] = [
         dask.delayed(_apply)(p, log._spec, kernel.part) for p in log._events.to_delayed()
     ]
-    found = _merge_on_client(kernel, list(dask.compute(*items)))
+    found = _merge_on_client(kernel, _compute_parts(dask, items))
     if found is None:
         merged = kernel.part(_empty_log(meta))
     else:
