@@ -266,6 +266,19 @@ def reference(folder: Path, steps: list[tuple[str, Callable[[Any], Any]]]) -> di
         return {name: fn(log) for name, fn in steps}
 
 
+def progress(row: tuple[str, float, dict[str, int], float], mem: WorkerMemory) -> None:
+    """One line per finished step, as it happens (the table comes at the end)."""
+    from dask.utils import format_bytes
+
+    peaks = mem.peaks.get(row[0], {})
+    print(
+        f"# {datetime.now(UTC):%H:%M:%S} {row[0]}: {row[1]:.1f} s, peaks "
+        + ", ".join(f"{k} {format_bytes(v)}" for k, v in sorted(peaks.items()))
+        + f", spilled {format_bytes(int(row[3]))}",
+        flush=True,
+    )
+
+
 def run(args: argparse.Namespace) -> None:
     from dask.utils import format_bytes, parse_bytes
     from distributed import Client, LocalCluster
@@ -305,6 +318,7 @@ def run(args: argparse.Namespace) -> None:
             t = time.perf_counter()
             log = jm.read_parquet(folder, engine="dask", **COLS)
             rows.append(("read_parquet (validate)", time.perf_counter() - t, {}, 0.0))
+            progress(rows[-1], mem)
             nparts = log.npartitions
             shuffled = log._shuffled
             for name, fn in steps:
@@ -319,6 +333,7 @@ def run(args: argparse.Namespace) -> None:
                 seconds = time.perf_counter() - t
                 spilled1 = sum(w for w, _ in client.run(_spill_metrics).values())
                 rows.append((name, seconds, {}, spilled1 - spilled0))
+                progress(rows[-1], mem)
                 spilled0 = spilled1
                 if verify and got is not None:
                     assert_same(name, got, want[name])
