@@ -163,7 +163,8 @@ def discover(log: Any, *, by: str = "activity") -> JourneyGraph:
         exact: median and p90 interpolate linearly between the two nearest
         durations, as :func:`numpy.quantile`, pandas and pm4py do. (A
         Dask-backed log's graph merges its partitions' graphs, so its median
-        and p90 are within 1 % of the exact values.)
+        and p90 are within 1 % of the exact values; it keeps no per-case
+        state, so it cannot be merged with ``+`` again.)
 
     Notes
     -----

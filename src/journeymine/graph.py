@@ -416,8 +416,8 @@ class JourneyGraph:
         ------
         ParameterError
             If the graphs group nodes differently (``by``), if either was
-            built without its per-case state (:meth:`from_pm4py`, or after
-            :meth:`prune`), or if a case has events in both logs whose times
+            built without its per-case state (:meth:`from_pm4py`, after
+            :meth:`prune`, or discovered on a Dask-backed log), or if a case has events in both logs whose times
             interleave (the merged order is then unknown).
 
         Examples
