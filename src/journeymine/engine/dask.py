@@ -753,10 +753,15 @@ def _compute_parts(dask: Any, items: list[Any]) -> list[Any]:
     """
     from dask.base import get_scheduler
 
-    client = getattr(get_scheduler(), "__self__", None)
-    if client is None or type(client).__name__ != "Client" or not hasattr(client, "compute"):
+    client = getattr(get_scheduler(), "__self__", None)  # client.get, when a cluster runs
+    if client is None:
         return list(dask.compute(*items))
-    from distributed import as_completed
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - a bound get of another scheduler
+        return list(dask.compute(*items))
+    if not isinstance(client, Client):
+        return list(dask.compute(*items))
 
     futures = client.compute(items)
     where: dict[Any, list[int]] = {}
