@@ -768,7 +768,7 @@ def _compute_parts(dask: Any, items: list[Any]) -> list[Any]:
     for i, fut in enumerate(futures):
         where.setdefault(fut.key, []).append(i)
     out: list[Any] = [None] * len(items)
-    for fut, result in as_completed(futures, with_results=True):
+    for fut, result in as_completed(futures, loop=client.loop, with_results=True):
         for i in where[fut.key]:
             out[i] = result
         fut.release()
