@@ -10,14 +10,16 @@ at most 1 M customers at a time, so the 100 M events are never all in memory;
 a folder that is already complete (it holds ``_complete``) is reused. Then it
 starts a ``distributed.LocalCluster`` of two worker processes, one thread
 each, with ``--memory-limit`` per worker, reads the folder with
-``jm.read_parquet(folder, engine="dask")`` (one validation pass; the events
-are shuffled by case, lazily, so every partition holds whole cases) and runs,
+``jm.read_parquet(folder, engine="dask")`` (one validation pass, which also
+sees that each file holds its own range of customers, so the events need no
+shuffle by case: every file is a partition of whole cases) and runs,
 each once, on the Dask-backed log: ``jm.discover``, ``jm.check`` against a
 model of the synthetic stages, ``jm.funnel`` over those stages and
 ``jm.retention`` (clock started at ``Place order``, a return is any later
 Retention or Advocacy touchpoint, 1-hour periods). The log is not persisted:
-every analysis reads the Parquet files and shuffles them again, as a log
-larger than the cluster's memory must.
+every analysis reads the Parquet files again, as a log larger than the
+cluster's memory must (were the files to mix customers, every analysis would
+also shuffle all events by case again).
 
 Per step it records the wall time, each worker's peak resident memory
 (sampled every 0.2 s with psutil from the worker process ids), the client's
@@ -48,13 +50,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import journeymine as jm  # noqa: E402
-from benchmarks.run import label, load_average, parse_size, versions  # noqa: E402
 from benchmarks.synthetic import STAGE_OF, STAGES, journey_log  # noqa: E402
 
 COLS = dict(case="customer_id", activity="touchpoint", timestamp="timestamp")
 EVENTS_PER_CASE = 5
 CUSTOMERS_PER_CHUNK = 1_000_000  # ~5 M events, ~0.5 GiB as a DataFrame
 FILES_PER_CHUNK = 5  # ~1 M events per Parquet file
+LAYOUT = "each file one range of customers"  # in _complete: older folders mixed them
 LOOPS = [(b, a) for a, b in zip(list(STAGES), list(STAGES)[1:], strict=False)]
 RETENTION = dict(
     start="Place order",
@@ -64,6 +66,37 @@ RETENTION = dict(
     cohort="M",
 )
 GiB = 2**30
+
+
+def parse_size(text: str) -> int:
+    """``"100k"`` -> 100_000 events, ``"1M"`` -> 1_000_000, ``"2.5M"`` ..."""
+    t = text.strip().lower().replace("_", "")
+    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(t[-1:], 1)
+    number = t[:-1] if t[-1:] in "kmg" else t
+    return int(float(number) * scale)
+
+
+def label(events: int) -> str:
+    if events >= 10**6 and events % 10**6 == 0:
+        return f"{events // 10**6}M"
+    if events >= 10**3 and events % 10**3 == 0:
+        return f"{events // 10**3}k"
+    return str(events)
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)"
+
+
+def versions() -> str:
+    out = [f"python {sys.version.split()[0]}"]
+    for name in ("pandas", "numpy", "pyarrow", "dask", "distributed"):
+        try:
+            out.append(f"{name} {__import__(name).__version__}")
+        except ImportError:
+            out.append(f"{name} (not installed)")
+    return ", ".join(out)
 
 
 def model() -> jm.JourneyModel:
@@ -82,7 +115,7 @@ def model() -> jm.JourneyModel:
 def dataset(folder: Path, events: int) -> Path:
     """Write ``events`` synthetic events to ``folder`` chunk by chunk (reused when complete)."""
     done = folder / "_complete"
-    if done.exists():
+    if done.exists() and LAYOUT in done.read_text():
         print(f"# reusing {folder} ({done.read_text().strip()})", flush=True)
         return folder
     if folder.exists():
@@ -95,14 +128,19 @@ def dataset(folder: Path, events: int) -> Path:
         n = min(CUSTOMERS_PER_CHUNK, customers - start)
         df = journey_log(n, seed=1000 + i)
         # distinct ids per chunk: C<3-digit chunk><8-digit customer>
+        # each file holds the events of its own range of customers (rows shuffled within it),
+        # as an export partitioned by customer would
+        number = df["customer_id"].str.slice(1).astype(np.int64).to_numpy()
         df["customer_id"] = f"C{i:03d}" + df["customer_id"].str.slice(1)
-        for j, rows in enumerate(np.array_split(np.arange(len(df)), FILES_PER_CHUNK)):
+        which = number * FILES_PER_CHUNK // max(n, 1)
+        for j in range(FILES_PER_CHUNK):
+            rows = np.flatnonzero(which == j)
             df.iloc[rows].to_parquet(folder / f"part-{i:03d}-{j}.parquet", index=False)
         written += len(df)
         print(f"#   chunk {i + 1}: {written:,} events written", flush=True)
         del df
         gc.collect()
-    done.write_text(f"{written:,} events, {customers:,} customers\n")
+    done.write_text(f"{written:,} events, {customers:,} customers, {LAYOUT}\n")
     print(f"# wrote {written:,} events to {folder} in {time.perf_counter() - t:.0f} s", flush=True)
     return folder
 
@@ -228,6 +266,19 @@ def reference(folder: Path, steps: list[tuple[str, Callable[[Any], Any]]]) -> di
         return {name: fn(log) for name, fn in steps}
 
 
+def progress(row: tuple[str, float, dict[str, int], float], mem: WorkerMemory) -> None:
+    """One line per finished step, as it happens (the table comes at the end)."""
+    from dask.utils import format_bytes
+
+    peaks = mem.peaks.get(row[0], {})
+    print(
+        f"# {datetime.now(UTC):%H:%M:%S} {row[0]}: {row[1]:.1f} s, peaks "
+        + ", ".join(f"{k} {format_bytes(v)}" for k, v in sorted(peaks.items()))
+        + f", spilled {format_bytes(int(row[3]))}",
+        flush=True,
+    )
+
+
 def run(args: argparse.Namespace) -> None:
     from dask.utils import format_bytes, parse_bytes
     from distributed import Client, LocalCluster
@@ -267,7 +318,9 @@ def run(args: argparse.Namespace) -> None:
             t = time.perf_counter()
             log = jm.read_parquet(folder, engine="dask", **COLS)
             rows.append(("read_parquet (validate)", time.perf_counter() - t, {}, 0.0))
+            progress(rows[-1], mem)
             nparts = log.npartitions
+            shuffled = log._shuffled
             for name, fn in steps:
                 gc.collect()
                 mem.step(name)
@@ -280,6 +333,7 @@ def run(args: argparse.Namespace) -> None:
                 seconds = time.perf_counter() - t
                 spilled1 = sum(w for w, _ in client.run(_spill_metrics).values())
                 rows.append((name, seconds, {}, spilled1 - spilled0))
+                progress(rows[-1], mem)
                 spilled0 = spilled1
                 if verify and got is not None:
                     assert_same(name, got, want[name])
@@ -302,6 +356,8 @@ def run(args: argparse.Namespace) -> None:
         f"## Dask on a LocalCluster: {n_events:,} events in {len(files)} Parquet files "
         f"({folder}), {nparts} partitions; 2 worker processes x 1 thread, memory_limit {format_bytes(limit)} each"
     )
+    how = "yes (P2P, by every analysis)" if shuffled else "no (each file holds its own customers)"
+    print(f"# events shuffled by case: {how}")
     print(f"# {started}; {load_before}; after: {load_after}")
     print(f"# {versions()}")
     print(f"# verified equal to the in-memory engine: {'yes' if verify else 'no (too large)'}")

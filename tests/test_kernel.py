@@ -135,6 +135,8 @@ KERNELS: dict[str, Callable[[JourneyModel], _kernel.Kernel[Any, Any]]] = {
     "compare": lambda m: _Compare("segment", m, None),
     "covered_check": lambda m: _Covered(_Check(m, "stages"), m),
     "discover": lambda m: _Discover("activity"),
+    # as the Dask engine binds it: partials of disjoint cases, no per-case state
+    "discover_disjoint": lambda m: _Discover("activity", per_case=False),
     "variants": lambda m: _Variants(None),
     "paths": lambda m: _Paths("a", "after", 3, None),
     "paths_before": lambda m: _Paths("b", "before", 2, 2),

@@ -51,7 +51,14 @@ def _remainder(keys: np.ndarray, width: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]):
-    """discover() as a kernel: a partition's graph (with its per-case state), merged with ``+``.
+    """discover() as a kernel: a partition's graph, merged with ``+``.
+
+    With ``per_case`` (the default) each graph carries its per-case state, so
+    the graphs of logs that share cases merge exactly, and the graph a user
+    gets can be merged with others. An engine whose pieces hold disjoint
+    whole cases says so (``LogMeta.disjoint_parts``, the Dask engine) and
+    :meth:`check` then drops the state: the partials' counts simply add, and
+    a partial is O(nodes + edges) instead of O(cases).
 
     The partial result also carries (activity, stage, events) counts, so the
     modal stage of each activity is taken over the whole log in ``finish``.
@@ -60,13 +67,16 @@ class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]
     name = "discover"
 
     by: str
+    per_case: bool = True
 
     def check(self, meta: LogMeta) -> _Discover:
         _resolve_by(meta, self.by)
+        if self.per_case and meta.disjoint_parts:
+            return replace(self, per_case=False)
         return self
 
     def part(self, log: JourneyLog) -> tuple[JourneyGraph, pd.DataFrame | None]:
-        graph = _graph(log, self.by, _resolve_by(log.meta, self.by))
+        graph = _graph(log, self.by, _resolve_by(log.meta, self.by), per_case=self.per_case)
         table = None
         if self.by == "activity" and log.stage is not None:
             scodes, slabels = log.codes(log.stage)
@@ -91,7 +101,9 @@ class _Discover(Kernel[tuple[JourneyGraph, "pd.DataFrame | None"], JourneyGraph]
         if tables:
             table = pd.concat(tables).groupby(["activity", "stage"], sort=False)["n"].sum()
             table = table.reset_index()
-        return a[0] + b[0], table
+        if self.per_case:
+            return a[0] + b[0], table
+        return a[0]._add_disjoint(b[0]), table
 
     def finish(
         self, merged: tuple[JourneyGraph, pd.DataFrame | None], meta: LogMeta
@@ -125,7 +137,8 @@ def discover(log: Any, *, by: str = "activity") -> JourneyGraph:
         exact: median and p90 interpolate linearly between the two nearest
         durations, as :func:`numpy.quantile`, pandas and pm4py do. (A
         Dask-backed log's graph merges its partitions' graphs, so its median
-        and p90 are within 1 % of the exact values.)
+        and p90 are within 1 % of the exact values; it keeps no per-case
+        state, so it cannot be merged with ``+`` again.)
 
     Notes
     -----
@@ -156,8 +169,11 @@ def discover(log: Any, *, by: str = "activity") -> JourneyGraph:
     return run(_Discover(by), log)
 
 
-def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
+def _graph(log: JourneyLog, by: str, col: str, *, per_case: bool = True) -> JourneyGraph:
     """The graph of an in-memory log (the kernel's part), with exact quantiles.
+
+    ``per_case=False`` leaves out the per-case state that ``+`` needs to
+    merge graphs of logs sharing cases (see ``_Discover``).
 
     The (case, node) pairs and the (edge, duration) sort run on a second
     thread while this one counts the edges and their cases.
@@ -217,9 +233,10 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         )
         edge_pair_keys = distinct_pairs(np.take(cases, target), edge_id, n_edges)
         edge_cases = pair_counts(edge_pair_keys, n_edges)
-        first, last, first_time, last_time = _ends(
-            log.n_cases, cases, codes, time, first_idx, last_idx
-        )
+        if per_case:
+            first, last, first_time, last_time = _ends(
+                log.n_cases, cases, codes, time, first_idx, last_idx
+            )
         node_keys = node_keys_done.result()
         mins, med, p90, maxs, ordered = quantiles_done.result()
         del dur, edge_id, pair_key
@@ -267,8 +284,20 @@ def _graph(log: JourneyLog, by: str, col: str) -> JourneyGraph:
         }
     )
 
-    # per case, what merging with another graph needs
     n_cases = log.n_cases
+    if not per_case:
+        return JourneyGraph._assemble(
+            by=by,
+            nodes=nodes,
+            counts=counts_df,
+            stats=stats,
+            hist=hist,
+            n_cases=n_cases,
+            n_events=log.n_events,
+            in_order=True,
+            disjoint=True,
+        )
+    # per case, what merging with another graph needs
     state = _CaseState(
         cases=log.case_labels,
         nodes=pd.Index(labels),

@@ -319,6 +319,8 @@ class JourneyGraph:
     _hist: pd.DataFrame | _DeferredHistogram = field(repr=False)
     pruned: dict[str, float] | None = None
     _cases: _CaseState | None = field(default=None, repr=False)
+    #: discovered by an engine whose pieces hold disjoint cases: merged without per-case state
+    _disjoint: bool = field(default=False, repr=False)
 
     # -- construction -----------------------------------------------------
     @classmethod
@@ -334,6 +336,7 @@ class JourneyGraph:
         n_events: int,
         cases: _CaseState | None = None,
         in_order: bool = False,
+        disjoint: bool = False,
     ) -> JourneyGraph:
         """Build the public tables from label-keyed parts (shared by discover and merge).
 
@@ -386,6 +389,7 @@ class JourneyGraph:
             _stats=stats,
             _hist=hist if isinstance(hist, _DeferredHistogram) else hist.reset_index(drop=True),
             _cases=cases,
+            _disjoint=disjoint,
         )
 
     def _histogram(self) -> pd.DataFrame:
@@ -412,8 +416,8 @@ class JourneyGraph:
         ------
         ParameterError
             If the graphs group nodes differently (``by``), if either was
-            built without its per-case state (:meth:`from_pm4py`, or after
-            :meth:`prune`), or if a case has events in both logs whose times
+            built without its per-case state (:meth:`from_pm4py`, after
+            :meth:`prune`, or discovered on a Dask-backed log), or if a case has events in both logs whose times
             interleave (the merged order is then unknown).
 
         Examples
@@ -436,35 +440,70 @@ class JourneyGraph:
             )
         for side, g in (("left", self), ("right", other)):
             if g._cases is None:
-                why = (
-                    "it was pruned (prune after merging)"
-                    if g.pruned
-                    else "it was not discovered from a log (e.g. JourneyGraph.from_pm4py)"
-                )
+                if g.pruned:
+                    why = "it was pruned (prune after merging)"
+                elif g._disjoint:
+                    why = (
+                        "it was discovered on a Dask-backed log (whose partitions hold "
+                        "disjoint cases, so their graphs merge without it)"
+                    )
+                else:
+                    why = "it was not discovered from a log (e.g. JourneyGraph.from_pm4py)"
                 raise ParameterError(
                     f"Cannot merge the graphs exactly: the {side} graph has no per-case "
                     f"information because {why}, so cases shared by both logs would be "
                     "counted twice and the edges between their events lost. Merge graphs "
-                    "returned by jm.discover()."
+                    "that jm.discover() returned for in-memory logs, or discover one log "
+                    "holding the events of both."
                 )
         assert self._cases is not None and other._cases is not None
         state, fixes, bounds = _merge_states(self._cases, other._cases)
-        labels = np.asarray(state.nodes, dtype=object)
+        return self._combine(other, state, fixes, bounds, len(state.cases))
 
+    def _add_disjoint(self, other: JourneyGraph) -> JourneyGraph:
+        """Merge the graphs of two logs known to share no case, without per-case state.
+
+        The merge of an engine whose pieces hold disjoint sets of whole cases
+        (a Dask log's partitions, ``LogMeta.disjoint_parts``): every count
+        simply adds, so the partial results stay O(nodes + edges) however
+        many cases the log has. The result has no per-case state either, so
+        it cannot be merged with ``+`` (which must find shared cases).
+        """
+        if other.by != self.by:  # pragma: no cover - one kernel, one by
+            raise ParameterError(f"Cannot merge a graph by {self.by!r} with one by {other.by!r}.")
+        graph = self._combine(other, None, None, None, self.n_cases + other.n_cases)
+        return replace(graph, _disjoint=True)
+
+    def _combine(
+        self,
+        other: JourneyGraph,
+        state: _CaseState | None,
+        fixes: dict[str, np.ndarray] | None,
+        bounds: np.ndarray | None,
+        n_cases: int,
+    ) -> JourneyGraph:
+        """The tables of two graphs added up, less the corrections for shared cases (if any).
+
+        ``state``, ``fixes`` and ``bounds`` come from :func:`_merge_states`;
+        None for graphs of disjoint cases, whose counts simply add.
+        """
         node_cols = ["events", "cases", "start", "end"]
         both = pd.concat([self.nodes, other.nodes], ignore_index=True)
         nodes = both.groupby("node", sort=False, dropna=False)[node_cols].sum().reset_index()
-        at = state.nodes.get_indexer(pd.Index(nodes["node"]))
-        for col in ("cases", "start", "end"):
-            nodes[col] = nodes[col].to_numpy() - fixes[col][at]
+        if state is not None and fixes is not None:
+            at = state.nodes.get_indexer(pd.Index(nodes["node"]))
+            for col in ("cases", "start", "end"):
+                nodes[col] = nodes[col].to_numpy() - fixes[col][at]
         if "stage" in both.columns:
             stage = both.dropna(subset=["stage"]).drop_duplicates("node").set_index("node")["stage"]
             nodes["stage"] = nodes["node"].map(stage)
 
         cols = ["source", "target", "events", "cases"]
         frames = [self.edges[cols], other.edges[cols]]
-        overlap = fixes["edge_overlap"]
+        overlap = fixes["edge_overlap"] if fixes is not None else np.empty((0, 3), np.int64)
         if len(overlap):
+            assert state is not None
+            labels = np.asarray(state.nodes, dtype=object)
             frames.append(
                 pd.DataFrame(
                     {
@@ -477,7 +516,9 @@ class JourneyGraph:
             )
         stat_frames = [self._stats, other._stats]
         hist_frames = [self._histogram(), other._histogram()]
-        if len(bounds):
+        if bounds is not None and len(bounds):
+            assert state is not None
+            labels = np.asarray(state.nodes, dtype=object)
             src, dst = labels[bounds[:, 1]], labels[bounds[:, 2]]
             gap = bounds[:, 3]
             one = np.arange(len(bounds))
@@ -525,7 +566,7 @@ class JourneyGraph:
             counts=counts,
             stats=stats,
             hist=hist,
-            n_cases=len(state.cases),
+            n_cases=n_cases,
             n_events=self.n_events + other.n_events,
             cases=state,
         )

@@ -85,6 +85,13 @@ class LogMeta:
         First and last event time (int64 UTC nanoseconds); None for an empty log.
     source : str or None
         The file the log was read from.
+    disjoint_parts : bool
+        Whether the engine runs ``part`` on pieces holding disjoint sets of
+        whole cases and merges those partial results only with each other (the
+        Dask engine's partitions). A kernel may then leave out the per-case
+        state that merging with results of other, possibly overlapping logs
+        would need (``discover``'s graphs), keeping its partials small. False
+        for in-memory logs, whose result a user may merge with others.
     """
 
     columns: tuple[str, ...]
@@ -97,6 +104,7 @@ class LogMeta:
     time_min: int | None
     time_max: int | None
     source: str | None = None
+    disjoint_parts: bool = False
 
     def timestamp_of(self, ns: int) -> pd.Timestamp:
         """An int64 nanosecond time as a Timestamp in the log's convention (UTC-aware or naive)."""
@@ -334,8 +342,9 @@ def tree_merge(
     """Merge ``parts`` in a tree, ``split_every`` at a time: the one reduction of every engine.
 
     ``merge`` is a kernel's (``kernel.merge``) or any associative function of
-    two items; the Dask engine passes delayed merges, so the same tree runs on
-    the workers; tests pass plain partial results.
+    two items. The Dask engine merges the partitions' partials with it on the
+    client, as each arrives from the workers; tests pass plain partial
+    results.
     """
     combine = merge.merge if isinstance(merge, Kernel) else merge
     items = list(parts)
@@ -344,10 +353,11 @@ def tree_merge(
     while len(items) > 1:
         out = []
         for i in range(0, len(items), split_every):
-            group = items[i : i + split_every]
-            acc = group[0]
-            for item in group[1:]:
-                acc = combine(acc, item)
+            acc = items[i]
+            items[i] = None  # let go of each input once merged: a level is held about once
+            for j in range(i + 1, min(i + split_every, len(items))):
+                acc = combine(acc, items[j])
+                items[j] = None
             out.append(acc)
         items = out
     return items[0]

@@ -1,11 +1,13 @@
 """The Dask engine: journey logs that outgrow one machine, mined partition by partition.
 
 A :class:`DaskJourneyLog` keeps the events in a Dask DataFrame, hash-partitioned
-by case so that every partition holds whole cases. It runs every analysis
-through the analysis's kernel (:mod:`journeymine.engine.base`): the kernel's
-``part`` runs on an in-memory :class:`~journeymine.JourneyLog` built from each
-partition on the workers, the partial results are merged in a tree there, and
-the same ``finish`` as in memory builds the result on the client. The events
+by case so that every partition holds whole cases (input partitions whose case
+ids fall in ranges that do not overlap hold whole cases already and are kept
+as they are). It runs every analysis through the analysis's kernel
+(:mod:`journeymine.engine.base`): the kernel's ``part`` runs on an in-memory
+:class:`~journeymine.JourneyLog` built from each partition on the workers, the
+partial results are merged in a tree on the client (where the result goes
+anyway), and the same ``finish`` as in memory builds the result. The events
 themselves are never collected onto the client, except by
 :meth:`DaskJourneyLog.compute` and :meth:`DaskJourneyLog.to_pandas`, which say so.
 
@@ -158,8 +160,10 @@ def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, An
     columns = (spec.case, spec.activity, spec.timestamp)
     out: dict[str, Any] = {"report": v.RowReport(n, columns), "aware": None}
     out["tmin"] = out["tmax"] = out["rejected"] = None
+    out["cases"] = ()
     if n == 0:
         return out
+    out["cases"] = _case_range(df[spec.case])
     ts = df[spec.timestamp]
     for col in (spec.case, spec.activity):
         v.check_bytes(df[col], col, spec.source)
@@ -204,6 +208,44 @@ def _validate_part(df: pd.DataFrame, spec: _Spec, collect: bool) -> dict[str, An
     if collect and bad.any():
         out["rejected"] = df.take(report.bad)
     return out
+
+
+def _case_range(values: pd.Series) -> tuple[Any, Any] | tuple[()] | None:
+    """The smallest and largest case id of a partition; ``()`` if none, None if unordered.
+
+    Categorical and boolean ids, and ids of types that do not compare
+    (e.g. numbers mixed with text), give None: such input is shuffled.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    present = values.dropna()
+    if len(present) == 0:
+        return ()
+    try:
+        lo, hi = present.min(), present.max()
+        if not bool(lo <= hi):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return lo, hi
+
+
+def _split_by_case(ranges: Sequence[tuple[Any, Any] | tuple[()] | None]) -> bool:
+    """Whether partitions with these case-id ranges share no case (ranges do not overlap).
+
+    Then each input partition already holds whole cases, and no shuffle is
+    needed. Any partition whose range is unknown (None) says no, and so do
+    ranges that cannot be compared with each other.
+    """
+    if any(r is None for r in ranges):
+        return False
+    spans = [r for r in ranges if r]
+    try:
+        spans.sort(key=lambda r: r[0])
+        return all(bool(a[1] < b[0]) for a, b in zip(spans, spans[1:], strict=False))
+    except (TypeError, ValueError):
+        return False
 
 
 def _is_text(values: pd.Series, fmt: str | None) -> bool:
@@ -322,6 +364,9 @@ class DaskJourneyLog:
     _n_events: int
     _time_max: int
     _time_min: int = 0
+    #: False when the input partitions held whole cases already (ranges of case ids
+    #: that do not overlap), so the events were not shuffled by case
+    _shuffled: bool = True
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     #: the engine that runs this log's kernels (see :func:`journeymine.engine.run`)
@@ -440,6 +485,7 @@ class DaskJourneyLog:
             time_min=self._stats()["time_min"],
             time_max=self._stats()["time_max"],
             source=self.source,
+            disjoint_parts=True,  # every partition holds whole cases, no case in two
         )
 
     def _stats(self) -> dict[str, Any]:
@@ -676,12 +722,63 @@ def _empty_log(meta: LogMeta) -> JourneyLog:
 
 
 # -- the engine: kernels and filters over partitions -----------------------------------
+def _merge_on_client(kernel: Kernel[Any, Any], parts: list[Any]) -> Any:
+    """Merge ``_apply`` results with :func:`~journeymine.engine.base.tree_merge`, on the client.
+
+    ``tree_merge`` lets go of each input as soon as it is merged, so a
+    partial of one row per case (``check``'s case table) is held about twice
+    at most, not once per level.
+    """
+    if not parts:
+        return None
+    return tree_merge(lambda a, b: _merge_parts(kernel, a, b), parts)
+
+
+def _compute_parts(dask: Any, items: list[Any]) -> list[Any]:
+    """Compute the partitions' results, in order; on a cluster, gather each as it is done.
+
+    With a ``distributed`` client as the scheduler, every result is fetched
+    and let go as soon as its partition is done, so a worker never holds more
+    than a few partials (``dask.compute`` would keep all of them in the
+    workers' memory until the last is done, spilling to disk).
+    """
+    from dask.base import get_scheduler
+
+    client = getattr(get_scheduler(), "__self__", None)  # client.get, when a cluster runs
+    if client is None:
+        return list(dask.compute(*items))
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - a bound get of another scheduler
+        return list(dask.compute(*items))
+    if not isinstance(client, Client):
+        return list(dask.compute(*items))
+
+    futures = client.compute(items)
+    where: dict[Any, list[int]] = {}
+    for i, fut in enumerate(futures):
+        where.setdefault(fut.key, []).append(i)
+    out: list[Any] = [None] * len(items)
+    for fut, result in as_completed(futures, loop=client.loop, with_results=True):
+        for i in where[fut.key]:
+            out[i] = result
+        fut.release()
+    return out
+
+
 def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
-    """Run a kernel: ``part`` on every partition, a tree of ``merge`` on the workers, ``finish``.
+    """Run a kernel: ``part`` on every partition on the workers, ``merge`` and ``finish`` here.
 
     Arguments are checked once, on the client, against ``log.meta``. Empty
     partitions are skipped; if every partition is empty, ``part`` runs on
     an empty log. Warnings raised on the workers are raised again here.
+
+    The partial results are merged on the client, not in a tree on the
+    workers: the result comes to the client anyway, and a partial that grows
+    with the cases (one row per case, as ``check``'s) merged on a worker
+    would hold the whole log's rows in that one worker process, past its
+    memory limit on a large log. On a ``distributed`` cluster each partial
+    is gathered as soon as it is done (:func:`_compute_parts`).
     """
     meta = log.meta
     kernel = bind(kernel, meta)
@@ -689,8 +786,7 @@ def reduce(kernel: Kernel[Any, R], log: DaskJourneyLog) -> R:
     items: list[Any] = [
         dask.delayed(_apply)(p, log._spec, kernel.part) for p in log._events.to_delayed()
     ]
-    merge = dask.delayed(_merge_parts)
-    found = dask.compute(tree_merge(lambda a, b: merge(kernel, a, b), items))[0]
+    found = _merge_on_client(kernel, _compute_parts(dask, items))
     if found is None:
         merged = kernel.part(_empty_log(meta))
     else:
@@ -742,7 +838,8 @@ def from_dask(
     fit in one machine's memory. The data is read once here, to validate
     it (bad rows raise or are set aside exactly as in memory) and to number
     the rows; the events are then shuffled by case, so that every partition
-    holds whole cases, and the data-quality checks of
+    holds whole cases (unless they do already, see Notes), and the
+    data-quality checks of
     :func:`journeymine.from_pandas` (cases spanning more than 292 years,
     exact duplicate events, mixed lifecycle transitions) run once over the
     whole log, raising or warning with the same messages.
@@ -763,7 +860,7 @@ def from_dask(
         them aside in ``log.rejected`` (collected onto the client).
     npartitions : int, optional
         Number of partitions after the shuffle by case; by default that of
-        ``ddf``.
+        ``ddf``. Giving a different number always shuffles.
 
     Returns
     -------
@@ -788,7 +885,15 @@ def from_dask(
     Notes
     -----
     Events are ordered by case, timestamp and input row, as in memory: each
-    row carries its global input row number through the shuffle. Dask's
+    row carries its global input row number through the shuffle.
+
+    The validation pass also notes each input partition's smallest and
+    largest case id. When these ranges do not overlap (e.g. Parquet files
+    written one range of customers each), every partition already holds
+    whole cases and the shuffle is skipped: each analysis then reads the
+    partitions as they are, instead of moving every event between workers.
+    Case ids that cannot be ordered (categorical, or of mixed types) are
+    always shuffled. Dask's
     ``string[pyarrow]`` text columns are read as pandas' default string
     dtype, as :func:`pandas.read_parquet` does, so result tables match
     those of the in-memory engine.
@@ -903,7 +1008,15 @@ def from_dask(
         meta=numbered_meta,
         verify_meta=False,
     )
-    events = numbered.shuffle(on=case_col, npartitions=npartitions or ddf.npartitions)
+    # input partitions whose case ids fall in ranges that do not overlap (files written
+    # per range of customers) hold whole cases already: the events need no shuffle
+    shuffled = not (
+        npartitions in (None, ddf.npartitions) and _split_by_case([r["cases"] for r in results])
+    )
+    if shuffled:
+        events = numbered.shuffle(on=case_col, npartitions=npartitions or ddf.npartitions)
+    else:
+        events = numbered
     log = DaskJourneyLog(
         _input=ddf,
         _events=events,
@@ -921,6 +1034,7 @@ def from_dask(
         _n_events=n - n_bad,
         _time_max=int(tmax),
         _time_min=int(tmin),
+        _shuffled=shuffled,
     )
     from journeymine import _quality
     from journeymine.log import _stacklevel
