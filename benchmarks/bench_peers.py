@@ -15,7 +15,10 @@ computes one answer both ways, asserts the answers equal (the first run of
 each side; point estimates for statistical tables, the adjusted Rand index
 for clustering, shares within a stated tolerance for Markov attribution),
 and prints the best of ``--repeat`` wall times, their ratio and the CPU
-time of the best runs. Peers marked ``1 run`` are timed once (pm4py,
+time of the best runs. Each side's timed call returns its own answer as it
+comes (a DataFrame, a fetched result, a log); turning it into the compared
+form (a dict, a sorted list) happens outside the timing. The first run of
+each side is the one checked, and counts among the timed runs. Peers marked ``1 run`` are timed once (pm4py,
 prefixspan, scikit-learn, ChannelAttribution take seconds to minutes); a
 row with ``on N customers`` runs both sides on the first N customers only
 (the peer does not finish on all of them in reasonable time).
