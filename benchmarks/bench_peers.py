@@ -1434,7 +1434,12 @@ def growth(sizes: list[int], repeat: int, only: list[str] | None = None) -> dict
         data = Data(customers)
         events.append(data.log.n_events)
         for call, row in rows.items():
-            times[call].append(best_of(lambda row=row, data=data: row.ours(data), repeat))
+            try:
+                times[call].append(best_of(lambda row=row, data=data: row.ours(data), repeat))
+            except jm.JourneymineError as err:  # e.g. a limit refusing the size: say so
+                times[call].append((math.nan, math.nan))
+                print(f"#   {customers:,} customers: {call} refused: {err}", flush=True)
+                continue
             wall, cpu = times[call][-1]
             print(f"#   {customers:,} customers: {call} {wall:.3f} s (cpu {cpu:.3f})", flush=True)
         del data
@@ -1444,12 +1449,18 @@ def growth(sizes: list[int], repeat: int, only: list[str] | None = None) -> dict
     print("|---|" + "---:|" * (len(events) + 3) + "---|")
     exponents = {}
     for call, ts in times.items():
-        walls, cpus = [t[0] for t in ts], [t[1] for t in ts]
-        x_wall, x_cpu = slope(events, walls), slope(events, cpus)
-        last = slope(events[-2:], cpus[-2:]) if len(events) > 1 else math.nan
+        ok = [i for i, t in enumerate(ts) if not math.isnan(t[0])]  # sizes it ran at
+        walls, cpus = [ts[i][0] for i in ok], [ts[i][1] for i in ok]
+        ev = [events[i] for i in ok]
+        many = len(ok) > 1
+        x_wall = slope(ev, walls) if many else math.nan
+        x_cpu = slope(ev, cpus) if many else math.nan
+        last = slope(ev[-2:], cpus[-2:]) if many else math.nan
         exponents[call] = x_cpu
         cells = " | ".join(f"{w:.3f} s ({c:.2f})" for w, c in ts)
-        verdict = "met" if x_cpu <= 1.1 else "**missed**"
+        verdict = "met" if x_cpu <= 1.1 else "**missed**" if many else "–"
+        if len(ok) < len(ts):
+            verdict += f"; refused at {len(ts) - len(ok)} size(s)"
         print(f"| `{call}` | {cells} | {x_wall:.2f} | {x_cpu:.2f} | {last:.2f} | {verdict} |")
     return {"events": events, "times": times, "exponents": exponents}
 
