@@ -1466,7 +1466,9 @@ def growth(sizes: list[int], repeat: int, only: list[str] | None = None) -> dict
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks peers", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--growth", default=None, help="comma-separated customer counts")
