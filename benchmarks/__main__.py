@@ -1,5 +1,16 @@
-"""``python -m benchmarks``: run the benchmark suite (see benchmarks/run.py)."""
+"""``python -m benchmarks``: the benchmark suite (benchmarks/run.py).
 
-from benchmarks.run import main
+``python -m benchmarks peers [...]``: every public analysis beside its peer
+(benchmarks/bench_peers.py, issue 28).
+"""
 
-main()
+import sys
+
+if len(sys.argv) > 1 and sys.argv[1] == "peers":
+    from benchmarks.bench_peers import main as peers
+
+    peers(sys.argv[2:])
+else:
+    from benchmarks.run import main
+
+    main()
