@@ -9,7 +9,7 @@ import sys
 def test_import_does_not_load_heavy_modules():
     code = (
         "import sys, journeymine\n"
-        "heavy = [m for m in ('pm4py', 'dask', 'distributed', 'matplotlib.pyplot') if m in sys.modules]\n"
+        "heavy = [m for m in ('pm4py', 'dask', 'distributed', 'matplotlib.pyplot', 'networkx', 'scipy.stats') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

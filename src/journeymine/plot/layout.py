@@ -24,7 +24,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 __all__ = ["GraphLayout", "Route", "layout_graph", "text_size"]
@@ -113,6 +112,8 @@ def _layers(
     first: Sequence[Hashable],
 ) -> dict[Hashable, int]:
     """Longest-path layers of the graph once the cycle-closing edges are turned round."""
+    import networkx as nx  # here, not at import: `import journeymine` stays light
+
     back = _break_cycles(names, edges, first)
     dag = nx.DiGraph()
     dag.add_nodes_from(names)
