@@ -306,6 +306,26 @@ def test_limit_on_compared_pairs(monkeypatch):
     assert table["cumulative_share"].iloc[-1] < 1.0
 
 
+def test_a_first_round_past_the_limit_takes_fewer_candidates(monkeypatch):
+    mod = importlib.import_module("journeymine.representatives")
+
+    log = jm.from_pandas(many_variants_frame(300), **NAMES)
+    monkeypatch.setattr(mod, "_EXACT_PAIRS", 0)
+    monkeypatch.setattr(mod, "_MAX_CANDIDATES", 40)
+    monkeypatch.setattr(mod, "_MIN_CANDIDATES", 2)
+    seqs = jm.variants(log)["variant"].tolist()
+    variants = mod._Variants(np.array([tuple(v) for v in seqs] + [()], dtype=object)[:-1])
+    full = mod._pairs(variants, np.arange(80), 0.3)  # about the first round's pairs
+    monkeypatch.setattr(mod, "_MAX_PAIRS", full // 3)
+    with pytest.warns(jm.JourneymineWarning):
+        table, assign = jm.representatives(log, coverage=0.5, assign=True)
+    assert table.attrs["sampled"] and table.attrs["pairs"] <= full // 3
+    assert table.attrs["candidates"] < 80 or table.attrs["rounds"] > 1
+    # what is reported stays exact against the chosen journeys
+    counts = assign["rep"].value_counts().reindex(range(len(table)), fill_value=0)
+    assert table["cases"].tolist() == counts.tolist()
+
+
 # -- issue 26: journeys that hardly repeat, and grouping activities ---------------------------
 def _random_log(n_cases: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, jm.JourneyLog]:
     rng = np.random.default_rng(seed)

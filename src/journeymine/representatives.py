@@ -24,6 +24,7 @@ __all__ = ["representatives"]
 
 _CELLS = 1 << 22  # cells of one dense block of distances (16 MiB of float32)
 _MAX_CANDIDATES = 2_000  # candidates per round of the greedy choice
+_MIN_CANDIDATES = 100  # fewest first candidates (each of the frequent and the sampled)
 _MAX_PAIRS = 1_000_000_000  # candidate-variant pairs compared at most
 _EXACT_PAIRS = 100_000_000  # every variant a candidate when that compares at most this many
 _EPS = 1e-6  # float32 distances against the tolerance
@@ -115,8 +116,9 @@ def representatives(
         If ``k`` is not a positive int or exceeds the number of variants,
         ``coverage`` is outside (0, 1], ``tolerance`` outside [0, 1],
         ``assign`` is not a bool, or ``activity_map`` is neither a dict nor
-        a callable; or if even the first round of candidates would compare
-        more pairs of journeys than the limit (see Notes).
+        a callable; or if even 100 frequent and 100 sampled first
+        candidates would compare more pairs of journeys than the limit (see
+        Notes).
 
     Warns
     -----
@@ -163,8 +165,10 @@ def representatives(
 
     *Limit.* At most 1,000,000,000 candidate-variant pairs are compared
     (1 M customers of the synthetic benchmark log, 350,000 variants, need
-    about 640 M: 20 to 60 s on two busy cores). A first round above the limit
-    raises :class:`ParameterError`; a later round that would pass it is not
+    about 640 M: 20 to 60 s on two busy cores). When the first round would
+    pass the limit, it takes fewer candidates (as many frequent as sampled,
+    down to 100 of each; below that, :class:`ParameterError`), so the work
+    stays bounded on very large logs; a later round that would pass it is not
     started, ``complete`` is False, and the warning says the coverage was
     not reached. Reduce the number of distinct journeys first: cut long
     journeys into sessions (:func:`sessionize`), group activities with
@@ -473,8 +477,16 @@ def _choose(
         pool = np.r_[pool, np.sort(rng.choice(np.arange(m, n), min(n - m, m), replace=False))]
     seen = np.zeros(n, dtype=bool)
     first = _pairs(variants, pool, tolerance)
-    if first > _MAX_PAIRS:
-        raise ParameterError(_too_many(n, m, first))
+    while first > _MAX_PAIRS:
+        # a very large log: fewer first candidates (frequent and sampled alike), so that the
+        # first round fits within the limit; the warning and attrs say the search was sampled
+        keep = int(pool.size * 0.9 * _MAX_PAIRS / first) // 2
+        if keep < _MIN_CANDIDATES:
+            raise ParameterError(_too_many(n, m, first))
+        frequent, sample = pool[pool < m], pool[pool >= m]
+        sample = np.sort(rng.choice(sample, min(keep, sample.size), replace=False))
+        pool = np.r_[frequent[:keep], sample]
+        first = _pairs(variants, pool, tolerance)
     while pool.size:
         pairs = _pairs(variants, pool, tolerance)
         if blocks and notes["pairs"] + pairs > _MAX_PAIRS:
