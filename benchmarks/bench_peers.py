@@ -992,7 +992,7 @@ class Row:
     key: Callable[[Any], Any] | None = None
     peer_key: Callable[[Any], Any] | None = None
     note: str = ""
-    needs: str | None = None  # the peer's module, to skip the row when it is missing
+    needs: str | None = None  # the peer's modules (comma-separated), to skip a row without them
     slow: bool = False  # the peer runs once
     subset: int = 0  # if > 0: both sides on the first `subset` customers only
 
@@ -1238,7 +1238,7 @@ ROWS: list[Row] = [
         "DuckDB paths + ChannelAttribution",
         markov_peer,
         markov_same,
-        needs="ChannelAttribution",
+        needs="ChannelAttribution,duckdb",
         slow=True,
         note=f"shares within {MARKOV_TOLERANCE}",
     ),
@@ -1295,12 +1295,13 @@ ROWS: list[Row] = [
 ]
 
 
-def available(module: str | None) -> bool:
-    if module is None:
+def available(modules: str | None) -> bool:
+    """Whether every module a peer needs (comma-separated names) is installed."""
+    if modules is None:
         return True
     import importlib.util
 
-    return importlib.util.find_spec(module) is not None
+    return all(importlib.util.find_spec(m) is not None for m in modules.split(","))
 
 
 # -- timing ------------------------------------------------------------------------------

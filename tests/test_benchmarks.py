@@ -38,7 +38,7 @@ def _params() -> list[Any]:
     for row in bp.ROWS:
         # pm4py (its import and format_dataframe; alignments ~12 ms a case), scikit-learn
         # and ChannelAttribution take seconds even on 300 customers
-        slow = row.needs in ("pm4py", "sklearn", "ChannelAttribution")
+        slow = (row.needs or "").split(",")[0] in ("pm4py", "sklearn", "ChannelAttribution")
         marks = [pytest.mark.slow] if slow else []
         out.append(pytest.param(row, id=_row_id(row), marks=marks))
     return out
