@@ -333,7 +333,7 @@ def test_each_figure_is_drawn_and_rendered_once_and_timed(monkeypatch, tmp_path)
     monkeypatch.setattr("journeymine.plot.to_svg", count_svg)
     monkeypatch.setattr("journeymine.plot.to_png", count_png)
     # PNGs in this process, so the counters see them (test_pngs_of_the_second_process_...)
-    monkeypatch.setattr("journeymine.report._PngWriter.start", lambda a, out_dir: None)
+    monkeypatch.setattr("journeymine.report._FileWriter.start", lambda a, out_dir: None)
     a = analyse(_log())  # no model: few figures, a fast test
     write_analysis(a, tmp_path / "r.html")
     write_analysis(a, tmp_path / "again.html")
@@ -353,22 +353,23 @@ def test_pngs_of_the_second_process_equal_those_written_in_process(tmp_path, mon
 
     a = analyse(_log(), model=MODEL)
     started = []
-    real_start = report._PngWriter.start
+    real_start = report._FileWriter.start
 
     def start(a, out_dir):
         writer = real_start(a, out_dir)
         started.append(writer)
         return writer
 
-    monkeypatch.setattr(report._PngWriter, "start", start)
+    monkeypatch.setattr(report._FileWriter, "start", start)
     write_analysis(a, tmp_path / "r.html", out_dir=tmp_path / "forked")
     assert started and started[0] is not None and started[0].process.exitcode == 0
-    assert "png (second process)" in a.timings.steps
-    monkeypatch.setattr(report._PngWriter, "start", lambda a, out_dir: None)
+    assert "png and csv (second process)" in a.timings.steps
+    monkeypatch.setattr(report._FileWriter, "start", lambda a, out_dir: None)
     write_analysis(a, tmp_path / "r.html", out_dir=tmp_path / "here")
-    forked = {p.name: p.read_bytes() for p in (tmp_path / "forked").glob("*.png")}
-    here = {p.name: p.read_bytes() for p in (tmp_path / "here").glob("*.png")}
-    assert len(forked) == len(a.figures) >= 4 and forked == here
+    forked = {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir()}
+    here = {p.name: p.read_bytes() for p in (tmp_path / "here").iterdir()}
+    assert sum(n.endswith(".png") for n in forked) == len(a.figures) >= 4
+    assert sum(n.endswith(".csv") for n in forked) >= 5 and forked == here
 
 
 def test_a_failed_png_process_falls_back_to_writing_here(tmp_path, monkeypatch):
@@ -376,13 +377,14 @@ def test_a_failed_png_process_falls_back_to_writing_here(tmp_path, monkeypatch):
     from journeymine.report import analyse, write_analysis
 
     class Failed:
-        def wait(self):
+        def finish(self):
             return False
 
-    monkeypatch.setattr(report._PngWriter, "start", lambda a, out_dir: Failed())
+    monkeypatch.setattr(report._FileWriter, "start", lambda a, out_dir: Failed())
     a = analyse(_log())
     write_analysis(a, tmp_path / "r.html", out_dir=tmp_path / "o")
     assert {p.name for p in (tmp_path / "o").glob("*.png")} == {f"{n}.png" for n in a.figures}
+    assert (tmp_path / "o" / "variants.csv").exists()
 
 
 def test_command_line_profile_prints_where_the_time_goes(tmp_path, capsys):

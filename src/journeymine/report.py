@@ -1520,17 +1520,17 @@ def write_analysis(
 ) -> Path:
     """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``.
 
-    With ``out_dir``, the PNG figures are rendered in a second process while
-    this one renders the SVG report and writes the CSV tables (each figure
-    is drawn once; a forked child renders it to PNG from the same drawing).
+    With ``out_dir``, a second process renders the PNG figures and writes the
+    CSV tables while this one renders the SVG report (each figure is drawn
+    once; a forked child renders it to PNG from the same drawing).
     """
     path = Path(path)
     pngs = None
     if out_dir is not None:
         with _writable(Path(out_dir), "out_dir"):
             Path(out_dir).mkdir(parents=True, exist_ok=True)
-        progress("writing PNG figures (second process)")
-        pngs = _PngWriter.start(a, Path(out_dir))
+        progress("writing PNG figures and CSV tables (second process)")
+        pngs = _FileWriter.start(a, Path(out_dir))
     progress("writing the report")
     page = _render(a)
     with _writable(path, "report"), a.timings("write html"):
@@ -1542,41 +1542,73 @@ def write_analysis(
     return path
 
 
-#: the longest wait for the PNG process before the figures are rendered here instead
+#: the longest wait for the second process before the files are written here instead
 PNG_TIMEOUT_S = 600.0
 
 
-class _PngWriter:
-    """The report's PNG files, rendered by a forked child process beside the parent's work.
+def _file_jobs(a: Analysis, out_dir: Path) -> list[tuple[str, Path, Any]]:
+    """The files of an analysis, in order: ``("png", path, figure)`` then ``("csv", path, table)``."""
+    figures = [
+        ("png", p, f) for p, f in zip(_png_paths(a, out_dir), a.figures.values(), strict=True)
+    ]
+    return figures + [("csv", p, df) for p, df in _csv_tables(a, out_dir)]
 
-    Matplotlib renders a figure in Python on one core; the report's SVG and
-    PNG renderings of the same drawn figures are independent, so a child
-    forked after drawing writes the PNGs while the parent writes the SVG
-    page and the CSV tables. Where ``fork`` is not the platform's safe
-    default (macOS, Windows) or the child fails, the parent writes them.
+
+def _write_job(a: Analysis, job: tuple[str, Path, Any]) -> None:
+    from journeymine.plot import to_png
+
+    kind, path, what = job
+    if kind == "png":
+        with a.timings(f"png {what.name}"):
+            path.write_bytes(to_png(what.ax, close=False))
+    else:
+        with a.timings(f"csv {path.stem}"):
+            _csv_frame(what).to_csv(path, index=False)
+
+
+class _FileWriter:
+    """The report's PNG and CSV files, written by two processes from the two ends of one list.
+
+    Matplotlib renders a figure in Python on one core, and the SVG and PNG
+    renderings of the same drawn figures are independent. So a child forked
+    once the analysis is done takes the files from the front of the list
+    (PNG figures first, then CSV tables) while the parent renders the SVG
+    page, then the parent takes files from the back (:meth:`finish`) until
+    the two meet: the work splits itself between two cores. Where ``fork``
+    is not the platform's safe default (macOS, Windows) or the child fails,
+    the parent writes every file.
     """
 
-    def __init__(self, a: Analysis, out_dir: Path, process: Any) -> None:
-        self.a, self.out_dir, self.process = a, out_dir, process
+    def __init__(self, a: Analysis, jobs: list[Any], process: Any, lo: Any, hi: Any) -> None:
+        self.a, self.jobs, self.process, self.lo, self.hi = a, jobs, process, lo, hi
 
     @classmethod
-    def start(cls, a: Analysis, out_dir: Path) -> _PngWriter | None:
+    def start(cls, a: Analysis, out_dir: Path) -> _FileWriter | None:
         import multiprocessing
         import sys
 
-        if not sys.platform.startswith("linux") or len(a.figures) < 2:
+        jobs = _file_jobs(a, out_dir)
+        if not sys.platform.startswith("linux") or len(jobs) < 2:
             return None
         try:
             ctx = multiprocessing.get_context("fork")
-            process = ctx.Process(target=_write_pngs, args=(a, out_dir), daemon=True)
+            lo, hi = ctx.Value("i", 0), ctx.Value("i", len(jobs))  # next from the front / back
+            process = ctx.Process(target=_front, args=(a, jobs, lo, hi), daemon=True)
             process.start()
         except (OSError, ValueError):  # pragma: no cover - no fork here
             return None
-        return cls(a, out_dir, process)
+        return cls(a, jobs, process, lo, hi)
 
-    def wait(self) -> bool:
-        """Wait for the child; True when it wrote every PNG."""
-        with self.a.timings("png (second process)"):
+    def finish(self) -> bool:
+        """Write files from the back until the child's meet; wait; True when all are written."""
+        while True:
+            with self.lo.get_lock():  # one lock guards both ends
+                if self.lo.value >= self.hi.value:
+                    break
+                self.hi.value -= 1
+                i = self.hi.value
+            _write_job(self.a, self.jobs[i])
+        with self.a.timings("png and csv (second process)"):
             self.process.join(PNG_TIMEOUT_S)
         if self.process.is_alive():  # pragma: no cover - a stuck child
             self.process.kill()
@@ -1584,17 +1616,19 @@ class _PngWriter:
         return self.process.exitcode == 0
 
 
+def _front(a: Analysis, jobs: list[Any], lo: Any, hi: Any) -> None:
+    """The forked child's work: files from the front of the list until the parent's meet."""
+    while True:
+        with lo.get_lock():
+            if lo.value >= hi.value:
+                return
+            i = lo.value
+            lo.value += 1
+        _write_job(a, jobs[i])
+
+
 def _png_paths(a: Analysis, out_dir: Path) -> list[Path]:
     return [out_dir / f"{fig.name}.png" for fig in a.figures.values()]
-
-
-def _write_pngs(a: Analysis, out_dir: Path) -> None:
-    """Write every figure of ``a`` as PNG (in the parent, or in the forked child)."""
-    from journeymine.plot import to_png
-
-    for fig, p in zip(a.figures.values(), _png_paths(a, out_dir), strict=True):
-        with a.timings(f"png {fig.name}"):
-            p.write_bytes(to_png(fig.ax, close=False))
 
 
 class _writable:  # noqa: N801 - used as a context, like a function
@@ -1683,19 +1717,25 @@ def _timedelta_text(values: pd.Series) -> pd.Series:
 
 
 def write_files(
-    a: Analysis, out_dir: Path, *, progress: Progress = _quiet, pngs: _PngWriter | None = None
+    a: Analysis, out_dir: Path, *, progress: Progress = _quiet, pngs: _FileWriter | None = None
 ) -> list[Path]:
     """Write the PNG figures and CSV tables of an analysis; return the paths written.
 
-    ``pngs`` is the child process already writing the PNGs (see
-    :class:`_PngWriter`); without it, or if it failed, they are written here.
+    ``pngs`` is the child process already writing them from the front of the
+    list (see :class:`_FileWriter`); this process then takes files from the
+    back. Without it, or if it failed, every file is written here.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = _png_paths(a, out_dir)
-    if pngs is None:
-        progress("writing PNG figures")
-        _write_pngs(a, out_dir)
-    progress("writing CSV tables")
+    jobs = _file_jobs(a, out_dir)
+    if pngs is None or not pngs.finish():
+        progress("writing PNG figures and CSV tables")
+        for job in jobs:
+            _write_job(a, job)
+    return [path for _, path, _ in jobs]
+
+
+def _csv_tables(a: Analysis, out_dir: Path) -> list[tuple[Path, pd.DataFrame]]:
+    """The CSV files of an analysis and their tables."""
     tables: dict[str, pd.DataFrame | None] = {
         "variants": a.variants,
         "loops": a.loops,
@@ -1708,13 +1748,4 @@ def write_files(
     if rep is not None:
         tables["deviations"] = getattr(rep, "deviations", None)
         tables["cases"] = getattr(rep, "cases", None)
-    for name, df in tables.items():
-        if isinstance(df, pd.DataFrame):
-            p = out_dir / f"{name}.csv"
-            with a.timings(f"csv {name}"):
-                _csv_frame(df).to_csv(p, index=False)
-            written.append(p)
-    if pngs is not None and not pngs.wait():
-        progress("writing PNG figures")
-        _write_pngs(a, out_dir)
-    return written
+    return [(out_dir / f"{n}.csv", df) for n, df in tables.items() if isinstance(df, pd.DataFrame)]
