@@ -461,7 +461,9 @@ def _run(args: argparse.Namespace, out: TextIO, status: _Status) -> int:
         funnel_options=funnel_options,
         timings=timings,
     )
-    path = write_analysis(a, out_dir / "report.html", out_dir=out_dir, progress=status)
+    path = write_analysis(
+        a, out_dir / "report.html", out_dir=out_dir, progress=status, two_processes=True
+    )
     status.clear()
     if args.profile:
         sys.stderr.write("where the time went:\n" + timings.table() + "\n")

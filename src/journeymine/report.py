@@ -1516,17 +1516,24 @@ def write_report(
 
 
 def write_analysis(
-    a: Analysis, path: str | Path, *, out_dir: str | Path | None = None, progress: Progress = _quiet
+    a: Analysis,
+    path: str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    progress: Progress = _quiet,
+    two_processes: bool = False,
 ) -> Path:
     """Write the report of an :class:`Analysis`, plus PNGs and CSVs to ``out_dir``.
 
-    With ``out_dir``, a second process renders the PNG figures and writes the
-    CSV tables while this one renders the SVG report (each figure is drawn
-    once; a forked child renders it to PNG from the same drawing).
+    With ``out_dir`` and ``two_processes`` (the command line's choice), a
+    second process renders PNG figures and writes CSV tables while this one
+    renders the SVG report (see :class:`_FileWriter`). Library calls keep to
+    one process: forking a process that runs other threads (a notebook's, a
+    Dask client's) is not safe in general; the command line owns its process.
     """
     path = Path(path)
     pngs = None
-    if out_dir is not None:
+    if out_dir is not None and two_processes:
         with _writable(Path(out_dir), "out_dir"):
             Path(out_dir).mkdir(parents=True, exist_ok=True)
         progress("writing PNG figures and CSV tables (second process)")
