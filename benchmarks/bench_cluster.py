@@ -50,6 +50,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import journeymine as jm  # noqa: E402
+from benchmarks.run import label, load_average, parse_size, versions  # noqa: E402
 from benchmarks.synthetic import STAGE_OF, STAGES, journey_log  # noqa: E402
 
 COLS = dict(case="customer_id", activity="touchpoint", timestamp="timestamp")
@@ -66,37 +67,6 @@ RETENTION = dict(
     cohort="M",
 )
 GiB = 2**30
-
-
-def parse_size(text: str) -> int:
-    """``"100k"`` -> 100_000 events, ``"1M"`` -> 1_000_000, ``"2.5M"`` ..."""
-    t = text.strip().lower().replace("_", "")
-    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(t[-1:], 1)
-    number = t[:-1] if t[-1:] in "kmg" else t
-    return int(float(number) * scale)
-
-
-def label(events: int) -> str:
-    if events >= 10**6 and events % 10**6 == 0:
-        return f"{events // 10**6}M"
-    if events >= 10**3 and events % 10**3 == 0:
-        return f"{events // 10**3}k"
-    return str(events)
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)"
-
-
-def versions() -> str:
-    out = [f"python {sys.version.split()[0]}"]
-    for name in ("pandas", "numpy", "pyarrow", "dask", "distributed"):
-        try:
-            out.append(f"{name} {__import__(name).__version__}")
-        except ImportError:
-            out.append(f"{name} (not installed)")
-    return ", ".join(out)
 
 
 def model() -> jm.JourneyModel:
@@ -360,7 +330,8 @@ def run(args: argparse.Namespace) -> None:
     print(f"# events shuffled by case: {how}")
     print(f"# {started}; {load_before}; after: {load_after}")
     print(f"# {versions()}")
-    print(f"# verified equal to the in-memory engine: {'yes' if verify else 'no (too large)'}")
+    why = "--no-verify" if args.verify is False else "above 10 M events"
+    print(f"# verified equal to the in-memory engine: {'yes' if verify else f'no ({why})'}")
     head = ["step", "wall s"] + [f"peak {w}" for w in workers] + ["peak client", "spilled"]
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")
